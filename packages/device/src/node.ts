@@ -1,0 +1,88 @@
+/**
+ * Node entry point: WebGPU from Dawn (npm `webgpu`). Tries Vulkan first and falls
+ * back to Dawn's OpenGL ES backend in compatibility mode, which stock Mesa 22
+ * (Debian 12) needs because its lavapipe is too old for Dawn's Vulkan backend.
+ */
+import { create, globals } from 'webgpu';
+
+import {
+  createDevice,
+  NoAdapterError,
+  requestAdapterFrom,
+  type BackendName,
+  type OffshelfDevice,
+  type RequestDeviceOptions,
+} from './common';
+
+export * from './common';
+
+export const SOFTWARE_GPU_HINT =
+  'Install a software GPU: on Debian 12 enable bookworm-backports and run ' +
+  '`apt-get install -t bookworm-backports mesa-vulkan-drivers` (lavapipe), ' +
+  'or run `bash scripts/setup.sh`, which does this when no adapter is found.';
+
+// Dawn's GPU objects must stay reachable while any adapter or device from them is
+// in use: when one is garbage-collected mid-work the process crashes.
+const liveGpus = new Set<GPU>();
+
+let globalsInstalled = false;
+
+function installGlobals(): void {
+  if (globalsInstalled) return;
+  // GPUBufferUsage, GPUMapMode and friends are globals in browsers; Dawn exports them.
+  for (const [name, value] of Object.entries(globals)) {
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  }
+  globalsInstalled = true;
+}
+
+function backendsToTry(backend: BackendName): Array<'vulkan' | 'opengles' | 'metal' | 'd3d12'> {
+  if (backend === 'auto' || backend === 'browser') {
+    if (process.platform === 'darwin') return ['metal'];
+    if (process.platform === 'win32') return ['d3d12', 'vulkan'];
+    return ['vulkan', 'opengles'];
+  }
+  return [backend];
+}
+
+/** Reads `OFFSHELF_BACKEND`, rejecting unknown names. */
+export function backendFromEnvironment(): BackendName | undefined {
+  const value = process.env.OFFSHELF_BACKEND;
+  if (!value) return undefined;
+  const known: BackendName[] = ['auto', 'vulkan', 'opengles', 'metal', 'd3d12'];
+  if (!known.includes(value as BackendName)) {
+    throw new Error(`Invalid OFFSHELF_BACKEND=${value}: expected one of ${known.join(', ')}.`);
+  }
+  return value as BackendName;
+}
+
+/** Returns a WebGPU device from Dawn on the first backend that has an adapter. */
+export async function requestDevice(options: RequestDeviceOptions = {}): Promise<OffshelfDevice> {
+  installGlobals();
+  const backend = options.backend ?? backendFromEnvironment() ?? 'auto';
+  const tried: string[] = [];
+
+  for (const name of backendsToTry(backend)) {
+    const featureLevel = name === 'opengles' ? 'compatibility' : 'core';
+    if (name === 'opengles' && !process.env.EGL_PLATFORM) {
+      // Headless machines have no X or Wayland display; EGL must not look for one.
+      process.env.EGL_PLATFORM = 'surfaceless';
+    }
+
+    const gpu = create([`backend=${name}`]) as unknown as GPU;
+    const adapter = await requestAdapterFrom(gpu, featureLevel, options.powerPreference);
+    tried.push(name);
+    if (!adapter) continue;
+
+    liveGpus.add(gpu);
+    const handle = await createDevice(adapter, name, featureLevel, options);
+    const destroy = handle.destroy;
+    handle.destroy = () => {
+      destroy();
+      liveGpus.delete(gpu);
+    };
+    return handle;
+  }
+
+  throw new NoAdapterError(tried, SOFTWARE_GPU_HINT);
+}

@@ -1,0 +1,2 @@
+export * from './ir/graph';
+export * from './source';

@@ -1,0 +1,92 @@
+/**
+ * The model IR every importer produces and the runner consumes.
+ *
+ * Operators and attributes follow ONNX semantics and names (Conv, Gemm, Clip, ...),
+ * and activations are NCHW. Importers of NHWC formats (TFLite, TF.js) transpose
+ * weights and emit ONNX-style nodes, so the runner handles one operator set.
+ * Fused forms produced by load-time rewrites use the `offshelf.` domain prefix
+ * (for example `offshelf.FusedConv`).
+ */
+
+export type DataType = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
+
+/** A dimension: a number, or a symbolic name such as `N` for a dynamic batch. */
+export type Dim = number | string;
+
+export interface ValueInfo {
+  name: string;
+  dataType: DataType;
+  shape: Dim[];
+}
+
+/** A constant tensor (weights, biases, shape operands). Float weights are float32. */
+export interface Initializer {
+  name: string;
+  dataType: DataType;
+  shape: number[];
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
+}
+
+export type AttributeValue = number | string | number[] | string[] | Initializer;
+
+export interface Node {
+  /** Unique, non-empty name (importers synthesize one when the file has none). */
+  name: string;
+  opType: string;
+  /** Input value names; '' marks an omitted optional input. */
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttributeValue>;
+}
+
+/** How images must be prepared for the model's input, recorded by each importer. */
+export interface Preprocessing {
+  /** Input height and width in pixels. */
+  height: number;
+  width: number;
+  /** Layout of the original file's input; the IR input is always NCHW. */
+  sourceLayout: 'NCHW' | 'NHWC';
+  /** RGB channel order expected (`BGR` for some Caffe-era models). */
+  channelOrder: 'RGB' | 'BGR';
+  /** x = (pixel / 255 - mean) / std per channel, with pixel in [0, 255]. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** How the image reaches height × width: plain resize, or resize the short side then center-crop. */
+  resize: { mode: 'stretch' } | { mode: 'shorterSideThenCenterCrop'; shorterSide: number };
+}
+
+export interface ModelMetadata {
+  sourceFormat: 'onnx' | 'tflite' | 'tfjs-layers' | 'tfjs-graph' | 'safetensors';
+  /** The file it came from, for error messages. */
+  sourceName: string;
+  preprocessing: Preprocessing;
+  /** Name of the value giving pooled features ([N, D]), or a 4-D map to be globally average-pooled. */
+  featureOutput?: string;
+  /** Name of the classification output (logits or probabilities), when the model has one. */
+  classifierOutput?: string;
+  /** Free-form facts from the file (producer, opset, description). */
+  properties: Record<string, string>;
+}
+
+export interface Graph {
+  name: string;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  initializers: Map<string, Initializer>;
+  /** Nodes in topological order. */
+  nodes: Node[];
+  /** Shapes of intermediate values, where known (filled by shape inference). */
+  valueInfo: Map<string, ValueInfo>;
+  metadata: ModelMetadata;
+}
+
+/** A model file that cannot be imported: malformed, truncated, or with unsupported content. */
+export class ModelImportError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'ModelImportError';
+  }
+}

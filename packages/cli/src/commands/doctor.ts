@@ -1,0 +1,85 @@
+/**
+ * `offshelf doctor`: which WebGPU adapter this machine gives offshelf, and whether it is usable.
+ */
+import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary } from '@offshelf/device';
+
+export interface DoctorOptions {
+  json?: boolean;
+  backend?: 'auto' | 'vulkan' | 'opengles';
+}
+
+/** Prints the adapter summary (or the reason there is none) and returns the process exit code. */
+export async function runDoctor(options: DoctorOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  let gpu;
+  try {
+    gpu = await requestDevice(options.backend ? { backend: options.backend } : {});
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    if (options.json) write(`${JSON.stringify({ ok: false, error: error.message, hint: SOFTWARE_GPU_HINT }, null, 2)}\n`);
+    else write(`No usable WebGPU adapter.\n${error.message}\n`);
+    return 1;
+  }
+
+  try {
+    const smokeTestPassed = await runSmokeTest(gpu.device);
+    const report = { ok: smokeTestPassed, ...gpu.summary, smokeTestPassed };
+    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, smokeTestPassed));
+    return smokeTestPassed ? 0 : 1;
+  } finally {
+    gpu.destroy();
+  }
+}
+
+function formatSummary(summary: AdapterSummary, smokeTestPassed: boolean): string {
+  const { adapter } = summary;
+  const lines = [
+    `backend          ${summary.backend} (${summary.featureLevel} feature level)`,
+    `adapter          ${adapter.description || adapter.device || '(no description)'}`,
+    `vendor           ${adapter.vendor || '-'}  architecture ${adapter.architecture || '-'}`,
+    `software adapter ${summary.isFallbackAdapter ? 'yes (runs on the CPU: expect low throughput)' : 'no'}`,
+    `features         ${Object.entries(summary.features)
+      .map(([name, present]) => `${name} ${present ? 'yes' : 'no'}`)
+      .join(', ')}`,
+    'limits',
+    ...Object.entries(summary.limits).map(([name, value]) => `  ${name.padEnd(36)} ${value}`),
+    `compute check    ${smokeTestPassed ? 'passed' : 'FAILED: the adapter returned wrong results'}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// Doubles 256 integers on the GPU and checks every value read back.
+async function runSmokeTest(device: GPUDevice): Promise<boolean> {
+  const count = 256;
+  const module = device.createShaderModule({
+    code: `
+      @group(0) @binding(0) var<storage, read_write> data: array<f32>;
+      @compute @workgroup_size(64)
+      fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+        data[id.x] = data[id.x] * 2.0;
+      }`,
+  });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const input = Float32Array.from({ length: count }, (_, i) => i);
+  const storage = device.createBuffer({
+    size: input.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  const readback = device.createBuffer({ size: input.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(storage, 0, input);
+
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: storage } }] }));
+  pass.dispatchWorkgroups(count / 64);
+  pass.end();
+  encoder.copyBufferToBuffer(storage, 0, readback, 0, input.byteLength);
+  device.queue.submit([encoder.finish()]);
+
+  await readback.mapAsync(GPUMapMode.READ);
+  const output = new Float32Array(readback.getMappedRange().slice(0));
+  readback.unmap();
+  storage.destroy();
+  readback.destroy();
+  return output.every((value, i) => value === i * 2);
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+
+import { backendFromEnvironment, DeviceLostError, requestDevice } from '../src/node';
+
+// Doubles integers in a compute shader; the oracle is plain arithmetic on the CPU.
+async function doubleOnGpu(device: GPUDevice, values: Float32Array): Promise<Float32Array> {
+  const module = device.createShaderModule({
+    code: `
+      @group(0) @binding(0) var<storage, read_write> data: array<f32>;
+      @compute @workgroup_size(64)
+      fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+        if (id.x < arrayLength(&data)) { data[id.x] = data[id.x] * 2.0; }
+      }`,
+  });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const storage = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  const readback = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(storage, 0, values);
+
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: storage } }] }));
+  pass.dispatchWorkgroups(Math.ceil(values.length / 64));
+  pass.end();
+  encoder.copyBufferToBuffer(storage, 0, readback, 0, values.byteLength);
+  device.queue.submit([encoder.finish()]);
+
+  await readback.mapAsync(GPUMapMode.READ);
+  const result = new Float32Array(readback.getMappedRange().slice(0));
+  readback.unmap();
+  return result;
+}
+
+describe('requestDevice', () => {
+  it('runs a compute shader on the default backend', async () => {
+    const gpu = await requestDevice();
+    try {
+      const values = Float32Array.from({ length: 1000 }, (_, i) => i - 500);
+      const doubled = await doubleOnGpu(gpu.device, values);
+      expect(Array.from(doubled)).toEqual(Array.from(values, (v) => v * 2));
+      expect(['vulkan', 'opengles']).toContain(gpu.summary.backend);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('reports the adapter and the kernel limits', async () => {
+    const gpu = await requestDevice();
+    try {
+      expect(gpu.summary.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
+      expect(gpu.summary.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
+      expect(Object.keys(gpu.summary.features).sort()).toEqual(['shader-f16', 'subgroups', 'timestamp-query']);
+      expect(typeof gpu.summary.isFallbackAdapter).toBe('boolean');
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('runs on the OpenGL ES backend in compatibility mode', async () => {
+    const gpu = await requestDevice({ backend: 'opengles' });
+    try {
+      expect(gpu.summary.backend).toBe('opengles');
+      expect(gpu.summary.featureLevel).toBe('compatibility');
+      const doubled = await doubleOnGpu(gpu.device, Float32Array.of(1.5, -2, 3));
+      expect(Array.from(doubled)).toEqual([3, -4, 6]);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('does not report destroy() as a device loss', async () => {
+    let reported: DeviceLostError | undefined;
+    const gpu = await requestDevice({ onLost: (error) => (reported = error) });
+    gpu.destroy();
+    const lost = await gpu.lost;
+    expect(lost).toBeInstanceOf(DeviceLostError);
+    expect(lost.reason).toBe('destroyed');
+    expect(reported).toBeUndefined();
+  });
+});
+
+describe('backendFromEnvironment', () => {
+  it('rejects an unknown backend name', () => {
+    const saved = process.env.OFFSHELF_BACKEND;
+    process.env.OFFSHELF_BACKEND = 'cuda';
+    try {
+      expect(() => backendFromEnvironment()).toThrow(/Invalid OFFSHELF_BACKEND=cuda/);
+    } finally {
+      if (saved === undefined) delete process.env.OFFSHELF_BACKEND;
+      else process.env.OFFSHELF_BACKEND = saved;
+    }
+  });
+});
+
+describe('DeviceLostError', () => {
+  it('names the reason and what to do', () => {
+    const error = new DeviceLostError('unknown', 'GPU hang');
+    expect(error.message).toMatch(/device lost \(unknown\): GPU hang/);
+    expect(error.message).toMatch(/create a new device/);
+  });
+});

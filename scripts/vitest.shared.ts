@@ -30,6 +30,7 @@ export function packageTestConfig(overrides: { testTimeout?: number } = {}): Use
     test: {
       pool: 'forks',
       fileParallelism: false,
+      passWithNoTests: true,
       testTimeout: overrides.testTimeout ?? 120_000,
       hookTimeout: 120_000,
       env: {

@@ -9,3 +9,11 @@ export * from './runtime/run-program';
 // Kernels.
 export * from './kernels/activation/activation';
 export * from './kernels/elementwise/unary';
+
+// Convolution and GEMM kernels with fused epilogues.
+export * from './kernels/epilogue';
+export * from './kernels/conv/conv2d-shape';
+export * from './kernels/conv/conv2d-kernel';
+export * from './kernels/conv/select-conv2d';
+export * from './kernels/gemm/gemm-shape';
+export * from './kernels/gemm/select-gemm';

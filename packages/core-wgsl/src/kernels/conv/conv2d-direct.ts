@@ -1,0 +1,30 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
+import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import paramsSource from './conv2d-params.wgsl';
+import source from './conv2d-direct.wgsl';
+import { conv2dFlops, conv2dOutputLength, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+import type { Conv2dKernel } from './conv2d-kernel';
+
+/** Creates the general convolution: one output per invocation, weights read as OIHW. */
+export function conv2dDirect(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+  const outputLength = conv2dOutputLength(shape);
+  const fused = epilogueWgsl(epilogue, 2);
+  const program: KernelProgram = {
+    name: 'conv2d-direct',
+    shaderKey: `conv2d-direct|${epilogueKey(epilogue)}`,
+    code: specializeWgsl([paramsSource, fused.source, source].join('\n'), fused.defines),
+    dispatch: dispatch1d(ceilDiv(outputLength, 64)),
+    uniforms: conv2dUniforms(shape, outputLength),
+    inputCount: 2 + epilogueInputCount(epilogue),
+    cost: conv2dCost(shape),
+  };
+  return { variant: 'direct', packWeights: (weights) => Float32Array.from(weights), program };
+}
+
+/** FLOPs and the bytes of input, weights and output, each touched once. */
+export function conv2dCost(shape: Conv2dShape): { flops: number; bytes: number } {
+  const inputLength = shape.batch * shape.inChannels * shape.inHeight * shape.inWidth;
+  const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+  return { flops: conv2dFlops(shape), bytes: 4 * (inputLength + weightLength + conv2dOutputLength(shape)) };
+}

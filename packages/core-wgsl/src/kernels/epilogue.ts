@@ -1,0 +1,50 @@
+import type { Defines } from '../runtime/preprocess';
+import { activationKey, activationWgsl, type Activation } from './activation/activation';
+import source from './epilogue.wgsl';
+
+/**
+ * Work fused after a convolution or GEMM, applied in this order: + bias (per output
+ * channel, or per column of a GEMM), then the residual add and the activation in the
+ * order `residual` names. ResNet's relu(conv + x) is 'beforeActivation'.
+ */
+export interface Epilogue {
+  bias: boolean;
+  activation: Activation;
+  residual: 'none' | 'beforeActivation' | 'afterActivation';
+}
+
+export const PLAIN_EPILOGUE: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+
+/** Returns a stable shader-key fragment that changes exactly when the epilogue code changes. */
+export function epilogueKey(epilogue: Epilogue): string {
+  return `bias=${epilogue.bias}|residual=${epilogue.residual}|act=${activationKey(epilogue.activation)}`;
+}
+
+/** Number of storage inputs the epilogue adds after the main operands: bias, then residual. */
+export function epilogueInputCount(epilogue: Epilogue): number {
+  return (epilogue.bias ? 1 : 0) + (epilogue.residual === 'none' ? 0 : 1);
+}
+
+/**
+ * WGSL of the epilogue and the defines it needs, for a kernel whose main operands
+ * take bindings 1..`operandCount` (binding 0 is the uniform buffer). The output
+ * binding number is returned as `OUTPUT_BINDING`.
+ */
+export function epilogueWgsl(epilogue: Epilogue, operandCount: number): { source: string; defines: Defines } {
+  const biasBinding = operandCount + 1;
+  const residualBinding = biasBinding + (epilogue.bias ? 1 : 0);
+  const outputBinding = operandCount + 1 + epilogueInputCount(epilogue);
+  return {
+    source,
+    defines: {
+      HAS_BIAS: epilogue.bias,
+      HAS_RESIDUAL: epilogue.residual !== 'none',
+      RESIDUAL_BEFORE_ACTIVATION: epilogue.residual === 'beforeActivation',
+      RESIDUAL_AFTER_ACTIVATION: epilogue.residual === 'afterActivation',
+      BIAS_BINDING: biasBinding,
+      RESIDUAL_BINDING: residualBinding,
+      OUTPUT_BINDING: outputBinding,
+      ACTIVATION: activationWgsl(epilogue.activation),
+    },
+  };
+}

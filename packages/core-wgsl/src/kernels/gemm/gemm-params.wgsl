@@ -1,0 +1,13 @@
+// Shape uniforms shared by every GEMM variant, in the order of gemmUniforms().
+
+struct GemmParams {
+  batch: u32,
+  m: u32,
+  n: u32,
+  k: u32,
+  alpha: f32,
+  b_batch_stride: u32,  // K*N, or 0 when B is shared by the whole batch
+  work_count: u32,      // work items launched by the variant; the rest of the last workgroup returns early
+}
+
+@group(0) @binding(0) var<uniform> params: GemmParams;

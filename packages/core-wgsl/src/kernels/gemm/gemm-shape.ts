@@ -1,0 +1,70 @@
+import type { KernelProgram, UniformField } from '../../runtime/program';
+
+/**
+ * A batched matrix product with ONNX Gemm/MatMul semantics:
+ * Y[b] = alpha * op(A[b]) op(B[b]), with op(A) of shape M×K and op(B) of shape K×N.
+ * A is stored as [batch, M, K] ([batch, K, M] when transposed); B as [batch, K, N]
+ * ([batch, N, K] when transposed), or without the batch dimension when `broadcastB`.
+ */
+export interface GemmShape {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  alpha: number;
+  /** B has no batch dimension and is shared by every batch entry, as in a fully connected layer. */
+  broadcastB: boolean;
+}
+
+/**
+ * One GEMM variant for one shape. Bindings: A, B (as `packB` returns it), [bias (N)],
+ * [residual (batch, M, N)] → Y (batch, M, N).
+ */
+export interface GemmKernel {
+  variant: string;
+  /** Reorders B into the layout the variant reads. Every variant here reads B as stored, so this copies. */
+  packB(b: Float32Array): Float32Array;
+  program: KernelProgram;
+}
+
+/** Throws a message naming the invalid field of `shape` and the fix. */
+export function validateGemmShape(shape: GemmShape): void {
+  for (const field of ['batch', 'M', 'N', 'K'] as const) {
+    if (!Number.isInteger(shape[field]) || shape[field] < 1) {
+      throw new Error(`gemm: ${field} must be a positive integer, got ${shape[field]}.`);
+    }
+  }
+  if (!Number.isFinite(shape.alpha)) throw new Error(`gemm: alpha must be finite, got ${shape.alpha}.`);
+}
+
+/**
+ * Uniforms in the order of `GemmParams` in gemm-params.wgsl. `workCount` is the number
+ * of work items the variant launches, checked in the shader because dispatches round up.
+ */
+export function gemmUniforms(shape: GemmShape, workCount: number): UniformField[] {
+  return [
+    ['u32', shape.batch],
+    ['u32', shape.M],
+    ['u32', shape.N],
+    ['u32', shape.K],
+    ['f32', shape.alpha],
+    ['u32', shape.broadcastB ? 0 : shape.K * shape.N],
+    ['u32', workCount],
+  ];
+}
+
+/** FLOPs and the bytes of A, B and Y, each touched once. */
+export function gemmCost(shape: GemmShape): { flops: number; bytes: number } {
+  const bLength = (shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N;
+  return {
+    flops: 2 * shape.batch * shape.M * shape.N * shape.K,
+    bytes: 4 * (shape.batch * shape.M * shape.K + bLength + shape.batch * shape.M * shape.N),
+  };
+}
+
+/** Returns the shader-key fragment for the operand layouts, which change every GEMM variant's code. */
+export function gemmLayoutKey(shape: GemmShape): string {
+  return `tA=${shape.transposeA}|tB=${shape.transposeB}`;
+}

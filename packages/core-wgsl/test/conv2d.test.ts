@@ -1,0 +1,134 @@
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  conv2dOutputLength,
+  conv2dOutputShape,
+  conv2dVariants,
+  runProgram,
+  selectConv2d,
+  type Conv2dShape,
+  type Epilogue,
+} from '../src/index';
+import { compareToReference, reductionTolerance } from './reference/compare';
+import { conv2dReference } from './reference/conv2d';
+import { randomTensor, seededUniform } from './reference/conv-gemm-random';
+
+// Oracle: the float64 convolution in test/reference/conv2d.ts, written from the ONNX Conv definition.
+
+const base: Conv2dShape = {
+  batch: 1, inChannels: 1, inHeight: 1, inWidth: 1, outChannels: 1, kernelHeight: 1, kernelWidth: 1,
+  strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
+  padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1,
+};
+
+const plain: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+const biasRelu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
+const resnetAdd: Epilogue = { bias: true, activation: { kind: 'relu' }, residual: 'beforeActivation' };
+const projectAdd: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'afterActivation' };
+const leaky: Epilogue = { bias: true, activation: { kind: 'leakyRelu', alpha: 0.1 }, residual: 'none' };
+const hardSwishAfter: Epilogue = { bias: false, activation: { kind: 'hardSwish' }, residual: 'afterActivation' };
+
+const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
+  ['1x1 image, 1x1 kernel', { inChannels: 3, outChannels: 5 }, biasRelu6],
+  ['pointwise 7x7, odd channels', { inChannels: 5, outChannels: 7, inHeight: 7, inWidth: 7 }, projectAdd],
+  ['pointwise 4x8, channels of 8', { inChannels: 16, outChannels: 24, inHeight: 4, inWidth: 8 }, biasRelu6],
+  ['pointwise batch 3', { batch: 3, inChannels: 9, outChannels: 10, inHeight: 3, inWidth: 5 }, resnetAdd],
+  ['stem 3x3 stride 2, pads 0 0 1 1', {
+    inChannels: 3, outChannels: 8, inHeight: 9, inWidth: 9, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['3x3 pad 1, batch 2, odd sizes', {
+    batch: 2, inChannels: 6, outChannels: 5, inHeight: 7, inWidth: 5, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['depthwise 3x3 stride 1', {
+    inChannels: 6, outChannels: 6, groups: 6, inHeight: 9, inWidth: 11, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 stride 2, pads 0 0 1 1', {
+    batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 10, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 1x1 image', {
+    inChannels: 4, outChannels: 4, groups: 4, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, leaky],
+  ['depthwise multiplier 2', {
+    inChannels: 3, outChannels: 6, groups: 3, inHeight: 6, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, plain],
+  ['grouped 2 groups', {
+    inChannels: 6, outChannels: 4, groups: 2, inHeight: 5, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 0, padBottom: 0, padRight: 2,
+  }, projectAdd],
+  ['dilation 2, stride 1x2', {
+    inChannels: 4, outChannels: 3, inHeight: 11, inWidth: 9, kernelHeight: 3, kernelWidth: 2,
+    strideWidth: 2, dilationHeight: 2, dilationWidth: 3, padTop: 2, padLeft: 1, padBottom: 1, padRight: 0,
+  }, hardSwishAfter],
+  ['kernel larger than input', {
+    inChannels: 2, outChannels: 3, inHeight: 2, inWidth: 3, kernelHeight: 5, kernelWidth: 5,
+    padTop: 2, padLeft: 2, padBottom: 2, padRight: 2,
+  }, plain],
+  ['1x1 stride 2', { inChannels: 7, outChannels: 9, inHeight: 5, inWidth: 6, strideHeight: 2, strideWidth: 2 }, leaky],
+  ['pointwise 8x8, 36 channels', { inChannels: 36, outChannels: 20, inHeight: 8, inWidth: 8 }, resnetAdd],
+  ['5x5 conv 20 channels', {
+    inChannels: 20, outChannels: 13, inHeight: 12, inWidth: 13, kernelHeight: 5, kernelWidth: 5,
+    padTop: 2, padLeft: 2, padBottom: 2, padRight: 2,
+  }, biasRelu6],
+];
+
+let gpu: OffshelfDevice;
+beforeAll(async () => {
+  gpu = await requestDevice();
+});
+afterAll(() => gpu?.destroy());
+
+describe('conv2d variants against float64 reference', () => {
+  const runs = cases.flatMap(([name, partial, epilogue], caseIndex) => {
+    const shape = { ...base, ...partial };
+    return conv2dVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+  });
+
+  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex) => {
+    const random = seededUniform(1000 + caseIndex);
+    const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
+    const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+    const weights = randomTensor(weightLength, random);
+    const outputLength = conv2dOutputLength(shape);
+    const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
+    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+    const kernel = selectConv2d(shape, epilogue, { variant });
+    expect(kernel.variant).toBe(variant);
+    const inputs = [input, kernel.packWeights(weights)];
+    if (bias) inputs.push(bias);
+    if (residual) inputs.push(residual);
+    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+
+    const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
+    const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
+    const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
+    expect(summary.passed, summary.message).toBe(true);
+  });
+});
+
+describe('conv2d shapes and selection', () => {
+  it('output shape of the MobileNetV2 stem', () => {
+    const stem = { ...base, inChannels: 3, outChannels: 32, inHeight: 224, inWidth: 224, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1 };
+    expect(conv2dOutputShape(stem)).toEqual([1, 32, 112, 112]);
+  });
+
+  it('rejects groups that do not divide channels', () => {
+    expect(() => selectConv2d({ ...base, inChannels: 6, outChannels: 4, groups: 4 }, plain)).toThrow(/groups \(4\)/);
+  });
+
+  it('rejects an unknown variant', () => {
+    expect(() => selectConv2d(base, plain, { variant: 'winograd' })).toThrow(/variant 'winograd'/);
+  });
+
+  it('direct applies to every shape', () => {
+    for (const [, partial] of cases) expect(conv2dVariants({ ...base, ...partial })).toContain('direct');
+  });
+});

@@ -1,0 +1,76 @@
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { gemmVariants, runProgram, selectGemm, type Epilogue, type GemmShape } from '../src/index';
+import { compareToReference, reductionTolerance } from './reference/compare';
+import { gemmReference } from './reference/gemm';
+import { randomTensor, seededUniform } from './reference/conv-gemm-random';
+
+// Oracle: the float64 GEMM in test/reference/gemm.ts, written from the ONNX Gemm/MatMul definitions.
+
+const base: GemmShape = { batch: 1, M: 1, N: 1, K: 1, transposeA: false, transposeB: false, alpha: 1, broadcastB: false };
+
+const plain: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+const biasOnly: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'none' };
+const biasRelu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
+const residualRelu: Epilogue = { bias: true, activation: { kind: 'relu' }, residual: 'beforeActivation' };
+const residualAfter: Epilogue = { bias: false, activation: { kind: 'sigmoid' }, residual: 'afterActivation' };
+
+const cases: Array<[string, Partial<GemmShape>, Epilogue]> = [
+  ['1x1x1', {}, biasOnly],
+  ['classifier row, transposed B', { M: 1, N: 37, K: 64, transposeB: true }, biasOnly],
+  ['odd sizes', { M: 13, N: 11, K: 7 }, biasRelu6],
+  ['aligned 16x24x32', { M: 16, N: 24, K: 32 }, residualRelu],
+  ['transposed A', { M: 9, N: 12, K: 10, transposeA: true }, residualAfter],
+  ['both transposed, alpha 0.5', { M: 10, N: 7, K: 12, transposeA: true, transposeB: true, alpha: 0.5 }, biasOnly],
+  ['batched', { batch: 3, M: 5, N: 8, K: 6 }, residualRelu],
+  ['batched, shared B', { batch: 2, M: 9, N: 13, K: 20, broadcastB: true }, biasRelu6],
+  ['batched, shared transposed B', { batch: 2, M: 4, N: 16, K: 12, broadcastB: true, transposeB: true }, plain],
+  ['long reduction', { M: 3, N: 5, K: 1000 }, plain],
+  ['wide aligned 33x64x48', { M: 33, N: 64, K: 48, alpha: 2 }, residualRelu],
+];
+
+let gpu: OffshelfDevice;
+beforeAll(async () => {
+  gpu = await requestDevice();
+});
+afterAll(() => gpu?.destroy());
+
+describe('gemm variants against float64 reference', () => {
+  const runs = cases.flatMap(([name, partial, epilogue], caseIndex) => {
+    const shape = { ...base, ...partial };
+    return gemmVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+  });
+
+  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex) => {
+    const random = seededUniform(2000 + caseIndex);
+    const a = randomTensor(shape.batch * shape.M * shape.K, random);
+    const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
+    const outputLength = shape.batch * shape.M * shape.N;
+    const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
+    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+    const kernel = selectGemm(shape, epilogue, { variant });
+    expect(kernel.variant).toBe(variant);
+    const inputs = [a, kernel.packB(b)];
+    if (bias) inputs.push(bias);
+    if (residual) inputs.push(residual);
+    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+
+    const expected = gemmReference(shape, epilogue, a, b, bias, residual);
+    // alpha scales the sum and its rounding error alike.
+    const tolerance = reductionTolerance(shape.K) * Math.max(1, Math.abs(shape.alpha));
+    const summary = compareToReference(label, output, expected, tolerance);
+    expect(summary.passed, summary.message).toBe(true);
+  });
+});
+
+describe('gemm selection', () => {
+  it('rejects a zero dimension', () => {
+    expect(() => selectGemm({ ...base, K: 0 }, plain)).toThrow(/K must be a positive integer/);
+  });
+
+  it('rejects an unknown variant', () => {
+    expect(() => selectGemm(base, plain, { variant: 'strassen' })).toThrow(/variant 'strassen'/);
+  });
+});

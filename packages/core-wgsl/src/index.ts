@@ -17,3 +17,7 @@ export * from './kernels/conv/conv2d-kernel';
 export * from './kernels/conv/select-conv2d';
 export * from './kernels/gemm/gemm-shape';
 export * from './kernels/gemm/select-gemm';
+export * from './kernels/elementwise/tensor-shape';
+export * from './kernels/elementwise/binary';
+export * from './kernels/pool/global-pool';
+export * from './kernels/preprocess/preprocess-image';

@@ -1,0 +1,113 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
+import { activationKey, activationWgsl, NO_ACTIVATION, type Activation } from '../activation/activation';
+import binarySource from './binary.wgsl';
+import { broadcastShapes, checkShape, contiguousStrides, elementCount, rankVectorFields } from './tensor-shape';
+
+/** Binary element-wise operators, as in ONNX Add, Sub, Mul and Div. */
+export type BinaryOperator = 'add' | 'sub' | 'mul' | 'div';
+
+export interface BinaryParams {
+  operator: BinaryOperator;
+  /** Shape of the first operand, rank ≤ 6. */
+  aShape: readonly number[];
+  /** Shape of the second operand, rank ≤ 6, broadcast against `aShape` as numpy does. */
+  bShape: readonly number[];
+  /** Activation applied to each result, such as a ReLU after a residual Add. */
+  activation?: Activation;
+}
+
+const OPERATIONS: Record<BinaryOperator, string> = {
+  add: 'x + y',
+  sub: 'x - y',
+  mul: 'x * y',
+  div: 'x / y',
+};
+
+/**
+ * Binary element-wise operation with multidirectional broadcasting:
+ * `output = activation(a OP b)`, with the output shape from {@link binaryOutputShape}.
+ *
+ * Bindings: uniforms → a → b → output.
+ */
+export function binaryProgram(params: BinaryParams): KernelProgram {
+  const { operator, aShape, bShape } = params;
+  const activation = params.activation ?? NO_ACTIVATION;
+  const name = `binary-${operator}`;
+  checkShape(name, 'a', aShape);
+  checkShape(name, 'b', bShape);
+
+  const outShape = broadcastShapes(aShape, bShape);
+  const length = elementCount(outShape);
+  const axes = mergeAxes(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape));
+  const sameShape = axes.shape.length <= 1 && axes.aStrides.every((s) => s === 1) && axes.bStrides.every((s) => s === 1);
+
+  return {
+    name,
+    shaderKey: `binary|${operator}|${sameShape ? 'same' : 'broadcast'}|${activationKey(activation)}`,
+    code: specializeWgsl(binarySource, {
+      ACTIVATION: activationWgsl(activation),
+      OPERATION: OPERATIONS[operator],
+      SAME_SHAPE: sameShape,
+    }),
+    dispatch: dispatch1d(ceilDiv(length, 256)),
+    uniforms: [
+      ...rankVectorFields(axes.shape, 1),
+      ...rankVectorFields(axes.aStrides, 0),
+      ...rankVectorFields(axes.bStrides, 0),
+      ['u32', length],
+      ['u32', axes.shape.length],
+    ],
+    inputCount: 2,
+    cost: { flops: length, bytes: (elementCount(aShape) + elementCount(bShape) + length) * 4 },
+  };
+}
+
+/** Output shape of {@link binaryProgram}: the broadcast of both operand shapes. */
+export function binaryOutputShape(aShape: readonly number[], bShape: readonly number[]): number[] {
+  return broadcastShapes(aShape, bShape);
+}
+
+/** Strides of an operand aligned to `outShape`, with 0 on the axes it is broadcast along. */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const strides = contiguousStrides(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((_, axis) => {
+    const own = axis - offset;
+    if (own < 0 || shape[own] === 1) return 0;
+    return strides[own]!;
+  });
+}
+
+/**
+ * Drops size-1 axes and merges neighbouring axes that both operands traverse contiguously,
+ * so `[1, C, H, W] + [1, C, 1, 1]` runs as a rank-2 problem `[C, H·W]`. Fewer axes mean
+ * fewer integer divisions per element in the shader.
+ */
+function mergeAxes(
+  shape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): { shape: number[]; aStrides: number[]; bStrides: number[] } {
+  const merged = { shape: [] as number[], aStrides: [] as number[], bStrides: [] as number[] };
+  for (let axis = 0; axis < shape.length; axis++) {
+    const size = shape[axis]!;
+    if (size === 1) continue;
+
+    const last = merged.shape.length - 1;
+    const contiguous =
+      last >= 0 &&
+      merged.aStrides[last] === aStrides[axis]! * size &&
+      merged.bStrides[last] === bStrides[axis]! * size;
+    if (contiguous) {
+      merged.shape[last] = merged.shape[last]! * size;
+      merged.aStrides[last] = aStrides[axis]!;
+      merged.bStrides[last] = bStrides[axis]!;
+    } else {
+      merged.shape.push(size);
+      merged.aStrides.push(aStrides[axis]!);
+      merged.bStrides.push(bStrides[axis]!);
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,65 @@
+import type { UniformField } from '../../runtime/program';
+
+/** Highest tensor rank the shape-generic kernels (broadcasting, transpose, reduce, pad) accept. */
+export const MAX_RANK = 6;
+
+/** Row-major (C-order) strides of `shape`, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    strides[axis] = stride;
+    stride *= shape[axis]!;
+  }
+  return strides;
+}
+
+/** Number of elements of a tensor of `shape` (1 for a scalar). */
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((product, size) => product * size, 1);
+}
+
+/**
+ * Output shape of numpy/ONNX multidirectional broadcasting: shapes are aligned on the
+ * right, and each pair of sizes must be equal or contain a 1.
+ */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const result = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const sizeA = a[a.length - rank + i] ?? 1;
+    const sizeB = b[b.length - rank + i] ?? 1;
+    if (sizeA !== sizeB && sizeA !== 1 && sizeB !== 1) {
+      throw new Error(
+        `Shapes [${a.join(', ')}] and [${b.join(', ')}] cannot be broadcast: axis ${i} of the output has sizes ${sizeA} and ${sizeB}. ` +
+          'Each pair of sizes, aligned on the right, must be equal or contain a 1.',
+      );
+    }
+    result[i] = sizeA === 1 ? sizeB : sizeA;
+  }
+  return result;
+}
+
+/** Rejects a shape above {@link MAX_RANK} or with a negative or fractional size, naming the kernel. */
+export function checkShape(kernel: string, name: string, shape: readonly number[]): void {
+  if (shape.length > MAX_RANK) {
+    throw new Error(`${kernel}: ${name} has rank ${shape.length}, above the supported maximum of ${MAX_RANK}. Reshape it to merge axes.`);
+  }
+  for (const size of shape) {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new Error(`${kernel}: ${name} [${shape.join(', ')}] contains an invalid size ${size}. Sizes must be non-negative integers.`);
+    }
+  }
+}
+
+/**
+ * Packs up to {@link MAX_RANK} u32 values as eight consecutive uniform fields, the layout of a
+ * WGSL `array<vec4<u32>, 2>` (uniform arrays need a 16-byte element stride, so scalars go in vec4s).
+ * Values are right-aligned: axis `MAX_RANK - 1` is always the innermost, and unused leading
+ * entries hold `fill`.
+ */
+export function rankVectorFields(values: readonly number[], fill: number): UniformField[] {
+  const padded = new Array<number>(8 - MAX_RANK).fill(0);
+  const leading = new Array<number>(MAX_RANK - values.length).fill(fill);
+  return [...leading, ...values, ...padded].map((value) => ['u32', value] as const);
+}

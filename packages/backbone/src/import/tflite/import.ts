@@ -1,0 +1,106 @@
+import type { Graph, Node, Preprocessing, ValueInfo } from '../../ir/graph';
+import type { ModelSource } from '../../source';
+import { nchwShape } from './layout';
+import { NhwcGraphBuilder } from './nhwc-builder';
+import { convertOperator, type TfliteContext } from './operators';
+import { TensorType, parseTfliteModel, type TfliteTensor } from './schema';
+
+/** Imports a TFLite flatbuffer (schema version 3) into the IR, with weights dequantized to float32. */
+export async function importTflite(source: ModelSource): Promise<Graph> {
+  return tfliteToGraph(await source.readMain(), source.name);
+}
+
+/** Converts the bytes of a `.tflite` file; `file` names it in error messages. */
+export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
+  const model = parseTfliteModel(bytes, file);
+  const builder = new NhwcGraphBuilder(file);
+  const context: TfliteContext = { model, builder, values: new Map() };
+
+  // The importer expects one NHWC image input.
+  if (model.inputs.length !== 1) builder.fail(`the model has ${model.inputs.length} inputs; only single-input image models are supported`);
+  const inputTensor = model.tensors[model.inputs[0]!]!;
+  const [batch, height, width, channels] = inputTensor.shape;
+  if (inputTensor.shape.length !== 4 || channels !== 3 || !(height! > 0) || !(width! > 0)) {
+    builder.fail(`input '${inputTensor.name}' has shape [${inputTensor.shape.join(', ')}]; expected an NHWC RGB image [N, H, W, 3]`);
+  }
+  const input = builder.uniqueName(inputTensor.name);
+  builder.setShape(input, [batch! > 0 ? batch! : -1, height!, width!, 3]);
+  context.values.set(inputTensor.index, input);
+
+  for (const op of model.operators) convertOperator(context, op);
+
+  // Outputs: the file's outputs, then the pooled features and logits so the runner can return them.
+  const outputNames = model.outputs.map((index) => {
+    const value = context.values.get(index);
+    if (value === undefined) builder.fail(`output tensor ${index} '${model.tensors[index]!.name}' is never produced`);
+    if (value !== input) return value;
+    return builder.node('Identity', [value], {}, `${model.tensors[index]!.name}/output`, builder.shape(value));
+  });
+  const featureOutput = findFeatureOutput(builder.nodes, outputNames[0]!, builder);
+  const classifierOutput = findLogits(builder.nodes, outputNames);
+  const exposed = [...new Set([...outputNames, ...(featureOutput ? [featureOutput] : []), ...(classifierOutput ? [classifierOutput] : [])])];
+
+  const inputInfo: ValueInfo = { name: input, dataType: 'float32', shape: builder.valueInfo.get(input)!.shape };
+  return {
+    name: model.description || file,
+    inputs: [inputInfo],
+    outputs: exposed.map((name) => builder.valueInfo.get(name)!),
+    initializers: builder.initializers,
+    nodes: builder.nodes,
+    valueInfo: builder.valueInfo,
+    metadata: {
+      sourceFormat: 'tflite',
+      sourceName: file,
+      preprocessing: preprocessingOf(inputTensor, height!, width!),
+      ...(featureOutput ? { featureOutput } : {}),
+      ...(classifierOutput ? { classifierOutput } : {}),
+      properties: { description: model.description, schemaVersion: String(model.version), inputType: String(inputTensor.type) },
+    },
+  };
+}
+
+/**
+ * The input normalization that reproduces the input tensor's quantization:
+ * the model sees x = scale × (q − zero_point), where q is the pixel for uint8
+ * inputs and pixel − 128 for int8 inputs, so x = (pixel / 255 − mean) / std with
+ * mean = (zero_point + offset) / 255 and std = 1 / (255 × scale).
+ */
+function preprocessingOf(input: TfliteTensor, height: number, width: number): Preprocessing {
+  const quantized = (input.type === TensorType.UINT8 || input.type === TensorType.INT8) && input.quantization?.scale.length === 1;
+  let mean = 0.5;
+  let std = 0.5;
+  if (quantized) {
+    const offset = input.type === TensorType.INT8 ? 128 : 0;
+    mean = ((input.quantization!.zeroPoint[0] ?? 0) + offset) / 255;
+    std = 1 / (255 * input.quantization!.scale[0]!);
+  }
+  // NOTE: a float32 input does not record its normalization; [-1, 1] (mean = std = 0.5) is the MobileNet convention, not read from the file.
+  return {
+    height,
+    width,
+    sourceLayout: 'NHWC',
+    channelOrder: 'RGB',
+    mean: [mean, mean, mean],
+    std: [std, std, std],
+    resize: { mode: 'stretch' },
+  };
+}
+
+/** The last global average pool (the pooled embedding), or the output itself when it is a 4-D feature map. */
+function findFeatureOutput(nodes: Node[], output: string, builder: NhwcGraphBuilder): string | undefined {
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (nodes[i]!.opType === 'GlobalAveragePool') return nodes[i]!.outputs[0];
+  }
+  return nchwShape(builder.shape(output)).length === 4 ? output : undefined;
+}
+
+/** The input of a softmax that produces an output (the logits), or a rank-2 Gemm output. */
+function findLogits(nodes: Node[], outputs: string[]): string | undefined {
+  const producer = new Map(nodes.map((node) => [node.outputs[0]!, node]));
+  for (const output of outputs) {
+    const node = producer.get(output);
+    if (node?.opType === 'Softmax') return node.inputs[0];
+    if (node?.opType === 'Gemm') return output;
+  }
+  return undefined;
+}

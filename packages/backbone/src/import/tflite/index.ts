@@ -1,0 +1,1 @@
+export { importTflite, tfliteToGraph } from './import';

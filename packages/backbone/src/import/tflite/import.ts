@@ -30,9 +30,9 @@ export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
   for (const op of model.operators) convertOperator(context, op);
 
   // Outputs: the file's outputs, then the pooled features and logits so the runner can return them.
-  const outputNames = model.outputs.map((index) => {
+  const outputNames = model.outputs.map((index): string => {
     const value = context.values.get(index);
-    if (value === undefined) builder.fail(`output tensor ${index} '${model.tensors[index]!.name}' is never produced`);
+    if (value === undefined) return builder.fail(`output tensor ${index} '${model.tensors[index]!.name}' is never produced`);
     if (value !== input) return value;
     return builder.node('Identity', [value], {}, `${model.tensors[index]!.name}/output`, builder.shape(value));
   });

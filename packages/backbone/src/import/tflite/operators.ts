@@ -252,9 +252,9 @@ function convertFullyConnected(context: TfliteContext, op: TfliteOperator): void
 
 function convertBinary(context: TfliteContext, op: TfliteOperator, opType: 'Add' | 'Mul'): void {
   const { builder } = context;
-  const operands = [0, 1].map((i) => {
+  const operands = [0, 1].map((i): TfliteTensor => {
     const tensor = tensorOf(context, op, i);
-    if (tensor === undefined) builder.fail(`operator ${op.index} is missing input ${i}`);
+    if (tensor === undefined) return builder.fail(`operator ${op.index} is missing input ${i}`);
     return tensor;
   });
 

@@ -1,0 +1,113 @@
+import type { Matrix } from 'ml-matrix';
+
+/** A dense row-major float64 matrix: `data[i * columns + j]` is row i, column j. */
+export interface DenseMatrix {
+  rows: number;
+  columns: number;
+  data: Float64Array;
+}
+
+/** Anything with `rows`, `columns` and `get(i, j)`, such as an ml-matrix `Matrix`. */
+export interface MatrixLike {
+  readonly rows: number;
+  readonly columns: number;
+  get(row: number, column: number): number;
+}
+
+/** Feature input: one array per sample (`Float32Array[]`, `number[][]`) or a matrix. */
+export type FeatureInput = ArrayLike<number>[] | MatrixLike | DenseMatrix | Matrix;
+
+/** A class label as the caller passed it. */
+export type Label = number | string;
+
+export function createDenseMatrix(rows: number, columns: number): DenseMatrix {
+  return { rows, columns, data: new Float64Array(rows * columns) };
+}
+
+function isDenseMatrix(input: FeatureInput): input is DenseMatrix {
+  return !Array.isArray(input) && (input as DenseMatrix).data instanceof Float64Array && typeof (input as MatrixLike).get !== 'function';
+}
+
+/**
+ * Copies features into a float64 dense matrix and rejects empty input, ragged rows
+ * and NaN or infinite values, naming the sample and feature index.
+ */
+export function toDenseMatrix(input: FeatureInput, what = 'X'): DenseMatrix {
+  let out: DenseMatrix;
+
+  if (Array.isArray(input)) {
+    if (input.length === 0) throw new Error(`${what} is empty: pass at least one sample`);
+    const columns = input[0]!.length;
+    if (columns === 0) throw new Error(`${what} has samples with 0 features: pass at least one feature`);
+    out = createDenseMatrix(input.length, columns);
+    for (let i = 0; i < input.length; i++) {
+      const row = input[i]!;
+      if (row.length !== columns) {
+        throw new Error(`${what}[${i}] has ${row.length} features but ${what}[0] has ${columns}: all samples need the same length`);
+      }
+      for (let j = 0; j < columns; j++) out.data[i * columns + j] = row[j]!;
+    }
+  } else if (isDenseMatrix(input)) {
+    out = { rows: input.rows, columns: input.columns, data: Float64Array.from(input.data) };
+  } else {
+    const m = input as MatrixLike;
+    out = createDenseMatrix(m.rows, m.columns);
+    for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.columns; j++) out.data[i * m.columns + j] = m.get(i, j);
+  }
+
+  if (out.rows === 0) throw new Error(`${what} is empty: pass at least one sample`);
+  if (out.columns === 0) throw new Error(`${what} has 0 features: pass at least one feature`);
+  assertFinite(out, what);
+  return out;
+}
+
+/** Throws on the first NaN or infinite value, naming its position. */
+export function assertFinite(m: DenseMatrix, what: string): void {
+  const { data, columns } = m;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k]!;
+    if (!Number.isFinite(v)) {
+      const i = Math.floor(k / columns);
+      throw new Error(`${what}[${i}][${k - i * columns}] is ${v}: features must be finite numbers (remove or impute NaN and infinite values)`);
+    }
+  }
+}
+
+/** Copies the selected rows into a new matrix. */
+export function selectRows(m: DenseMatrix, indices: ArrayLike<number>): DenseMatrix {
+  const out = createDenseMatrix(indices.length, m.columns);
+  for (let r = 0; r < indices.length; r++) {
+    const src = indices[r]! * m.columns;
+    out.data.set(m.data.subarray(src, src + m.columns), r * m.columns);
+  }
+  return out;
+}
+
+/** Returns a view of row i. */
+export function rowView(m: DenseMatrix, i: number): Float64Array {
+  return m.data.subarray(i * m.columns, (i + 1) * m.columns);
+}
+
+export function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, n: number): number {
+  // Four accumulators let the JIT overlap the multiply-adds.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += a[aOffset + j]! * b[bOffset + j]!;
+    s1 += a[aOffset + j + 1]! * b[bOffset + j + 1]!;
+    s2 += a[aOffset + j + 2]! * b[bOffset + j + 2]!;
+    s3 += a[aOffset + j + 3]! * b[bOffset + j + 3]!;
+  }
+  for (; j < n; j++) s0 += a[aOffset + j]! * b[bOffset + j]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** Converts a result matrix to one Float64Array per row. */
+export function toRows(m: DenseMatrix): Float64Array[] {
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < m.rows; i++) rows.push(m.data.slice(i * m.columns, (i + 1) * m.columns));
+  return rows;
+}

@@ -1,0 +1,377 @@
+import { type ClassWeight, computeClassWeights } from './classWeight';
+import { type DenseMatrix, type FeatureInput, type Label, createDenseMatrix, toDenseMatrix, toRows } from './data';
+import type { GammaOption, KernelName } from './kernels';
+import { validateKernel } from './kernels';
+import {
+  type KernelSvmModel,
+  fitKernelSvm,
+  kernelSvmDecisionFunction,
+  kernelSvmPredict,
+  kernelSvmPredictProba,
+} from './kernelSvm';
+import { encodeLabels } from './labels';
+import { type LinearSvmLoss, type LinearSvmModel, fitLinearSvm, linearSvmDecisionFunction } from './linearSvm';
+import { type LinearSvmPlatt, fitLinearSvmPlatt, linearSvmPredictProba } from './linearSvmProbability';
+import { type LogisticRegressionModel, fitLogisticRegression, logisticDecisionFunction, logisticPredictProba } from './logisticRegression';
+import {
+  type KnnModel,
+  type NearestCentroidModel,
+  type NeighborMetric,
+  type NeighborWeights,
+  fitNearestCentroid,
+  knnPredictProba,
+  nearestCentroidDecision,
+} from './neighbors';
+import { type FittedTransform, type TransformSpec, applyTransforms, fitTransforms } from './transforms';
+
+export type HeadKind = 'logreg' | 'linear-svm' | 'svm' | 'rbf-svm' | 'knn' | 'nearest-centroid';
+
+/** Training options; names follow scikit-learn 1.2 (camelCase) and unset values take its defaults. */
+export interface HeadSpec {
+  kind: HeadKind;
+  /** Transforms fitted on the training features and stored with the head. */
+  transforms?: TransformSpec[];
+  classWeight?: ClassWeight;
+  /** Seed of every random choice (coordinate order, Platt folds). */
+  seed?: number;
+
+  C?: number;
+  tol?: number;
+  maxIter?: number;
+
+  /** linear-svm: 'squared_hinge' (default) or 'hinge'. */
+  loss?: LinearSvmLoss;
+  /** linear-svm: value of the bias feature (default 1). */
+  interceptScaling?: number;
+  /** linear-svm and svm: fit Platt scaling so predictProba works (default false). */
+  probability?: boolean;
+
+  /** svm: 'rbf' (default), 'poly', 'linear' or 'sigmoid'; 'rbf-svm' fixes 'rbf'. */
+  kernel?: KernelName;
+  gamma?: GammaOption;
+  degree?: number;
+  coef0?: number;
+  shrinking?: boolean;
+  /** svm: kernel cache in MB (default 200). */
+  cacheSize?: number;
+  /** svm with > 2 classes: 'ovr' (default) aggregates the one-vs-one votes, 'ovo' returns them raw. */
+  decisionFunctionShape?: 'ovr' | 'ovo';
+
+  /** knn: number of neighbours (default 5). */
+  nNeighbors?: number;
+  /** knn: 'uniform' (default) or 'distance'. */
+  weights?: NeighborWeights;
+  /** knn and nearest-centroid: 'euclidean' (default) or 'cosine'. */
+  metric?: NeighborMetric;
+}
+
+/** The fitted model of each head kind, as stored in the JSON format. */
+export type HeadParams =
+  | { kind: 'logreg'; model: LogisticRegressionModel }
+  | { kind: 'linear-svm'; model: LinearSvmModel; platt?: LinearSvmPlatt }
+  | { kind: 'svm'; model: KernelSvmModel; decisionFunctionShape: 'ovr' | 'ovo' }
+  | { kind: 'knn'; model: KnnModel }
+  | { kind: 'nearest-centroid'; model: NearestCentroidModel };
+
+const KINDS: HeadKind[] = ['logreg', 'linear-svm', 'svm', 'rbf-svm', 'knn', 'nearest-centroid'];
+
+/** A trained classifier: transforms, classes and model. */
+export class Head {
+  constructor(
+    readonly kind: HeadParams['kind'],
+    readonly classes: Label[],
+    readonly nFeatures: number,
+    readonly transforms: FittedTransform[],
+    readonly params: HeadParams,
+    readonly spec: Omit<HeadSpec, 'transforms' | 'classWeight'>,
+  ) {}
+
+  /** Predicted labels, one per sample. */
+  predict(X: FeatureInput): Label[] {
+    const Z = this.prepare(X);
+    const p = this.params;
+    let indices: Int32Array;
+    if (p.kind === 'svm') {
+      indices = kernelSvmPredict(p.model, Z);
+    } else {
+      const scores = this.scores(Z);
+      indices = argmaxRows(scores);
+    }
+    return Array.from(indices, (k) => this.classes[k]!);
+  }
+
+  /**
+   * Decision values per sample: one column for two-class linear and SVM heads
+   * (positive favours classes[1]), otherwise one per class (or per pair for
+   * decisionFunctionShape 'ovo'). knn returns its class probabilities and
+   * nearest-centroid the negative distances.
+   */
+  decisionFunction(X: FeatureInput): Float64Array[] {
+    const Z = this.prepare(X);
+    const p = this.params;
+    if (p.kind === 'svm') return toRows(kernelSvmDecisionFunction(p.model, Z, p.decisionFunctionShape));
+    if (p.kind === 'logreg') return toRows(logisticDecisionFunction(p.model, Z));
+    if (p.kind === 'linear-svm') return toRows(linearSvmDecisionFunction(p.model, Z));
+    return toRows(this.scores(Z));
+  }
+
+  /** Class probabilities per sample, columns in `classes` order. */
+  predictProba(X: FeatureInput): Float64Array[] {
+    const Z = this.prepare(X);
+    const p = this.params;
+    switch (p.kind) {
+      case 'logreg':
+        return toRows(logisticPredictProba(p.model, Z));
+      case 'linear-svm':
+        if (p.platt === undefined) throw new Error('predictProba needs Platt scaling: train the linear-svm head with probability: true');
+        return toRows(linearSvmPredictProba(p.model, p.platt, Z));
+      case 'svm':
+        return toRows(kernelSvmPredictProba(p.model, Z));
+      case 'knn':
+        return toRows(knnPredictProba(p.model, Z));
+      case 'nearest-centroid':
+        throw new Error('nearest-centroid has no probabilities: use predict or decisionFunction, or a knn or logreg head');
+    }
+  }
+
+  toJSON(): HeadJson {
+    return {
+      format: 'offshelf-head',
+      version: HEAD_FORMAT_VERSION,
+      kind: this.kind,
+      classes: this.classes,
+      nFeatures: this.nFeatures,
+      transforms: this.transforms,
+      spec: this.spec,
+      params: serializeParams(this.params),
+    };
+  }
+
+  private prepare(X: FeatureInput): DenseMatrix {
+    const dense = toDenseMatrix(X, 'X');
+    if (dense.columns !== this.nFeatures) {
+      throw new Error(`X has ${dense.columns} features but this ${this.kind} head was trained on ${this.nFeatures}: pass features from the same extractor`);
+    }
+    return applyTransforms(this.transforms, dense);
+  }
+
+  /** Per-class scores whose row argmax is the prediction (all kinds except svm). */
+  private scores(Z: DenseMatrix): DenseMatrix {
+    const p = this.params;
+    let scores: DenseMatrix;
+    if (p.kind === 'logreg') scores = logisticDecisionFunction(p.model, Z);
+    else if (p.kind === 'linear-svm') scores = linearSvmDecisionFunction(p.model, Z);
+    else if (p.kind === 'knn') return knnPredictProba(p.model, Z);
+    else if (p.kind === 'nearest-centroid') return nearestCentroidDecision(p.model, Z);
+    else throw new Error(`scores are not defined for ${p.kind}`);
+
+    if (scores.columns !== 1) return scores;
+    // One column scores classes[1]: expand to [0, score] so argmax picks classes[1] when score > 0.
+    const expanded = createDenseMatrix(scores.rows, 2);
+    for (let i = 0; i < scores.rows; i++) expanded.data[2 * i + 1] = scores.data[i]!;
+    return expanded;
+  }
+}
+
+function argmaxRows(m: DenseMatrix): Int32Array {
+  const out = new Int32Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    let best = 0;
+    for (let k = 1; k < m.columns; k++) if (m.data[i * m.columns + k]! > m.data[i * m.columns + best]!) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Trains a head on features X (one row per sample) and labels y.
+ * Throws on empty data, a single class, NaN or infinite features, unknown class weights or options.
+ */
+export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec): Head {
+  if (!KINDS.includes(spec.kind)) throw new Error(`head kind '${spec.kind}' is unknown: use one of ${KINDS.join(', ')}`);
+  const raw = toDenseMatrix(X, 'X');
+  if (y.length !== raw.rows) throw new Error(`X has ${raw.rows} samples but y has ${y.length} labels: pass one label per sample`);
+  const { classes, indices } = encodeLabels(y);
+  if (classes.length < 2) throw new Error(`y contains a single class (${JSON.stringify(classes[0])}): a classifier needs at least 2 classes`);
+  validateNumbers(spec);
+
+  const classWeights = computeClassWeights(spec.classWeight, classes, indices);
+  const { transforms, output: Z } = fitTransforms(spec.transforms ?? [], raw);
+  const nClasses = classes.length;
+  const seed = spec.seed ?? 0;
+  const { transforms: _t, classWeight: _w, ...storedSpec } = spec;
+
+  let params: HeadParams;
+  switch (spec.kind) {
+    case 'logreg': {
+      const sampleWeight = Float64Array.from(indices, (k) => classWeights[k]!);
+      params = { kind: 'logreg', model: fitLogisticRegression(Z, indices, nClasses, sampleWeight, spec) };
+      break;
+    }
+    case 'linear-svm': {
+      const options = { ...spec, seed };
+      const model = fitLinearSvm(Z, indices, nClasses, classWeights, options);
+      params = spec.probability ? { kind: 'linear-svm', model, platt: fitLinearSvmPlatt(Z, indices, nClasses, classWeights, options) } : { kind: 'linear-svm', model };
+      break;
+    }
+    case 'svm':
+    case 'rbf-svm': {
+      const kernel = spec.kind === 'rbf-svm' ? 'rbf' : validateKernel(spec.kernel ?? 'rbf');
+      const model = fitKernelSvm(Z, indices, nClasses, classWeights, { ...spec, kernel, seed });
+      params = { kind: 'svm', model, decisionFunctionShape: spec.decisionFunctionShape ?? 'ovr' };
+      break;
+    }
+    case 'knn': {
+      const nNeighbors = spec.nNeighbors ?? 5;
+      if (!Number.isInteger(nNeighbors) || nNeighbors < 1 || nNeighbors > Z.rows) {
+        throw new Error(`nNeighbors = ${nNeighbors} is invalid: use an integer in [1, n_samples = ${Z.rows}]`);
+      }
+      const metric = validateMetric(spec.metric);
+      const weights = spec.weights ?? 'uniform';
+      if (weights !== 'uniform' && weights !== 'distance') throw new Error(`weights '${weights}' is unknown: use 'uniform' or 'distance'`);
+      params = { kind: 'knn', model: { nNeighbors, metric, weights, nClasses, X: Z, y: indices } };
+      break;
+    }
+    case 'nearest-centroid':
+      params = { kind: 'nearest-centroid', model: fitNearestCentroid(Z, indices, nClasses, validateMetric(spec.metric)) };
+      break;
+  }
+  return new Head(params.kind, classes, raw.columns, transforms, params, storedSpec);
+}
+
+function validateMetric(metric: string | undefined): NeighborMetric {
+  const m = metric ?? 'euclidean';
+  if (m !== 'euclidean' && m !== 'cosine') throw new Error(`metric '${m}' is unknown: use 'euclidean' or 'cosine'`);
+  return m;
+}
+
+function validateNumbers(spec: HeadSpec): void {
+  const positive: [string, number | undefined][] = [
+    ['C', spec.C],
+    ['tol', spec.tol],
+    ['interceptScaling', spec.interceptScaling],
+    ['cacheSize', spec.cacheSize],
+  ];
+  for (const [name, value] of positive) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`${name} = ${value} is invalid: it must be a finite number > 0`);
+  }
+  if (spec.maxIter !== undefined && !(Number.isInteger(spec.maxIter) && (spec.maxIter > 0 || spec.maxIter === -1))) {
+    throw new Error(`maxIter = ${spec.maxIter} is invalid: use a positive integer (or -1 for the svm's default limit)`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JSON format
+
+export const HEAD_FORMAT_VERSION = 1;
+
+/** The serialized head; see the package README for each field. */
+export interface HeadJson {
+  format: 'offshelf-head';
+  version: number;
+  kind: HeadParams['kind'];
+  classes: Label[];
+  nFeatures: number;
+  transforms: FittedTransform[];
+  spec: Omit<HeadSpec, 'transforms' | 'classWeight'>;
+  params: Record<string, unknown>;
+}
+
+function serializeParams(p: HeadParams): Record<string, unknown> {
+  switch (p.kind) {
+    case 'logreg':
+    case 'linear-svm': {
+      const m = p.model;
+      const out: Record<string, unknown> = {
+        nFeatures: m.nFeatures,
+        nWeightVectors: m.nWeightVectors,
+        coef: Array.from(m.coef),
+        intercept: Array.from(m.intercept),
+      };
+      if (p.kind === 'linear-svm' && p.platt !== undefined) out.platt = p.platt;
+      return out;
+    }
+    case 'svm': {
+      const m = p.model;
+      const out: Record<string, unknown> = {
+        kernel: m.kernel,
+        nFeatures: m.nFeatures,
+        nClasses: m.nClasses,
+        supportVectors: Array.from(m.supportVectors),
+        nSupport: m.nSupport,
+        dualCoef: Array.from(m.dualCoef),
+        rho: m.rho,
+        decisionFunctionShape: p.decisionFunctionShape,
+      };
+      if (m.probA !== undefined) {
+        out.probA = m.probA;
+        out.probB = m.probB;
+      }
+      return out;
+    }
+    case 'knn': {
+      const m = p.model;
+      return { nNeighbors: m.nNeighbors, metric: m.metric, weights: m.weights, nClasses: m.nClasses, nFeatures: m.X.columns, X: Array.from(m.X.data), y: Array.from(m.y) };
+    }
+    case 'nearest-centroid': {
+      const m = p.model;
+      return { metric: m.metric, nClasses: m.centroids.rows, nFeatures: m.centroids.columns, centroids: Array.from(m.centroids.data) };
+    }
+  }
+}
+
+/** Loads a head written by `head.toJSON()` (an object or its JSON text). */
+export function loadHead(json: HeadJson | string): Head {
+  const h = (typeof json === 'string' ? JSON.parse(json) : json) as HeadJson;
+  if (h?.format !== 'offshelf-head') throw new Error(`not an offshelf head: format is ${JSON.stringify(h?.format)}, expected 'offshelf-head'`);
+  if (h.version !== HEAD_FORMAT_VERSION) throw new Error(`offshelf head version ${h.version} is not supported: this build reads version ${HEAD_FORMAT_VERSION}`);
+  const p = h.params as Record<string, any>;
+  const f64 = (name: string): Float64Array => {
+    if (!Array.isArray(p[name])) throw new Error(`offshelf head (${h.kind}) is missing params.${name}`);
+    return Float64Array.from(p[name] as number[]);
+  };
+
+  let params: HeadParams;
+  switch (h.kind) {
+    case 'logreg':
+    case 'linear-svm': {
+      const model = { nFeatures: p.nFeatures, nWeightVectors: p.nWeightVectors, coef: f64('coef'), intercept: f64('intercept') };
+      if (h.kind === 'logreg') params = { kind: 'logreg', model: { ...model, objective: NaN, iterations: 0, converged: true } };
+      else {
+        const svm = { ...model, objectives: [], iterations: [], converged: true };
+        params = p.platt !== undefined ? { kind: 'linear-svm', model: svm, platt: p.platt } : { kind: 'linear-svm', model: svm };
+      }
+      break;
+    }
+    case 'svm': {
+      const model: KernelSvmModel = {
+        kernel: p.kernel,
+        nFeatures: p.nFeatures,
+        nClasses: p.nClasses,
+        supportVectors: f64('supportVectors'),
+        nSupport: p.nSupport,
+        dualCoef: f64('dualCoef'),
+        rho: p.rho,
+      };
+      if (p.probA !== undefined) {
+        model.probA = p.probA;
+        model.probB = p.probB;
+      }
+      params = { kind: 'svm', model, decisionFunctionShape: p.decisionFunctionShape };
+      break;
+    }
+    case 'knn': {
+      const X = { rows: (p.y as number[]).length, columns: p.nFeatures, data: f64('X') };
+      params = { kind: 'knn', model: { nNeighbors: p.nNeighbors, metric: p.metric, weights: p.weights, nClasses: p.nClasses, X, y: Int32Array.from(p.y) } };
+      break;
+    }
+    case 'nearest-centroid': {
+      const centroids = { rows: p.nClasses, columns: p.nFeatures, data: f64('centroids') };
+      params = { kind: 'nearest-centroid', model: { metric: p.metric, centroids } };
+      break;
+    }
+    default:
+      throw new Error(`offshelf head kind '${String(h.kind)}' is unknown: expected one of logreg, linear-svm, svm, knn, nearest-centroid`);
+  }
+  return new Head(params.kind, h.classes, h.nFeatures, h.transforms, params, h.spec);
+}

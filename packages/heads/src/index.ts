@@ -1,0 +1,15 @@
+export { Head, HEAD_FORMAT_VERSION, loadHead, trainHead } from './head';
+export type { HeadJson, HeadKind, HeadParams, HeadSpec } from './head';
+export type { DenseMatrix, FeatureInput, Label, MatrixLike } from './data';
+export type { ClassWeight } from './classWeight';
+export { computeClassWeights } from './classWeight';
+export type { FittedTransform, TransformSpec } from './transforms';
+export { crossValidate, gridSearch, stratifiedKFold } from './modelSelection';
+export type { CrossValidateOptions, CrossValidateResult, Fold, GridSearchResult, GridSearchRow, ParamGrid, Scoring, StratifiedKFoldOptions } from './modelSelection';
+export { accuracyScore, balancedAccuracyScore, classificationReport, confusionMatrix } from './metrics';
+export type { ClassificationReport } from './metrics';
+export { Random } from './random';
+export { fitLogisticRegression } from './logisticRegression';
+export { fitLinearSvm } from './linearSvm';
+export { fitKernelSvm } from './kernelSvm';
+export { minimizeLbfgs } from './lbfgs';

@@ -1,0 +1,181 @@
+import { type DenseMatrix, createDenseMatrix, dot } from './data';
+import { minimizeLbfgs } from './lbfgs';
+
+export interface LogisticRegressionOptions {
+  /** Inverse regularization strength, as scikit-learn's `C` (default 1). */
+  C?: number;
+  /** Stop when ‖∇(J/C)‖∞ ≤ tol, scikit-learn's lbfgs `tol` (default 1e-4). */
+  tol?: number;
+  /** Maximum L-BFGS iterations, scikit-learn's `max_iter` (default 100). */
+  maxIter?: number;
+}
+
+/** Fitted weights: `coef` is nWeightVectors × nFeatures row-major, one intercept per vector. */
+export interface LogisticRegressionModel {
+  nFeatures: number;
+  /** 1 for two classes (the vector scores classes[1]), else one per class. */
+  nWeightVectors: number;
+  coef: Float64Array;
+  intercept: Float64Array;
+  /** Objective J (see fitLogisticRegression) at the solution. */
+  objective: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * L2-regularised logistic regression as scikit-learn 1.2's `LogisticRegression(solver='lbfgs')`.
+ *
+ * Two classes (binomial, one weight vector w, y_i ∈ {0, 1}):
+ *   min_{w,b}  J = ½‖w‖² + C Σ_i s_i [log(1 + e^{z_i}) − y_i z_i],   z_i = w·x_i + b
+ * K > 2 classes (multinomial, one vector per class):
+ *   min_{W,b}  J = ½‖W‖²_F + C Σ_i s_i [log Σ_k e^{z_ik} − z_{i,y_i}],   z_ik = W_k·x_i + b_k
+ * s_i is the sample's class weight and the intercept b is not penalised.
+ * Solved in the primal with L-BFGS from zero on J/C, scikit-learn's scaling, and
+ * stopped when ‖∇(J/C)‖∞ ≤ tol, when the relative decrease of J falls below
+ * 2.2e-9 (scipy's ftol), or after max_iter iterations.
+ */
+export function fitLogisticRegression(
+  X: DenseMatrix,
+  y: Int32Array,
+  nClasses: number,
+  sampleWeight: Float64Array,
+  options: LogisticRegressionOptions = {},
+): LogisticRegressionModel {
+  const C = options.C ?? 1;
+  const tol = options.tol ?? 1e-4;
+  const maxIter = options.maxIter ?? 100;
+  const d = X.columns;
+  const nVectors = nClasses === 2 ? 1 : nClasses;
+  const nWeights = nVectors * d;
+
+  const objective = nClasses === 2 ? binomialObjective(X, y, sampleWeight, C) : multinomialObjective(X, y, nClasses, sampleWeight, C);
+  const result = minimizeLbfgs(objective, new Float64Array(nWeights + nVectors), { gtol: tol, maxIter });
+
+  return {
+    nFeatures: d,
+    nWeightVectors: nVectors,
+    coef: result.x.slice(0, nWeights),
+    intercept: result.x.slice(nWeights),
+    objective: result.f * C,
+    iterations: result.iterations,
+    converged: result.converged,
+  };
+}
+
+/** J/C and its gradient for the binomial case; params = [w (d), b]. */
+function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64Array, C: number) {
+  const { rows: n, columns: d, data } = X;
+  const alpha = 1 / C;
+
+  return (params: Float64Array, grad: Float64Array): number => {
+    let f = 0;
+    for (let j = 0; j < d; j++) {
+      f += 0.5 * alpha * params[j]! * params[j]!;
+      grad[j] = alpha * params[j]!;
+    }
+    grad[d] = 0;
+    const b = params[d]!;
+
+    for (let i = 0; i < n; i++) {
+      const z = dot(data, i * d, params, 0, d) + b;
+      const target = y[i] === 1 ? 1 : 0;
+      const s = sampleWeight[i]!;
+
+      // log(1 + e^z) computed without overflow for large |z|.
+      const softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+      f += s * (softplus - target * z);
+
+      const p = z > 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      const r = s * (p - target);
+      if (r !== 0) {
+        const offset = i * d;
+        for (let j = 0; j < d; j++) grad[j]! += r * data[offset + j]!;
+        grad[d]! += r;
+      }
+    }
+    return f;
+  };
+}
+
+/** J/C and its gradient for the multinomial case; params = [W (K × d) row-major, b (K)]. */
+function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWeight: Float64Array, C: number) {
+  const { rows: n, columns: d, data } = X;
+  const alpha = 1 / C;
+  const nWeights = K * d;
+  const z = new Float64Array(K);
+
+  return (params: Float64Array, grad: Float64Array): number => {
+    let f = 0;
+    for (let j = 0; j < nWeights; j++) {
+      f += 0.5 * alpha * params[j]! * params[j]!;
+      grad[j] = alpha * params[j]!;
+    }
+    for (let k = 0; k < K; k++) grad[nWeights + k] = 0;
+
+    for (let i = 0; i < n; i++) {
+      const offset = i * d;
+      let zMax = -Infinity;
+      for (let k = 0; k < K; k++) {
+        z[k] = dot(data, offset, params, k * d, d) + params[nWeights + k]!;
+        if (z[k]! > zMax) zMax = z[k]!;
+      }
+
+      // log-sum-exp shifted by the max logit so exp never overflows.
+      let sumExp = 0;
+      for (let k = 0; k < K; k++) sumExp += Math.exp(z[k]! - zMax);
+      const logSumExp = zMax + Math.log(sumExp);
+      const s = sampleWeight[i]!;
+      const label = y[i]!;
+      f += s * (logSumExp - z[label]!);
+
+      for (let k = 0; k < K; k++) {
+        const r = s * (Math.exp(z[k]! - logSumExp) - (k === label ? 1 : 0));
+        const w = k * d;
+        for (let j = 0; j < d; j++) grad[w + j]! += r * data[offset + j]!;
+        grad[nWeights + k]! += r;
+      }
+    }
+    return f;
+  };
+}
+
+/** Decision values: n × 1 for two classes (positive favours classes[1]), else n × K logits. */
+export function logisticDecisionFunction(model: LogisticRegressionModel, X: DenseMatrix): DenseMatrix {
+  const { nWeightVectors: K, nFeatures: d, coef, intercept } = model;
+  const out = createDenseMatrix(X.rows, K);
+  for (let i = 0; i < X.rows; i++) {
+    for (let k = 0; k < K; k++) out.data[i * K + k] = dot(X.data, i * d, coef, k * d, d) + intercept[k]!;
+  }
+  return out;
+}
+
+/** Class probabilities: the logistic sigmoid for two classes, the softmax of the logits otherwise. */
+export function logisticPredictProba(model: LogisticRegressionModel, X: DenseMatrix): DenseMatrix {
+  const scores = logisticDecisionFunction(model, X);
+  if (model.nWeightVectors === 1) {
+    const out = createDenseMatrix(X.rows, 2);
+    for (let i = 0; i < X.rows; i++) {
+      const z = scores.data[i]!;
+      const p1 = z > 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      out.data[2 * i] = 1 - p1;
+      out.data[2 * i + 1] = p1;
+    }
+    return out;
+  }
+  const K = model.nWeightVectors;
+  for (let i = 0; i < X.rows; i++) softmaxInPlace(scores.data, i * K, K);
+  return scores;
+}
+
+export function softmaxInPlace(values: Float64Array, offset: number, n: number): void {
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) max = Math.max(max, values[offset + k]!);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const e = Math.exp(values[offset + k]! - max);
+    values[offset + k] = e;
+    sum += e;
+  }
+  for (let k = 0; k < n; k++) values[offset + k]! /= sum;
+}

@@ -1,2 +1,15 @@
+// IR and model sources.
 export * from './ir/graph';
 export * from './source';
+export { SUPPORTED_OPERATORS } from './ir/operators';
+export { inferShapes } from './ir/shape-inference';
+
+// Import, rewrite, plan, run.
+export { importOnnx } from './import/onnx/import-onnx';
+export { optimizeGraph, type OptimizeOptions } from './rewrite/optimize';
+export { GraphRunner, type RunnerOptions, type Tensor } from './run/graph-runner';
+export { UnsupportedNodeError } from './plan/lower-node';
+
+// Public extraction API.
+export { loadModel, detectFormat, registerImporter, type Importer, type ModelFormat } from './extract/load-model';
+export { createFeatureExtractor, type FeatureExtractor, type FeatureExtractorOptions } from './extract/feature-extractor';

@@ -1,6 +1,6 @@
-import type { Graph, Node, Preprocessing, ValueInfo } from '../../ir/graph';
+import type { Graph, Preprocessing } from '../../ir/graph';
 import type { ModelSource } from '../../source';
-import { nchwShape } from './layout';
+import { assembleGraph } from './model-outputs';
 import { NhwcGraphBuilder } from './nhwc-builder';
 import { convertOperator, type TfliteContext } from './operators';
 import { TensorType, parseTfliteModel, type TfliteTensor } from './schema';
@@ -29,34 +29,18 @@ export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
 
   for (const op of model.operators) convertOperator(context, op);
 
-  // Outputs: the file's outputs, then the pooled features and logits so the runner can return them.
-  const outputNames = model.outputs.map((index): string => {
+  const outputs = model.outputs.map((index): string => {
     const value = context.values.get(index);
     if (value === undefined) return builder.fail(`output tensor ${index} '${model.tensors[index]!.name}' is never produced`);
-    if (value !== input) return value;
-    return builder.node('Identity', [value], {}, `${model.tensors[index]!.name}/output`, builder.shape(value));
+    return value;
   });
-  const featureOutput = findFeatureOutput(builder.nodes, outputNames[0]!, builder);
-  const classifierOutput = findLogits(builder.nodes, outputNames);
-  const exposed = [...new Set([...outputNames, ...(featureOutput ? [featureOutput] : []), ...(classifierOutput ? [classifierOutput] : [])])];
 
-  const inputInfo: ValueInfo = { name: input, dataType: 'float32', shape: builder.valueInfo.get(input)!.shape };
-  return {
-    name: model.description || file,
-    inputs: [inputInfo],
-    outputs: exposed.map((name) => builder.valueInfo.get(name)!),
-    initializers: builder.initializers,
-    nodes: builder.nodes,
-    valueInfo: builder.valueInfo,
-    metadata: {
-      sourceFormat: 'tflite',
-      sourceName: file,
-      preprocessing: preprocessingOf(inputTensor, height!, width!),
-      ...(featureOutput ? { featureOutput } : {}),
-      ...(classifierOutput ? { classifierOutput } : {}),
-      properties: { description: model.description, schemaVersion: String(model.version), inputType: String(inputTensor.type) },
-    },
-  };
+  return assembleGraph(builder, model.description || file, input, outputs, {
+    sourceFormat: 'tflite',
+    sourceName: file,
+    preprocessing: preprocessingOf(inputTensor, height!, width!),
+    properties: { description: model.description, schemaVersion: String(model.version), inputType: String(inputTensor.type) },
+  });
 }
 
 /**
@@ -84,23 +68,4 @@ function preprocessingOf(input: TfliteTensor, height: number, width: number): Pr
     std: [std, std, std],
     resize: { mode: 'stretch' },
   };
-}
-
-/** The last global average pool (the pooled embedding), or the output itself when it is a 4-D feature map. */
-function findFeatureOutput(nodes: Node[], output: string, builder: NhwcGraphBuilder): string | undefined {
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    if (nodes[i]!.opType === 'GlobalAveragePool') return nodes[i]!.outputs[0];
-  }
-  return nchwShape(builder.shape(output)).length === 4 ? output : undefined;
-}
-
-/** The input of a softmax that produces an output (the logits), or a rank-2 Gemm output. */
-function findLogits(nodes: Node[], outputs: string[]): string | undefined {
-  const producer = new Map(nodes.map((node) => [node.outputs[0]!, node]));
-  for (const output of outputs) {
-    const node = producer.get(output);
-    if (node?.opType === 'Softmax') return node.inputs[0];
-    if (node?.opType === 'Gemm') return output;
-  }
-  return undefined;
 }

@@ -72,27 +72,37 @@ export class NhwcGraphBuilder {
     return output;
   }
 
-  /** Applies an activation to `input`, returning the input itself for `none`. */
-  activation(input: string, activation: Activation, base: string): string {
+  /** Applies an activation to `input` as a value named from `outputBase`; returns the input itself for `none`. */
+  activation(input: string, activation: Activation, outputBase: string): string {
     const shape = this.shape(input);
     switch (activation) {
       case 'none':
         return input;
       case 'relu':
-        return this.node('Relu', [input], {}, `${base}/relu`, shape);
+        return this.node('Relu', [input], {}, outputBase, shape);
       case 'relu6':
-        return this.node('Clip', [input], { min: 0, max: 6 }, `${base}/relu6`, shape);
+        return this.node('Clip', [input], { min: 0, max: 6 }, outputBase, shape);
       case 'relu_n1_to_1':
-        return this.node('Clip', [input], { min: -1, max: 1 }, `${base}/relu_n1_to_1`, shape);
+        return this.node('Clip', [input], { min: -1, max: 1 }, outputBase, shape);
       case 'tanh':
-        return this.node('Tanh', [input], {}, `${base}/tanh`, shape);
+        return this.node('Tanh', [input], {}, outputBase, shape);
       case 'sigmoid':
-        return this.node('Sigmoid', [input], {}, `${base}/sigmoid`, shape);
+        return this.node('Sigmoid', [input], {}, outputBase, shape);
       case 'hard_swish':
-        return this.node('HardSwish', [input], {}, `${base}/hard_swish`, shape);
+        return this.node('HardSwish', [input], {}, outputBase, shape);
       case 'softmax':
-        return this.node('Softmax', [input], { axis: shape.length === 4 ? 1 : shape.length - 1 }, `${base}/softmax`, shape);
+        return this.node('Softmax', [input], { axis: shape.length === 4 ? 1 : shape.length - 1 }, outputBase, shape);
     }
+  }
+
+  /**
+   * Adds a node followed by an activation. The final value is named from
+   * `outputBase`, and the value before the activation gets a `/linear` suffix.
+   */
+  nodeWithActivation(opType: string, inputs: string[], attributes: Record<string, AttributeValue>, outputBase: string, outputNhwc: number[], activation: Activation): string {
+    if (activation === 'none') return this.node(opType, inputs, attributes, outputBase, outputNhwc);
+    const linear = this.node(opType, inputs, attributes, `${outputBase}/linear`, outputNhwc);
+    return this.activation(linear, activation, outputBase);
   }
 
   /**

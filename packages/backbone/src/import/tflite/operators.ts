@@ -115,7 +115,7 @@ function fusedActivation(context: TfliteContext, op: TfliteOperator, code: numbe
 }
 
 /** Records the op's output value and checks the computed NHWC shape against the file's. */
-function finish(context: TfliteContext, op: TfliteOperator, value: string, activation: Activation): void {
+function finish(context: TfliteContext, op: TfliteOperator, value: string): void {
   const tensor = outputTensor(context, op);
   const computed = context.builder.shape(value);
   const declared = tensor.shape;
@@ -123,7 +123,7 @@ function finish(context: TfliteContext, op: TfliteOperator, value: string, activ
   if (!matches) {
     context.builder.fail(`operator ${op.index} produces shape [${computed.join(', ')}], but its output tensor '${tensor.name}' declares [${declared.join(', ')}]`);
   }
-  context.values.set(tensor.index, context.builder.activation(value, activation, tensor.name));
+  context.values.set(tensor.index, value);
 }
 
 function rank4Input(context: TfliteContext, op: TfliteOperator): { value: string; shape: [number, number, number, number] } {
@@ -189,14 +189,15 @@ function convertConv(context: TfliteContext, op: TfliteOperator, depthwise: bool
     inputs.push(builder.constant(bias.name, [outChannels], biasData));
   }
 
-  const output = builder.node(
+  const output = builder.nodeWithActivation(
     'Conv',
     inputs,
     { kernel_shape: [kh, kw], strides: window.stride, dilations: window.dilation, pads, group: depthwise ? inChannels : 1 },
     outputTensor(context, op).name,
     [n, outH, outW, outChannels],
+    fusedActivation(context, op, activationCode),
   );
-  finish(context, op, output, fusedActivation(context, op, activationCode));
+  finish(context, op, output);
 }
 
 function convertPool(context: TfliteContext, op: TfliteOperator, opType: 'AveragePool' | 'MaxPool'): void {
@@ -215,17 +216,19 @@ function convertPool(context: TfliteContext, op: TfliteOperator, opType: 'Averag
 
   // A window covering the whole input is a global pool, which the runner reduces in one pass.
   const global = outH === 1 && outW === 1 && window.kernel[0] === h && window.kernel[1] === w;
+  const activation = fusedActivation(context, op, opts.u8(5));
   const output = global
-    ? builder.node(opType === 'AveragePool' ? 'GlobalAveragePool' : 'GlobalMaxPool', [input.value], {}, name, [n, 1, 1, c])
-    : builder.node(
+    ? builder.nodeWithActivation(opType === 'AveragePool' ? 'GlobalAveragePool' : 'GlobalMaxPool', [input.value], {}, name, [n, 1, 1, c], activation)
+    : builder.nodeWithActivation(
         opType,
         [input.value],
         // TFLite's average pool divides by the number of non-padding elements.
         { kernel_shape: window.kernel, strides: window.stride, pads, ...(opType === 'AveragePool' ? { count_include_pad: 0 } : {}) },
         name,
         [n, outH, outW, c],
+        activation,
       );
-  finish(context, op, output, fusedActivation(context, op, opts.u8(5)));
+  finish(context, op, output);
 }
 
 function convertFullyConnected(context: TfliteContext, op: TfliteOperator): void {
@@ -246,8 +249,8 @@ function convertFullyConnected(context: TfliteContext, op: TfliteOperator): void
   const inputs = [input, builder.constant(weights.tensor.name, [outFeatures, inFeatures], weights.data)];
   const bias = tensorOf(context, op, 2);
   if (bias !== undefined) inputs.push(builder.constant(bias.name, [outFeatures], constantInput(context, op, 2, 'bias').data));
-  const output = builder.node('Gemm', inputs, { transB: 1 }, outputTensor(context, op).name, [batch, outFeatures]);
-  finish(context, op, output, fusedActivation(context, op, opts.u8(0)));
+  const output = builder.nodeWithActivation('Gemm', inputs, { transB: 1 }, outputTensor(context, op).name, [batch, outFeatures], fusedActivation(context, op, opts.u8(0)));
+  finish(context, op, output);
 }
 
 function convertBinary(context: TfliteContext, op: TfliteOperator, opType: 'Add' | 'Mul'): void {
@@ -270,8 +273,8 @@ function convertBinary(context: TfliteContext, op: TfliteOperator, opType: 'Add'
   });
 
   const outShape = broadcastShapes(context, op, builder.shape(values[0]!), builder.shape(values[1]!));
-  const output = builder.node(opType, values, {}, outputTensor(context, op).name, outShape);
-  finish(context, op, output, fusedActivation(context, op, op.options?.u8(0) ?? 0));
+  const output = builder.nodeWithActivation(opType, values, {}, outputTensor(context, op).name, outShape, fusedActivation(context, op, op.options?.u8(0) ?? 0));
+  finish(context, op, output);
 }
 
 function broadcastShapes(context: TfliteContext, op: TfliteOperator, a: number[], b: number[]): number[] {
@@ -302,7 +305,7 @@ function convertMean(context: TfliteContext, op: TfliteOperator): void {
     ? builder.node('GlobalAveragePool', [input], {}, keepDims ? name : `${name}/pool`, kept)
     : builder.node('ReduceMean', [input], { axes: axes.map((a) => nchwAxis(a, shape.length)), keepdims: 1 }, keepDims ? name : `${name}/mean`, kept);
   if (!keepDims) output = builder.reshape(output, shape.filter((_, i) => !axes.includes(i)), name);
-  finish(context, op, output, 'none');
+  finish(context, op, output);
 }
 
 function convertReshape(context: TfliteContext, op: TfliteOperator): void {
@@ -322,7 +325,7 @@ function convertReshape(context: TfliteContext, op: TfliteOperator): void {
     const requested = tensorOf(context, op, 1) !== undefined ? Array.from(constantInput(context, op, 1, 'shape').data) : (op.options?.i32Vector(0) ?? []);
     target = resolveShape(context, op, requested, count);
   }
-  finish(context, op, builder.reshape(input, target, outputTensor(context, op).name), 'none');
+  finish(context, op, builder.reshape(input, target, outputTensor(context, op).name));
 }
 
 function resolveShape(context: TfliteContext, op: TfliteOperator, requested: number[], count: number): number[] {
@@ -345,8 +348,8 @@ function convertConcatenation(context: TfliteContext, op: TfliteOperator): void 
   if (axis < 0 || axis >= rank || shapes.some((s) => s.length !== rank)) builder.fail(`operator ${op.index} has concatenation axis ${opts.i32(0)} for inputs of rank ${rank}`);
   const outShape = [...shapes[0]!];
   outShape[axis] = shapes.reduce((sum, s) => sum + s[axis]!, 0);
-  const output = builder.node('Concat', inputs, { axis: nchwAxis(axis, rank) }, outputTensor(context, op).name, outShape);
-  finish(context, op, output, fusedActivation(context, op, opts.u8(1)));
+  const output = builder.nodeWithActivation('Concat', inputs, { axis: nchwAxis(axis, rank) }, outputTensor(context, op).name, outShape, fusedActivation(context, op, opts.u8(1)));
+  finish(context, op, output);
 }
 
 function convertSoftmax(context: TfliteContext, op: TfliteOperator): void {
@@ -357,7 +360,7 @@ function convertSoftmax(context: TfliteContext, op: TfliteOperator): void {
   const name = outputTensor(context, op).name;
   if (beta !== 1) input = builder.node('Mul', [input, builder.constant(`${name}/beta`, [], new Float32Array([beta]))], {}, `${name}/scaled`, shape);
   const output = builder.node('Softmax', [input], { axis: nchwAxis(shape.length - 1, shape.length) }, name, shape);
-  finish(context, op, output, 'none');
+  finish(context, op, output);
 }
 
 function convertPad(context: TfliteContext, op: TfliteOperator): void {
@@ -378,11 +381,11 @@ function convertPad(context: TfliteContext, op: TfliteOperator): void {
   }
   const outShape = shape.map((d, axis) => (d < 0 ? d : d + paddings[2 * axis]! + paddings[2 * axis + 1]!));
   const output = builder.node('Pad', [input], { mode: 'constant', pads: [...before, ...after], value: 0 }, outputTensor(context, op).name, outShape);
-  finish(context, op, output, 'none');
+  finish(context, op, output);
 }
 
 function convertActivation(context: TfliteContext, op: TfliteOperator, activation: Activation): void {
   const input = activationInput(context, op, 0);
   const output = context.builder.activation(input, activation, outputTensor(context, op).name);
-  finish(context, op, output, 'none');
+  finish(context, op, output);
 }

@@ -1,0 +1,179 @@
+import { centerCrop, createStorageBuffer, preprocessImageProgram, prepareDispatch, releaseDispatch, type PreparedDispatch } from '@offshelf/core-wgsl';
+
+import type { Graph, Preprocessing } from '../ir/graph';
+import { optimizeGraph } from '../rewrite/optimize';
+import { GraphRunner, type Tensor } from '../run/graph-runner';
+import { Readback } from '../run/readback';
+import type { RgbaImage } from '../source';
+
+export interface FeatureExtractorOptions {
+  /** Value to extract; defaults to the model's `featureOutput`. A 4-D value is globally average-pooled. */
+  layer?: string;
+  /** Images per GPU run (default 8). */
+  batchSize?: number;
+  /** Print every node's output statistics per run, with fusion off so each ONNX node is visible. */
+  debug?: boolean;
+  /** Extra values `runTensors` may request; fused-away values are otherwise not observable. */
+  keep?: string[];
+}
+
+/** A model ready to turn images into feature vectors on one GPU device. */
+export interface FeatureExtractor {
+  /** Length of each feature vector. */
+  readonly featureSize: number;
+  /** How `extract` prepares images (the model's preprocessing). */
+  readonly preprocessing: Preprocessing;
+  /** The value features come from. */
+  readonly layer: string;
+  /** Peak bytes of GPU buffers this extractor has held (constants plus activations). */
+  readonly peakGpuBytes: number;
+  /** Preprocesses images on the GPU, runs the model in batches and returns one feature vector per image. */
+  extract(images: RgbaImage[]): Promise<Float32Array[]>;
+  /** Runs the model on given input tensors and returns the requested values. */
+  runTensors(inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>>;
+  /** Frees every buffer this extractor created; the device stays usable. */
+  dispose(): void;
+}
+
+const POOLED_TAP = 'offshelf/pooled_tap';
+
+/** Prepares `graph` for feature extraction on `device`: load-time rewrites, then a runner that plans per input shape. */
+export async function createFeatureExtractor(device: GPUDevice, graph: Graph, options: FeatureExtractorOptions = {}): Promise<FeatureExtractor> {
+  const layer = options.layer ?? graph.metadata.featureOutput;
+  if (!layer) throw new Error(`model ${graph.metadata.sourceName} names no feature output; pass options.layer with a value name.`);
+  const batchSize = options.batchSize ?? 8;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
+  if (graph.inputs.length !== 1) throw new Error(`feature extraction needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}.`);
+
+  const optimized = optimizeGraph(graph, { keep: [layer, ...(options.keep ?? [])], fuse: !options.debug });
+  const layerShape = optimized.valueInfo.get(layer)?.shape ?? graph.outputs.find((o) => o.name === layer)?.shape;
+  if (!layerShape) throw new Error(`'${layer}' is not a value of model ${graph.metadata.sourceName}.`);
+
+  // A 4-D tap gets a global average pool appended, so features are always [N, D].
+  let tap = layer;
+  if (layerShape.length === 4) {
+    optimized.nodes.push({ name: POOLED_TAP, opType: 'GlobalAveragePool', inputs: [layer], outputs: [POOLED_TAP], attributes: {} });
+    tap = POOLED_TAP;
+  }
+  const featureSize = Number(layerShape[1]);
+
+  const runner = new GraphRunner(device, optimized, { debug: options.debug });
+  const input = graph.inputs[0]!;
+  const { preprocessing } = graph.metadata;
+  const inputShape = [batchSize, 3, preprocessing.height, preprocessing.width];
+  let peakGpuBytes = 0;
+  const notePeak = (extra = 0): void => {
+    peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);
+  };
+
+  return {
+    featureSize,
+    preprocessing,
+    layer,
+    get peakGpuBytes() {
+      return peakGpuBytes;
+    },
+
+    async runTensors(inputs, outputs) {
+      const result = await runner.run(inputs, outputs);
+      notePeak();
+      return result;
+    },
+
+    async extract(images) {
+      const plan = await runner.plan({ [input.name]: inputShape }, [tap]);
+      const inputRange = plan.rangeOf(input.name);
+      const readbacks = [new Readback(device, [plan.rangeOf(tap)]), new Readback(device, [plan.rangeOf(tap)])];
+      const features: Float32Array[] = [];
+
+      let pending: { read: Promise<Float32Array[]>; count: number; release: () => void } | null = null;
+      try {
+        for (let start = 0, index = 0; start < images.length; start += batchSize, index++) {
+          const batch = images.slice(start, start + batchSize);
+          const upload = uploadImages(device, batch, preprocessing, inputShape, inputRange.buffer);
+          notePeak(upload.bytes);
+
+          const encoder = device.createCommandEncoder();
+          upload.encode(encoder);
+          plan.encode(encoder);
+          const readback = readbacks[index % 2]!;
+          readback.encode(encoder);
+          device.queue.submit([encoder.finish()]);
+
+          // Collect the previous batch while this one runs: its staging buffer is the other one.
+          if (pending) collect(features, await pending.read, pending.count, featureSize, pending.release);
+          pending = { read: readback.read(), count: batch.length, release: upload.release };
+        }
+        if (pending) collect(features, await pending.read, pending.count, featureSize, pending.release);
+      } finally {
+        for (const readback of readbacks) readback.destroy();
+      }
+      return features;
+    },
+
+    dispose() {
+      runner.destroy();
+    },
+  };
+}
+
+function collect(features: Float32Array[], values: Float32Array[], count: number, featureSize: number, release: () => void): void {
+  release();
+  const data = values[0]!;
+  for (let i = 0; i < count; i++) features.push(data.slice(i * featureSize, (i + 1) * featureSize));
+}
+
+/**
+ * Uploads RGBA images and prepares one preprocess dispatch per image, each writing its slot
+ * of the NCHW input tensor. Slots past the last image keep stale data; their features are dropped.
+ */
+function uploadImages(device: GPUDevice, images: RgbaImage[], preprocessing: Preprocessing, inputShape: number[], target: GPUBuffer) {
+  const buffers: GPUBuffer[] = [];
+  const dispatches: PreparedDispatch[] = [];
+  let bytes = 0;
+  images.forEach((image, batchIndex) => {
+    if (image.data.length !== image.width * image.height * 4) {
+      throw new Error(`image ${batchIndex} has ${image.data.length} bytes; RGBA8 ${image.width}×${image.height} needs ${image.width * image.height * 4}.`);
+    }
+    const pixels = createStorageBuffer(device, new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength), 'image pixels');
+    buffers.push(pixels);
+    bytes += pixels.size;
+
+    const crop = preprocessing.resize.mode === 'stretch' ? undefined : centerCrop(image.width, image.height, preprocessing.width, preprocessing.height, cropFraction(preprocessing));
+    const program = preprocessImageProgram({
+      sourceWidth: image.width,
+      sourceHeight: image.height,
+      crop,
+      outputWidth: preprocessing.width,
+      outputHeight: preprocessing.height,
+      batchIndex,
+      mean: preprocessing.mean,
+      std: preprocessing.std,
+      channelOrder: preprocessing.channelOrder === 'BGR' ? 'bgr' : 'rgb',
+    });
+    dispatches.push(prepareDispatch(device, program, [{ buffer: pixels, size: image.data.byteLength }], { buffer: target, size: 4 * inputShape.reduce((a, b) => a * b, 1) }));
+  });
+
+  return {
+    bytes,
+    encode(encoder: GPUCommandEncoder) {
+      const pass = encoder.beginComputePass();
+      for (const prepared of dispatches) {
+        pass.setPipeline(prepared.pipeline);
+        pass.setBindGroup(0, prepared.bindGroup);
+        pass.dispatchWorkgroups(...prepared.program.dispatch);
+      }
+      pass.end();
+    },
+    release() {
+      for (const prepared of dispatches) releaseDispatch(prepared);
+      for (const buffer of buffers) buffer.destroy();
+    },
+  };
+}
+
+/** Fraction of the short side kept by resize-then-center-crop, such as 224 / 256. */
+function cropFraction(preprocessing: Preprocessing): number {
+  if (preprocessing.resize.mode !== 'shorterSideThenCenterCrop') return 1;
+  return Math.min(preprocessing.height, preprocessing.width) / preprocessing.resize.shorterSide;
+}

@@ -1,0 +1,219 @@
+import {
+  binaryProgram,
+  globalPoolProgram,
+  selectConv2d,
+  selectGemm,
+  unaryProgram,
+  type Conv2dShape,
+  type Epilogue,
+  type GemmShape,
+} from '@offshelf/core-wgsl';
+
+import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attributes';
+import type { Graph, Initializer, Node } from '../ir/graph';
+import { VIEW_OPERATORS } from '../ir/operators';
+import { normalizeAxis } from '../ir/shape-inference';
+import { activationOf, fusedActivation } from '../rewrite/fused-activation';
+import type { Lowered, Operand, Step } from './step';
+
+/** Concrete shapes of every value for one planned input shape. */
+export type ConcreteShapes = Map<string, number[]>;
+
+/** A graph node that has no kernel for its attributes or operand kinds. */
+export class UnsupportedNodeError extends Error {
+  constructor(node: Node, reason: string) {
+    super(`node '${node.name}' (${node.opType}): ${reason}`);
+    this.name = 'UnsupportedNodeError';
+  }
+}
+
+/** Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes. */
+export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes): Lowered {
+  if (VIEW_OPERATORS.has(node.opType)) return { view: { node: node.name, input: node.inputs[0]!, output: node.outputs[0]! } };
+
+  const activation = activationOf(node);
+  if (activation) {
+    const length = size(shapes.get(node.outputs[0]!)!);
+    return { steps: [step(node, unaryProgram(length, activation), [operand(graph, node.inputs[0]!)])] };
+  }
+
+  switch (node.opType) {
+    case 'Conv':
+    case 'offshelf.FusedConv':
+      return { steps: [lowerConv(graph, node, shapes)] };
+    case 'Gemm':
+    case 'offshelf.FusedGemm':
+      return { steps: [lowerGemm(graph, node, shapes)] };
+    case 'MatMul':
+      return { steps: [lowerMatMul(graph, node, shapes)] };
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div': {
+      const program = binaryProgram({
+        operator: node.opType.toLowerCase() as 'add' | 'sub' | 'mul' | 'div',
+        aShape: shapes.get(node.inputs[0]!)!,
+        bShape: shapes.get(node.inputs[1]!)!,
+      });
+      return { steps: [step(node, program, [operand(graph, node.inputs[0]!), operand(graph, node.inputs[1]!)])] };
+    }
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool': {
+      const mode = node.opType === 'GlobalAveragePool' ? 'average' : 'max';
+      return { steps: [step(node, globalPoolProgram({ inputShape: shapes.get(node.inputs[0]!)!, mode }), [operand(graph, node.inputs[0]!)])] };
+    }
+    case 'ReduceMean':
+      return { steps: [lowerReduceMean(graph, node, shapes)] };
+    default:
+      throw new UnsupportedNodeError(node, 'no kernel is available for this operator yet.');
+  }
+}
+
+function step(node: Node, program: Step['program'], inputs: Operand[]): Step {
+  return { node: node.name, program, inputs, output: node.outputs[0]! };
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** An operand for a value: initializers become constants (converted to float32), everything else a runtime value. */
+function operand(graph: Graph, name: string): Operand {
+  const tensor = graph.initializers.get(name);
+  if (!tensor) return { value: name };
+  return { constant: name, data: toFloat32(tensor) };
+}
+
+function toFloat32(tensor: Initializer): Float32Array {
+  if (tensor.data instanceof Float32Array) return tensor.data;
+  if (tensor.data instanceof BigInt64Array) return Float32Array.from(tensor.data, (v) => Number(v));
+  return Float32Array.from(tensor.data as ArrayLike<number>);
+}
+
+function requireConstant(graph: Graph, node: Node, index: number, what: string): Initializer {
+  const tensor = graph.initializers.get(node.inputs[index] ?? '');
+  if (!tensor) throw new UnsupportedNodeError(node, `the ${what} (input ${index} '${node.inputs[index]}') must be a constant initializer.`);
+  return tensor;
+}
+
+function epilogueOf(node: Node, hasBias: boolean): Epilogue {
+  const fused = node.opType.startsWith('offshelf.');
+  const residual = fused ? (stringAttribute(node, 'residual', 'none') as Epilogue['residual']) : 'none';
+  return { bias: hasBias, activation: fused ? fusedActivation(node) : { kind: 'none' }, residual };
+}
+
+function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+  const x = shapes.get(node.inputs[0]!)!;
+  const weights = requireConstant(graph, node, 1, 'weight tensor');
+  if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D convolutions are supported, got a rank-${x.length} input.`);
+
+  // A 1-D convolution runs as a 2-D one over a height-1 image.
+  const is1d = x.length === 3;
+  const [n, c, h, w] = is1d ? [x[0]!, x[1]!, 1, x[2]!] : x;
+  const kernel = numbersAttribute(node, 'kernel_shape', weights.shape.slice(2));
+  const strides = numbersAttribute(node, 'strides', kernel.map(() => 1));
+  const dilations = numbersAttribute(node, 'dilations', kernel.map(() => 1));
+  const pads = numbersAttribute(node, 'pads', new Array(kernel.length * 2).fill(0));
+  const rank = kernel.length;
+  const at = (values: number[], i: number): number => (is1d ? (i === 0 ? -1 : values[0]!) : values[i]!);
+  const shape: Conv2dShape = {
+    batch: n!,
+    inChannels: c!,
+    inHeight: h!,
+    inWidth: w!,
+    outChannels: weights.shape[0]!,
+    kernelHeight: is1d ? 1 : kernel[0]!,
+    kernelWidth: at(kernel, 1),
+    strideHeight: is1d ? 1 : strides[0]!,
+    strideWidth: at(strides, 1),
+    dilationHeight: is1d ? 1 : dilations[0]!,
+    dilationWidth: at(dilations, 1),
+    padTop: is1d ? 0 : pads[0]!,
+    padLeft: is1d ? pads[0]! : pads[1]!,
+    padBottom: is1d ? 0 : pads[rank]!,
+    padRight: is1d ? pads[rank]! : pads[rank + 1]!,
+    groups: numberAttribute(node, 'group', 1),
+  };
+
+  const hasBias = Boolean(node.inputs[2]);
+  const epilogue = epilogueOf(node, hasBias);
+  const kernelChoice = selectConv2d(shape, epilogue);
+  const inputs: Operand[] = [
+    { value: node.inputs[0]! },
+    { constant: `${weights.name}#${kernelChoice.variant}`, data: kernelChoice.packWeights(toFloat32(weights)) },
+  ];
+  if (hasBias) inputs.push(operand(graph, node.inputs[2]!));
+  if (epilogue.residual !== 'none') inputs.push(operand(graph, node.inputs[3]!));
+  return step(node, kernelChoice.program, inputs);
+}
+
+function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+  const a = shapes.get(node.inputs[0]!)!;
+  const b = shapes.get(node.inputs[1]!)!;
+  const transposeA = numberAttribute(node, 'transA', 0) === 1;
+  const transposeB = numberAttribute(node, 'transB', 0) === 1;
+  const [m, k] = transposeA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+  const n = transposeB ? b[0]! : b[1]!;
+  const shape: GemmShape = { batch: 1, M: m, N: n, K: k, transposeA, transposeB, alpha: numberAttribute(node, 'alpha', 1), broadcastB: true };
+
+  // C becomes the bias when it broadcasts along rows (shape [N], [1, N] or a scalar), scaled by beta here.
+  const beta = numberAttribute(node, 'beta', 1);
+  let bias: Float32Array | null = null;
+  if (node.inputs[2]) {
+    const c = requireConstant(graph, node, 2, 'C operand');
+    const values = toFloat32(c);
+    const rowBroadcast = values.length === n && (c.shape.length === 1 || c.shape[0] === 1);
+    if (!rowBroadcast && values.length !== 1) {
+      throw new UnsupportedNodeError(node, `C of shape [${c.shape.join(', ')}] is supported only when it broadcasts along rows ([N], [1, N] or a scalar).`);
+    }
+    bias = Float32Array.from({ length: n }, (_, j) => beta * values[values.length === 1 ? 0 : j]!);
+  }
+
+  const epilogue = epilogueOf(node, bias !== null);
+  const kernelChoice = selectGemm(shape, epilogue);
+  const inputs: Operand[] = [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)];
+  if (bias) inputs.push({ constant: `${node.name}#bias`, data: bias });
+  return step(node, kernelChoice.program, inputs);
+}
+
+function constantOrValueB(graph: Graph, node: Node, kernelChoice: { variant: string; packB(b: Float32Array): Float32Array }): Operand {
+  const b = graph.initializers.get(node.inputs[1]!);
+  // NOTE: a computed B is bound as stored, which is correct only while every GEMM variant's packB is a plain copy.
+  if (!b) return { value: node.inputs[1]! };
+  return { constant: `${b.name}#${kernelChoice.variant}`, data: kernelChoice.packB(toFloat32(b)) };
+}
+
+function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+  const a = shapes.get(node.inputs[0]!)!;
+  const b = shapes.get(node.inputs[1]!)!;
+  if (a.length < 2 || b.length < 2) throw new UnsupportedNodeError(node, '1-D MatMul operands are not supported; reshape them to 2-D.');
+
+  const k = a[a.length - 1]!;
+  const n = b[b.length - 1]!;
+  const aBatch = a.slice(0, -2);
+  const bBatch = b.slice(0, -2);
+  let shape: GemmShape;
+  if (bBatch.every((d) => d === 1)) {
+    // A shared B: fold A's batch dimensions into M, one large GEMM.
+    shape = { batch: 1, M: size(a.slice(0, -1)), N: n, K: k, transposeA: false, transposeB: false, alpha: 1, broadcastB: true };
+  } else if (aBatch.length === bBatch.length && aBatch.every((d, i) => d === bBatch[i])) {
+    shape = { batch: size(aBatch), M: a[a.length - 2]!, N: n, K: k, transposeA: false, transposeB: false, alpha: 1, broadcastB: false };
+  } else {
+    throw new UnsupportedNodeError(node, `batch dimensions [${aBatch.join(', ')}] and [${bBatch.join(', ')}] must be equal, or B must have none.`);
+  }
+
+  const kernelChoice = selectGemm(shape, { bias: false, activation: { kind: 'none' }, residual: 'none' });
+  return step(node, kernelChoice.program, [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)]);
+}
+
+function lowerReduceMean(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+  const x = shapes.get(node.inputs[0]!)!;
+  const axes = numbersAttribute(node, 'axes', x.map((_, i) => i)).map((a) => normalizeAxis(a, x.length)).sort();
+
+  // A mean over every axis after the first two is a global average pool.
+  const spatial = x.slice(2).map((_, i) => i + 2);
+  if (x.length >= 3 && axes.length === spatial.length && axes.every((a, i) => a === spatial[i])) {
+    return step(node, globalPoolProgram({ inputShape: x, mode: 'average' }), [operand(graph, node.inputs[0]!)]);
+  }
+  throw new UnsupportedNodeError(node, `ReduceMean over axes [${axes.join(', ')}] of a rank-${x.length} tensor has no kernel yet; only spatial axes are supported.`);
+}

@@ -1,0 +1,143 @@
+import { pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch } from '@offshelf/core-wgsl';
+
+import { ModelImportError, type Graph, type Node } from '../ir/graph';
+import { inferShapes } from '../ir/shape-inference';
+import { assignBuffers } from './buffer-plan';
+import type { ConstantStore } from './constant-store';
+import { lowerNode, type ConcreteShapes } from './lower-node';
+import type { Step, View } from './step';
+
+export interface PlanOptions {
+  /** Values to compute and keep readable after a run. */
+  keep: readonly string[];
+  /** Reuse buffers of dead values (default true); false keeps every value readable (debug). */
+  reuseBuffers?: boolean;
+}
+
+/** A graph planned for one set of input shapes: kernels chosen, buffers leased, bind groups made. */
+export interface GraphPlan {
+  inputShapes: Record<string, number[]>;
+  shapes: ConcreteShapes;
+  steps: Step[];
+  dispatches: PreparedDispatch[];
+  /** Buffer range holding `value` (inputs, activations and views). */
+  rangeOf(value: string): BufferRange;
+  /** Bytes of activation buffers this plan allocated (constants are counted by the `ConstantStore`). */
+  activationBytes: number;
+  /** Records every dispatch into one compute pass. */
+  encode(encoder: GPUCommandEncoder): void;
+  destroy(): void;
+}
+
+/**
+ * Plans `graph` for concrete input shapes: infers every shape, lowers the nodes needed for
+ * `options.keep` to kernel dispatches, leases activation buffers by liveness, compiles all
+ * pipelines in parallel, and creates every bind group and uniform buffer once.
+ */
+export async function planGraph(
+  device: GPUDevice,
+  graph: Graph,
+  inputShapes: Record<string, number[]>,
+  constants: ConstantStore,
+  options: PlanOptions,
+): Promise<GraphPlan> {
+  checkInputShapes(graph, inputShapes);
+  const shapes = concreteShapes(graph, inputShapes);
+  const needed = neededNodes(graph, options.keep);
+
+  const steps: Step[] = [];
+  const views: View[] = [];
+  for (const node of graph.nodes) {
+    if (!needed.has(node)) continue;
+    const lowered = lowerNode(graph, node, shapes);
+    if ('view' in lowered) views.push(lowered.view);
+    else steps.push(...lowered.steps);
+  }
+
+  const byteSizes = new Map<string, number>();
+  for (const [name, shape] of shapes) {
+    if (!graph.initializers.has(name)) byteSizes.set(name, 4 * shape.reduce((a, b) => a * b, 1));
+  }
+  const inputBytes = new Map(graph.inputs.map((input) => [input.name, byteSizes.get(input.name)!] as const));
+  const assignment = assignBuffers(inputBytes, steps, views, byteSizes, new Set(options.keep), options.reuseBuffers ?? true);
+  const buffers = assignment.bufferSizes.map((bytes, i) =>
+    device.createBuffer({
+      label: `activation ${i}`,
+      size: Math.max(16, Math.ceil(bytes / 16) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    }),
+  );
+  const rangeOf = (value: string): BufferRange => {
+    const index = assignment.bufferOf.get(value);
+    if (index === undefined) throw new Error(`value '${value}' has no buffer in this plan; request it in the outputs so it is computed and kept.`);
+    return { buffer: buffers[index]!, size: byteSizes.get(value)! };
+  };
+
+  // Compile every distinct pipeline at once, so the driver can build them in parallel.
+  const cache = pipelineCacheFor(device);
+  await Promise.all(steps.map((step) => cache.getAsync(step.program)));
+
+  const dispatches = steps.map((step) => {
+    const inputs = step.inputs.map((operand) => ('value' in operand ? rangeOf(operand.value) : constants.get(operand.constant, operand.data)));
+    return prepareDispatch(device, step.program, inputs, rangeOf(step.output));
+  });
+
+  return {
+    inputShapes,
+    shapes,
+    steps,
+    dispatches,
+    rangeOf,
+    activationBytes: buffers.reduce((total, buffer) => total + buffer.size, 0),
+    encode(encoder) {
+      const pass = encoder.beginComputePass();
+      for (const prepared of dispatches) {
+        pass.setPipeline(prepared.pipeline);
+        pass.setBindGroup(0, prepared.bindGroup);
+        pass.dispatchWorkgroups(...prepared.program.dispatch);
+      }
+      pass.end();
+    },
+    destroy() {
+      for (const prepared of dispatches) releaseDispatch(prepared);
+      for (const buffer of buffers) buffer.destroy();
+    },
+  };
+}
+
+function checkInputShapes(graph: Graph, inputShapes: Record<string, number[]>): void {
+  const file = graph.metadata.sourceName;
+  for (const input of graph.inputs) {
+    const shape = inputShapes[input.name];
+    if (!shape) throw new ModelImportError(file, `input '${input.name}' was not given; the model needs shape [${input.shape.join(', ')}].`);
+    const matches = shape.length === input.shape.length && input.shape.every((d, i) => typeof d !== 'number' || d === shape[i]);
+    if (!matches || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ModelImportError(file, `input '${input.name}' has shape [${shape.join(', ')}], but the model expects [${input.shape.join(', ')}].`);
+    }
+  }
+}
+
+function concreteShapes(graph: Graph, inputShapes: Record<string, number[]>): ConcreteShapes {
+  const shapes = new Map<string, number[]>();
+  for (const [name, shape] of inferShapes(graph, inputShapes)) {
+    if (shape.some((d) => typeof d !== 'number')) {
+      throw new ModelImportError(graph.metadata.sourceName, `the shape of '${name}' is [${shape.join(', ')}] even with all input sizes known.`);
+    }
+    shapes.set(name, shape as number[]);
+  }
+  return shapes;
+}
+
+/** Nodes that contribute to `keep`, walking back from those values. */
+function neededNodes(graph: Graph, keep: readonly string[]): Set<Node> {
+  const producer = new Map(graph.nodes.flatMap((node) => node.outputs.map((name) => [name, node] as const)));
+  const needed = new Set<Node>();
+  const pending = [...keep];
+  while (pending.length > 0) {
+    const node = producer.get(pending.pop()!);
+    if (!node || needed.has(node)) continue;
+    needed.add(node);
+    pending.push(...node.inputs.filter(Boolean));
+  }
+  return needed;
+}

@@ -1,0 +1,24 @@
+import type { KernelProgram } from '@offshelf/core-wgsl';
+
+/** A kernel operand: a graph value (activation) or a constant uploaded once (packed weights, bias). */
+export type Operand = { value: string } | { constant: string; data: Float32Array };
+
+/** One kernel dispatch of a lowered graph node. */
+export interface Step {
+  /** The graph node this dispatch computes, for errors and debug output. */
+  node: string;
+  program: KernelProgram;
+  inputs: Operand[];
+  /** Value written by this dispatch. */
+  output: string;
+}
+
+/** Output value `output` is `input` seen with another shape: same buffer, no copy. */
+export interface View {
+  node: string;
+  input: string;
+  output: string;
+}
+
+/** A node lowered to kernel dispatches, or to a view of its input. */
+export type Lowered = { steps: Step[] } | { view: View };

@@ -2,7 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
 import { activationKey, activationWgsl, NO_ACTIVATION, type Activation } from '../activation/activation';
 import binarySource from './binary.wgsl';
-import { broadcastShapes, checkShape, contiguousStrides, elementCount, rankVectorFields } from './tensor-shape';
+import { broadcastShapes, checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields } from './tensor-shape';
 
 /** Binary element-wise operators, as in ONNX Add, Sub, Mul and Div. */
 export type BinaryOperator = 'add' | 'sub' | 'mul' | 'div';
@@ -39,8 +39,9 @@ export function binaryProgram(params: BinaryParams): KernelProgram {
 
   const outShape = broadcastShapes(aShape, bShape);
   const length = elementCount(outShape);
-  const axes = mergeAxes(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape));
-  const sameShape = axes.shape.length <= 1 && axes.aStrides.every((s) => s === 1) && axes.bStrides.every((s) => s === 1);
+  const axes = mergeAxes(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const [aStrides, bStrides] = axes.strides as [number[], number[]];
+  const sameShape = axes.shape.length <= 1 && aStrides.every((s) => s === 1) && bStrides.every((s) => s === 1);
 
   return {
     name,
@@ -53,8 +54,8 @@ export function binaryProgram(params: BinaryParams): KernelProgram {
     dispatch: dispatch1d(ceilDiv(length, 256)),
     uniforms: [
       ...rankVectorFields(axes.shape, 1),
-      ...rankVectorFields(axes.aStrides, 0),
-      ...rankVectorFields(axes.bStrides, 0),
+      ...rankVectorFields(aStrides, 0),
+      ...rankVectorFields(bStrides, 0),
       ['u32', length],
       ['u32', axes.shape.length],
     ],
@@ -77,37 +78,4 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
     if (own < 0 || shape[own] === 1) return 0;
     return strides[own]!;
   });
-}
-
-/**
- * Drops size-1 axes and merges neighbouring axes that both operands traverse contiguously,
- * so `[1, C, H, W] + [1, C, 1, 1]` runs as a rank-2 problem `[C, H·W]`. Fewer axes mean
- * fewer integer divisions per element in the shader.
- */
-function mergeAxes(
-  shape: readonly number[],
-  aStrides: readonly number[],
-  bStrides: readonly number[],
-): { shape: number[]; aStrides: number[]; bStrides: number[] } {
-  const merged = { shape: [] as number[], aStrides: [] as number[], bStrides: [] as number[] };
-  for (let axis = 0; axis < shape.length; axis++) {
-    const size = shape[axis]!;
-    if (size === 1) continue;
-
-    const last = merged.shape.length - 1;
-    const contiguous =
-      last >= 0 &&
-      merged.aStrides[last] === aStrides[axis]! * size &&
-      merged.bStrides[last] === bStrides[axis]! * size;
-    if (contiguous) {
-      merged.shape[last] = merged.shape[last]! * size;
-      merged.aStrides[last] = aStrides[axis]!;
-      merged.bStrides[last] = bStrides[axis]!;
-    } else {
-      merged.shape.push(size);
-      merged.aStrides.push(aStrides[axis]!);
-      merged.bStrides.push(bStrides[axis]!);
-    }
-  }
-  return merged;
 }

@@ -1,4 +1,4 @@
-import type { UniformField } from '../../runtime/program';
+import type { UniformField, UniformType } from '../../runtime/program';
 
 /** Highest tensor rank the shape-generic kernels (broadcasting, transpose, reduce, pad) accept. */
 export const MAX_RANK = 6;
@@ -58,8 +58,41 @@ export function checkShape(kernel: string, name: string, shape: readonly number[
  * Values are right-aligned: axis `MAX_RANK - 1` is always the innermost, and unused leading
  * entries hold `fill`.
  */
-export function rankVectorFields(values: readonly number[], fill: number): UniformField[] {
+export function rankVectorFields(values: readonly number[], fill: number, type: UniformType = 'u32'): UniformField[] {
   const padded = new Array<number>(8 - MAX_RANK).fill(0);
   const leading = new Array<number>(MAX_RANK - values.length).fill(fill);
-  return [...leading, ...values, ...padded].map((value) => ['u32', value] as const);
+  return [...leading, ...values, ...padded].map((value) => [type, value] as const);
+}
+
+/** A shape with one stride list per tensor that walks it. */
+export interface StridedAxes {
+  shape: number[];
+  strides: number[][];
+}
+
+/**
+ * Drops size-1 axes and merges neighbouring axes that every tensor traverses contiguously
+ * (stride of the outer axis = stride of the inner axis × its size), so that, for example,
+ * `[1, C, H, W] + [1, C, 1, 1]` runs as the rank-2 problem `[C, H·W]`. Fewer axes mean
+ * fewer integer divisions per element in the shaders.
+ */
+export function mergeAxes(shape: readonly number[], strides: readonly (readonly number[])[]): StridedAxes {
+  const merged: StridedAxes = { shape: [], strides: strides.map(() => []) };
+  for (let axis = 0; axis < shape.length; axis++) {
+    const size = shape[axis]!;
+    if (size === 1) continue;
+
+    const last = merged.shape.length - 1;
+    const contiguous = last >= 0 && strides.every((tensor, t) => merged.strides[t]![last] === tensor[axis]! * size);
+    if (contiguous) {
+      merged.shape[last] = merged.shape[last]! * size;
+      strides.forEach((tensor, t) => {
+        merged.strides[t]![last] = tensor[axis]!;
+      });
+    } else {
+      merged.shape.push(size);
+      strides.forEach((tensor, t) => merged.strides[t]!.push(tensor[axis]!));
+    }
+  }
+  return merged;
 }

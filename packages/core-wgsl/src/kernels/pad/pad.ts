@@ -1,0 +1,63 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
+import { checkShape, contiguousStrides, elementCount, rankVectorFields } from '../elementwise/tensor-shape';
+import source from './pad.wgsl';
+
+/** ONNX Pad modes (`wrap`, added in opset 19, is not supported). */
+export type PadMode = 'constant' | 'reflect' | 'edge';
+
+export interface PadParams {
+  /** Input shape, rank ≤ 6, such as NCHW. */
+  inputShape: readonly number[];
+  /** ONNX order: `[x1_begin, x2_begin, ..., x1_end, x2_end, ...]`, two per axis; negative values crop. */
+  pads: readonly number[];
+  mode?: PadMode;
+  /** Fill value for `constant` mode; defaults to 0. */
+  value?: number;
+}
+
+/** Output shape of {@link padProgram}: each axis grows by its begin and end pads. */
+export function padOutputShape(inputShape: readonly number[], pads: readonly number[]): number[] {
+  const rank = inputShape.length;
+  if (pads.length !== 2 * rank) {
+    throw new Error(`pad: pads [${pads.join(', ')}] has ${pads.length} values; input rank ${rank} needs ${2 * rank} (begins, then ends).`);
+  }
+  return inputShape.map((size, axis) => size + pads[axis]! + pads[axis + rank]!);
+}
+
+/**
+ * Pads a tensor as ONNX Pad (opset 11 and later, pads resolved to an array by the caller).
+ *
+ * Bindings: uniforms → input → output {@link padOutputShape}.
+ */
+export function padProgram(params: PadParams): KernelProgram {
+  const { inputShape, pads } = params;
+  const mode = params.mode ?? 'constant';
+  checkShape('pad', 'input', inputShape);
+  const outputShape = padOutputShape(inputShape, pads);
+  if (outputShape.some((size) => size < 0)) {
+    throw new Error(`pad: pads [${pads.join(', ')}] crop more than the input [${inputShape.join(', ')}] contains.`);
+  }
+  const rank = inputShape.length;
+  if (mode !== 'constant' && inputShape.some((size, axis) => size === 0 && outputShape[axis]! > 0)) {
+    throw new Error(`pad: ${mode} mode cannot pad an empty axis of [${inputShape.join(', ')}]; use constant mode.`);
+  }
+
+  const outputLength = elementCount(outputShape);
+  return {
+    name: `pad-${mode}`,
+    shaderKey: `pad|${mode}`,
+    code: specializeWgsl(source, { CONSTANT: mode === 'constant', EDGE: mode === 'edge', REFLECT: mode === 'reflect' }),
+    dispatch: dispatch1d(ceilDiv(outputLength, 64)),
+    uniforms: [
+      ...rankVectorFields(outputShape, 1),
+      ...rankVectorFields(inputShape, 1),
+      ...rankVectorFields(contiguousStrides(inputShape), 0),
+      ...rankVectorFields(pads.slice(0, rank), 0, 'i32'),
+      ['u32', outputLength],
+      ['f32', params.value ?? 0],
+    ],
+    inputCount: 1,
+    cost: { flops: 0, bytes: (elementCount(inputShape) + outputLength) * 4 },
+  };
+}

@@ -1,0 +1,62 @@
+// Pad: each invocation makes one output element. Output coordinate o on an axis maps to input
+// coordinate i = o - pad_begin; when i falls outside [0, size), CONSTANT writes `value`, EDGE
+// clamps i, and REFLECT mirrors i about the first and last elements (excluding them), repeating
+// with period 2 * (size - 1) as numpy's "reflect" does for pads wider than the input.
+
+struct Params {
+  output_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last
+  input_shape: array<vec4<u32>, 2>,
+  input_strides: array<vec4<u32>, 2>,
+  pad_begin: array<vec4<i32>, 2>,      // negative values crop
+  output_length: u32,
+  value: f32,                          // fill for CONSTANT
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let index = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (index >= params.output_length) {
+    return;
+  }
+
+  var rest = index;
+  var offset = 0u;
+  var outside = false;
+  for (var k = 0u; k < 6u; k++) {
+    let axis = 5u - k;
+    let output_size = params.output_shape[axis / 4u][axis % 4u];
+    let size = i32(params.input_shape[axis / 4u][axis % 4u]);
+    var i = i32(rest % output_size) - params.pad_begin[axis / 4u][axis % 4u];
+    rest = rest / output_size;
+
+#if CONSTANT
+    outside = outside || i < 0 || i >= size;
+#endif
+#if EDGE
+    i = clamp(i, 0, size - 1);
+#endif
+#if REFLECT
+    let period = 2 * (size - 1);
+    if (period == 0) {
+      i = 0;
+    } else {
+      i = abs(i) % period;
+      if (i >= size) {
+        i = period - i;
+      }
+    }
+#endif
+    offset += u32(max(i, 0)) * params.input_strides[axis / 4u][axis % 4u];
+  }
+
+  if (outside) {
+    output[index] = params.value;
+  } else {
+    output[index] = input[offset];
+  }
+}

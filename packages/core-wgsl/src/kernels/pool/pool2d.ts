@@ -1,0 +1,108 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
+import source from './pool2d.wgsl';
+
+/** Attributes of ONNX MaxPool and AveragePool over NCHW input, with explicit pads. */
+export interface Pool2dParams {
+  mode: 'max' | 'average';
+  /** Input shape `[N, C, H, W]`. */
+  inputShape: readonly [number, number, number, number];
+  /** Window size `[height, width]`. */
+  kernelShape: readonly [number, number];
+  /** `[y, x]`; defaults to 1. */
+  strides?: readonly [number, number];
+  /** `[top, left, bottom, right]`, the ONNX order `[y_begin, x_begin, y_end, x_end]`; defaults to 0. */
+  pads?: readonly [number, number, number, number];
+  /** `[y, x]` spacing between window elements; defaults to 1. */
+  dilations?: readonly [number, number];
+  /** Round the output size up instead of down. */
+  ceilMode?: boolean;
+  /** Average pooling only: divide by the window size including padding instead of by the count of input elements. */
+  countIncludePad?: boolean;
+}
+
+/**
+ * Output size along one axis. In ceil mode a last window that would start inside the end
+ * padding is dropped, as PyTorch documents for `ceil_mode` and onnxruntime does.
+ */
+function pooledSize(input: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode: boolean): number {
+  const span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  let size = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceilMode && (size - 1) * stride >= input + padBegin) size -= 1;
+  return size;
+}
+
+/** Output shape `[N, C, H_out, W_out]` of {@link pool2dProgram}. */
+export function pool2dOutputShape(params: Pool2dParams): [number, number, number, number] {
+  const [n, c, h, w] = params.inputShape;
+  const [kh, kw] = params.kernelShape;
+  const [sy, sx] = params.strides ?? [1, 1];
+  const [dy, dx] = params.dilations ?? [1, 1];
+  const [top, left, bottom, right] = params.pads ?? [0, 0, 0, 0];
+  const ceilMode = params.ceilMode ?? false;
+  return [n, c, pooledSize(h, kh, sy, dy, top, bottom, ceilMode), pooledSize(w, kw, sx, dx, left, right, ceilMode)];
+}
+
+/**
+ * 2-D max or average pooling with ONNX MaxPool / AveragePool semantics (explicit pads;
+ * resolve `auto_pad` to pads before calling). Max pooling ignores padded positions.
+ *
+ * Bindings: uniforms → input `[N, C, H, W]` → output {@link pool2dOutputShape}.
+ */
+export function pool2dProgram(params: Pool2dParams): KernelProgram {
+  const name = `pool2d-${params.mode}`;
+  const [, , height, width] = params.inputShape;
+  const [kh, kw] = params.kernelShape;
+  const [sy, sx] = params.strides ?? [1, 1];
+  const [dy, dx] = params.dilations ?? [1, 1];
+  const [top, left, bottom, right] = params.pads ?? [0, 0, 0, 0];
+  const countIncludePad = params.mode === 'average' && (params.countIncludePad ?? false);
+
+  const positive = { kernelShape: [kh, kw], strides: [sy, sx], dilations: [dy, dx] };
+  for (const [attribute, values] of Object.entries(positive)) {
+    if (!values.every((v) => Number.isInteger(v) && v >= 1)) {
+      throw new Error(`${name}: ${attribute} [${values.join(', ')}] must contain positive integers.`);
+    }
+  }
+  const pads = [top, left, bottom, right];
+  if (!pads.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(`${name}: pads [${pads.join(', ')}] must contain non-negative integers.`);
+  }
+
+  const outputShape = pool2dOutputShape(params);
+  const [, , outHeight, outWidth] = outputShape;
+  if (outHeight < 1 || outWidth < 1) {
+    throw new Error(
+      `${name}: a ${kh} x ${kw} window (dilations ${dy}, ${dx}) does not fit the padded ${height} x ${width} input. ` +
+        'Use a smaller kernel or more padding.',
+    );
+  }
+  const outputLength = outputShape.reduce((p, s) => p * s, 1);
+  const variant = params.mode === 'max' ? 'max' : countIncludePad ? 'average-include-pad' : 'average';
+
+  return {
+    name,
+    shaderKey: `pool2d|${variant}`,
+    code: specializeWgsl(source, { MAX: params.mode === 'max', COUNT_INCLUDE_PAD: countIncludePad }),
+    dispatch: dispatch1d(ceilDiv(outputLength, 64)),
+    uniforms: [
+      ['u32', outputLength],
+      ['u32', height],
+      ['u32', width],
+      ['u32', outHeight],
+      ['u32', outWidth],
+      ['u32', kh],
+      ['u32', kw],
+      ['u32', sy],
+      ['u32', sx],
+      ['u32', dy],
+      ['u32', dx],
+      ['u32', top],
+      ['u32', left],
+      ['u32', bottom],
+      ['u32', right],
+    ],
+    inputCount: 1,
+    cost: { flops: outputLength * kh * kw, bytes: (params.inputShape.reduce((p, s) => p * s, 1) + outputLength) * 4 },
+  };
+}

@@ -1,0 +1,131 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { runCaseInChild, RESULT_MARKER } from '../measure/child-process';
+import type { CaseResult } from '../measure/result';
+import { runCase } from '../measure/run-case';
+import { benchCacheDir, modelPath, parseModelName, type ModelName } from '../models';
+import { collectEnvironment } from '../report/environment';
+import { renderMarkdown } from '../report/markdown';
+import { formatTextTable } from '../report/table';
+import { parseEngineName } from '../engines/registry';
+import { parseBenchOptions, USAGE, type BenchOptions } from './options';
+import { runKernelBench } from './kernels';
+
+function repoRoot(): string {
+  return process.env.OFFSHELF_BENCH_REPO ?? process.cwd();
+}
+
+/** Batch sizes of the preset: 1 and 8, and 32 only on a hardware adapter, where it finishes in reasonable time. */
+function presetBatches(isSoftwareAdapter: boolean): number[] {
+  return isSoftwareAdapter ? [1, 8] : [1, 8, 32];
+}
+
+async function runBench(options: BenchOptions, args: string[]): Promise<void> {
+  const command = ['pnpm bench', ...args].join(' ');
+  const environment = await collectEnvironment(command);
+  const batches = options.batches ?? presetBatches(environment.adapter.isFallbackAdapter);
+
+  const results: CaseResult[] = [];
+  for (const model of options.models) {
+    for (const batch of batches) {
+      for (const engine of options.engines) {
+        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}\n`);
+        const result = await runCaseInChild({
+          engine,
+          model,
+          batch,
+          warmup: options.warmup,
+          repeats: options.repeats,
+          profileKernels: options.profileKernels,
+          timeoutSeconds: options.caseTimeoutSeconds,
+        });
+        results.push(result);
+        const figure = result.status === 'ok' ? `${result.imagesPerSecond!.toFixed(2)} images/s` : `${result.status}: ${result.error}`;
+        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}: ${figure}\n`);
+      }
+    }
+  }
+
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ environment, warmup: options.warmup, repeats: options.repeats, results }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${environment.adapter.adapter.description} (${environment.adapter.backend}), ${environment.date}\n`);
+    process.stdout.write(`${formatTextTable(results)}\n`);
+  }
+
+  if (options.writeDocs) {
+    const path = resolve(repoRoot(), options.writeDocs);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats }, results));
+    process.stderr.write(`bench: wrote ${path}\n`);
+  }
+}
+
+/** `case`: the child side of runCaseInChild, which prints its result on one marked line. */
+async function runCaseCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      engine: { type: 'string' },
+      model: { type: 'string' },
+      batch: { type: 'string' },
+      warmup: { type: 'string', default: '1' },
+      repeats: { type: 'string', default: '3' },
+      'profile-kernels': { type: 'boolean', default: false },
+    },
+  });
+  const result = await runCase({
+    engine: parseEngineName(values.engine ?? ''),
+    model: parseModelName(values.model ?? ''),
+    batch: Number(values.batch),
+    warmup: Number(values.warmup),
+    repeats: Number(values.repeats),
+    profileKernels: values['profile-kernels']!,
+  });
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+}
+
+/** `generate`: writes the random-weight models into the cache (or --out) and prints their paths. */
+async function runGenerate(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
+  if (values.out) process.env.OFFSHELF_BENCH_CACHE = resolve(values.out);
+  const names: ModelName[] = ['resnet18', 'resnet50', 'tiny'];
+  for (const name of names) process.stdout.write(`${await modelPath(name)}\n`);
+  process.stderr.write(`bench: models are in ${join(benchCacheDir(), 'models')}\n`);
+}
+
+async function main(): Promise<void> {
+  const [first, ...rest] = process.argv.slice(2);
+  switch (first) {
+    case 'case':
+      return runCaseCommand(rest);
+    case 'generate':
+      return runGenerate(rest);
+    case 'kernels':
+      return runKernelBench(repoRoot(), rest);
+    case 'run':
+      return runWithOptions(rest);
+    default:
+      return runWithOptions(process.argv.slice(2));
+  }
+}
+
+async function runWithOptions(args: string[]): Promise<void> {
+  const options = parseBenchOptions(args, join('docs', 'benchmarks.md'));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  await runBench(options, args);
+}
+
+main().then(
+  // Dawn keeps the event loop alive after a device is destroyed; exit explicitly.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+
+import type { EngineName } from '../engines/engine';
+import { ENGINE_NAMES, parseEngineName } from '../engines/registry';
+import { MODEL_NAMES, parseModelName, type ModelName } from '../models';
+
+export interface BenchOptions {
+  models: ModelName[];
+  engines: EngineName[];
+  /** Batch sizes; null means the preset (1 and 8, plus 32 on a hardware adapter). */
+  batches: number[] | null;
+  warmup: number;
+  repeats: number;
+  json: boolean;
+  /** Path of the Markdown report to write, or null. */
+  writeDocs: string | null;
+  profileKernels: boolean;
+  caseTimeoutSeconds: number;
+  help: boolean;
+}
+
+export const USAGE = `Usage: pnpm bench [run] [options]
+       pnpm bench kernels        run the WGSL kernel micro-benchmark of @offshelf/core-wgsl
+       pnpm bench generate [--out=DIR]   write the random-weight ONNX models
+
+Measures feature extraction per engine, model and batch size, each case in its own Node process.
+With no options it runs a quick set (MobileNetV2 and ResNet-18, batch 1, every engine)
+that takes a few minutes on a software adapter.
+
+Options:
+  --models=LIST       comma-separated: ${MODEL_NAMES.join(', ')} (default mobilenetv2,resnet18)
+  --engines=LIST      comma-separated: ${ENGINE_NAMES.join(', ')} (default all)
+  --batches=LIST      comma-separated batch sizes (default 1; "full" = 1,8 and 32 on a hardware adapter)
+  --full              all three 224×224 models with the full batch list
+  --warmup=N          untimed runs after the first run (default 1)
+  --repeats=N         timed runs; the median is reported (default 3)
+  --profile-kernels   also time each GPU kernel of the offshelf runner and ort-webgpu
+  --case-timeout=S    seconds before a case is stopped and reported as failed (default 900)
+  --json              print one JSON object with a results array instead of a table
+  --write-docs[=FILE] write the Markdown report (default docs/benchmarks.md)
+  --help              print this text
+`;
+
+function positiveInteger(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`Invalid --${name}=${value}: expected a positive integer.`);
+  return parsed;
+}
+
+function nonNegativeInteger(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`Invalid --${name}=${value}: expected an integer of 0 or more.`);
+  return parsed;
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+/** Parses `pnpm bench run` options; throws with the offending option and the valid values. */
+export function parseBenchOptions(args: string[], defaultDocsPath: string): BenchOptions {
+  // A bare --write-docs means the default path; parseArgs needs a value for string options.
+  const normalized = args.map((arg) => (arg === '--write-docs' ? '--write-docs=' : arg));
+  const { values } = parseArgs({
+    args: normalized,
+    allowPositionals: false,
+    options: {
+      models: { type: 'string' },
+      engines: { type: 'string' },
+      batches: { type: 'string' },
+      full: { type: 'boolean', default: false },
+      warmup: { type: 'string', default: '1' },
+      repeats: { type: 'string', default: '3' },
+      'profile-kernels': { type: 'boolean', default: false },
+      'case-timeout': { type: 'string', default: '900' },
+      json: { type: 'boolean', default: false },
+      'write-docs': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+
+  const models = values.models
+    ? list(values.models).map(parseModelName)
+    : values.full
+      ? (['mobilenetv2', 'resnet18', 'resnet50'] as ModelName[])
+      : (['mobilenetv2', 'resnet18'] as ModelName[]);
+  const engines = values.engines ? list(values.engines).map(parseEngineName) : [...ENGINE_NAMES];
+
+  let batches: number[] | null = [1];
+  if (values.batches === 'full' || (values.full && !values.batches)) batches = null;
+  else if (values.batches) batches = list(values.batches).map((b) => positiveInteger('batches', b));
+
+  return {
+    models,
+    engines,
+    batches,
+    warmup: nonNegativeInteger('warmup', values.warmup!),
+    repeats: positiveInteger('repeats', values.repeats!),
+    json: values.json!,
+    writeDocs: values['write-docs'] === undefined ? null : values['write-docs'] || defaultDocsPath,
+    profileKernels: values['profile-kernels']!,
+    caseTimeoutSeconds: positiveInteger('case-timeout', values['case-timeout']!),
+    help: values.help!,
+  };
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { CaseOptions } from './run-case';
+import { emptyResult, type CaseResult } from './result';
+
+/** Prefix of the stdout line that carries a child's result as JSON. */
+export const RESULT_MARKER = '@@offshelf-bench-result ';
+
+/** Command-line arguments that make the bench entry point run one case (see `runCaseCommand`). */
+export function caseArguments(options: CaseOptions): string[] {
+  const args = [
+    'case',
+    `--engine=${options.engine}`,
+    `--model=${options.model}`,
+    `--batch=${options.batch}`,
+    `--warmup=${options.warmup}`,
+    `--repeats=${options.repeats}`,
+  ];
+  if (options.profileKernels) args.push('--profile-kernels');
+  return args;
+}
+
+/**
+ * Runs one case in a fresh Node process with an empty Mesa shader cache, so first-run times
+ * include shader compilation and no engine inherits another's WebAssembly, GPU buffers or
+ * pipelines. The child's own output goes to stderr; its result comes back on one marked line.
+ */
+export async function runCaseInChild(options: CaseOptions & { timeoutSeconds: number }): Promise<CaseResult> {
+  const shaderCache = mkdtempSync(join(tmpdir(), 'offshelf-bench-mesa-'));
+  const entry = process.argv[1]!;
+  const child = spawn(process.execPath, ['--liftoff-only', '--enable-source-maps', entry, ...caseArguments(options)], {
+    env: { ...process.env, MESA_SHADER_CACHE_DIR: shaderCache },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    // Forward everything except the result line, so progress and library logs stay visible.
+    const lines = stdout.split('\n');
+    stdout = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith(RESULT_MARKER)) resultLine = line;
+      else process.stderr.write(`${line}\n`);
+    }
+  });
+  let resultLine: string | null = null;
+
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutSeconds * 1000);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  clearTimeout(timer);
+  rmSync(shaderCache, { recursive: true, force: true });
+
+  if (stdout.startsWith(RESULT_MARKER)) resultLine = stdout;
+  if (resultLine) return JSON.parse((resultLine as string).slice(RESULT_MARKER.length)) as CaseResult;
+
+  const reason =
+    exit.signal === 'SIGKILL'
+      ? `timed out after ${options.timeoutSeconds} s (raise --case-timeout)`
+      : `child process exited with ${exit.signal ?? `code ${exit.code}`} before printing a result`;
+  return emptyResult(options.engine, options.model, options.batch, 'failed', reason);
+}

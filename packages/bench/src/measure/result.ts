@@ -1,0 +1,51 @@
+import type { EngineName, KernelTime } from '../engines/engine';
+import type { ModelName } from '../models';
+
+/** One (engine, model, batch) measurement, as `--json` prints it. */
+export interface CaseResult {
+  engine: EngineName;
+  model: ModelName;
+  batch: number;
+  /** `missing`: the engine cannot run here (see `error`); `failed`: it threw or timed out. */
+  status: 'ok' | 'missing' | 'failed';
+  error?: string;
+  /** Median over the timed runs of one batch's wall time, divided by the batch size. */
+  msPerImage: number | null;
+  imagesPerSecond: number | null;
+  /** From model bytes in memory to the first features on the CPU: session creation, shader compilation and one run. */
+  firstRunMs: number | null;
+  /** Session creation alone (parse, weight upload, and for some engines shader compilation). */
+  loadMs: number | null;
+  /** Peak live bytes of GPU buffers on the device during the case; null for CPU engines. */
+  peakGpuBytes: number | null;
+  /** Achieved GFLOP/s at the median time, from the FLOPs counted in the ONNX graph. */
+  gflops: number | null;
+  /** Peak resident set size of the process that ran the case. */
+  rssBytes: number | null;
+  /** Every timed run's wall time for the whole batch, in ms. */
+  runsMs: number[];
+  /** The first features of the first image, to check engines against each other. */
+  featureSample: number[];
+  /** Per-kernel GPU times over one run, slowest first, when kernel profiling was requested. */
+  kernels?: KernelTime[];
+}
+
+/** A result with no figures, for engines that are missing or failed. */
+export function emptyResult(engine: EngineName, model: ModelName, batch: number, status: 'missing' | 'failed', error: string): CaseResult {
+  return {
+    engine,
+    model,
+    batch,
+    status,
+    error,
+    msPerImage: null,
+    imagesPerSecond: null,
+    firstRunMs: null,
+    loadMs: null,
+    peakGpuBytes: null,
+    gflops: null,
+    rssBytes: null,
+    runsMs: [],
+    featureSample: [],
+  };
+}

@@ -1,0 +1,107 @@
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+
+import type { EngineName, GpuContext } from '../engines/engine';
+import { ENGINES } from '../engines/registry';
+import { trackBuffers } from '../gpu/buffer-tracker';
+import { installNavigatorGpu } from '../gpu/navigator-shim';
+import { MODELS, readModel, type ModelName } from '../models';
+import { countFlops } from '../onnx/flops';
+import { seededRandom } from '../onnx/graph-builder';
+import { readBenchGraph } from '../onnx/read-graph';
+import { emptyResult, type CaseResult } from './result';
+
+// Features compared across engines; enough to catch a wrong layout or padding, small enough for the JSON.
+const FEATURE_SAMPLE_LENGTH = 64;
+
+export interface CaseOptions {
+  engine: EngineName;
+  model: ModelName;
+  batch: number;
+  /** Untimed runs after the first one. */
+  warmup: number;
+  /** Timed runs; the median is reported. */
+  repeats: number;
+  /** Also time each GPU kernel over one extra run (GPU engines only). */
+  profileKernels: boolean;
+}
+
+/** Returns the median of a non-empty list. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Measures one engine on one model and batch size in this process: load and first run
+ * (cold, when the caller gave the process a fresh shader cache), warm-up, then `repeats`
+ * timed runs. Every run uploads the input and waits for the features on the CPU.
+ */
+export async function runCase(options: CaseOptions): Promise<CaseResult> {
+  const engine = ENGINES[options.engine];
+  const unavailable = await engine.unavailableReason();
+  if (unavailable) return emptyResult(options.engine, options.model, options.batch, 'missing', unavailable);
+
+  const spec = MODELS[options.model];
+  const { path, bytes } = await readModel(options.model);
+  const graph = readBenchGraph(bytes, spec.outputName, path);
+  const flopsPerImage = countFlops(graph).total;
+
+  let handle: OffshelfDevice | null = null;
+  let gpu: GpuContext | null = null;
+  if (engine.usesGpu) {
+    handle = await requestDevice();
+    gpu = { device: handle.device, adapter: handle.adapter, buffers: trackBuffers(handle.device) };
+    installNavigatorGpu(handle.adapter, handle.device);
+  }
+
+  try {
+    const input = randomInput(options.batch * graph.inputShape.reduce((a, b) => a * b, 1));
+
+    const loadStart = performance.now();
+    const prepared = await engine.prepare({ spec, modelPath: path, modelBytes: bytes, graph, batch: options.batch, gpu });
+    const loadMs = performance.now() - loadStart;
+    const firstOutput = await prepared.run(input);
+    const firstRunMs = performance.now() - loadStart;
+    const featureSample = Array.from(firstOutput.subarray(0, FEATURE_SAMPLE_LENGTH));
+
+    for (let i = 0; i < options.warmup; i++) await prepared.run(input);
+
+    const runsMs: number[] = [];
+    for (let i = 0; i < options.repeats; i++) {
+      const start = performance.now();
+      await prepared.run(input);
+      runsMs.push(performance.now() - start);
+    }
+    await prepared.dispose();
+
+    const batchMs = median(runsMs);
+    const msPerImage = batchMs / options.batch;
+    return {
+      engine: options.engine,
+      model: options.model,
+      batch: options.batch,
+      status: 'ok',
+      msPerImage,
+      imagesPerSecond: 1000 / msPerImage,
+      firstRunMs,
+      loadMs,
+      peakGpuBytes: gpu ? gpu.buffers.peakBytes : null,
+      gflops: (flopsPerImage * options.batch) / (batchMs / 1000) / 1e9,
+      // maxRSS is in kilobytes.
+      rssBytes: process.resourceUsage().maxRSS * 1024,
+      runsMs,
+      featureSample,
+    };
+  } finally {
+    handle?.destroy();
+  }
+}
+
+/** Uniform values in [-1, 1), the range of normalized image pixels, from a fixed seed. */
+function randomInput(count: number): Float32Array {
+  const random = seededRandom(1234);
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = random() * 2 - 1;
+  return values;
+}

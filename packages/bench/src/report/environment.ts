@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+import { requestDevice, type AdapterSummary } from '@offshelf/device';
+
+/** What a figure was measured on; a report without it is not written. */
+export interface BenchEnvironment {
+  date: string;
+  command: string;
+  node: string;
+  cpu: string;
+  cpuCount: number;
+  adapter: AdapterSummary;
+  /** npm package name → installed version. */
+  versions: Record<string, string>;
+}
+
+const REPORTED_PACKAGES = [
+  'webgpu',
+  'onnxruntime-web',
+  'onnxruntime-node',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-webgpu',
+];
+
+/** The bench package folder, from `OFFSHELF_BENCH_REPO` (set by scripts/run.mjs) or the working directory. */
+export function benchPackageDir(): string {
+  const repo = process.env.OFFSHELF_BENCH_REPO;
+  return repo ? join(repo, 'packages', 'bench') : process.cwd();
+}
+
+function installedVersion(name: string): string {
+  // `webgpu` is a dependency of @offshelf/device, the others of this package.
+  const roots = [join(benchPackageDir(), 'node_modules'), join(benchPackageDir(), '..', 'device', 'node_modules')];
+  for (const root of roots) {
+    try {
+      return (JSON.parse(readFileSync(join(root, name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // Not installed under this root; try the next.
+    }
+  }
+  return 'not installed';
+}
+
+/** Describes the adapter (by opening and closing one device), the CPU and the package versions. */
+export async function collectEnvironment(command: string): Promise<BenchEnvironment> {
+  const handle = await requestDevice();
+  const adapter = handle.summary;
+  handle.destroy();
+
+  const versions: Record<string, string> = {};
+  for (const name of REPORTED_PACKAGES) versions[name] = installedVersion(name);
+
+  return {
+    date: new Date().toISOString(),
+    command,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpuCount: cpus().length,
+    adapter,
+    versions,
+  };
+}

@@ -1,0 +1,83 @@
+import { ENGINES } from '../engines/registry';
+import type { CaseResult } from '../measure/result';
+import { MODELS } from '../models';
+import type { BenchEnvironment } from './environment';
+import { TABLE_HEADER, tableRows } from './table';
+
+/** Options that shaped the run, repeated in the report so a reader can reproduce it. */
+export interface RunSettings {
+  warmup: number;
+  repeats: number;
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/**
+ * Renders docs/benchmarks.md: the environment (adapter, versions, command, date), the results
+ * table, per-kernel times when measured, and every case that is missing or failed.
+ */
+export function renderMarkdown(environment: BenchEnvironment, settings: RunSettings, results: CaseResult[]): string {
+  const { adapter } = environment;
+  const usedEngines = [...new Set(results.map((r) => r.engine))];
+  const usedModels = [...new Set(results.map((r) => r.model))];
+  const parts: string[] = [];
+
+  parts.push('# Benchmarks');
+  parts.push(
+    'Feature extraction throughput of offshelf against other engines on the same WebGPU adapter, ' +
+      'written by `pnpm bench --write-docs`. Rerun that command to replace this page; ' +
+      'figures from another machine or adapter are not comparable with these.',
+  );
+
+  parts.push('## Environment');
+  parts.push(
+    [
+      `- Date: ${environment.date}`,
+      `- Command: \`${environment.command}\``,
+      `- Adapter: ${adapter.adapter.description || adapter.adapter.device || 'unknown'} ` +
+        `(vendor ${adapter.adapter.vendor || 'unknown'}, backend ${adapter.backend}, feature level ${adapter.featureLevel}` +
+        `${adapter.isFallbackAdapter ? ', a software adapter' : ''})`,
+      `- CPU: ${environment.cpu}, ${environment.cpuCount} logical cores; Node ${environment.node}`,
+      `- Packages: ${Object.entries(environment.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+      `- Each case runs in its own Node process with an empty Mesa shader cache: one first run, ` +
+        `${settings.warmup} warm-up run(s), then the median of ${settings.repeats} timed run(s).`,
+    ].join('\n'),
+  );
+
+  parts.push('## Engines');
+  parts.push(usedEngines.map((name) => `- \`${name}\`: ${ENGINES[name].description}`).join('\n'));
+
+  parts.push('## Models');
+  parts.push(usedModels.map((name) => `- \`${name}\`: ${MODELS[name].description}, weights ${MODELS[name].weights}`).join('\n'));
+
+  parts.push('## Results');
+  parts.push(
+    'ms/image and images/s come from the median batch time; a run uploads the NCHW input and reads ' +
+      'the features back to the CPU. First run counts from model bytes in memory to the first features ' +
+      '(session creation, shader compilation, one run). GFLOP/s uses the FLOPs counted in the ONNX graph ' +
+      '(2 per multiply-accumulate). Peak GPU is the largest total of live buffers created on the device. ' +
+      'offshelf speed-up is offshelf images/s divided by the engine images/s, on the same model and batch in this run.',
+  );
+  parts.push(markdownTable(TABLE_HEADER, tableRows(results)));
+
+  const profiled = results.filter((r) => r.kernels && r.kernels.length > 0);
+  if (profiled.length > 0) {
+    parts.push('## Slowest kernels');
+    for (const result of profiled) {
+      parts.push(`### ${result.engine}, ${result.model}, batch ${result.batch}`);
+      const rows = result.kernels!.map((k) => [k.kernel, String(k.count), k.totalMs.toFixed(2)]);
+      parts.push(markdownTable(['kernel', 'dispatches', 'total ms in one run'], rows));
+    }
+  }
+
+  const notRun = results.filter((r) => r.status !== 'ok');
+  if (notRun.length > 0) {
+    parts.push('## Not measured');
+    parts.push(notRun.map((r) => `- ${r.engine}, ${r.model}, batch ${r.batch}: ${r.status}, ${r.error ?? 'no detail'}`).join('\n'));
+  }
+
+  return `${parts.join('\n\n')}\n`;
+}

@@ -18,7 +18,7 @@ export function layersModelToGraph(modelJson: Record<string, unknown>, weights: 
   const model = (topology.model_config ?? topology) as { class_name?: string; config?: unknown };
   const config = (model.config ?? {}) as Record<string, unknown>;
   const layerList = (Array.isArray(model.config) ? model.config : config.layers) as KerasLayer[] | undefined;
-  if (!Array.isArray(layerList) || layerList.length === 0) builder.fail('modelTopology has no layers; is this a Keras layers model?');
+  if (!Array.isArray(layerList) || layerList.length === 0) return builder.fail('modelTopology has no layers; is this a Keras layers model?');
   const layers = layerList.map((layer, index) => checkLayer(builder, layer, index));
   const lookup = weightLookup(builder, weights);
 

@@ -39,9 +39,10 @@ export class NhwcGraphBuilder {
     this.usedNames.add(name);
   }
 
-  /** Records the source-layout (NHWC) shape of an IR value. */
+  /** Records the source-layout (NHWC) shape of an IR value; computed values also get an NCHW `valueInfo` entry. */
   setShape(value: string, nhwc: number[]): void {
     this.sourceShapes.set(value, nhwc);
+    if (this.initializers.has(value)) return;
     const dims: Dim[] = nchwShape(nhwc).map((d) => (d < 0 ? 'N' : d));
     this.valueInfo.set(value, { name: value, dataType: 'float32', shape: dims });
   }

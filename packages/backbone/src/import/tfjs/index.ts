@@ -1,0 +1,1 @@
+export { importTfjs, isGraphModel, parseModelJson, tfjsToGraph } from './import';

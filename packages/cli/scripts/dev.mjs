@@ -1,0 +1,12 @@
+// `pnpm cli ...`: rebuilds dist/offshelf.js when any source is newer, then runs it
+// with this process's arguments.
+import { chmodSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+import { bundleCli, bundlePath, isBundleStale } from './bundle.mjs';
+
+if (isBundleStale()) {
+  await bundleCli();
+  chmodSync(bundlePath, 0o755);
+}
+await import(pathToFileURL(bundlePath).href);

@@ -1,0 +1,79 @@
+/**
+ * Opens a backbone for feature extraction: resolves the `--backbone` argument,
+ * requests a WebGPU device, imports the model and builds the feature extractor.
+ */
+import { createFeatureExtractor, loadModel, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Tensor } from '@offshelf/backbone';
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+
+import { CliError, errorMessage } from '../errors';
+import { resolveModel, type ResolvedModel } from '../registry/models';
+import { fileModelSource } from './file-source';
+
+export type { FeatureExtractor };
+/** A float32 tensor with its shape, as the runner takes and returns them. */
+export type FloatTensor = Tensor;
+
+export interface OpenBackboneOptions extends FeatureExtractorOptions {
+  /** Architecture name for weight-only files (safetensors). */
+  arch?: string;
+  quiet?: boolean;
+}
+
+export interface OpenedBackbone {
+  model: ResolvedModel;
+  graph: Graph;
+  extractor: FeatureExtractor;
+  /** The value features come from: `--layer`, else the model's pooled feature output. */
+  layer: string;
+  gpu: OffshelfDevice;
+  close(): void;
+}
+
+/** Imports a resolved model file into the IR graph. */
+export async function importModel(model: ResolvedModel, arch: string | undefined): Promise<Graph> {
+  const isSafetensors = model.path.toLowerCase().endsWith('.safetensors');
+  if (isSafetensors && !arch) {
+    throw new CliError(`${model.path}: safetensors files hold weights only; pass --arch NAME to say which network they belong to`);
+  }
+  if (isSafetensors) {
+    // TODO: load weights-only safetensors once @offshelf/backbone has architecture definitions for --arch.
+    throw new CliError(`${model.path}: this build cannot load safetensors weights for --arch ${arch}; pass the same network as .onnx, .tflite or TF.js model.json`);
+  }
+  try {
+    return await loadModel(fileModelSource(model.path));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot load model ${model.path}: ${errorMessage(error)}`);
+  }
+}
+
+/** Resolves, imports and prepares a backbone on a new WebGPU device. */
+export async function openBackbone(spec: string, options: OpenBackboneOptions = {}): Promise<OpenedBackbone> {
+  const model = await resolveModel(spec, { quiet: options.quiet });
+  const graph = await importModel(model, options.arch);
+
+  const gpu = await requestDevice();
+  try {
+    const extractor = await createFeatureExtractor(gpu.device, graph, {
+      layer: options.layer,
+      batchSize: options.batchSize,
+      debug: options.debug,
+      keep: options.keep,
+    });
+    return {
+      model,
+      graph,
+      extractor,
+      layer: extractor.layer,
+      gpu,
+      close: () => {
+        extractor.dispose();
+        gpu.destroy();
+      },
+    };
+  } catch (error) {
+    gpu.destroy();
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot prepare ${model.path} for feature extraction: ${errorMessage(error)}`);
+  }
+}

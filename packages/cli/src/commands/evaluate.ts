@@ -1,0 +1,68 @@
+/** `offshelf evaluate`: accuracy, per-class metrics and confusion matrix of a model on labelled images. */
+import type { Command } from 'commander';
+
+import { extractDatasetFeatures } from '../data/load-features';
+import { isFeaturesFile, readFeaturesFile, type LabelledFeatures } from '../data/features-file';
+import { CliError } from '../errors';
+import { checkFeaturesMatchBundle, readBundle } from '../model/bundle';
+import { bundleExtractionSettings } from '../model/bundle-backbone';
+import { loadIndexHead, toRows } from '../model/heads';
+import { formatClassificationReport, namedClassificationReport } from '../report/metrics';
+import { createLog } from '../ui/log';
+import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
+
+interface EvaluateOptions extends CommonOptions {
+  model: string;
+  json?: boolean;
+  backbone?: string;
+  batchSize: number;
+  cache: boolean;
+}
+
+/** Maps the data's class indices onto the model's, by class name. */
+function mapLabels(data: LabelledFeatures, modelClasses: string[], inputName: string): Int32Array {
+  const mapping = data.classNames.map((name) => {
+    const index = modelClasses.indexOf(name);
+    if (index < 0) throw new CliError(`${inputName}: class "${name}" is not one of the model's classes (${modelClasses.join(', ')}); evaluate on data with the same class names`);
+    return index;
+  });
+  return Int32Array.from(data.labels, (label) => mapping[label]!);
+}
+
+export async function runEvaluate(input: string, options: EvaluateOptions): Promise<void> {
+  const log = createLog(options.quiet || options.json);
+  const bundle = await readBundle(options.model);
+  const head = loadIndexHead(bundle.head, bundle.classNames.length, options.model);
+
+  let data: LabelledFeatures;
+  if (isFeaturesFile(input)) {
+    data = await readFeaturesFile(input);
+    checkFeaturesMatchBundle(data.provenance, bundle, input, options.model);
+  } else {
+    data = await extractDatasetFeatures(input, bundleExtractionSettings(bundle, options.model, options), log);
+  }
+
+  const yTrue = mapLabels(data, bundle.classNames, input);
+  const yPred = head.predictIndices(toRows(data.features, data.provenance.featureSize));
+  const report = namedClassificationReport(yTrue, yPred, bundle.classNames);
+
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...report, images: yTrue.length, model: options.model, input }, null, 1)}\n`);
+  } else {
+    process.stdout.write(`${input}: ${yTrue.length} images, model ${options.model}\n${formatClassificationReport(report)}`);
+  }
+}
+
+export function registerEvaluate(program: Command): void {
+  const command = program
+    .command('evaluate')
+    .description('evaluate a trained model on labelled images: accuracy, balanced accuracy, per-class precision/recall/F1, confusion matrix')
+    .argument('<input>', 'data set (folder of class subfolders, CSV of path,label, or registry name) or a features .safetensors file')
+    .requiredOption('--model <file>', 'model bundle written by `offshelf train`')
+    .option('--json', 'print one JSON object (accuracy, balancedAccuracy, labels, confusionMatrix, perClass)')
+    .option('--backbone <model>', "backbone file to use instead of the model's recorded one (must have the same SHA-256)")
+    .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
+    .option('--no-cache', 'do not read or write the feature cache');
+  addCommonOptions(command);
+  command.action(runEvaluate);
+}

@@ -1,0 +1,57 @@
+/** Option parsers and option groups shared by several commands. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+import { DEFAULT_BACKBONE, MODEL_REGISTRY } from '../registry/models';
+
+export const DEFAULT_BATCH_SIZE = 8;
+
+/** Parses a whole number ≥ `min`, for commander. */
+export function parseInteger(min: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}".`);
+    return parsed;
+  };
+}
+
+/** Parses a comma-separated list of positive numbers, for commander. */
+export function parsePositiveList(value: string): number[] {
+  const values = value.split(',').map((part) => Number(part.trim()));
+  if (values.some((number) => !Number.isFinite(number) || number <= 0)) {
+    throw new InvalidArgumentError(`expected positive numbers separated by commas, got "${value}".`);
+  }
+  return values;
+}
+
+export interface CommonOptions {
+  quiet?: boolean;
+  strict?: boolean;
+}
+
+/** Adds `--quiet` and `--strict`. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option('-q, --quiet', 'no progress bars or status lines on stderr (warnings still print)')
+    .option('--strict', 'stop at the first unreadable image instead of skipping it');
+}
+
+export interface BackboneOptions {
+  backbone: string;
+  layer?: string;
+  arch?: string;
+  batchSize: number;
+  cache: boolean;
+}
+
+/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size` and `--no-cache`. */
+export function addBackboneOptions(command: Command, defaultBackbone: string | undefined = DEFAULT_BACKBONE): Command {
+  const names = MODEL_REGISTRY.map((entry) => entry.name).join(', ');
+  const backbone = new Option('--backbone <model>', `model file (.onnx, .tflite, TF.js model.json, .safetensors with --arch) or registry name: ${names}`);
+  if (defaultBackbone) backbone.default(defaultBackbone);
+  return command
+    .addOption(backbone)
+    .option('--layer <name>', "tensor to take features from (default: the model's pooled feature output)")
+    .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
+    .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
+    .option('--no-cache', 'do not read or write the feature cache in the user cache folder');
+}

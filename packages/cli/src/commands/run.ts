@@ -1,0 +1,140 @@
+/**
+ * `offshelf run`: runs a network on one input (a .npy tensor or an image) and
+ * writes the requested outputs as .npy files.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { createFeatureExtractor } from '@offshelf/backbone';
+import { requestDevice } from '@offshelf/device';
+
+import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
+import { CliError, errorMessage, UsageError } from '../errors';
+import { decodeImageFile } from '../images/decode';
+import { imageToTensor } from '../images/preprocess';
+import { writeFileAtomic } from '../io/atomic-write';
+import { decodeNpy, encodeNpy } from '../io/npy';
+import { resolveModel } from '../registry/models';
+import { createLog } from '../ui/log';
+import { parseInteger } from './options';
+
+interface RunOptions {
+  backbone: string;
+  arch?: string;
+  input?: string;
+  image?: string;
+  output: string[];
+  out: string;
+  topK?: number;
+  labels?: string;
+  debug?: boolean;
+  quiet?: boolean;
+}
+
+/** Reads `--input` or `--image` into the model's input tensor. */
+async function readInput(options: RunOptions, preprocessing: FeatureExtractor['preprocessing']): Promise<FloatTensor> {
+  if (options.input) {
+    const bytes = await readFile(options.input).catch(() => {
+      throw new CliError(`--input ${options.input}: file not found`);
+    });
+    return decodeNpy(new Uint8Array(bytes), options.input);
+  }
+  return imageToTensor(await decodeImageFile(options.image!), preprocessing);
+}
+
+/** File name for an output tensor: its name with characters unsafe in file names replaced. */
+export function outputFileName(tensorName: string): string {
+  return `${tensorName.replace(/[^A-Za-z0-9._-]+/g, '_')}.npy`;
+}
+
+function softmax(values: Float32Array): Float64Array {
+  const max = Math.max(...values);
+  const exps = Float64Array.from(values, (value) => Math.exp(value - max));
+  const sum = exps.reduce((total, value) => total + value, 0);
+  return exps.map((value) => value / sum);
+}
+
+/** Prints the top-k classes of the first row of `scores`, with labels from a file (one per line). */
+async function printTopK(tensorName: string, scores: FloatTensor, labelsPath: string, k: number): Promise<void> {
+  const labels = (await readFile(labelsPath, 'utf8').catch(() => {
+    throw new CliError(`--labels ${labelsPath}: file not found`);
+  }))
+    .split(/\r?\n/)
+    .filter((line, index, lines) => line !== '' || index < lines.length - 1);
+  const classCount = scores.shape[scores.shape.length - 1]!;
+  if (labels.length !== classCount) {
+    throw new CliError(`--labels ${labelsPath} has ${labels.length} lines but output ${tensorName} has ${classCount} classes; pass the label file that belongs to this model`);
+  }
+
+  const row = scores.data.subarray(0, classCount);
+  const probabilities = softmax(row);
+  const order = [...row.keys()].sort((a, b) => row[b]! - row[a]!).slice(0, k);
+  process.stdout.write(`top ${order.length} of ${tensorName} (score, softmax probability):\n`);
+  for (const [rank, index] of order.entries()) {
+    process.stdout.write(`${String(rank + 1).padStart(3)}  ${labels[index]}  ${row[index]!.toFixed(4)}  ${probabilities[index]!.toFixed(4)}\n`);
+  }
+}
+
+export async function runRun(options: RunOptions): Promise<void> {
+  if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
+  if (options.topK !== undefined && !options.labels) throw new UsageError('--top-k needs --labels FILE (one class name per line)');
+  const log = createLog(options.quiet);
+
+  const model = await resolveModel(options.backbone, { quiet: options.quiet });
+  const graph = await importModel(model, options.arch);
+  const outputNames = options.output.length > 0 ? options.output : graph.outputs.map((output) => output.name);
+  const knownNames = new Set([...graph.outputs.map((output) => output.name), ...graph.nodes.flatMap((node) => node.outputs)]);
+  for (const name of outputNames) {
+    if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}`);
+  }
+
+  const gpu = await requestDevice();
+  let runner: FeatureExtractor;
+  try {
+    // The extractor's layer is irrelevant here; `keep` makes the requested values survive fusion.
+    runner = await createFeatureExtractor(gpu.device, graph, { debug: options.debug, batchSize: 1, keep: outputNames, layer: graph.metadata.featureOutput ?? outputNames[0] });
+  } catch (error) {
+    gpu.destroy();
+    throw new CliError(`cannot prepare ${model.path} to run: ${errorMessage(error)}`);
+  }
+  try {
+    const input = await readInput(options, runner.preprocessing);
+    const inputName = graph.inputs[0]!.name;
+    const outputs = await runner.runTensors({ [inputName]: input }, outputNames);
+
+    for (const name of outputNames) {
+      const tensor = outputs[name];
+      if (!tensor) throw new CliError(`the runner returned no tensor ${name}`);
+      const path = outputNames.length === 1 ? options.out : join(options.out, outputFileName(name));
+      await writeFileAtomic(path, encodeNpy(tensor));
+      log.info(`wrote ${path}: ${name} [${tensor.shape.join(', ')}]`);
+    }
+
+    if (options.topK !== undefined) {
+      const scoresName = graph.metadata.classifierOutput && outputNames.includes(graph.metadata.classifierOutput) ? graph.metadata.classifierOutput : outputNames[0]!;
+      await printTopK(scoresName, outputs[scoresName]!, options.labels!, options.topK);
+    }
+  } finally {
+    runner.dispose();
+    gpu.destroy();
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a network on one input and write the requested output tensors as .npy files')
+    .requiredOption('--backbone <model>', 'model file (.onnx, .tflite, TF.js model.json) or registry name')
+    .option('--arch <name>', 'network architecture for a weights-only .safetensors file')
+    .option('--input <file>', 'input tensor as a NumPy .npy file (float32, C order, the model input shape, NCHW)')
+    .option('--image <file>', "input image, resized and normalized as the model expects")
+    .option('--output <name>', 'output tensor to write; repeat for several (default: every graph output)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .requiredOption('-o, --out <path>', '.npy file for one output, or a folder for several (one <tensor>.npy each)')
+    .option('--top-k <k>', 'print the k highest-scoring classes (needs --labels)', parseInteger(1))
+    .option('--labels <file>', 'class names, one per line, in output order')
+    .option('--debug', "print each node's output statistics (the runner's debug mode)")
+    .option('-q, --quiet', 'no status lines on stderr')
+    .action(runRun);
+}

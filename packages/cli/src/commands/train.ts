@@ -1,0 +1,177 @@
+/**
+ * `offshelf train`: fits a classifier head on features of a labelled image set
+ * (or a features file), prints cross-validation scores and a confusion matrix,
+ * and writes a model bundle.
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { HeadSpec } from '@offshelf/heads';
+
+import { loadLabelledFeatures } from '../data/load-features';
+import { UsageError } from '../errors';
+import { interruptRequested } from '../interrupt';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
+import { crossValidate, gridSearch, type GridPoint } from '../model/cross-validate';
+import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
+import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
+import { createLog } from '../ui/log';
+import { createProgress } from '../ui/progress';
+import { InterruptedError } from '../errors';
+import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
+
+interface TrainOptions extends CommonOptions, BackboneOptions {
+  head: CliHeadKind;
+  C?: number[];
+  gamma?: Array<number | 'scale'>;
+  neighbors?: number;
+  cv: number;
+  grid?: boolean;
+  transform: 'none' | 'standardize' | 'l2-normalize';
+  classWeight?: 'balanced';
+  output: string;
+}
+
+/** Grid used by `--grid` when `--C` is not given (log-spaced, as in scikit-learn examples). */
+const DEFAULT_C_GRID = [0.01, 0.1, 1, 10, 100];
+const DEFAULT_GAMMA_GRID: Array<number | 'scale'> = ['scale', 1e-4, 1e-3, 1e-2];
+
+function parseGammaList(value: string): Array<number | 'scale'> {
+  return value.split(',').map((part) => {
+    const trimmed = part.trim();
+    if (trimmed === 'scale') return 'scale';
+    const parsed = Number(trimmed);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected "scale" or positive numbers separated by commas, got "${value}".`);
+    return parsed;
+  });
+}
+
+/** Builds the head specifications to try: one without `--grid`, the grid's product with it. */
+function headSpecs(options: TrainOptions): HeadSpec[] {
+  const base: HeadSpec = {
+    kind: options.head,
+    seed: 0,
+    ...(options.transform !== 'none' ? { transforms: [options.transform] } : {}),
+    ...(options.classWeight ? { classWeight: options.classWeight } : {}),
+  };
+  if (options.head === 'knn') {
+    if (options.C || options.gamma) throw new UsageError('--C and --gamma do not apply to --head knn; use --neighbors');
+    return [{ ...base, nNeighbors: options.neighbors ?? 5 }];
+  }
+  if (options.gamma && options.head !== 'rbf-svm') throw new UsageError(`--gamma applies only to --head rbf-svm, not ${options.head}`);
+
+  const cValues = options.C ?? (options.grid ? DEFAULT_C_GRID : [1]);
+  const gammaValues = options.head === 'rbf-svm' ? (options.gamma ?? (options.grid ? DEFAULT_GAMMA_GRID : ['scale'])) : [undefined];
+  if (!options.grid && (cValues.length > 1 || gammaValues.length > 1)) {
+    throw new UsageError('several --C or --gamma values need --grid (grid search by cross-validation)');
+  }
+  return cValues.flatMap((C) => gammaValues.map((gamma) => ({ ...base, C, ...(gamma !== undefined ? { gamma } : {}) })));
+}
+
+function describeSpec(spec: HeadSpec): string {
+  const parts: string[] = [spec.kind];
+  if (spec.C !== undefined) parts.push(`C=${spec.C}`);
+  if (spec.gamma !== undefined) parts.push(`gamma=${spec.gamma}`);
+  if (spec.nNeighbors !== undefined) parts.push(`neighbors=${spec.nNeighbors}`);
+  return parts.join(' ');
+}
+
+export async function runTrain(input: string, options: TrainOptions): Promise<void> {
+  if (!options.output.toLowerCase().endsWith('.json')) throw new UsageError(`-o ${options.output}: the model file name must end in .json`);
+  if (options.grid && options.cv < 2) throw new UsageError('--grid needs cross-validation: pass --cv 2 or more');
+  const specs = headSpecs(options);
+  const log = createLog(options.quiet);
+
+  const data = await loadLabelledFeatures(
+    input,
+    { backbone: options.backbone, layer: options.layer, arch: options.arch, batchSize: options.batchSize, strict: options.strict, quiet: options.quiet, noCache: !options.cache },
+    log,
+  );
+  const presentClasses = new Set(data.labels);
+  for (const [label, name] of data.classNames.entries()) {
+    if (!presentClasses.has(label)) throw new UsageError(`${input}: class "${name}" has no usable images after skipping; add images or remove the class`);
+  }
+
+  const rows = toRows(data.features, data.provenance.featureSize);
+  const folds = options.cv >= 2 ? options.cv : 0;
+  const fits = folds * specs.length + 1;
+  const progress = createProgress({ label: 'training', total: fits, rateUnit: 'fits/s', quiet: options.quiet });
+  const onFold = () => {
+    progress.increment();
+    if (interruptRequested()) throw new InterruptedError();
+  };
+
+  let chosen = specs[0]!;
+  let gridResults: GridPoint[] | undefined;
+  let crossValidation: ReturnType<typeof crossValidate> | undefined;
+  try {
+    if (specs.length > 1) {
+      gridResults = gridSearch(rows, data.labels, data.classNames, specs, folds, onFold);
+      chosen = gridResults[0]!.spec;
+      crossValidation = gridResults[0]!.result;
+    } else if (folds > 0) {
+      crossValidation = crossValidate(rows, data.labels, data.classNames, chosen, folds, onFold);
+    }
+  } catch (error) {
+    progress.stop();
+    throw error;
+  }
+
+  // SVM heads get Platt scaling on the final fit only, so `classify` can print probabilities.
+  const finalSpec: HeadSpec = chosen.kind === 'linear-svm' || chosen.kind === 'rbf-svm' ? { ...chosen, probability: true } : chosen;
+  const head = trainHeadOnRows(rows, data.labels, finalSpec);
+  progress.increment();
+  progress.stop();
+
+  if (gridResults) {
+    process.stdout.write(`grid search (${folds}-fold cross-validation accuracy):\n`);
+    for (const point of gridResults) process.stdout.write(`  ${describeSpec(point.spec).padEnd(36)} ${point.result.mean.toFixed(4)} ± ${point.result.std.toFixed(4)}\n`);
+    process.stdout.write(`best: ${describeSpec(chosen)}\n\n`);
+  }
+  if (crossValidation) {
+    const report = namedClassificationReport(data.labels, crossValidation.predictions, data.classNames);
+    process.stdout.write(
+      `${folds}-fold cross-validation (${describeSpec(chosen)}, ${data.labels.length} images): accuracy ${crossValidation.mean.toFixed(4)} ± ${crossValidation.std.toFixed(4)}, ` +
+        `balanced accuracy ${report.balancedAccuracy.toFixed(4)}\n  folds: ${crossValidation.foldAccuracies.map((value) => value.toFixed(4)).join(' ')}\n`,
+    );
+    process.stdout.write(`${formatConfusionMatrix(data.classNames, report.confusionMatrix)}\n`);
+  }
+
+  await writeBundle(options.output, {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    classNames: data.classNames,
+    backbone: data.provenance.backbone,
+    layer: data.provenance.layer,
+    preprocessing: data.provenance.preprocessing,
+    featureSize: data.provenance.featureSize,
+    head: head.head.toJSON(),
+    training: {
+      input,
+      images: data.labels.length,
+      head: describeSpec(chosen),
+      ...(crossValidation ? { crossValidation: { folds, accuracy: crossValidation.mean, std: crossValidation.std, foldAccuracies: crossValidation.foldAccuracies } } : {}),
+      ...(gridResults ? { grid: gridResults.map((point) => ({ head: describeSpec(point.spec), accuracy: point.result.mean, std: point.result.std })) } : {}),
+      createdAt: new Date().toISOString(),
+    },
+  });
+  log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${data.labels.length} images, classes ${data.classNames.join(', ')}`);
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description('train a classifier head on backbone features and write a model bundle (JSON)')
+    .argument('<input>', 'data set (folder of class subfolders, CSV of path,label, or registry name) or a features .safetensors file from `extract`')
+    .addOption(new Option('--head <kind>', 'classifier: logistic regression, linear SVM, RBF-kernel SVM or k-nearest neighbours').choices(HEAD_KINDS).default('logreg'))
+    .option('--C <values>', 'inverse regularization strength (scikit-learn C); a comma list with --grid (default 1, grid 0.01,0.1,1,10,100)', parsePositiveList)
+    .option('--gamma <values>', "RBF kernel width 1/length² in feature units, or 'scale' = 1/(D·Var(X)); comma list with --grid (default scale)", parseGammaList)
+    .option('--neighbors <k>', 'neighbours for --head knn (default 5)', parseInteger(1))
+    .option('--cv <k>', 'stratified k-fold cross-validation folds; 0 skips it', parseInteger(0), 5)
+    .option('--grid', 'grid search over --C (and --gamma for rbf-svm) by cross-validation, then refit the best on all data')
+    .addOption(new Option('--transform <name>', 'feature transform fitted on the training data').choices(['none', 'standardize', 'l2-normalize']).default('none'))
+    .addOption(new Option('--class-weight <mode>', "weight classes inversely to their frequency ('balanced')").choices(['balanced']))
+    .requiredOption('-o, --output <file>', 'model bundle to write (.json)');
+  addBackboneOptions(command);
+  addCommonOptions(command);
+  command.action(runTrain);
+}

@@ -1,0 +1,46 @@
+/**
+ * Cached feature vectors, one file per image, keyed by everything that determines
+ * them: the backbone file's SHA-256, the layer, the preprocessing and the image
+ * file's own SHA-256. A rerun over unchanged images skips decoding and the GPU.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { Preprocessing } from '@offshelf/backbone';
+
+import { writeFileAtomic } from '../io/atomic-write';
+import { sha256Hex } from '../registry/hash';
+
+export interface FeatureCacheKey {
+  backboneSha256: string;
+  layer: string;
+  preprocessing: Preprocessing;
+}
+
+export class FeatureCache {
+  private readonly folder: string;
+
+  constructor(
+    cacheRoot: string,
+    key: FeatureCacheKey,
+    readonly featureSize: number,
+  ) {
+    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing]));
+    this.folder = join(cacheRoot, 'features', extractorKey);
+  }
+
+  private pathFor(imageSha256: string): string {
+    return join(this.folder, imageSha256.slice(0, 2), `${imageSha256}.f32`);
+  }
+
+  /** Returns the cached features of an image, or undefined (also for a damaged entry). */
+  async get(imageSha256: string): Promise<Float32Array | undefined> {
+    const bytes = await readFile(this.pathFor(imageSha256)).catch(() => undefined);
+    if (!bytes || bytes.byteLength !== this.featureSize * 4) return undefined;
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+
+  async put(imageSha256: string, features: Float32Array): Promise<void> {
+    await writeFileAtomic(this.pathFor(imageSha256), new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
+  }
+}

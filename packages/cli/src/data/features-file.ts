@@ -1,0 +1,112 @@
+/**
+ * Feature files written by `offshelf extract`: safetensors with `features`
+ * (F32, N × D) and `labels` (I32, N), and metadata naming the classes, the image
+ * paths and the backbone, layer and preprocessing that produced the features.
+ */
+import { readFile } from 'node:fs/promises';
+
+import type { Preprocessing } from '@offshelf/backbone';
+
+import { CliError } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
+
+/** Which backbone, layer and preprocessing produced a set of features. */
+export interface FeatureProvenance {
+  backbone: {
+    /** Registry name, when the backbone was given by name. */
+    name?: string;
+    path: string;
+    sha256: string;
+  };
+  layer: string;
+  preprocessing: Preprocessing;
+  featureSize: number;
+}
+
+export interface LabelledFeatures {
+  provenance: FeatureProvenance;
+  classNames: string[];
+  paths: string[];
+  /** Row-major N × featureSize. */
+  features: Float32Array;
+  labels: Int32Array;
+}
+
+const FORMAT = 'offshelf-features';
+const VERSION = '1';
+
+/** Writes labelled features as a safetensors file, atomically. */
+export async function writeFeaturesFile(path: string, data: LabelledFeatures): Promise<void> {
+  const count = data.labels.length;
+  const { provenance } = data;
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    classNames: JSON.stringify(data.classNames),
+    paths: JSON.stringify(data.paths),
+    backbone: JSON.stringify(provenance.backbone),
+    backboneSha256: provenance.backbone.sha256,
+    layer: provenance.layer,
+    preprocessing: JSON.stringify(provenance.preprocessing),
+  };
+  const chunks = encodeSafetensors(
+    {
+      features: { dtype: 'F32', shape: [count, provenance.featureSize], data: data.features },
+      labels: { dtype: 'I32', shape: [count], data: data.labels },
+    },
+    metadata,
+  );
+  await writeFileAtomic(path, chunks);
+}
+
+function parseJsonField<T>(path: string, metadata: Record<string, string>, field: string): T {
+  const text = metadata[field];
+  if (text === undefined) throw new CliError(`${path}: metadata has no "${field}"; rewrite the file with \`offshelf extract\``);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new CliError(`${path}: metadata field "${field}" is not valid JSON; rewrite the file with \`offshelf extract\``);
+  }
+}
+
+/** Reads a features file written by {@link writeFeaturesFile}, checking its shapes. */
+export async function readFeaturesFile(path: string): Promise<LabelledFeatures> {
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`${path}: cannot read the features file (${error.code ?? error.message}); write it with \`offshelf extract\``);
+  });
+  const file = decodeSafetensors(new Uint8Array(bytes), path);
+  if (file.metadata.format !== FORMAT) {
+    throw new CliError(`${path}: not an offshelf features file (metadata format is ${JSON.stringify(file.metadata.format)}); write one with \`offshelf extract\``);
+  }
+
+  const features = file.tensors.get('features');
+  const labels = file.tensors.get('labels');
+  if (!features || features.dtype !== 'F32' || features.shape.length !== 2) throw new CliError(`${path}: missing F32 tensor "features" of shape [N, D]`);
+  if (!labels || labels.dtype !== 'I32' || labels.shape.length !== 1 || labels.shape[0] !== features.shape[0]) {
+    throw new CliError(`${path}: missing I32 tensor "labels" of shape [${features.shape[0]}]`);
+  }
+
+  const classNames = parseJsonField<string[]>(path, file.metadata, 'classNames');
+  const labelData = labels.data as Int32Array;
+  const outOfRange = labelData.find((label) => label < 0 || label >= classNames.length);
+  if (outOfRange !== undefined) throw new CliError(`${path}: label ${outOfRange} is outside the ${classNames.length} classes`);
+
+  return {
+    provenance: {
+      backbone: parseJsonField(path, file.metadata, 'backbone'),
+      layer: file.metadata.layer ?? 'default',
+      preprocessing: parseJsonField(path, file.metadata, 'preprocessing'),
+      featureSize: features.shape[1]!,
+    },
+    classNames,
+    paths: parseJsonField(path, file.metadata, 'paths'),
+    features: features.data as Float32Array,
+    labels: labelData,
+  };
+}
+
+/** True when `path` looks like a features file rather than a data set. */
+export function isFeaturesFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.safetensors');
+}

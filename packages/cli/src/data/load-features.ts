@@ -1,0 +1,104 @@
+/**
+ * Features for `extract`, `train`, `evaluate` and `classify`: read from a
+ * features file, or computed from images with a backbone (through the cache).
+ */
+import { openBackbone } from '../backbone/open-backbone';
+import { CliError } from '../errors';
+import { resolveDataset } from '../registry/datasets';
+import { cacheFolder } from '../registry/paths';
+import type { Log } from '../ui/log';
+import { readDataset, type SkippedFile } from './dataset';
+import { extractFeatures, type ExtractedFeatures } from './extract-features';
+import { FeatureCache } from './feature-cache';
+import { isFeaturesFile, readFeaturesFile, type FeatureProvenance, type LabelledFeatures } from './features-file';
+
+export interface ExtractionSettings {
+  /** `--backbone`: a file or registry name. */
+  backbone: string;
+  layer?: string;
+  arch?: string;
+  batchSize: number;
+  strict?: boolean;
+  quiet?: boolean;
+  /** Skip the feature cache (`--no-cache`). */
+  noCache?: boolean;
+  /** When set, the resolved backbone must have this SHA-256 (a model bundle's). */
+  expectedSha256?: string;
+}
+
+export interface ImageFeatures {
+  provenance: FeatureProvenance;
+  result: ExtractedFeatures;
+}
+
+/** Extracts features of image files, reporting skips as they happen and a summary line at the end. */
+export async function extractImageFeatures(paths: string[], settings: ExtractionSettings, log: Log, listingSkips = 0): Promise<ImageFeatures> {
+  const backbone = await openBackbone(settings.backbone, { layer: settings.layer, batchSize: settings.batchSize, arch: settings.arch, quiet: settings.quiet });
+  try {
+    if (settings.expectedSha256 && backbone.model.sha256 !== settings.expectedSha256) {
+      throw new CliError(
+        `backbone ${backbone.model.path} has SHA-256 ${backbone.model.sha256}, but the model was trained on features from a file with SHA-256 ${settings.expectedSha256}; ` +
+          'pass --backbone with the original file, or retrain the model on this backbone',
+      );
+    }
+    const provenance: FeatureProvenance = {
+      backbone: { ...(backbone.model.registryName ? { name: backbone.model.registryName } : {}), path: backbone.model.path, sha256: backbone.model.sha256 },
+      layer: backbone.layer,
+      preprocessing: backbone.extractor.preprocessing,
+      featureSize: backbone.extractor.featureSize,
+    };
+    const cache = settings.noCache
+      ? undefined
+      : new FeatureCache(cacheFolder(), { backboneSha256: provenance.backbone.sha256, layer: provenance.layer, preprocessing: provenance.preprocessing }, provenance.featureSize);
+
+    const result = await extractFeatures(paths, backbone.extractor, {
+      batchSize: settings.batchSize,
+      cache,
+      strict: settings.strict,
+      quiet: settings.quiet,
+      onSkip: (skip) => log.warn(`skipped ${skip.path}: ${skip.reason}`),
+    });
+
+    const computed = result.kept.length - result.cacheHits;
+    const rate = result.seconds > 0 ? (result.kept.length / result.seconds).toFixed(1) : '-';
+    log.info(
+      `features: ${result.kept.length} images × ${result.featureSize} from ${provenance.backbone.name ?? provenance.backbone.path} (layer ${provenance.layer}); ` +
+        `${computed} computed, ${result.cacheHits} from cache, ${listingSkips + result.skipped.length} skipped; ${result.seconds.toFixed(1)} s, ${rate} img/s`,
+    );
+    if (result.kept.length === 0) throw new CliError('no readable images: every file was skipped');
+    return { provenance, result };
+  } finally {
+    backbone.close();
+  }
+}
+
+/** Reports files skipped while listing, or fails on the first with `strict`. */
+export function reportListingSkips(skipped: SkippedFile[], strict: boolean | undefined, log: Log): void {
+  for (const skip of skipped) {
+    if (strict) throw new CliError(`${skip.path}: ${skip.reason} (--strict makes this fatal)`);
+    log.warn(`skipped ${skip.path}: ${skip.reason}`);
+  }
+}
+
+/** Extracts labelled features from a data set (folder, CSV or registry name). */
+export async function extractDatasetFeatures(datasetSpec: string, settings: ExtractionSettings, log: Log): Promise<LabelledFeatures> {
+  const datasetPath = await resolveDataset(datasetSpec, { quiet: settings.quiet });
+  const dataset = await readDataset(datasetPath);
+  reportListingSkips(dataset.skipped, settings.strict, log);
+
+  const paths = dataset.images.map((image) => image.path);
+  const { provenance, result } = await extractImageFeatures(paths, settings, log, dataset.skipped.length);
+  return {
+    provenance,
+    classNames: dataset.classNames,
+    paths: result.kept.map((index) => paths[index]!),
+    features: result.features,
+    labels: Int32Array.from(result.kept, (index) => dataset.images[index]!.label),
+  };
+}
+
+/** Reads a features file, or extracts features from a data set. */
+export async function loadLabelledFeatures(spec: string, settings: ExtractionSettings, log: Log): Promise<LabelledFeatures> {
+  if (isFeaturesFile(spec)) return readFeaturesFile(spec);
+  return extractDatasetFeatures(spec, settings, log);
+}

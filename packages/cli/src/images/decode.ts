@@ -1,0 +1,83 @@
+/**
+ * Image decoding to sRGB RGBA8: JPEG (baseline, progressive, CMYK, grayscale),
+ * PNG (8/16-bit, gray, palette, alpha), GIF (first frame), WebP and TIFF through
+ * sharp, with EXIF orientation applied; BMP through our own decoder.
+ */
+import { readFile } from 'node:fs/promises';
+
+import type { RgbaImage } from '@offshelf/backbone';
+import sharp, { type Metadata } from 'sharp';
+
+import { decodeBmp, isBmp, readBmpSize } from './bmp';
+
+/** Largest accepted image, in pixels (about 100 megapixels, e.g. 10000 × 10000). */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** An image file that cannot be used: empty, corrupt, unsupported or too large. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+function checkPixelCount(path: string, width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageDecodeError(
+      path,
+      `image is ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}; downscale it first`,
+    );
+  }
+}
+
+/** Decodes image bytes; `path` names the file in errors. Checks the size from the header before decoding. */
+export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
+  if (bytes.byteLength === 0) throw new ImageDecodeError(path, 'file is empty');
+
+  if (isBmp(bytes)) {
+    try {
+      const { width, height } = readBmpSize(bytes);
+      checkPixelCount(path, width, height, maxPixels);
+      return decodeBmp(bytes);
+    } catch (error) {
+      if (error instanceof ImageDecodeError) throw error;
+      throw new ImageDecodeError(path, `invalid BMP: ${(error as Error).message}`);
+    }
+  }
+
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new ImageDecodeError(path, `unsupported or corrupt image (${(error as Error).message})`);
+  }
+  checkPixelCount(path, metadata.width ?? 0, metadata.height ?? 0, maxPixels);
+
+  try {
+    // failOn 'error' decodes slightly damaged files (warnings) the way most image loaders do.
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`decoder returned ${info.channels} channels instead of 4`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    throw new ImageDecodeError(path, `corrupt or unsupported image (${(error as Error).message})`);
+  }
+}
+
+/** Reads and decodes one image file. */
+export async function decodeImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new ImageDecodeError(path, `cannot read file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return decodeImageBytes(bytes, path, maxPixels);
+}

@@ -1,0 +1,34 @@
+/** Settings that rebuild a model bundle's features from images, with its backbone checked. */
+import { existsSync } from 'node:fs';
+
+import type { ExtractionSettings } from '../data/load-features';
+import { CliError } from '../errors';
+import { findModelEntry } from '../registry/models';
+import { bundleBackboneSpec, type ModelBundle } from './bundle';
+
+export interface BundleExtractionOptions {
+  /** `--backbone` given on the command line, replacing the bundle's. */
+  backbone?: string;
+  batchSize: number;
+  strict?: boolean;
+  quiet?: boolean;
+  cache: boolean;
+}
+
+export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string, options: BundleExtractionOptions): ExtractionSettings {
+  const spec = options.backbone ?? bundleBackboneSpec(bundle);
+  if (!options.backbone && !bundle.backbone.name && !existsSync(spec) && !findModelEntry(spec)) {
+    throw new CliError(
+      `${modelPath}: its backbone ${bundle.backbone.path} is missing; pass --backbone FILE with the original model file (SHA-256 ${bundle.backbone.sha256})`,
+    );
+  }
+  return {
+    backbone: spec,
+    layer: bundle.layer,
+    batchSize: options.batchSize,
+    strict: options.strict,
+    quiet: options.quiet,
+    noCache: !options.cache,
+    expectedSha256: bundle.backbone.sha256,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Cross-validation and grid search for `train`, on @offshelf/heads' stratified
+ * k-fold splits (scikit-learn's StratifiedKFold without shuffling). Unlike heads'
+ * own `crossValidate`, this keeps every out-of-fold prediction for the confusion
+ * matrix and reports each fit, for the progress bar and Ctrl-C.
+ */
+import { stratifiedKFold, type HeadSpec } from '@offshelf/heads';
+
+import { CliError } from '../errors';
+import { trainHeadOnRows } from './heads';
+
+export interface CrossValidationResult {
+  /** Accuracy of each fold. */
+  foldAccuracies: number[];
+  mean: number;
+  /** Population standard deviation of the fold accuracies (numpy's std). */
+  std: number;
+  /** Out-of-fold prediction for every sample (class index). */
+  predictions: Int32Array;
+}
+
+/** Rejects a fold count larger than the smallest class, which would leave folds without that class. */
+function checkFoldCount(labels: Int32Array, folds: number, classNames: string[]): void {
+  for (const [label, name] of classNames.entries()) {
+    const count = labels.reduce((total, value) => total + (value === label ? 1 : 0), 0);
+    if (count < folds) throw new CliError(`class "${name}" has ${count} samples, fewer than --cv ${folds} folds; lower --cv or add images`);
+  }
+}
+
+/** Cross-validates one head specification; `onFit` runs after each fold's fit. */
+export function crossValidate(
+  rows: Float32Array[],
+  labels: Int32Array,
+  classNames: string[],
+  spec: HeadSpec,
+  folds: number,
+  onFit?: () => void,
+): CrossValidationResult {
+  checkFoldCount(labels, folds, classNames);
+  const split = stratifiedKFold(labels, { nSplits: folds });
+  const predictions = new Int32Array(labels.length);
+  const foldAccuracies: number[] = [];
+
+  for (const { train, test } of split.folds) {
+    const head = trainHeadOnRows(
+      Array.from(train, (i) => rows[i]!),
+      Int32Array.from(train, (i) => labels[i]!),
+      spec,
+    );
+    const predicted = head.predictIndices(Array.from(test, (i) => rows[i]!));
+    let correct = 0;
+    test.forEach((sample, position) => {
+      predictions[sample] = predicted[position]!;
+      if (predicted[position] === labels[sample]) correct++;
+    });
+    foldAccuracies.push(correct / test.length);
+    onFit?.();
+  }
+
+  const mean = foldAccuracies.reduce((sum, value) => sum + value, 0) / folds;
+  const std = Math.sqrt(foldAccuracies.reduce((sum, value) => sum + (value - mean) ** 2, 0) / folds);
+  return { foldAccuracies, mean, std, predictions };
+}
+
+export interface GridPoint {
+  spec: HeadSpec;
+  result: CrossValidationResult;
+}
+
+/** Cross-validates every specification on the same folds; best mean accuracy first, ties in grid order (as GridSearchCV). */
+export function gridSearch(
+  rows: Float32Array[],
+  labels: Int32Array,
+  classNames: string[],
+  specs: HeadSpec[],
+  folds: number,
+  onFit?: () => void,
+): GridPoint[] {
+  const points = specs.map((spec) => ({ spec, result: crossValidate(rows, labels, classNames, spec, folds, onFit) }));
+  return points
+    .map((point, order) => ({ point, order }))
+    .sort((a, b) => b.point.result.mean - a.point.result.mean || a.order - b.order)
+    .map(({ point }) => point);
+}

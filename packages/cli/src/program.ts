@@ -1,0 +1,35 @@
+/** The `offshelf` command table: one line per command. */
+import { Command } from 'commander';
+
+import { registerBench } from './commands/bench';
+import { registerClassify } from './commands/classify';
+import { registerDoctorCommand } from './commands/doctor-command';
+import { registerEvaluate } from './commands/evaluate';
+import { registerExtract } from './commands/extract';
+import { registerRun } from './commands/run';
+import { registerTrain } from './commands/train';
+
+const COMMANDS: Array<(program: Command) => void> = [
+  registerExtract,
+  registerTrain,
+  registerEvaluate,
+  registerClassify,
+  registerRun,
+  registerDoctorCommand,
+  registerBench,
+];
+
+export function buildProgram(): Command {
+  const program = new Command('offshelf')
+    .description(
+      'Transfer learning on WebGPU: a frozen pretrained CNN extracts features, a shallow classifier (logistic regression, SVM, k-NN) learns your classes.\n' +
+        'Environment: OFFSHELF_MODELS, OFFSHELF_DATASETS (local folders for registry names), OFFSHELF_CACHE (download and feature cache), ' +
+        'OFFSHELF_OFFLINE=1 (never download), OFFSHELF_BACKEND (vulkan, opengles), OFFSHELF_DEBUG=1 (stack traces).',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  for (const register of COMMANDS) register(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}

@@ -1,0 +1,158 @@
+/**
+ * Data sets by name, with optional split (`hymenoptera/train`). A name resolves to
+ * the first of: the data sets folder (`OFFSHELF_DATASETS`), the user cache, or a
+ * download of the public zip, unpacked into the cache and verified file by file.
+ * A path to an existing file or folder always wins over a name.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+
+import { unzipSync } from 'fflate';
+
+import { listFilesRecursively } from '../data/dataset';
+import { CliError } from '../errors';
+import { temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
+import { downloadFile, manualFetchHint } from './download';
+import { sha256File, sha256Hex } from './hash';
+import { cacheFolder, datasetsFolder, isOffline, type Environment } from './paths';
+
+export interface DatasetEntry {
+  name: string;
+  /** Folder name under the data sets folder and under `<cache>/datasets`. */
+  folder: string;
+  url?: string;
+  /** Folder inside the zip that holds the data set (stripped when unpacking). */
+  zipRoot?: string;
+  /** {@link treeSha256} of the unpacked folder. */
+  treeSha256: string;
+  splits: string[];
+  description: string;
+}
+
+// NOTE: the zip was not fetched from this machine (it has no network access). The digest
+// is of the unpacked files, computed from a copy of the data set, so the zip's own bytes
+// (compression, timestamps) do not matter, but any extra file in it would fail the check.
+export const DATASET_REGISTRY: readonly DatasetEntry[] = [
+  {
+    name: 'hymenoptera',
+    folder: 'hymenoptera',
+    url: 'https://download.pytorch.org/tutorial/hymenoptera_data.zip',
+    zipRoot: 'hymenoptera_data',
+    treeSha256: 'b0e3506710bc375be5996e1c9b29818c80cdfc19bcc324e560091da6690149ec',
+    splits: ['train', 'val'],
+    description: 'ants vs bees, 245 training and 153 validation JPEGs from ImageNet',
+  },
+];
+
+/**
+ * Returns the SHA-256 over a folder's files: one line `<file SHA-256>  <relative path>\n`
+ * per file, sorted by path, the same text as `find . -type f | sort | xargs sha256sum`
+ * prints under LC_ALL=C (with the leading `./` removed). Hidden files are left out.
+ */
+export async function treeSha256(folder: string): Promise<string> {
+  const files = await listFilesRecursively(folder);
+  const lines: string[] = [];
+  for (const file of files) {
+    lines.push(`${await sha256File(file)}  ${relative(folder, file).split('\\').join('/')}\n`);
+  }
+  lines.sort((a, b) => {
+    const pathA = a.slice(66);
+    const pathB = b.slice(66);
+    return pathA < pathB ? -1 : pathA > pathB ? 1 : 0;
+  });
+  return sha256Hex(lines.join(''));
+}
+
+export interface ResolveDatasetOptions {
+  env?: Environment;
+  registry?: readonly DatasetEntry[];
+  quiet?: boolean;
+}
+
+/** Splits `name/split` into the registry entry and the split, if `spec` is a registry name. */
+function parseDatasetName(spec: string, registry: readonly DatasetEntry[]): { entry: DatasetEntry; split?: string } | undefined {
+  const [name, ...rest] = spec.split('/');
+  const entry = registry.find((known) => known.name === name);
+  if (!entry) return undefined;
+  const split = rest.join('/');
+  return split ? { entry, split } : { entry };
+}
+
+/** Unpacks a zip into `folder`, dropping `zipRoot/` from each path and skipping macOS metadata. */
+async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string | undefined): Promise<void> {
+  const files = unzipSync(zipBytes);
+  for (const [name, content] of Object.entries(files)) {
+    if (name.endsWith('/') || name.startsWith('__MACOSX/')) continue;
+    let path = name;
+    if (zipRoot) {
+      if (!path.startsWith(`${zipRoot}/`)) continue;
+      path = path.slice(zipRoot.length + 1);
+    }
+    const target = resolve(folder, path);
+    if (!target.startsWith(resolve(folder) + '/')) throw new CliError(`zip entry ${name} points outside the target folder; the archive is unsafe`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+}
+
+/**
+ * Unpacks and verifies a data set into `destination`, from `<destination>.zip` when
+ * one was put there by hand, else from a download (removed afterwards).
+ */
+async function installDataset(entry: DatasetEntry, destination: string, quiet: boolean | undefined): Promise<void> {
+  const zipPath = `${destination}.zip`;
+  const downloaded = !existsSync(zipPath);
+  if (downloaded) await downloadFile({ url: entry.url!, destination: zipPath, label: `data set ${entry.name}`, quiet });
+
+  const unpackFolder = temporaryPathFor(destination);
+  const untrack = trackTemporaryFile(unpackFolder);
+  try {
+    await unpackZip(await readFile(zipPath), unpackFolder, entry.zipRoot);
+    const digest = await treeSha256(unpackFolder);
+    if (digest !== entry.treeSha256) {
+      throw new CliError(
+        `data set ${entry.name} from ${entry.url} has content SHA-256 ${digest}, expected ${entry.treeSha256}; ` +
+          `nothing was cached. The archive changed upstream or was corrupted: unpack a verified copy into ${destination}`,
+      );
+    }
+    await rename(unpackFolder, destination);
+  } finally {
+    untrack();
+    await rm(unpackFolder, { recursive: true, force: true });
+    if (downloaded) await rm(zipPath, { force: true });
+  }
+}
+
+/** Resolves a data set argument (a path, or a registry name with optional split) to a local path. */
+export async function resolveDataset(spec: string, options: ResolveDatasetOptions = {}): Promise<string> {
+  if (existsSync(spec)) return resolve(spec);
+
+  const env = options.env ?? process.env;
+  const registry = options.registry ?? DATASET_REGISTRY;
+  const parsed = parseDatasetName(spec, registry);
+  if (!parsed) {
+    const names = registry.flatMap((entry) => [entry.name, ...entry.splits.map((split) => `${entry.name}/${split}`)]).join(', ');
+    throw new CliError(`${spec}: no such file or folder and not a registry data set; pass a folder, a .csv file or one of: ${names}`);
+  }
+  const { entry, split } = parsed;
+  if (split !== undefined && !entry.splits.includes(split)) {
+    throw new CliError(`${spec}: data set ${entry.name} has no split "${split}"; use one of: ${entry.splits.join(', ')}`);
+  }
+
+  const withSplit = (root: string) => (split ? join(root, split) : root);
+  const localFolder = datasetsFolder(env);
+  if (localFolder && existsSync(join(localFolder, entry.folder))) return withSplit(join(localFolder, entry.folder));
+
+  const cachedFolder = join(cacheFolder(env), 'datasets', entry.folder);
+  if (existsSync(cachedFolder)) return withSplit(cachedFolder);
+
+  const placesLooked = [localFolder && join(localFolder, entry.folder), cachedFolder].filter(Boolean).join(' or ');
+  if (existsSync(`${cachedFolder}.zip`) || (entry.url && !isOffline(env))) {
+    await installDataset(entry, cachedFolder, options.quiet);
+    return withSplit(cachedFolder);
+  }
+
+  const how = entry.url ? `${manualFetchHint({ url: entry.url, destination: `${cachedFolder}.zip` })}; the next run unpacks and verifies it` : `put it at ${cachedFolder}`;
+  throw new CliError(`data set ${entry.name} was not found in ${placesLooked}${isOffline(env) ? ' and OFFSHELF_OFFLINE=1' : ''}: ${how}`);
+}

@@ -1,0 +1,117 @@
+/**
+ * Backbones by name. A name resolves to the first of: the models folder
+ * (`OFFSHELF_MODELS`), the user cache, or a download from the model's public URL
+ * into the cache, checked against its SHA-256. A path to an existing file always
+ * wins over a name.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { CliError } from '../errors';
+import { downloadFile, manualFetchHint } from './download';
+import { sha256File } from './hash';
+import { cacheFolder, isOffline, modelsFolder, type Environment } from './paths';
+
+export interface ModelEntry {
+  name: string;
+  /** Path relative to the models folder and to `<cache>/models`. */
+  file: string;
+  /** Public URL, when one exists; without it the file must be placed by hand. */
+  url?: string;
+  sha256: string;
+  description: string;
+}
+
+// NOTE: the URLs below were not fetched from this machine (it has no network access);
+// the digests were computed from copies of the same files taken from the Coral test data at that commit.
+const CORAL_TEST_DATA = 'https://github.com/google-coral/test_data/raw/104342d2';
+
+export const MODEL_REGISTRY: readonly ModelEntry[] = [
+  {
+    name: 'mobilenet_v2',
+    file: 'coral/mobilenet_v2_1.0_224_quant.tflite',
+    url: `${CORAL_TEST_DATA}/mobilenet_v2_1.0_224_quant.tflite`,
+    sha256: '7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776',
+    description: 'MobileNetV2 1.0, 224×224, uint8 TFLite (Coral), ImageNet; 1280 pooled features',
+  },
+  {
+    name: 'mobilenet_v2_onnx',
+    file: 'onnx/mobilenet_v2_1.0_224_coral.onnx',
+    sha256: '72e2775bcd03b04d744888cb1f5e1efef3dfa66b2419653e5041f361741d8473',
+    description: 'the Coral MobileNetV2 dequantized to float32 ONNX (opset 13); no public URL',
+  },
+  {
+    name: 'mobilenet_v1_0.25_128',
+    file: 'coral/mobilenet_v1_0.25_128_quant.tflite',
+    url: `${CORAL_TEST_DATA}/mobilenet_v1_0.25_128_quant.tflite`,
+    sha256: 'cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785',
+    description: 'MobileNetV1 0.25, 128×128, uint8 TFLite (Coral): small and fast',
+  },
+  {
+    name: 'mobilenet_v1_embedding',
+    file: 'coral/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite',
+    url: `${CORAL_TEST_DATA}/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite`,
+    sha256: 'f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319',
+    description: 'MobileNetV1 1.0, 224×224, uint8 TFLite (Coral) without its classifier: an embedding extractor',
+  },
+];
+
+export const DEFAULT_BACKBONE = 'mobilenet_v2';
+
+export interface ResolvedModel {
+  /** Absolute path of the model file. */
+  path: string;
+  /** The registry name, when it came from one. */
+  registryName?: string;
+  sha256: string;
+}
+
+export interface ResolveOptions {
+  env?: Environment;
+  registry?: readonly ModelEntry[];
+  quiet?: boolean;
+}
+
+/** Returns the registry entry with this name, if any. */
+export function findModelEntry(name: string, registry: readonly ModelEntry[] = MODEL_REGISTRY): ModelEntry | undefined {
+  return registry.find((entry) => entry.name === name);
+}
+
+/** Resolves a backbone argument (a file path or a registry name) to a local file, downloading it if needed. */
+export async function resolveModel(spec: string, options: ResolveOptions = {}): Promise<ResolvedModel> {
+  const env = options.env ?? process.env;
+  const registry = options.registry ?? MODEL_REGISTRY;
+
+  if (existsSync(spec) && statSync(spec).isFile()) {
+    const path = resolve(spec);
+    return { path, sha256: await sha256File(path) };
+  }
+
+  const entry = findModelEntry(spec, registry);
+  if (!entry) {
+    const names = registry.map((known) => known.name).join(', ');
+    throw new CliError(`--backbone ${spec}: no such file and not a registry name; pass a model file (.onnx, .tflite, TF.js model.json) or one of: ${names}`);
+  }
+
+  const localFolder = modelsFolder(env);
+  const localPath = localFolder ? join(localFolder, entry.file) : undefined;
+  if (localPath && existsSync(localPath)) {
+    return { path: localPath, registryName: entry.name, sha256: await sha256File(localPath) };
+  }
+
+  const cachedPath = join(cacheFolder(env), 'models', entry.file);
+  if (existsSync(cachedPath)) {
+    return { path: cachedPath, registryName: entry.name, sha256: await sha256File(cachedPath) };
+  }
+
+  const placesLooked = [localPath, cachedPath].filter(Boolean).join(' or ');
+  if (!entry.url) {
+    throw new CliError(`model ${entry.name} (${entry.file}) was not found in ${placesLooked} and has no public download; put the file at ${cachedPath} (SHA-256 ${entry.sha256})`);
+  }
+  if (isOffline(env)) {
+    throw new CliError(`model ${entry.name} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url: entry.url, sha256: entry.sha256, destination: cachedPath })}`);
+  }
+
+  await downloadFile({ url: entry.url, sha256: entry.sha256, destination: cachedPath, label: `model ${entry.name}`, quiet: options.quiet });
+  return { path: cachedPath, registryName: entry.name, sha256: entry.sha256 };
+}

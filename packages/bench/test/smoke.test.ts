@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { CaseResult } from '../src/measure/result';
+import { runCase } from '../src/measure/run-case';
+import { MODELS } from '../src/models';
+import { countFlops } from '../src/onnx/flops';
+import { readBenchGraph } from '../src/onnx/read-graph';
+import { buildResNet, buildTinyConvNet } from '../src/onnx/resnet';
+import type { BenchEnvironment } from '../src/report/environment';
+import { renderMarkdown } from '../src/report/markdown';
+import { formatTextTable, relativeDifferenceToReference, speedupOverEngine } from '../src/report/table';
+
+// The harness on the tiny generated model with one engine pair (offshelf on the GPU, onnxruntime-node
+// on the CPU), so that it cannot rot. Timings vary with load and are never asserted.
+describe('bench harness', () => {
+  let cache: string;
+  const results: CaseResult[] = [];
+
+  beforeAll(async () => {
+    cache = mkdtempSync(join(tmpdir(), 'offshelf-bench-test-'));
+    process.env.OFFSHELF_BENCH_CACHE = cache;
+    for (const engine of ['offshelf', 'ort-node'] as const) {
+      results.push(await runCase({ engine, model: 'tiny', batch: 2, warmup: 0, repeats: 2, profileKernels: false }));
+    }
+  });
+
+  afterAll(() => {
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('tiny model FLOPs match a hand count', () => {
+    // By hand, per image: conv 3→8 3×3 stride 2 on 16×16 (8·8·8 outputs × 27 MACs), ReLU,
+    // depthwise 3×3 (512 × 9 MACs), ReLU, 1×1 8→8 (512 × 8), Add, 1×1 8→16 (1024 × 8), ReLU,
+    // global average pool over 1024 values; 2 FLOPs per MAC, 1 per element otherwise.
+    const expected = 2 * (512 * 27 + 512 * 9 + 512 * 8 + 1024 * 8) + 512 + 512 + 512 + 1024 + 1024;
+    const graph = readBenchGraph(buildTinyConvNet(), 'features', 'tiny.onnx');
+    expect(countFlops(graph).total).toBe(expected);
+  });
+
+  it('ResNet-18 convolution MACs match torchvision', () => {
+    // torchvision lists ResNet-18 at 1.81 GFLOPS counted as multiply-accumulates (1.814e9 for its
+    // convolutions); the generated model has no classifier. 1 % covers the rounding of the published figure.
+    const graph = readBenchGraph(buildResNet(18), 'features', 'resnet18.onnx');
+    const convMacs = countFlops(graph).byOpType.Conv! / 2;
+    expect(Math.abs(convMacs - 1.814e9) / 1.814e9).toBeLessThan(0.01);
+  });
+
+  it('both engines produce figures', () => {
+    for (const result of results) {
+      expect(result.status, `${result.engine}: ${result.error}`).toBe('ok');
+      expect(result.runsMs).toHaveLength(2);
+      expect(result.imagesPerSecond).toBeGreaterThan(0);
+      expect(result.gflops).toBeGreaterThan(0);
+      expect(result.rssBytes).toBeGreaterThan(0);
+    }
+    expect(results[0]!.peakGpuBytes).toBeGreaterThan(0);
+    expect(results[1]!.peakGpuBytes).toBeNull();
+  });
+
+  it('offshelf features match onnxruntime-node', () => {
+    // Oracle: onnxruntime-node on the same ONNX file. Float32 sums of at most 72 products
+    // differ by reordering only, so 1e-4 of the largest feature is a loose bound.
+    const difference = relativeDifferenceToReference(results[0]!, results);
+    expect(difference).not.toBeNull();
+    expect(difference!, `max relative difference ${difference}`).toBeLessThan(1e-4);
+  });
+
+  it('report renders every case', () => {
+    expect(speedupOverEngine(results[1]!, results)).toBeGreaterThan(0);
+    const table = formatTextTable(results);
+    expect(table).toContain('offshelf');
+    expect(table).toContain('ort-node');
+
+    const environment: BenchEnvironment = {
+      date: '2026-01-01T00:00:00.000Z',
+      command: 'pnpm bench --models=tiny',
+      node: process.version,
+      cpu: 'test CPU',
+      cpuCount: 1,
+      adapter: {
+        backend: 'vulkan',
+        adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
+        isFallbackAdapter: true,
+        featureLevel: 'core',
+        features: {},
+        limits: {} as never,
+      },
+      versions: { 'onnxruntime-node': '1.31.1' },
+    };
+    const markdown = renderMarkdown(environment, { warmup: 0, repeats: 2 }, results);
+    expect(markdown).toContain('llvmpipe');
+    expect(markdown).toContain('pnpm bench --models=tiny');
+    expect(markdown).toContain(MODELS.tiny.description);
+  });
+});

@@ -6,6 +6,8 @@ export { inferShapes } from './ir/shape-inference';
 
 // Import, rewrite, plan, run.
 export { importOnnx } from './import/onnx/import-onnx';
+export { importTflite } from './import/tflite/index';
+export { importTfjs } from './import/tfjs/index';
 export { optimizeGraph, type OptimizeOptions } from './rewrite/optimize';
 export { GraphRunner, type RunnerOptions, type Tensor } from './run/graph-runner';
 export { UnsupportedNodeError } from './plan/lower-node';

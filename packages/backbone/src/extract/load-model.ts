@@ -1,5 +1,7 @@
 import { ModelImportError, type Graph } from '../ir/graph';
 import { importOnnx } from '../import/onnx/import-onnx';
+import { importTfjs } from '../import/tfjs/index';
+import { importTflite } from '../import/tflite/index';
 import type { ModelSource } from '../source';
 
 /** Model file formats `loadModel` can recognize. */
@@ -8,12 +10,13 @@ export type ModelFormat = 'onnx' | 'tflite' | 'tfjs';
 /** An importer: reads a model through `source` and returns the IR graph. */
 export type Importer = (source: ModelSource) => Promise<Graph>;
 
-const importers = new Map<ModelFormat, Importer>([['onnx', importOnnx]]);
+const importers = new Map<ModelFormat, Importer>([
+  ['onnx', importOnnx],
+  ['tflite', importTflite],
+  ['tfjs', importTfjs],
+]);
 
-/**
- * Registers the importer for a format. The TFLite and TF.js importers call this from their
- * modules (`registerImporter('tflite', importTflite)`), so `loadModel` dispatches to them.
- */
+/** Registers (or replaces) the importer for a format, for example a build-specific one. */
 export function registerImporter(format: ModelFormat, importer: Importer): void {
   importers.set(format, importer);
 }

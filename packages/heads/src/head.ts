@@ -134,6 +134,11 @@ export class Head {
     }
   }
 
+  /** Features after the head's fitted transforms (standardize, l2-normalize, PCA), one row per sample. */
+  transform(X: FeatureInput): Float64Array[] {
+    return toRows(this.prepare(X));
+  }
+
   toJSON(): HeadJson {
     return {
       format: 'offshelf-head',

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+
+import { runDoctor } from '../src/commands/doctor';
+
+async function doctorJson(): Promise<{ code: number; report: Record<string, any> }> {
+  let text = '';
+  const code = await runDoctor({ json: true }, (chunk) => (text += chunk));
+  return { code, report: JSON.parse(text) };
+}
+
+describe('doctor', () => {
+  it('reports the adapter as one JSON object', async () => {
+    const { code, report } = await doctorJson();
+    expect(code).toBe(0);
+    expect(['vulkan', 'opengles']).toContain(report.backend);
+    expect(report.adapter).toHaveProperty('vendor');
+    expect(report.adapter).toHaveProperty('architecture');
+    expect(report.adapter).toHaveProperty('description');
+    expect(Object.keys(report.features)).toEqual(expect.arrayContaining(['shader-f16', 'subgroups', 'timestamp-query']));
+    expect(report.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(report.smokeTestPassed).toBe(true);
+  });
+
+  it('flags a CPU adapter as software', async () => {
+    // Dawn leaves isFallbackAdapter false for Mesa's llvmpipe, which runs on the CPU.
+    const { report } = await doctorJson();
+    const runsOnCpu = /llvmpipe|lavapipe|swiftshader/i.test(report.adapter.description);
+    expect(report.isFallbackAdapter).toBe(runsOnCpu);
+  });
+
+  it('prints a readable summary', async () => {
+    let text = '';
+    const code = await runDoctor({}, (chunk) => (text += chunk));
+    expect(code).toBe(0);
+    expect(text).toMatch(/^backend +(vulkan|opengles)/m);
+    expect(text).toMatch(/^software adapter +yes/m);
+    expect(text).toMatch(/maxStorageBufferBindingSize/);
+  });
+});

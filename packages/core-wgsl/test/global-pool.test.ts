@@ -38,7 +38,7 @@ describe('global pool kernel', () => {
 
       for (let p = 0; p < planes; p++) {
         // Max is exact. A float32 sum of n terms is within (n - 1) * 2^-24 * sum |x| of the
-        // exact sum (recursive summation bound); dividing by n keeps that relative bound.
+        // exact sum (recursive summation bound), and dividing by n keeps that relative bound.
         let absoluteSum = 0;
         for (let i = 0; i < planeSize; i++) absoluteSum += Math.abs(input[p * planeSize + i]!);
         const tolerance = mode === 'max' ? 0 : (planeSize * 2 ** -24 * absoluteSum) / planeSize + 1e-7;

@@ -84,7 +84,7 @@ function programsFor(testCase: ConformanceCase): KernelProgram[] {
   }
 }
 
-/** The inputs each program reads: data inputs only (pads, axes and constants are attributes here). */
+/** Returns the inputs each program reads. Pads, axes and fill constants become parameters, not inputs. */
 function programInputs(testCase: ConformanceCase): Float32Array[][] {
   const data = testCase.inputs.map((input) => float32(input.data));
   switch (testCase.opType) {
@@ -160,8 +160,8 @@ describe.skipIf(!hasOnnxTestdata())('ONNX conformance data', () => {
     const programs = programsFor(testCase);
     const inputs = programInputs(testCase);
 
-    // Concat writes one slice per program into a shared output; run them in turn, carrying the output.
-    let output = new Float32Array(expected.length).fill(Number.NaN);
+    // Concat writes one slice per program into a shared output, so the programs run in turn on the same data.
+    let output: Float32Array = new Float32Array(expected.length).fill(Number.NaN);
     for (const [i, program] of programs.entries()) {
       output = await runProgram(gpu.device, program, inputs[i]!, expected.length, programs.length > 1 ? output : undefined);
     }

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.destroy());
 
-/** Random attribute sets; pads stay below the dilated kernel extent so every window reads an input element. */
+/** Returns random attribute sets whose pads stay below the kernel size, so every window reads an input element. */
 function randomCases(count: number): Pool2dParams[] {
   const random = randomGenerator(2024);
   const cases: Pool2dParams[] = [];

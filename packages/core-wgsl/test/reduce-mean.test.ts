@@ -38,7 +38,7 @@ describe('reduce mean kernel', () => {
         expect(outputShape).toEqual(expectedShape);
         const output = await runProgram(gpu.device, reduceMeanProgram(params), [input], expected.data.length);
 
-        // A float32 sum of n values in [-1, 1] is within (n - 1) * 2^-24 * n of exact; dividing
+        // A float32 sum of n values in [-1, 1] is within (n - 1) * 2^-24 * n of exact. Dividing
         // by n leaves (n - 1) * 2^-24, plus one rounding of the quotient.
         const n = input.length / expected.data.length;
         const message = describeErrors(output, expected.data, 'means');

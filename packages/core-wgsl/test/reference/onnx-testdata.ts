@@ -89,7 +89,7 @@ function float32At(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, 4).getFloat32(0, true);
 }
 
-/** Decodes a TensorProto of data type FLOAT (1), INT32 (6) or INT64 (7); integers become numbers. */
+/** Decodes a TensorProto of data type FLOAT (1), INT32 (6) or INT64 (7), with integers as numbers. */
 export function parseTensor(bytes: Uint8Array): TestTensor {
   const dims: number[] = [];
   let dataType = 0;
@@ -129,7 +129,7 @@ export function parseTensor(bytes: Uint8Array): TestTensor {
     }
     return { dims, data: int64s };
   }
-  throw new Error(`onnx-testdata: tensor data type ${dataType} is not supported; only FLOAT (1), INT32 (6) and INT64 (7) are.`);
+  throw new Error(`onnx-testdata: tensor data type ${dataType} is not supported. Only FLOAT (1), INT32 (6) and INT64 (7) are.`);
 }
 
 function parseAttribute(bytes: Uint8Array): [string, number | number[] | string] {

@@ -27,10 +27,10 @@ export interface ReferencePool2dOptions {
 }
 
 /**
- * Window start positions along one axis, enumerated: in floor mode every window that ends
- * inside the padded input; in ceil mode also one more partial window when the last full one
- * leaves elements uncovered, unless it would start inside the end padding (PyTorch's
- * documented `ceil_mode` rule).
+ * Enumerates window start positions along one axis. Floor mode keeps every window that ends
+ * inside the padded input. Ceil mode adds one partial window when the last full one leaves
+ * elements uncovered, unless it would start inside the end padding (PyTorch's documented
+ * `ceil_mode` rule).
  */
 function windowStarts(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode: boolean): number[] {
   const extent = dilation * (kernel - 1) + 1;

@@ -1,7 +1,7 @@
 /**
  * Float64 references for image preprocessing, from the formulas documented on
  * `preprocessImageProgram`: half-pixel centres, a triangle filter of radius
- * max(1, scale) when antialiasing (Pillow's and tf.image's antialiased bilinear), classic
+ * max(1, scale) when antialiasing (tf.image.resize's antialiased bilinear), classic
  * two-tap bilinear otherwise, then (pixel / 255 - mean) / std.
  */
 

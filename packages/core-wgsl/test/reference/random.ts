@@ -15,7 +15,7 @@ export function randomFloats(random: () => number, length: number, scale = 1): F
   return Float32Array.from({ length }, () => (random() * 2 - 1) * scale);
 }
 
-/** Integer uniform in [low, high]. */
+/** Returns an integer uniform in [low, high]. */
 export function randomInt(random: () => number, low: number, high: number): number {
   return low + Math.floor(random() * (high - low + 1));
 }
@@ -36,7 +36,7 @@ export function compareArrays(actual: ArrayLike<number>, expected: ArrayLike<num
   return { maxAbs, maxRel, worst };
 }
 
-/** A one-line summary of an array comparison for failure messages. */
+/** Summarizes an array comparison in one line for failure messages. */
 export function describeErrors(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): string {
   const { maxAbs, maxRel, worst } = compareArrays(actual, expected);
   const at = worst >= 0 ? `; worst at index ${worst}: got ${actual[worst]}, expected ${expected[worst]}` : '';

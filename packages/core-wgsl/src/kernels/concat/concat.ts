@@ -5,7 +5,7 @@ import source from './concat.wgsl';
 export interface ConcatSliceParams {
   /** Shape of this input. */
   inputShape: readonly number[];
-  /** Concat axis; negative values count from the end, as in ONNX. */
+  /** Concat axis, where negative values count from the end, as in ONNX. */
   axis: number;
   /** Position along `axis` where this input starts in the output: the sum of the earlier inputs' sizes. */
   axisOffset: number;
@@ -82,7 +82,7 @@ export function concatPrograms(inputShapes: readonly (readonly number[])[], axis
 function normalizeAxis(axis: number, rank: number): number {
   const normalized = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(normalized) || normalized < 0 || normalized >= rank) {
-    throw new Error(`concat: axis ${axis} is out of range for rank ${rank}; use a value in [${-rank}, ${rank - 1}].`);
+    throw new Error(`concat: axis ${axis} is out of range for rank ${rank}. Use a value in [${-rank}, ${rank - 1}].`);
   }
   return normalized;
 }

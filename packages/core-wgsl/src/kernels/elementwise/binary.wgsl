@@ -6,7 +6,7 @@
 // coordinates are dotted with its strides, which are 0 on broadcast axes.
 
 struct Params {
-  out_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last; only the last `rank` are used
+  out_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last, of which only the last `rank` are used
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
   length: u32,                      // output element count

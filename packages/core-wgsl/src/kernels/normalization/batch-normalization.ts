@@ -4,9 +4,9 @@ import { activationKey, activationWgsl, NO_ACTIVATION, type Activation } from '.
 import source from './batch-normalization.wgsl';
 
 export interface BatchNormalizationParams {
-  /** Input shape `[N, C, ...spatial]`; the output has the same shape. */
+  /** Input shape `[N, C, ...spatial]`, which is also the output shape. */
   inputShape: readonly number[];
-  /** Added to the variance before the square root; ONNX's default is 1e-5. */
+  /** Added to the variance before the square root. ONNX's default is 1e-5. */
   epsilon?: number;
   /** Activation applied to each result, such as the ReLU that usually follows. */
   activation?: Activation;
@@ -15,7 +15,7 @@ export interface BatchNormalizationParams {
 /**
  * Batch normalization in inference mode, as ONNX BatchNormalization with
  * `training_mode = 0`: `y = (x − mean[c]) / sqrt(var[c] + epsilon) · scale[c] + bias[c]`.
- * Graphs usually fold it into the preceding convolution; this kernel serves the rest.
+ * Graphs usually fold it into the preceding convolution, and this kernel serves the rest.
  *
  * Bindings: uniforms → input → scale `[C]` → bias `[C]` → mean `[C]` → var `[C]` → output.
  */

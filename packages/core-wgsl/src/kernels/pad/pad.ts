@@ -9,10 +9,10 @@ export type PadMode = 'constant' | 'reflect' | 'edge';
 export interface PadParams {
   /** Input shape, rank ≤ 6, such as NCHW. */
   inputShape: readonly number[];
-  /** ONNX order: `[x1_begin, x2_begin, ..., x1_end, x2_end, ...]`, two per axis; negative values crop. */
+  /** ONNX order: `[x1_begin, x2_begin, ..., x1_end, x2_end, ...]`, two per axis. Negative values crop. */
   pads: readonly number[];
   mode?: PadMode;
-  /** Fill value for `constant` mode; defaults to 0. */
+  /** Fill value for `constant` mode. Defaults to 0. */
   value?: number;
 }
 
@@ -20,7 +20,7 @@ export interface PadParams {
 export function padOutputShape(inputShape: readonly number[], pads: readonly number[]): number[] {
   const rank = inputShape.length;
   if (pads.length !== 2 * rank) {
-    throw new Error(`pad: pads [${pads.join(', ')}] has ${pads.length} values; input rank ${rank} needs ${2 * rank} (begins, then ends).`);
+    throw new Error(`pad: pads [${pads.join(', ')}] has ${pads.length} values, but input rank ${rank} needs ${2 * rank} (begins, then ends).`);
   }
   return inputShape.map((size, axis) => size + pads[axis]! + pads[axis + rank]!);
 }
@@ -40,7 +40,7 @@ export function padProgram(params: PadParams): KernelProgram {
   }
   const rank = inputShape.length;
   if (mode !== 'constant' && inputShape.some((size, axis) => size === 0 && outputShape[axis]! > 0)) {
-    throw new Error(`pad: ${mode} mode cannot pad an empty axis of [${inputShape.join(', ')}]; use constant mode.`);
+    throw new Error(`pad: ${mode} mode cannot pad an empty axis of [${inputShape.join(', ')}]. Use constant mode.`);
   }
 
   const outputLength = elementCount(outputShape);

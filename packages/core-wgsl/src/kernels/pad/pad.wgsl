@@ -1,7 +1,8 @@
 // Pad: each invocation makes one output element. Output coordinate o on an axis maps to input
-// coordinate i = o - pad_begin; when i falls outside [0, size), CONSTANT writes `value`, EDGE
+// coordinate i = o - pad_begin. When i falls outside [0, size), CONSTANT writes `value`, EDGE
 // clamps i, and REFLECT mirrors i about the first and last elements (excluding them), repeating
-// with period 2 * (size - 1) as numpy's "reflect" does for pads wider than the input.
+// with period 2 * (size - 1) for pads wider than the input, as numpy.pad's reflect mode does
+// (checked against numpy 2.4).
 
 struct Params {
   output_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last

@@ -6,13 +6,13 @@ import source from './global-pool.wgsl';
 export type GlobalPoolMode = 'average' | 'max';
 
 export interface GlobalPoolParams {
-  /** Input shape `[N, C, ...spatial]`, such as NCHW; at least one spatial axis. */
+  /** Input shape `[N, C, ...spatial]`, such as NCHW, with at least one spatial axis. */
   inputShape: readonly number[];
   mode: GlobalPoolMode;
 }
 
-// Planes of at least this many elements get a 64-invocation workgroup each, so a few large
-// planes still spread over many invocations; smaller planes get one invocation and no barrier.
+// Planes of at least this many elements get a 64-invocation workgroup each, so that a few large
+// planes still spread over many invocations. Smaller planes get one invocation and no barrier.
 const WORKGROUP_PLANE_SIZE = 1024;
 
 /**
@@ -28,7 +28,7 @@ export function globalPoolProgram(params: GlobalPoolParams): KernelProgram {
   const planes = inputShape[0]! * inputShape[1]!;
   const planeSize = inputShape.slice(2).reduce((product, size) => product * size, 1);
   if (planeSize === 0) {
-    throw new Error(`global-pool: input shape [${inputShape.join(', ')}] has an empty spatial axis; a pool over no elements is undefined.`);
+    throw new Error(`global-pool: input shape [${inputShape.join(', ')}] has an empty spatial axis, and a pool over no elements is undefined.`);
   }
 
   const perWorkgroup = planeSize >= WORKGROUP_PLANE_SIZE;

@@ -9,11 +9,11 @@ export interface Pool2dParams {
   inputShape: readonly [number, number, number, number];
   /** Window size `[height, width]`. */
   kernelShape: readonly [number, number];
-  /** `[y, x]`; defaults to 1. */
+  /** Window step `[y, x]`. Defaults to 1. */
   strides?: readonly [number, number];
-  /** `[top, left, bottom, right]`, the ONNX order `[y_begin, x_begin, y_end, x_end]`; defaults to 0. */
+  /** `[top, left, bottom, right]`, the ONNX order `[y_begin, x_begin, y_end, x_end]`. Defaults to 0. */
   pads?: readonly [number, number, number, number];
-  /** `[y, x]` spacing between window elements; defaults to 1. */
+  /** Spacing `[y, x]` between window elements. Defaults to 1. */
   dilations?: readonly [number, number];
   /** Round the output size up instead of down. */
   ceilMode?: boolean;
@@ -23,7 +23,9 @@ export interface Pool2dParams {
 
 /**
  * Output size along one axis. In ceil mode a last window that would start inside the end
- * padding is dropped, as PyTorch documents for `ceil_mode` and onnxruntime does.
+ * padding is dropped, as PyTorch documents for `ceil_mode`.
+ * NOTE: the ONNX MaxPool/AveragePool formula alone keeps that window, so for such shapes
+ * runtimes differ by one output row or column. No ONNX conformance case covers it.
  */
 function pooledSize(input: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode: boolean): number {
   const span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;
@@ -44,7 +46,7 @@ export function pool2dOutputShape(params: Pool2dParams): [number, number, number
 }
 
 /**
- * 2-D max or average pooling with ONNX MaxPool / AveragePool semantics (explicit pads;
+ * 2-D max or average pooling with ONNX MaxPool / AveragePool semantics (explicit pads, so
  * resolve `auto_pad` to pads before calling). Max pooling ignores padded positions.
  *
  * Bindings: uniforms → input `[N, C, H, W]` → output {@link pool2dOutputShape}.
@@ -78,7 +80,8 @@ export function pool2dProgram(params: Pool2dParams): KernelProgram {
     );
   }
   const outputLength = outputShape.reduce((p, s) => p * s, 1);
-  const variant = params.mode === 'max' ? 'max' : countIncludePad ? 'average-include-pad' : 'average';
+  let variant = 'max';
+  if (params.mode === 'average') variant = countIncludePad ? 'average-include-pad' : 'average';
 
   return {
     name,

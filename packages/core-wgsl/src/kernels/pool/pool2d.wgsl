@@ -39,7 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = index / (params.output_width * params.output_height);
   let base = plane * params.input_height * params.input_width;
 
-  // Window origin in input coordinates; negative inside the top or left padding.
+  // Window origin in input coordinates, negative inside the top or left padding.
   let y0 = i32(oy * params.stride_y) - i32(params.pad_top);
   let x0 = i32(ox * params.stride_x) - i32(params.pad_left);
 

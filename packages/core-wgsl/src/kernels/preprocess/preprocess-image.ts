@@ -38,13 +38,14 @@ export interface PreprocessImageParams {
  * Resampling uses half-pixel centres: output pixel x samples source coordinate
  * `crop.x + (x + 0.5) · crop.width / outputWidth`. Weights come from a triangle filter of
  * radius 1 source pixel (bilinear interpolation), or, when shrinking with `antialias`, of
- * radius `crop.width / outputWidth` (Pillow's and tf.image's antialiased bilinear filter).
+ * radius `crop.width / outputWidth` (the scaled tent filter that tf.image.resize documents
+ * for antialiased bilinear in TensorFlow 2).
  * Only pixels that overlap the crop rectangle contribute, and the weights are renormalized
  * at its edges, so a crop behaves like cropping the image first.
  *
- * Bindings: uniforms → pixels (one u32 per pixel, red in the low byte, row-major, which is the
- * byte layout of `ImageData.data` read as a `Uint32Array` on little-endian machines) →
- * output (the whole batch tensor, of which only slot `batchIndex` is written).
+ * Bindings: uniforms → pixels (one u32 per pixel, row-major, red in the low byte) → output
+ * (the whole batch tensor, of which only slot `batchIndex` is written). The pixel layout is
+ * the bytes of `ImageData.data` read as a `Uint32Array` on a little-endian machine.
  */
 export function preprocessImageProgram(params: PreprocessImageParams): KernelProgram {
   const { sourceWidth, sourceHeight, outputWidth, outputHeight, batchIndex } = params;
@@ -145,6 +146,6 @@ function checkParams(params: PreprocessImageParams, crop: CropRectangle, std: re
     );
   }
   if (std.some((value) => value === 0)) {
-    throw new Error(`preprocess-image: std [${std.join(', ')}] contains 0, so normalization would divide by zero.`);
+    throw new Error(`preprocess-image: std [${std.join(', ')}] contains 0, so normalization would divide by zero. Pass non-zero values.`);
   }
 }

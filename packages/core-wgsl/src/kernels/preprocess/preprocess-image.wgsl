@@ -4,8 +4,9 @@
 // crop rectangle, with half-pixel centres: output pixel x has its centre at
 // crop_x + (x + 0.5) * scale_x in source coordinates, where source pixel i covers [i, i + 1).
 // Source pixel i gets weight max(0, 1 - |i + 0.5 - centre| / support). With support 1 this is
-// bilinear interpolation with edge clamping; when shrinking with antialiasing the host sets
-// support = scale, so every source pixel contributes (as Pillow's and tf.image's antialias do).
+// bilinear interpolation with edge clamping. When shrinking with antialiasing, the host sets
+// support = scale, so every source pixel contributes (the scaled tent filter that the
+// TensorFlow 2 docs of tf.image.resize describe for antialiased bilinear).
 // The result v in [0, 255] becomes v * channel_scale + channel_offset, which is
 // (v / 255 - mean) / std with the constants folded on the host.
 

@@ -5,9 +5,9 @@ import source from './reduce-mean.wgsl';
 export interface ReduceMeanParams {
   /** Input shape, rank ≤ 6. */
   inputShape: readonly number[];
-  /** Axes to average over; negative values count from the end. Empty or absent means all axes, unless `noopWithEmptyAxes`. */
+  /** Axes to average over, where negative values count from the end. Empty or absent means all axes, unless `noopWithEmptyAxes`. */
   axes?: readonly number[];
-  /** Keep reduced axes as size 1; ONNX's default is true. */
+  /** Keep reduced axes as size 1. ONNX's default is true. */
   keepdims?: boolean;
   /** With empty `axes`, copy the input instead of reducing every axis (ONNX opset 18 attribute). */
   noopWithEmptyAxes?: boolean;
@@ -22,7 +22,7 @@ function reducedAxes(params: ReduceMeanParams): number[] {
   const normalized = axes.map((axis) => (axis < 0 ? axis + rank : axis));
   for (const [i, axis] of normalized.entries()) {
     if (!Number.isInteger(axis) || axis < 0 || axis >= rank) {
-      throw new Error(`reduce-mean: axis ${axes[i]} is out of range for rank ${rank}; use a value in [${-rank}, ${rank - 1}].`);
+      throw new Error(`reduce-mean: axis ${axes[i]} is out of range for rank ${rank}. Use a value in [${-rank}, ${rank - 1}].`);
     }
   }
   if (new Set(normalized).size !== normalized.length) {
@@ -57,18 +57,18 @@ export function reduceMeanProgram(params: ReduceMeanParams): KernelProgram {
 
   const keptAxes = inputShape.map((_, axis) => axis).filter((axis) => !reduced.has(axis));
   const reducedList = [...reduced];
-  const kept = mergeAxes(
+  const keptAxesMerged = mergeAxes(
     keptAxes.map((axis) => inputShape[axis]!),
     [keptAxes.map((axis) => strides[axis]!)],
   );
-  const summed = mergeAxes(
+  const reducedAxesMerged = mergeAxes(
     reducedList.map((axis) => inputShape[axis]!),
     [reducedList.map((axis) => strides[axis]!)],
   );
-  const outputLength = elementCount(kept.shape);
-  const reducedCount = elementCount(summed.shape);
+  const outputLength = elementCount(keptAxesMerged.shape);
+  const reducedCount = elementCount(reducedAxesMerged.shape);
   if (reducedCount === 0) {
-    throw new Error(`reduce-mean: the reduced axes of [${inputShape.join(', ')}] are empty; a mean over no elements is undefined.`);
+    throw new Error(`reduce-mean: the reduced axes of [${inputShape.join(', ')}] are empty, and a mean over no elements is undefined.`);
   }
 
   return {
@@ -77,13 +77,13 @@ export function reduceMeanProgram(params: ReduceMeanParams): KernelProgram {
     code: source,
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
     uniforms: [
-      ...rankVectorFields(kept.shape, 1),
-      ...rankVectorFields(kept.strides[0]!, 0),
-      ...rankVectorFields(summed.shape, 1),
-      ...rankVectorFields(summed.strides[0]!, 0),
+      ...rankVectorFields(keptAxesMerged.shape, 1),
+      ...rankVectorFields(keptAxesMerged.strides[0]!, 0),
+      ...rankVectorFields(reducedAxesMerged.shape, 1),
+      ...rankVectorFields(reducedAxesMerged.strides[0]!, 0),
       ['u32', outputLength],
-      ['u32', kept.shape.length],
-      ['u32', summed.shape.length],
+      ['u32', keptAxesMerged.shape.length],
+      ['u32', reducedAxesMerged.shape.length],
       ['u32', reducedCount],
     ],
     inputCount: 1,

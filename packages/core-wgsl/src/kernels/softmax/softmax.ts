@@ -3,9 +3,9 @@ import { checkShape, elementCount } from '../elementwise/tensor-shape';
 import source from './softmax.wgsl';
 
 export interface SoftmaxParams {
-  /** Input shape; the output has the same shape. */
+  /** Input shape, which is also the output shape. */
   shape: readonly number[];
-  /** Axis to normalize along; negative counts from the end. Defaults to -1, the last axis. */
+  /** Axis to normalize along, where negative values count from the end. Defaults to -1, the last axis. */
   axis?: number;
 }
 
@@ -23,11 +23,11 @@ export function softmaxProgram(params: SoftmaxParams): KernelProgram {
   const requested = params.axis ?? -1;
   const axis = requested < 0 ? requested + rank : requested;
   if (!Number.isInteger(axis) || axis < 0 || axis >= rank) {
-    throw new Error(`softmax: axis ${requested} is out of range for shape [${shape.join(', ')}]; use a value in [${-rank}, ${rank - 1}].`);
+    throw new Error(`softmax: axis ${requested} is out of range for shape [${shape.join(', ')}]. Use a value in [${-rank}, ${rank - 1}].`);
   }
   const axisSize = shape[axis]!;
   if (axisSize === 0) {
-    throw new Error(`softmax: axis ${axis} of shape [${shape.join(', ')}] is empty; softmax over no elements is undefined.`);
+    throw new Error(`softmax: axis ${axis} of shape [${shape.join(', ')}] is empty, and softmax over no elements is undefined.`);
   }
 
   const inner = elementCount(shape.slice(axis + 1));

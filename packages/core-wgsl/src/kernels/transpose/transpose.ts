@@ -5,7 +5,7 @@ import source from './transpose.wgsl';
 export interface TransposeParams {
   /** Input shape, rank ≤ 6. */
   inputShape: readonly number[];
-  /** Output axis `k` is input axis `perm[k]`; defaults to reversing the axes, as in ONNX. */
+  /** Permutation where output axis `k` is input axis `perm[k]`. Defaults to reversing the axes, as in ONNX. */
   perm?: readonly number[];
 }
 

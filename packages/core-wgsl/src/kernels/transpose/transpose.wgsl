@@ -2,7 +2,7 @@
 // input_strides are the input's strides permuted into output axis order. One element per invocation.
 
 struct Params {
-  output_shape: array<vec4<u32>, 2>,    // axes 0..5, innermost last; only the last `rank` are used
+  output_shape: array<vec4<u32>, 2>,    // axes 0..5, innermost last, of which only the last `rank` are used
   input_strides: array<vec4<u32>, 2>,
   length: u32,
   rank: u32,

@@ -23,8 +23,10 @@ export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
   if (inputTensor.shape.length !== 4 || channels !== 3 || !(height! > 0) || !(width! > 0)) {
     builder.fail(`input '${inputTensor.name}' has shape [${inputTensor.shape.join(', ')}]; expected an NHWC RGB image [N, H, W, 3]`);
   }
+  // A batch of 1 in the file becomes a dynamic batch (-1), so the runner can extract features from several images per run.
+  if (batch !== 1 && batch !== -1) builder.fail(`input '${inputTensor.name}' has batch size ${batch}; expected 1`);
   const input = builder.uniqueName(inputTensor.name);
-  builder.setShape(input, [batch! > 0 ? batch! : -1, height!, width!, 3]);
+  builder.setShape(input, [-1, height!, width!, 3]);
   context.values.set(inputTensor.index, input);
 
   for (const op of model.operators) convertOperator(context, op);

@@ -243,7 +243,7 @@ function convertFullyConnected(context: TfliteContext, op: TfliteOperator): void
   const inputShape = builder.shape(input);
   const total = inputShape.reduce((a, b) => a * Math.max(b, 1), 1);
   if (total % inFeatures !== 0) builder.fail(`operator ${op.index}'s input shape [${inputShape.join(', ')}] does not divide into rows of ${inFeatures}`);
-  const batch = total / inFeatures;
+  const batch = inputShape[0] === -1 ? -1 : total / inFeatures;
   if (inputShape.length !== 2 || inputShape[1] !== inFeatures) input = builder.reshape(input, [batch, inFeatures], `${outputTensor(context, op).name}/flatten`);
 
   const inputs = [input, builder.constant(weights.tensor.name, [outFeatures, inFeatures], weights.data)];
@@ -325,6 +325,8 @@ function convertReshape(context: TfliteContext, op: TfliteOperator): void {
     const requested = tensorOf(context, op, 1) !== undefined ? Array.from(constantInput(context, op, 1, 'shape').data) : (op.options?.i32Vector(0) ?? []);
     target = resolveShape(context, op, requested, count);
   }
+  // The importer makes the file's batch of 1 dynamic; a reshape that keeps a leading 1 keeps the batch.
+  if (shape[0] === -1 && target[0] === 1) target = [-1, ...target.slice(1)];
   finish(context, op, builder.reshape(input, target, outputTensor(context, op).name));
 }
 

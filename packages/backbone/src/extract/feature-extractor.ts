@@ -43,7 +43,6 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   if (!layer) throw new Error(`model ${graph.metadata.sourceName} names no feature output; pass options.layer with a value name.`);
   const batchSize = options.batchSize ?? 8;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
-  if (graph.inputs.length !== 1) throw new Error(`feature extraction needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}.`);
 
   const optimized = optimizeGraph(graph, { keep: [layer, ...(options.keep ?? [])], fuse: !options.debug });
   const layerShape = optimized.valueInfo.get(layer)?.shape ?? graph.outputs.find((o) => o.name === layer)?.shape;
@@ -60,7 +59,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   const runner = new GraphRunner(device, optimized, { debug: options.debug });
   const input = graph.inputs[0]!;
   const { preprocessing } = graph.metadata;
-  const inputShape = [batchSize, 3, preprocessing.height, preprocessing.width];
+  const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];
   let peakGpuBytes = 0;
   const notePeak = (extra = 0): void => {
     peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);
@@ -81,6 +80,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     },
 
     async extract(images) {
+      if (graph.inputs.length !== 1) throw new Error(`extract needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}. Use runTensors.`);
       const plan = await runner.plan({ [input.name]: inputShape }, [tap]);
       const inputRange = plan.rangeOf(input.name);
       const readbacks = [new Readback(device, [plan.rangeOf(tap)]), new Readback(device, [plan.rangeOf(tap)])];

@@ -1,6 +1,13 @@
 import {
+  batchNormalizationProgram,
   binaryProgram,
+  concatPrograms,
   globalPoolProgram,
+  padProgram,
+  pool2dProgram,
+  reduceMeanProgram,
+  softmaxProgram,
+  transposeProgram,
   selectConv2d,
   selectGemm,
   unaryProgram,
@@ -12,7 +19,6 @@ import {
 import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attributes';
 import type { Graph, Initializer, Node } from '../ir/graph';
 import { VIEW_OPERATORS } from '../ir/operators';
-import { normalizeAxis } from '../ir/shape-inference';
 import { activationOf, fusedActivation } from '../rewrite/fused-activation';
 import type { Lowered, Operand, Step } from './step';
 
@@ -64,6 +70,34 @@ export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes): Low
     }
     case 'ReduceMean':
       return { steps: [lowerReduceMean(graph, node, shapes)] };
+    case 'MaxPool':
+    case 'AveragePool':
+      return { steps: [lowerPool(graph, node, shapes)] };
+    case 'BatchNormalization': {
+      const program = batchNormalizationProgram({ inputShape: shapes.get(node.inputs[0]!)!, epsilon: numberAttribute(node, 'epsilon', 1e-5) });
+      return { steps: [step(node, program, node.inputs.slice(0, 5).map((name) => operand(graph, name)))] };
+    }
+    case 'Concat': {
+      const inputShapes = node.inputs.map((name) => shapes.get(name)!);
+      const { programs } = concatPrograms(inputShapes, numberAttribute(node, 'axis', 0));
+      // Every slice program writes its part of the same output buffer.
+      return { steps: programs.map((program, i) => step(node, program, [operand(graph, node.inputs[i]!)])) };
+    }
+    case 'Softmax': {
+      const program = softmaxProgram({ shape: shapes.get(node.inputs[0]!)!, axis: numberAttribute(node, 'axis', -1) });
+      return { steps: [step(node, program, [operand(graph, node.inputs[0]!)])] };
+    }
+    case 'Transpose': {
+      const inputShape = shapes.get(node.inputs[0]!)!;
+      const perm = numbersAttribute(node, 'perm', inputShape.map((_, i) => inputShape.length - 1 - i));
+      return { steps: [step(node, transposeProgram({ inputShape, perm }), [operand(graph, node.inputs[0]!)])] };
+    }
+    case 'Pad': {
+      const mode = stringAttribute(node, 'mode', 'constant');
+      if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') throw new UnsupportedNodeError(node, `Pad mode '${mode}' is not supported (constant, reflect, edge are).`);
+      const program = padProgram({ inputShape: shapes.get(node.inputs[0]!)!, pads: numbersAttribute(node, 'pads', []), mode, value: numberAttribute(node, 'value', 0) });
+      return { steps: [step(node, program, [operand(graph, node.inputs[0]!)])] };
+    }
     default:
       throw new UnsupportedNodeError(node, 'no kernel is available for this operator yet.');
   }
@@ -156,23 +190,30 @@ function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
   const n = transposeB ? b[0]! : b[1]!;
   const shape: GemmShape = { batch: 1, M: m, N: n, K: k, transposeA, transposeB, alpha: numberAttribute(node, 'alpha', 1), broadcastB: true };
 
-  // C becomes the bias when it broadcasts along rows (shape [N], [1, N] or a scalar), scaled by beta here.
+  // C becomes the bias when it broadcasts along rows (shape [N], [1, N] or a scalar), and the
+  // residual when it is a full [M, N] matrix, in both cases scaled by beta here.
   const beta = numberAttribute(node, 'beta', 1);
   let bias: Float32Array | null = null;
+  let residual: Float32Array | null = null;
   if (node.inputs[2]) {
     const c = requireConstant(graph, node, 2, 'C operand');
     const values = toFloat32(c);
     const rowBroadcast = values.length === n && (c.shape.length === 1 || c.shape[0] === 1);
-    if (!rowBroadcast && values.length !== 1) {
-      throw new UnsupportedNodeError(node, `C of shape [${c.shape.join(', ')}] is supported only when it broadcasts along rows ([N], [1, N] or a scalar).`);
+    if (rowBroadcast || values.length === 1) {
+      bias = Float32Array.from({ length: n }, (_, j) => beta * values[values.length === 1 ? 0 : j]!);
+    } else if (c.shape.length === 2 && c.shape[0] === m && c.shape[1] === n) {
+      residual = Float32Array.from(values, (v) => beta * v);
+    } else {
+      throw new UnsupportedNodeError(node, `C of shape [${c.shape.join(', ')}] must be [N], [1, N], [M, N] or a scalar.`);
     }
-    bias = Float32Array.from({ length: n }, (_, j) => beta * values[values.length === 1 ? 0 : j]!);
   }
 
   const epilogue = epilogueOf(node, bias !== null);
+  if (residual) epilogue.residual = 'beforeActivation';
   const kernelChoice = selectGemm(shape, epilogue);
   const inputs: Operand[] = [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)];
   if (bias) inputs.push({ constant: `${node.name}#bias`, data: bias });
+  if (residual) inputs.push({ constant: `${node.name}#c`, data: residual });
   return step(node, kernelChoice.program, inputs);
 }
 
@@ -207,13 +248,36 @@ function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
 }
 
 function lowerReduceMean(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
-  const x = shapes.get(node.inputs[0]!)!;
-  const axes = numbersAttribute(node, 'axes', x.map((_, i) => i)).map((a) => normalizeAxis(a, x.length)).sort();
+  const inputShape = shapes.get(node.inputs[0]!)!;
+  const program = reduceMeanProgram({
+    inputShape,
+    axes: numbersAttribute(node, 'axes', []),
+    keepdims: numberAttribute(node, 'keepdims', 1) === 1,
+    noopWithEmptyAxes: numberAttribute(node, 'noop_with_empty_axes', 0) === 1,
+  });
+  return step(node, program, [operand(graph, node.inputs[0]!)]);
+}
 
-  // A mean over every axis after the first two is a global average pool.
-  const spatial = x.slice(2).map((_, i) => i + 2);
-  if (x.length >= 3 && axes.length === spatial.length && axes.every((a, i) => a === spatial[i])) {
-    return step(node, globalPoolProgram({ inputShape: x, mode: 'average' }), [operand(graph, node.inputs[0]!)]);
-  }
-  throw new UnsupportedNodeError(node, `ReduceMean over axes [${axes.join(', ')}] of a rank-${x.length} tensor has no kernel yet; only spatial axes are supported.`);
+function lowerPool(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+  const x = shapes.get(node.inputs[0]!)!;
+  if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D pooling is supported, got a rank-${x.length} input.`);
+  if (node.outputs.length > 1 && node.outputs[1]) throw new UnsupportedNodeError(node, 'the MaxPool Indices output is not supported.');
+
+  // 1-D pooling runs as 2-D pooling over a height-1 image.
+  const is1d = x.length === 3;
+  const pair = (values: number[]): [number, number] => (is1d ? [1, values[0]!] : [values[0]!, values[1]!]);
+  const kernel = numbersAttribute(node, 'kernel_shape', []);
+  const rank = kernel.length;
+  const pads = numbersAttribute(node, 'pads', new Array(rank * 2).fill(0));
+  const program = pool2dProgram({
+    mode: node.opType === 'MaxPool' ? 'max' : 'average',
+    inputShape: is1d ? [x[0]!, x[1]!, 1, x[2]!] : (x as [number, number, number, number]),
+    kernelShape: pair(kernel),
+    strides: pair(numbersAttribute(node, 'strides', new Array(rank).fill(1))),
+    pads: is1d ? [0, pads[0]!, 0, pads[1]!] : (pads as [number, number, number, number]),
+    dilations: pair(numbersAttribute(node, 'dilations', new Array(rank).fill(1))),
+    ceilMode: numberAttribute(node, 'ceil_mode', 0) === 1,
+    countIncludePad: numberAttribute(node, 'count_include_pad', 0) === 1,
+  });
+  return step(node, program, [operand(graph, node.inputs[0]!)]);
 }

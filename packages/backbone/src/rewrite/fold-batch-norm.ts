@@ -1,16 +1,16 @@
 import { numberAttribute } from '../ir/attributes';
-import type { Graph, Initializer, Node } from '../ir/graph';
+import type { Graph, Node } from '../ir/graph';
 import { graphEdges, isPrivateValue } from './graph-edges';
 
 /**
  * Folds inference-mode BatchNormalization into the Conv that produces its input:
  * with s = gamma / sqrt(var + epsilon), W'[o] = W[o] · s[o] and b'[o] = (b[o] − mean[o]) · s[o] + beta[o].
- * A batch norm that follows anything else becomes Mul and Add with per-channel constants.
+ * A batch norm that follows anything else stays, and runs as its own kernel.
  * Folding in float64 and rounding once keeps the result within float32 rounding of the original.
  */
 export function foldBatchNorm(graph: Graph, protectedValues: ReadonlySet<string>): void {
   const edges = graphEdges(graph);
-  const replaced = new Map<Node, Node[]>();
+  const replaced = new Set<Node>();
 
   for (const node of graph.nodes) {
     if (node.opType !== 'BatchNormalization') continue;
@@ -25,13 +25,11 @@ export function foldBatchNorm(graph: Graph, protectedValues: ReadonlySet<string>
       (!conv.inputs[2] || graph.initializers.has(conv.inputs[2]));
     if (canFold) {
       foldIntoConv(graph, conv!, node, params);
-      replaced.set(node, []);
-    } else {
-      replaced.set(node, asMulAdd(graph, node, params));
+      replaced.add(node);
     }
   }
 
-  graph.nodes = graph.nodes.flatMap((node) => replaced.get(node) ?? [node]);
+  graph.nodes = graph.nodes.filter((node) => !replaced.has(node));
 }
 
 interface BatchNormParameters {
@@ -73,22 +71,4 @@ function foldIntoConv(graph: Graph, conv: Node, batchNorm: Node, { scale, shift 
   graph.initializers.set(biasName, { name: biasName, dataType: 'float32', shape: [channels], data: foldedBias });
   conv.inputs = [conv.inputs[0]!, weightName, biasName];
   conv.outputs = [batchNorm.outputs[0]!];
-}
-
-function asMulAdd(graph: Graph, node: Node, { scale, shift }: BatchNormParameters): Node[] {
-  const channels = scale.length;
-  const rank = graph.valueInfo.get(node.inputs[0]!)?.shape.length ?? 4;
-  const shape = [channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
-  const constant = (suffix: string, values: Float64Array): string => {
-    const name = `${node.name}/${suffix}`;
-    const tensor: Initializer = { name, dataType: 'float32', shape, data: Float32Array.from(values) };
-    graph.initializers.set(name, tensor);
-    return name;
-  };
-
-  const scaled = `${node.name}/scaled`;
-  return [
-    { name: `${node.name}/scale`, opType: 'Mul', inputs: [node.inputs[0]!, constant('scale', scale)], outputs: [scaled], attributes: {} },
-    { name: `${node.name}/shift`, opType: 'Add', inputs: [scaled, constant('shift', shift)], outputs: [node.outputs[0]!], attributes: {} },
-  ];
 }

@@ -12,7 +12,7 @@ export function activationOf(node: Node): Activation | null {
     case 'Relu':
       return { kind: 'relu' };
     case 'Clip':
-      return { kind: 'clip', min: numberAttribute(node, 'min', -Infinity), max: numberAttribute(node, 'max', Infinity) };
+      return { kind: 'clip', min: clipBound(numberAttribute(node, 'min', -Infinity)), max: clipBound(numberAttribute(node, 'max', Infinity)) };
     case 'HardSwish':
       return { kind: 'hardSwish' };
     case 'HardSigmoid':
@@ -58,4 +58,10 @@ export function fusedActivation(node: Node): Activation {
     default:
       return { kind } as Activation;
   }
+}
+
+// Exporters write ±FLT_MAX or ±inf for "no bound". Both become ±3.4028234e38, the largest
+// short decimal that WGSL accepts as an f32 literal (3.40282347e38 rounds above FLT_MAX).
+function clipBound(value: number): number {
+  return Math.max(-3.4028234e38, Math.min(3.4028234e38, value));
 }

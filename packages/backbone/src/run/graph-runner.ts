@@ -49,7 +49,10 @@ export class GraphRunner {
         throw new Error(`input '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}.`);
       }
     }
-    const entry = await this.planEntry(inputShapes, outputs);
+    // Outputs that are constants (a Constant node wired to a graph output) need no GPU work.
+    const constantOutputs = outputs.filter((name) => this.graph.initializers.has(name));
+    const computed = outputs.filter((name) => !this.graph.initializers.has(name));
+    const entry = await this.planEntry(inputShapes, computed);
     for (const [name, tensor] of Object.entries(inputs)) {
       const range = entry.plan.rangeOf(name);
       writeBuffer(this.device, range.buffer, tensor.data, range.offset ?? 0);
@@ -62,6 +65,10 @@ export class GraphRunner {
     const values = await entry.readback.read();
 
     const result: Record<string, Tensor> = {};
+    for (const name of constantOutputs) {
+      const tensor = this.graph.initializers.get(name)!;
+      result[name] = { data: Float32Array.from(tensor.data as ArrayLike<number>, Number), shape: [...tensor.shape] };
+    }
     entry.outputs.forEach((name, i) => {
       result[name] = { data: values[i]!, shape: entry.plan.shapes.get(name)! };
     });

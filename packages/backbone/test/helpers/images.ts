@@ -30,7 +30,7 @@ export async function rgbaImage(path: string): Promise<{ width: number; height: 
 }
 
 /** Opens an image with sharp; BMP, which sharp 0.35 cannot read, is decoded here first. */
-async function openImage(path: string): Promise<sharp.Sharp> {
+async function openImage(path: string): Promise<ReturnType<typeof sharp>> {
   if (!path.toLowerCase().endsWith('.bmp')) return sharp(path);
   const { width, height, rgb } = decodeBmp(new Uint8Array(await readFile(path)));
   return sharp(rgb, { raw: { width, height, channels: 3 } });

@@ -54,8 +54,11 @@ export async function importOnnx(source: ModelSource): Promise<Graph> {
   }
 
   moveConstantOperandsToAttributes(graph, file);
-  const shapes = inferShapes(graph);
-  resolveLegacySoftmax(legacySoftmax, shapes, file);
+  let shapes = inferShapes(graph);
+  if (legacySoftmax.size > 0) {
+    resolveLegacySoftmax(graph, legacySoftmax, shapes, file);
+    shapes = inferShapes(graph);
+  }
   for (const [name, shape] of shapes) {
     if (!graph.initializers.has(name)) graph.valueInfo.set(name, { name, dataType: 'float32', shape });
   }
@@ -160,16 +163,37 @@ function decodeValueInfo(value: OnnxTypes.IValueInfoProto, file: string): ValueI
 }
 
 /**
- * Softmax before opset 13 flattens the input to 2-D at `axis` (default 1). That equals the
- * opset-13 per-axis form only when `axis` is the last dimension, which covers classifier heads.
+ * Softmax before opset 13 flattens the input to 2-D at `axis` (default 1) and normalizes each
+ * row. When `axis` is the last dimension that equals the opset-13 form; otherwise the node becomes
+ * Flatten(axis) → Softmax(last axis) → Reshape back, where Flatten and Reshape are free views.
  */
-function resolveLegacySoftmax(nodes: Set<Node>, shapes: Map<string, Dim[]>, file: string): void {
+function resolveLegacySoftmax(graph: Graph, nodes: Set<Node>, shapes: Map<string, Dim[]>, file: string): void {
   for (const node of nodes) {
-    const rank = shapes.get(node.inputs[0]!)!.length;
+    const shape = shapes.get(node.inputs[0]!)!;
+    const rank = shape.length;
     const axis = normalizeAxis(typeof node.attributes.axis === 'number' ? node.attributes.axis : 1, rank);
-    if (axis !== rank - 1) {
-      throw new ModelImportError(file, `Softmax node '${node.name}' (opset < 13) normalizes over dimensions ${axis}..${rank - 1} together, which is not supported; only the last axis is.`);
-    }
     node.attributes.axis = -1;
+    if (axis === rank - 1) continue;
+
+    const symbolic = shape.filter((d) => typeof d !== 'number').length;
+    if (symbolic > 1) {
+      throw new ModelImportError(file, `Softmax node '${node.name}' (opset < 13, axis ${axis}) needs an input shape with at most one unknown dimension, got [${shape.join(', ')}].`);
+    }
+    const input = node.inputs[0]!;
+    const output = node.outputs[0]!;
+    const flat = `${node.name}/flattened`;
+    const normalized = `${node.name}/normalized`;
+    const flatten: Node = { name: `${node.name}/flatten`, opType: 'Flatten', inputs: [input], outputs: [flat], attributes: { axis } };
+    const reshape: Node = {
+      name: `${node.name}/reshape`,
+      opType: 'Reshape',
+      inputs: [normalized],
+      outputs: [output],
+      attributes: { shape: shape.map((d) => (typeof d === 'number' ? d : -1)) },
+    };
+    node.inputs = [flat];
+    node.outputs = [normalized];
+    const index = graph.nodes.indexOf(node);
+    graph.nodes.splice(index, 1, flatten, node, reshape);
   }
 }

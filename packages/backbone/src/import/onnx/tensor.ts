@@ -112,8 +112,10 @@ function decodeRaw(raw: Uint8Array, code: number, count: number, name: string, f
     throw new ModelImportError(file, `tensor '${name}' has ${raw.length} bytes of raw data, expected ${count * size}; the file is truncated or corrupt.`);
   }
 
-  // Copy into a fresh, aligned buffer: raw_data views into the protobuf buffer at arbitrary offsets.
-  const bytes = raw.slice();
+  // Copy into a fresh, aligned buffer: raw_data views into the protobuf buffer at arbitrary offsets
+  // (and Node's Buffer.slice returns a view, not a copy).
+  const bytes = new Uint8Array(raw.length);
+  bytes.set(raw);
   const view = new DataView(bytes.buffer);
   switch (code) {
     case TensorDataType.FLOAT:

@@ -73,6 +73,34 @@ describe('pool2d kernel', () => {
     for (let i = 0; i < expected.data.length; i++) expect(Math.abs(output[i]! - expected.data[i]!), message).toBeLessThanOrEqual(tolerance);
   });
 
+  // Oracle: outputs of onnxruntime-node 1.31.1 (CPU, opset 19) on input 1, 2, 3, ... for the
+  // ceil_mode edge cases where the ONNX output-size formula and runtimes disagree.
+  const onnxruntimeCases: Array<[string, Pool2dParams, number[]]> = [
+    ['max pad-only window dropped', { mode: 'max', inputShape: [1, 1, 5, 5], kernelShape: [1, 1], strides: [3, 3], ceilMode: true }, [1, 4, 16, 19]],
+    [
+      'average include pad, ceil, padded',
+      { mode: 'average', inputShape: [1, 1, 7, 7], kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true },
+      [2.2222223, 4.3333335, 5.6666665, 4.4444447, 10.333333, 17, 19, 13.666667, 19.666666, 31, 33, 23, 17.777779, 27.666666, 29, 20],
+    ],
+    [
+      'average include pad, ceil, unpadded',
+      { mode: 'average', inputShape: [1, 1, 5, 5], kernelShape: [2, 2], strides: [2, 2], ceilMode: true, countIncludePad: true },
+      [4, 6, 7.5, 14, 16, 17.5, 21.5, 23.5, 25],
+    ],
+  ];
+
+  it.each(onnxruntimeCases)('%s matches onnxruntime', async (label, params, expected) => {
+    const input = Float32Array.from({ length: params.inputShape.reduce((p, s) => p * s, 1) }, (_, i) => i + 1);
+    const shape = pool2dOutputShape(params);
+    expect(shape[2] * shape[3], `${label}: output size`).toBe(expected.length);
+
+    const output = await runProgram(gpu.device, pool2dProgram(params), [input], expected.length);
+    // The recorded values are float32 printed to 8 significant digits, and averages of at most
+    // nine integers round once or twice: 1e-6 relative.
+    const message = describeErrors(output, expected, label);
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(output[i]! - expected[i]!), message).toBeLessThanOrEqual(1e-6 * Math.abs(expected[i]!));
+  });
+
   it('rejects a window larger than the padded input', () => {
     expect(() => pool2dProgram({ mode: 'max', inputShape: [1, 1, 2, 2], kernelShape: [3, 3] })).toThrow(/does not fit/);
   });

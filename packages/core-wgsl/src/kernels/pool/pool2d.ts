@@ -23,9 +23,9 @@ export interface Pool2dParams {
 
 /**
  * Output size along one axis. In ceil mode a last window that would start inside the end
- * padding is dropped, as PyTorch documents for `ceil_mode`.
- * NOTE: the ONNX MaxPool/AveragePool formula alone keeps that window, so for such shapes
- * runtimes differ by one output row or column. No ONNX conformance case covers it.
+ * padding is dropped, as PyTorch documents for `ceil_mode` and onnxruntime 1.31's CPU kernels do.
+ * NOTE: the ONNX MaxPool/AveragePool formula alone keeps that window, and ONNX shape inference
+ * expects it, so a model's declared output shape can be one row or column larger than this.
  */
 function pooledSize(input: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode: boolean): number {
   const span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;

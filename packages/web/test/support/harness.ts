@@ -5,17 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 import { browserBundleOptions, buildWebApp } from '../../scripts/build.mjs';
-import { startStaticServer } from '../../scripts/serve.mjs';
+import { startStaticServer, type StaticServer } from '../../scripts/serve.mjs';
 import { launchBrowser, type BrowserSession } from './browser';
 import { SHARED_DIR } from './shared';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface StaticServer {
-  url: string;
-  setRoute(path: string, body: Uint8Array | string, contentType?: string): void;
-  close(): Promise<void>;
-}
+export type { StaticServer };
 
 export interface Harness extends BrowserSession {
   server: StaticServer;
@@ -31,7 +27,7 @@ export async function startHarness(): Promise<Harness> {
   const distDir = join(packageDir, 'dist');
   if (!existsSync(join(distDir, 'index.html'))) await buildWebApp(distDir);
 
-  const server = (await startStaticServer({ distDir, sharedDir: SHARED_DIR })) as StaticServer;
+  const server = await startStaticServer({ distDir, sharedDir: SHARED_DIR });
   const browser = await launchBrowser();
   return {
     ...browser,
@@ -54,7 +50,7 @@ export async function serveTestPage(server: StaticServer, name: string): Promise
     sourcemap: 'inline',
     write: false,
   });
-  server.setRoute(`/test/${name}.js`, result.outputFiles[0]!.text, 'text/javascript; charset=utf-8');
+  server.setRoute(`/test/${name}.js`, result.outputFiles![0]!.text, 'text/javascript; charset=utf-8');
   server.setRoute(
     `/test/${name}.html`,
     `<!doctype html><meta charset="utf-8"><title>${name}</title><script type="module" src="/test/${name}.js"></script>`,

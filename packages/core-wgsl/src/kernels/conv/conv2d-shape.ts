@@ -73,9 +73,10 @@ export function conv2dFlops(shape: Conv2dShape): number {
 /**
  * Uniforms in the order of `Conv2dParams` in conv2d-params.wgsl. `workCount` is the
  * number of work items the variant launches (outputs, tiles, ...), checked in the shader
- * because dispatches round up to whole workgroups.
+ * because dispatches round up to whole workgroups. `columnLanes` is the number of lanes
+ * along the columns in register-blocked variants (see lane-layout.ts).
  */
-export function conv2dUniforms(shape: Conv2dShape, workCount: number): UniformField[] {
+export function conv2dUniforms(shape: Conv2dShape, workCount: number, columnLanes = 0): UniformField[] {
   const [, , outHeight, outWidth] = conv2dOutputShape(shape);
   return [
     ['u32', shape.batch],
@@ -96,5 +97,6 @@ export function conv2dUniforms(shape: Conv2dShape, workCount: number): UniformFi
     ['u32', shape.inChannels / shape.groups],
     ['u32', shape.outChannels / shape.groups],
     ['u32', workCount],
+    ['u32', columnLanes],
   ];
 }

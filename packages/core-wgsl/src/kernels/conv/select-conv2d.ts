@@ -1,25 +1,45 @@
 import type { Epilogue } from '../epilogue';
 import { conv2dDirect } from './conv2d-direct';
+import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
-import { validateConv2dShape, type Conv2dShape } from './conv2d-shape';
+import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
+import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
 type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue) => Conv2dKernel;
 
 const factories: Record<string, Conv2dFactory> = {
+  'pointwise-gemm-8x8': conv2dPointwise,
   direct: conv2dDirect,
 };
 
-/** Lists every convolution variant that can run `shape`. The tests run them all. */
+/** Lists every convolution variant that can run `shape`, fastest first. The tests run them all. */
 export function conv2dVariants(shape: Conv2dShape): string[] {
   validateConv2dShape(shape);
-  return ['direct'];
+  const variants: string[] = [];
+  const [, , outHeight, outWidth] = conv2dOutputShape(shape);
+  const batchFits = shape.batch <= MAX_WORKGROUPS_PER_DIMENSION;
+
+  // A 1×1 kernel with stride 1 and no padding reads each pixel once per output channel: a plain GEMM.
+  const pointwise =
+    shape.kernelHeight === 1 && shape.kernelWidth === 1 &&
+    shape.strideHeight === 1 && shape.strideWidth === 1 &&
+    shape.padTop + shape.padLeft + shape.padBottom + shape.padRight === 0 &&
+    shape.groups === 1;
+  if (pointwise && batchFits && Math.ceil(shape.outChannels / 8) <= MAX_WORKGROUPS_PER_DIMENSION) {
+    variants.push('pointwise-gemm-8x8');
+  }
+
+  // The direct kernel folds its 1-D dispatch, so it runs every shape.
+  variants.push('direct');
+  void outHeight;
+  void outWidth;
+  return variants;
 }
 
 /** Picks the fastest convolution variant for `shape`, or the one `options.variant` names. */
 export function selectConv2d(shape: Conv2dShape, epilogue: Epilogue, options: { variant?: string } = {}): Conv2dKernel {
-  validateConv2dShape(shape);
   const applicable = conv2dVariants(shape);
-  const variant = options.variant ?? 'direct';
+  const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }

@@ -8,6 +8,7 @@ struct GemmParams {
   alpha: f32,
   b_batch_stride: u32,  // K*N, or 0 when B is shared by the whole batch
   work_count: u32,      // work items launched by the variant; the rest of the last workgroup returns early
+  column_lanes: u32,    // lanes along the columns in register-blocked variants; the other lanes take more rows
 }
 
 @group(0) @binding(0) var<uniform> params: GemmParams;

@@ -42,8 +42,9 @@ export function validateGemmShape(shape: GemmShape): void {
 /**
  * Uniforms in the order of `GemmParams` in gemm-params.wgsl. `workCount` is the number
  * of work items the variant launches, checked in the shader because dispatches round up.
+ * `columnLanes` is the number of lanes along the columns in register-blocked variants (see lane-layout.ts).
  */
-export function gemmUniforms(shape: GemmShape, workCount: number): UniformField[] {
+export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 0): UniformField[] {
   return [
     ['u32', shape.batch],
     ['u32', shape.M],
@@ -52,6 +53,7 @@ export function gemmUniforms(shape: GemmShape, workCount: number): UniformField[
     ['f32', shape.alpha],
     ['u32', shape.broadcastB ? 0 : shape.K * shape.N],
     ['u32', workCount],
+    ['u32', columnLanes],
   ];
 }
 

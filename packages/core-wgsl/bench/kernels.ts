@@ -1,0 +1,149 @@
+/**
+ * Times every convolution and GEMM variant on MobileNetV2 1.0 layer shapes (224×224,
+ * batch 1) and on a 512³ GEMM, and prints GFLOP/s. Prints only: writes no files.
+ *
+ * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
+ *   node bench/run.mjs bench/kernels.ts [substring of case names to run]
+ *
+ * Each variant runs once to compile and warm up, then repeats until it has run for
+ * 0.25 s or 20 times. The best repetition counts, measured from submit to
+ * onSubmittedWorkDone, so it includes the queue's fixed overhead of each submit.
+ */
+import { requestDevice } from '@offshelf/device';
+
+import {
+  conv2dOutputLength,
+  conv2dVariants,
+  createStorageBuffer,
+  encodeDispatch,
+  gemmVariants,
+  prepareDispatch,
+  releaseDispatch,
+  selectConv2d,
+  selectGemm,
+  type Conv2dShape,
+  type Epilogue,
+  type GemmShape,
+  type KernelProgram,
+} from '../src/index';
+
+const relu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
+const linear: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'none' };
+
+function conv(
+  inChannels: number, outChannels: number, size: number, kernel: number, stride: number, groups: number,
+): Conv2dShape {
+  // TensorFlow SAME padding, which puts an odd extra row and column at the bottom and right.
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
+  const before = Math.floor(total / 2);
+  return {
+    batch: 1, inChannels, inHeight: size, inWidth: size, outChannels,
+    kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+    dilationHeight: 1, dilationWidth: 1,
+    padTop: before, padLeft: before, padBottom: total - before, padRight: total - before, groups,
+  };
+}
+
+// Representative MobileNetV2 layers: the stem, expand and project 1×1 convolutions at each
+// resolution, the depthwise 3×3 convolutions at stride 1 and 2, and the final 1×1 to 1280.
+const convCases: Array<[string, Conv2dShape, Epilogue]> = [
+  ['stem 3x3 s2 3->32 @224', conv(3, 32, 224, 3, 2, 1), relu6],
+  ['1x1 32->16 @112', conv(32, 16, 112, 1, 1, 1), linear],
+  ['1x1 16->96 @112', conv(16, 96, 112, 1, 1, 1), relu6],
+  ['1x1 24->144 @56', conv(24, 144, 56, 1, 1, 1), relu6],
+  ['1x1 144->24 @56', conv(144, 24, 56, 1, 1, 1), linear],
+  ['1x1 192->32 @28', conv(192, 32, 28, 1, 1, 1), linear],
+  ['1x1 64->384 @14', conv(64, 384, 14, 1, 1, 1), relu6],
+  ['1x1 960->160 @7', conv(960, 160, 7, 1, 1, 1), linear],
+  ['1x1 320->1280 @7', conv(320, 1280, 7, 1, 1, 1), relu6],
+  ['dw 3x3 s1 32 @112', conv(32, 32, 112, 3, 1, 32), relu6],
+  ['dw 3x3 s2 96 @112', conv(96, 96, 112, 3, 2, 96), relu6],
+  ['dw 3x3 s1 144 @56', conv(144, 144, 56, 3, 1, 144), relu6],
+  ['dw 3x3 s2 144 @56', conv(144, 144, 56, 3, 2, 144), relu6],
+  ['dw 3x3 s1 384 @14', conv(384, 384, 14, 3, 1, 384), relu6],
+  ['dw 3x3 s1 960 @7', conv(960, 960, 7, 3, 1, 960), relu6],
+];
+
+const gemmCases: Array<[string, GemmShape, Epilogue]> = [
+  ['gemm 512x512x512', { batch: 1, M: 512, N: 512, K: 512, transposeA: false, transposeB: false, alpha: 1, broadcastB: false }, { bias: false, activation: { kind: 'none' }, residual: 'none' }],
+  ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
+];
+
+async function main(): Promise<void> {
+  const filter = process.argv[2] ?? '';
+  const gpu = await requestDevice();
+  const { device } = gpu;
+  console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
+  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9)].join(' '));
+
+  const started = performance.now();
+  for (const [name, shape, epilogue] of convCases) {
+    if (!name.includes(filter)) continue;
+    for (const variant of conv2dVariants(shape)) {
+      const kernel = selectConv2d(shape, epilogue, { variant });
+      const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+      const inputs = [
+        shape.batch * shape.inChannels * shape.inHeight * shape.inWidth,
+        kernel.packWeights(new Float32Array(weightLength)).length,
+        shape.outChannels,
+      ];
+      await report(device, name, variant, kernel.program, inputs, conv2dOutputLength(shape));
+    }
+  }
+  for (const [name, shape, epilogue] of gemmCases) {
+    if (!name.includes(filter)) continue;
+    for (const variant of gemmVariants(shape)) {
+      const kernel = selectGemm(shape, epilogue, { variant });
+      const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
+      await report(device, name, variant, kernel.program, inputs, shape.batch * shape.M * shape.N);
+    }
+  }
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  gpu.destroy();
+}
+
+/** Times one program on zero-filled buffers of the given float lengths and prints a row. */
+async function report(
+  device: GPUDevice,
+  name: string,
+  variant: string,
+  program: KernelProgram,
+  inputLengths: number[],
+  outputLength: number,
+): Promise<void> {
+  const buffers = inputLengths.slice(0, program.inputCount).map((length) => createStorageBuffer(device, length * 4));
+  const output = createStorageBuffer(device, outputLength * 4);
+  const prepared = prepareDispatch(
+    device,
+    program,
+    buffers.map((buffer, i) => ({ buffer, size: inputLengths[i]! * 4 })),
+    { buffer: output, size: outputLength * 4 },
+  );
+
+  const runOnce = async (): Promise<number> => {
+    const start = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatch(pass, prepared);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - start;
+  };
+
+  await runOnce();
+  let best = Infinity;
+  let spent = 0;
+  for (let repetition = 0; repetition < 20 && spent < 250; repetition++) {
+    const elapsed = await runOnce();
+    best = Math.min(best, elapsed);
+    spent += elapsed;
+  }
+
+  const gflops = (program.cost?.flops ?? 0) / (best * 1e6);
+  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9)].join(' '));
+  releaseDispatch(prepared);
+  for (const buffer of [...buffers, output]) buffer.destroy();
+}
+
+await main();

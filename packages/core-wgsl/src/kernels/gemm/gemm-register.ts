@@ -1,0 +1,46 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import source from './gemm-register.wgsl';
+import paramsSource from './gemm-params.wgsl';
+import blockSource from './register-block-8x8.wgsl';
+import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
+import { laneLayout } from './lane-layout';
+import { checkWorkgroupCounts } from './workgroup-limits';
+
+/** Creates the register-blocked GEMM: 8×8 outputs per invocation, 64 invocations per workgroup. */
+export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKernel {
+  const fused = epilogueWgsl(epilogue, 2);
+  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries.
+  const vec4A = shape.transposeA ? shape.M % 4 === 0 : shape.K % 4 === 0;
+  const vec4B = !shape.transposeB && shape.N % 4 === 0;
+  const columnBlocks = ceilDiv(shape.N, 8);
+  const lanes = laneLayout(columnBlocks);
+  const dispatch = checkWorkgroupCounts('gemm register-8x8', [
+    ceilDiv(columnBlocks, lanes.columnLanes),
+    ceilDiv(ceilDiv(shape.M, 8), lanes.rowLanes),
+    shape.batch,
+  ]);
+  const defines = {
+    ...fused.defines,
+    TRANSPOSE_A: shape.transposeA,
+    TRANSPOSE_B: shape.transposeB,
+    VEC4_A: vec4A,
+    A_ALONG_K: vec4A && !shape.transposeA,
+    VEC4_B: vec4B,
+    UNIFORM_ROWS: lanes.rowLanes === 1,
+  };
+  return {
+    variant: 'register-8x8',
+    packB: (b) => Float32Array.from(b),
+    program: {
+      name: 'gemm-register-8x8',
+      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|uniformRows=${lanes.rowLanes === 1}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      dispatch,
+      uniforms: gemmUniforms(shape, 0, lanes.columnLanes),
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: gemmCost(shape),
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
 import { activationKey, activationWgsl, NO_ACTIVATION, type Activation } from '../activation/activation';
 import binarySource from './binary.wgsl';
-import { broadcastShapes, checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields } from './tensor-shape';
+import { broadcastShapes, checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields, stridedOffsetsWgsl } from './tensor-shape';
 
 /** Binary element-wise operators, as in ONNX Add, Sub, Mul and Div. */
 export type BinaryOperator = 'add' | 'sub' | 'mul' | 'div';
@@ -42,14 +42,16 @@ export function binaryProgram(params: BinaryParams): KernelProgram {
   const axes = mergeAxes(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   const [aStrides, bStrides] = axes.strides as [number[], number[]];
   const sameShape = axes.shape.length <= 1 && aStrides.every((s) => s === 1) && bStrides.every((s) => s === 1);
+  const rank = axes.shape.length;
 
   return {
     name,
-    shaderKey: `binary|${operator}|${sameShape ? 'same' : 'broadcast'}|${activationKey(activation)}`,
+    shaderKey: `binary|${operator}|${sameShape ? 'same' : `broadcast-rank${rank}`}|${activationKey(activation)}`,
     code: specializeWgsl(binarySource, {
       ACTIVATION: activationWgsl(activation),
       OPERATION: OPERATIONS[operator],
       SAME_SHAPE: sameShape,
+      OPERAND_OFFSETS: sameShape ? '' : stridedOffsetsWgsl(rank, 'i', 'out_shape', [['index_a', 'a_strides'], ['index_b', 'b_strides']]),
     }),
     dispatch: dispatch1d(ceilDiv(length, 256)),
     uniforms: [
@@ -57,7 +59,6 @@ export function binaryProgram(params: BinaryParams): KernelProgram {
       ...rankVectorFields(aStrides, 0),
       ...rankVectorFields(bStrides, 0),
       ['u32', length],
-      ['u32', axes.shape.length],
     ],
     inputCount: 2,
     cost: { flops: length, bytes: (elementCount(aShape) + elementCount(bShape) + length) * 4 },

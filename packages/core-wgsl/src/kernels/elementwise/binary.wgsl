@@ -1,16 +1,15 @@
 // Binary element-wise operation with numpy/ONNX broadcasting and an optional fused activation:
 // output[i] = activate(a[ia] OP b[ib]), four output elements per invocation.
 //
-// SAME_SHAPE: a, b and the output have one shape, so ia = ib = i. Otherwise the output index is
-// split into coordinates over `rank` axes (the host merges axes first), and each operand's
-// coordinates are dotted with its strides, which are 0 on broadcast axes.
+// SAME_SHAPE: a, b and the output have one shape, so ia = ib = i. Otherwise OPERAND_OFFSETS,
+// generated on the host for the rank after merging axes, splits the output index into
+// coordinates and dots them with each operand's strides, which are 0 on broadcast axes.
 
 struct Params {
   out_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last, of which only the last `rank` are used
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
   length: u32,                      // output element count
-  rank: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -33,17 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #if SAME_SHAPE
     output[i] = apply(a[i], b[i]);
 #else
-    var rest = i;
-    var index_a = 0u;
-    var index_b = 0u;
-    for (var k = 0u; k < params.rank; k++) {
-      let axis = 5u - k;
-      let size = params.out_shape[axis / 4u][axis % 4u];
-      let coordinate = rest % size;
-      rest = rest / size;
-      index_a += coordinate * params.a_strides[axis / 4u][axis % 4u];
-      index_b += coordinate * params.b_strides[axis / 4u][axis % 4u];
-    }
+    {{OPERAND_OFFSETS}}
     output[i] = apply(a[index_a], b[index_b]);
 #endif
   }

@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
-import { checkShape, contiguousStrides, elementCount, rankVectorFields } from '../elementwise/tensor-shape';
+import { checkShape, contiguousStrides, elementCount, MAX_RANK, rankVectorComponent, rankVectorFields } from '../elementwise/tensor-shape';
 import source from './pad.wgsl';
 
 /** ONNX Pad modes (`wrap`, added in opset 19, is not supported). */
@@ -46,8 +46,8 @@ export function padProgram(params: PadParams): KernelProgram {
   const outputLength = elementCount(outputShape);
   return {
     name: `pad-${mode}`,
-    shaderKey: `pad|${mode}`,
-    code: specializeWgsl(source, { CONSTANT: mode === 'constant', EDGE: mode === 'edge', REFLECT: mode === 'reflect' }),
+    shaderKey: `pad|${mode}|rank${rank}`,
+    code: specializeWgsl(source, { EDGE: mode === 'edge', REFLECT: mode === 'reflect', AXES: axesWgsl(rank, mode) }),
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
     uniforms: [
       ...rankVectorFields(outputShape, 1),
@@ -60,4 +60,21 @@ export function padProgram(params: PadParams): KernelProgram {
     inputCount: 1,
     cost: { flops: 0, bytes: (elementCount(inputShape) + outputLength) * 4 },
   };
+}
+
+/**
+ * Generates the per-axis WGSL of the pad shader, innermost axis first, with constant uniform
+ * component indices (dynamic indexing into uniform vectors is several times slower on lavapipe).
+ */
+function axesWgsl(rank: number, mode: PadMode): string {
+  const lines: string[] = [];
+  for (let axis = MAX_RANK - 1; axis >= MAX_RANK - rank; axis--) {
+    const c = rankVectorComponent(axis);
+    lines.push(`let size_${axis} = i32(params.input_shape${c});`);
+    lines.push(`let i_${axis} = i32(rest % params.output_shape${c}) - params.pad_begin${c};`);
+    lines.push(`rest = rest / params.output_shape${c};`);
+    if (mode === 'constant') lines.push(`outside = outside || i_${axis} < 0 || i_${axis} >= size_${axis};`);
+    lines.push(`offset += u32(max(source_coordinate(i_${axis}, size_${axis}), 0)) * params.input_strides${c};`);
+  }
+  return lines.join('\n');
 }

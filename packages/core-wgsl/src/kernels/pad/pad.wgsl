@@ -2,7 +2,8 @@
 // coordinate i = o - pad_begin. When i falls outside [0, size), CONSTANT writes `value`, EDGE
 // clamps i, and REFLECT mirrors i about the first and last elements (excluding them), repeating
 // with period 2 * (size - 1) for pads wider than the input, as numpy.pad's reflect mode does
-// (checked against numpy 2.4).
+// (checked against numpy 2.4). AXES, unrolled on the host for the tensor's rank, applies this
+// per axis and accumulates the input offset.
 
 struct Params {
   output_shape: array<vec4<u32>, 2>,   // axes 0..5, innermost last
@@ -17,6 +18,24 @@ struct Params {
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
+// Maps input coordinate i, possibly outside [0, size), to the coordinate to read.
+fn source_coordinate(i: i32, size: i32) -> i32 {
+#if EDGE
+  return clamp(i, 0, size - 1);
+#else
+#if REFLECT
+  let period = 2 * (size - 1);
+  if (period == 0) {
+    return 0;
+  }
+  let folded = abs(i) % period;
+  return select(folded, period - folded, folded >= size);
+#else
+  return i;
+#endif
+#endif
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -28,32 +47,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var rest = index;
   var offset = 0u;
   var outside = false;
-  for (var k = 0u; k < 6u; k++) {
-    let axis = 5u - k;
-    let output_size = params.output_shape[axis / 4u][axis % 4u];
-    let size = i32(params.input_shape[axis / 4u][axis % 4u]);
-    var i = i32(rest % output_size) - params.pad_begin[axis / 4u][axis % 4u];
-    rest = rest / output_size;
-
-#if CONSTANT
-    outside = outside || i < 0 || i >= size;
-#endif
-#if EDGE
-    i = clamp(i, 0, size - 1);
-#endif
-#if REFLECT
-    let period = 2 * (size - 1);
-    if (period == 0) {
-      i = 0;
-    } else {
-      i = abs(i) % period;
-      if (i >= size) {
-        i = period - i;
-      }
-    }
-#endif
-    offset += u32(max(i, 0)) * params.input_strides[axis / 4u][axis % 4u];
-  }
+  {{AXES}}
 
   if (outside) {
     output[index] = params.value;

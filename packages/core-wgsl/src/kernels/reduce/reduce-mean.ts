@@ -1,5 +1,6 @@
+import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
-import { checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields } from '../elementwise/tensor-shape';
+import { checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields, stridedOffsetsWgsl } from '../elementwise/tensor-shape';
 import source from './reduce-mean.wgsl';
 
 export interface ReduceMeanParams {
@@ -67,14 +68,19 @@ export function reduceMeanProgram(params: ReduceMeanParams): KernelProgram {
   );
   const outputLength = elementCount(keptAxesMerged.shape);
   const reducedCount = elementCount(reducedAxesMerged.shape);
+  const keptRank = keptAxesMerged.shape.length;
+  const reducedRank = reducedAxesMerged.shape.length;
   if (reducedCount === 0) {
     throw new Error(`reduce-mean: the reduced axes of [${inputShape.join(', ')}] are empty, and a mean over no elements is undefined.`);
   }
 
   return {
     name: 'reduce-mean',
-    shaderKey: 'reduce-mean',
-    code: source,
+    shaderKey: `reduce-mean|kept${keptRank}|reduced${reducedRank}`,
+    code: specializeWgsl(source, {
+      KEPT_OFFSET: stridedOffsetsWgsl(keptRank, 'index', 'kept_shape', [['base', 'kept_strides']]),
+      REDUCED_OFFSET: stridedOffsetsWgsl(reducedRank, 'r', 'reduced_shape', [['offset', 'reduced_strides']]),
+    }),
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
     uniforms: [
       ...rankVectorFields(keptAxesMerged.shape, 1),
@@ -82,8 +88,6 @@ export function reduceMeanProgram(params: ReduceMeanParams): KernelProgram {
       ...rankVectorFields(reducedAxesMerged.shape, 1),
       ...rankVectorFields(reducedAxesMerged.strides[0]!, 0),
       ['u32', outputLength],
-      ['u32', keptAxesMerged.shape.length],
-      ['u32', reducedAxesMerged.shape.length],
       ['u32', reducedCount],
     ],
     inputCount: 1,

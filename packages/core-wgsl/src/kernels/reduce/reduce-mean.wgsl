@@ -1,6 +1,8 @@
 // ReduceMean: each invocation makes one output element by averaging the input elements that
 // share its coordinates on the kept axes. Kept and reduced axes each have their own sizes and
 // input strides (at most 6 each, innermost last), so any set of axes reduces in one pass.
+// KEPT_OFFSET and REDUCED_OFFSET, unrolled on the host for each rank, turn the output index
+// into `base` and the reduced index r into `offset`.
 
 struct Params {
   kept_shape: array<vec4<u32>, 2>,
@@ -8,8 +10,6 @@ struct Params {
   reduced_shape: array<vec4<u32>, 2>,
   reduced_strides: array<vec4<u32>, 2>,
   output_length: u32,
-  kept_rank: u32,
-  reduced_rank: u32,
   reduced_count: u32,   // product of the reduced sizes
 }
 
@@ -25,26 +25,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
 
-  var rest = index;
-  var base = 0u;
-  for (var k = 0u; k < params.kept_rank; k++) {
-    let axis = 5u - k;
-    let size = params.kept_shape[axis / 4u][axis % 4u];
-    base += (rest % size) * params.kept_strides[axis / 4u][axis % 4u];
-    rest = rest / size;
-  }
+  {{KEPT_OFFSET}}
 
   var sum = 0.0;
   for (var r = 0u; r < params.reduced_count; r++) {
-    var rest_r = r;
-    var offset = base;
-    for (var k = 0u; k < params.reduced_rank; k++) {
-      let axis = 5u - k;
-      let size = params.reduced_shape[axis / 4u][axis % 4u];
-      offset += (rest_r % size) * params.reduced_strides[axis / 4u][axis % 4u];
-      rest_r = rest_r / size;
-    }
-    sum += input[offset];
+    {{REDUCED_OFFSET}}
+    sum += input[base + offset];
   }
   output[index] = sum / f32(params.reduced_count);
 }

@@ -1,5 +1,6 @@
+import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
-import { checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields } from '../elementwise/tensor-shape';
+import { checkShape, contiguousStrides, elementCount, mergeAxes, rankVectorFields, stridedOffsetsWgsl } from '../elementwise/tensor-shape';
 import source from './transpose.wgsl';
 
 export interface TransposeParams {
@@ -28,13 +29,14 @@ export function transposeProgram(params: TransposeParams): KernelProgram {
   const outputShape = perm.map((axis) => params.inputShape[axis]!);
   const axes = mergeAxes(outputShape, [perm.map((axis) => inputStrides[axis]!)]);
   const length = elementCount(outputShape);
+  const rank = axes.shape.length;
 
   return {
     name: 'transpose',
-    shaderKey: 'transpose',
-    code: source,
+    shaderKey: `transpose|rank${rank}`,
+    code: specializeWgsl(source, { INPUT_OFFSET: stridedOffsetsWgsl(rank, 'index', 'output_shape', [['offset', 'input_strides']]) }),
     dispatch: dispatch1d(ceilDiv(length, 64)),
-    uniforms: [...rankVectorFields(axes.shape, 1), ...rankVectorFields(axes.strides[0]!, 0), ['u32', length], ['u32', axes.shape.length]],
+    uniforms: [...rankVectorFields(axes.shape, 1), ...rankVectorFields(axes.strides[0]!, 0), ['u32', length]],
     inputCount: 1,
     cost: { flops: 0, bytes: length * 8 },
   };

@@ -1,11 +1,11 @@
 // Transpose: output[o] = input[sum over axes of coordinate(o, axis) * input_strides[axis]], where
-// input_strides are the input's strides permuted into output axis order. One element per invocation.
+// input_strides are the input's strides permuted into output axis order. INPUT_OFFSET is that sum,
+// unrolled on the host for the rank after merging axes. One element per invocation.
 
 struct Params {
   output_shape: array<vec4<u32>, 2>,    // axes 0..5, innermost last, of which only the last `rank` are used
   input_strides: array<vec4<u32>, 2>,
   length: u32,
-  rank: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -20,13 +20,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
 
-  var rest = index;
-  var offset = 0u;
-  for (var k = 0u; k < params.rank; k++) {
-    let axis = 5u - k;
-    let size = params.output_shape[axis / 4u][axis % 4u];
-    offset += (rest % size) * params.input_strides[axis / 4u][axis % 4u];
-    rest = rest / size;
-  }
+  {{INPUT_OFFSET}}
   output[index] = input[offset];
 }

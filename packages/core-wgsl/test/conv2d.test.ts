@@ -58,6 +58,22 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 6, groups: 3, inHeight: 6, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, plain],
+  ['depthwise 3x3 on 16x16 planes', {
+    batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 16, inWidth: 16, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 stride 2, 20x30', {
+    inChannels: 2, outChannels: 2, groups: 2, inHeight: 20, inWidth: 30, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['depthwise 5x5 dilation 2', {
+    inChannels: 4, outChannels: 4, groups: 4, inHeight: 10, inWidth: 9, kernelHeight: 5, kernelWidth: 5,
+    dilationHeight: 2, dilationWidth: 2, padTop: 4, padLeft: 4, padBottom: 4, padRight: 4,
+  }, leaky],
+  ['depthwise 3x3 stride 3', {
+    inChannels: 3, outChannels: 3, groups: 3, inHeight: 11, inWidth: 13, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 3, strideWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, plain],
   ['grouped 2 groups', {
     inChannels: 6, outChannels: 4, groups: 2, inHeight: 5, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 0, padBottom: 0, padRight: 2,

@@ -1,4 +1,5 @@
 import type { Epilogue } from '../epilogue';
+import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
@@ -9,6 +10,7 @@ type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue) => Conv2dKernel;
 
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
+  'depthwise-4x': conv2dDepthwise,
   direct: conv2dDirect,
 };
 
@@ -28,6 +30,9 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
   if (pointwise && batchFits && Math.ceil(shape.outChannels / 8) <= MAX_WORKGROUPS_PER_DIMENSION) {
     variants.push('pointwise-gemm-8x8');
   }
+
+  // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
+  if (shape.groups === shape.inChannels) variants.push('depthwise-4x');
 
   // The direct kernel folds its 1-D dispatch, so it runs every shape.
   variants.push('direct');

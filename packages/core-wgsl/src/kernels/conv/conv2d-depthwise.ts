@@ -1,0 +1,53 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d } from '../../runtime/program';
+import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
+import { conv2dCost } from './conv2d-direct';
+import type { Conv2dKernel } from './conv2d-kernel';
+import source from './conv2d-depthwise.wgsl';
+import paramsSource from './conv2d-params.wgsl';
+import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+/** Creates the depthwise convolution (groups = inChannels): 4 outputs along a row per invocation. */
+export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+  const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
+  const fused = epilogueWgsl(epilogue, 2);
+
+  // The unrolled 3×3 path needs stride 1 or 2 so its input window has a fixed size.
+  const stride = shape.strideWidth;
+  const kernel3x3 =
+    shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
+    shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
+    (stride === 1 || stride === 2);
+  const window = 3 * stride + 3;
+
+  const blocksPerPlane = ceilDiv(outWidth, 4) * outHeight;
+  const planes = batch * outChannels;
+  // A plane of at least 32 blocks fills half a workgroup, so one plane per workgroup row wastes little.
+  const uniformChannel = blocksPerPlane >= 32 && planes <= MAX_WORKGROUPS_PER_DIMENSION;
+  const dispatch: [number, number, number] = uniformChannel
+    ? [ceilDiv(blocksPerPlane, 64), planes, 1]
+    : dispatch1d(ceilDiv(blocksPerPlane * planes, 64));
+
+  const defines = {
+    ...fused.defines,
+    KERNEL_3X3: kernel3x3,
+    STRIDE: kernel3x3 ? stride : 1,
+    WINDOW: kernel3x3 ? window : 1,
+    UNIFORM_CHANNEL: uniformChannel,
+  };
+  const kernelKey = kernel3x3 ? `3x3s${stride}` : 'any';
+  return {
+    variant: 'depthwise-4x',
+    packWeights: (weights) => Float32Array.from(weights),
+    program: {
+      name: 'conv2d-depthwise-4x',
+      shaderKey: `conv2d-depthwise-4x|${kernelKey}|uniformChannel=${uniformChannel}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([paramsSource, fused.source, source].join('\n'), defines),
+      dispatch,
+      uniforms: conv2dUniforms(shape, blocksPerPlane * planes),
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape),
+    },
+  };
+}

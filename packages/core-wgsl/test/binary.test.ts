@@ -73,6 +73,15 @@ describe('binary element-wise kernel', () => {
     for (let i = 0; i < 150; i++) expect(Math.abs(output[i]! - expected[i]!), message).toBeLessThanOrEqual(2 * 2 ** -23 * 16);
   });
 
+  it('fuses a clip with infinite max', async () => {
+    // ONNX Clip without a max input has max = +infinity, which the shader must still compile.
+    const a = Float32Array.from([-3, 0.5, 2, 1e30]);
+    const b = Float32Array.from([1]);
+    const activation: Activation = { kind: 'clip', min: 0, max: Infinity };
+    const output = await runProgram(gpu.device, binaryProgram({ operator: 'add', aShape: [4], bShape: [1], activation }), [a, b], 4);
+    expect(Array.from(output)).toEqual([0, 1.5, 3, 1e30 + 1].map(Math.fround));
+  });
+
   it('rejects shapes that do not broadcast', () => {
     expect(() => binaryProgram({ operator: 'add', aShape: [2, 3], bShape: [4, 3] })).toThrow(/cannot be broadcast/);
   });

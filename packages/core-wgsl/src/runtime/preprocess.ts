@@ -53,8 +53,10 @@ function formatNumber(value: number): string {
 
 /** Formats a number as a WGSL f32 literal, such as `6.0` or `-3.4028235e38`. */
 export function f32Literal(value: number): string {
-  if (value === Infinity) return '3.40282347e38';
-  if (value === -Infinity) return '-3.40282347e38';
+  // Infinities clamp to the largest finite f32, written exactly: WGSL rejects a decimal such as
+  // 3.40282347e38 that lies above it.
+  if (value === Infinity) return '0x1.fffffep+127f';
+  if (value === -Infinity) return '-0x1.fffffep+127f';
   const text = Number.isInteger(value) ? value.toFixed(1) : value.toPrecision(9);
   return text;
 }

@@ -55,6 +55,9 @@ export function preprocessImageProgram(params: PreprocessImageParams): KernelPro
   const antialias = params.antialias ?? true;
   checkParams(params, crop, std);
 
+  // NOTE: the filter is applied in one 2-D pass, which reads about (2 · scale)² source pixels per
+  // output pixel. A 4032 x 3024 photo to 224 x 224 took about 0.3 s on lavapipe (shared 2-core
+  // machine). A separable two-pass variant would read about 2 · scale per pixel in each pass.
   const scaleX = crop.width / outputWidth;
   const scaleY = crop.height / outputHeight;
   const supportX = antialias ? Math.max(1, scaleX) : 1;

@@ -20,6 +20,8 @@ export interface DownloadRequest {
   /** What is being fetched, for the progress bar and messages (e.g. `model mobilenet_v2`). */
   label: string;
   quiet?: boolean;
+  /** Where the progress bar goes (default stderr, shown only on a terminal). */
+  progressStream?: NodeJS.WriteStream;
 }
 
 /** The message for a file that must be fetched by hand. */
@@ -46,7 +48,7 @@ export async function downloadFile(request: DownloadRequest): Promise<void> {
   const temporaryPath = temporaryPathFor(request.destination);
   const untrack = trackTemporaryFile(temporaryPath);
   const totalBytes = Number(response.headers.get('content-length') ?? 0);
-  const progress = createProgress({ label: `downloading ${request.label}`, total: totalBytes, rateUnit: 'MB/s', scale: 1e6, quiet: request.quiet });
+  const progress = createProgress({ label: `downloading ${request.label}`, total: totalBytes, rateUnit: 'MB/s', scale: 1e6, quiet: request.quiet, stream: request.progressStream });
   const hash = createHash('sha256');
 
   try {

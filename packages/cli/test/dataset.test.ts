@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { collectImagePaths, parseCsvLine, readCsvDataset, readDataset, readImageFolder } from '../src/data/dataset';
+
+const root = mkdtempSync(join(tmpdir(), 'offshelf-dataset-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function touch(path: string): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, 'x');
+  return path;
+}
+
+describe('readImageFolder', () => {
+  const folder = join(root, 'folder');
+  touch(join(folder, 'cats', 'b.jpg'));
+  touch(join(folder, 'cats', 'nested', 'a.PNG'));
+  touch(join(folder, 'cats', '.DS_Store'));
+  touch(join(folder, 'cats', 'notes.txt'));
+  touch(join(folder, 'dogs', 'c.webp'));
+  touch(join(folder, 'README.md'));
+  mkdirSync(join(root, 'linked-target'), { recursive: true });
+  touch(join(root, 'linked-target', 'd.bmp'));
+  symlinkSync(join(root, 'linked-target', 'd.bmp'), join(folder, 'dogs', 'link.bmp'));
+
+  it('finds classes and images recursively', async () => {
+    const dataset = await readImageFolder(folder);
+    expect(dataset.classNames).toEqual(['cats', 'dogs']);
+    expect(dataset.images).toEqual([
+      { path: join(folder, 'cats', 'b.jpg'), label: 0 },
+      { path: join(folder, 'cats', 'nested', 'a.PNG'), label: 0 },
+      { path: join(folder, 'dogs', 'c.webp'), label: 1 },
+      { path: join(folder, 'dogs', 'link.bmp'), label: 1 },
+    ]);
+  });
+
+  it('reports non-image files as skipped', async () => {
+    const dataset = await readImageFolder(folder);
+    expect(dataset.skipped.map((skip) => skip.path)).toEqual([join(folder, 'cats', 'notes.txt')]);
+  });
+
+  it('rejects an empty class folder', async () => {
+    const bad = join(root, 'empty-class');
+    touch(join(bad, 'a', 'x.jpg'));
+    mkdirSync(join(bad, 'b'));
+    await expect(readImageFolder(bad)).rejects.toThrow(/class folder "b" has no images; add images or remove the folder/);
+  });
+
+  it('rejects a single class', async () => {
+    const bad = join(root, 'one-class');
+    touch(join(bad, 'only', 'x.jpg'));
+    await expect(readImageFolder(bad)).rejects.toThrow(/found only one class \(only\); a classifier needs at least two classes/);
+  });
+});
+
+describe('readCsvDataset', () => {
+  const folder = join(root, 'csv');
+  touch(join(folder, 'img', 'one.jpg'));
+  touch(join(folder, 'img', 'two, with comma.jpg'));
+  touch(join(folder, 'img', 'three.png'));
+
+  it('reads rows relative to the CSV and skips missing files', async () => {
+    const csv = join(folder, 'labels.csv');
+    writeFileSync(csv, 'path,label\nimg/one.jpg,cat\n"img/two, with comma.jpg",dog\r\nimg/three.png,cat\nimg/gone.jpg,dog\n\n');
+    const dataset = await readCsvDataset(csv);
+    expect(dataset.classNames).toEqual(['cat', 'dog']);
+    expect(dataset.images).toEqual([
+      { path: join(folder, 'img', 'one.jpg'), label: 0 },
+      { path: join(folder, 'img', 'two, with comma.jpg'), label: 1 },
+      { path: join(folder, 'img', 'three.png'), label: 0 },
+    ]);
+    expect(dataset.skipped).toEqual([{ path: join(folder, 'img', 'gone.jpg'), reason: `file not found (listed in ${csv})` }]);
+  });
+
+  it('rejects malformed rows with the line number', async () => {
+    const csv = join(folder, 'bad.csv');
+    writeFileSync(csv, 'img/one.jpg,cat\nimg/three.png\n');
+    await expect(readCsvDataset(csv)).rejects.toThrow(/bad\.csv:2: expected "path,label"/);
+  });
+
+  it('rejects a class whose files are all missing', async () => {
+    const csv = join(folder, 'missing-class.csv');
+    writeFileSync(csv, 'img/one.jpg,cat\nimg/nope.jpg,dog\n');
+    await expect(readCsvDataset(csv)).rejects.toThrow(/class "dog" has no existing image files/);
+  });
+
+  it('parses quoted fields', () => {
+    expect(parseCsvLine('"a ""b"", c",d')).toEqual(['a "b", c', 'd']);
+  });
+});
+
+describe('readDataset', () => {
+  it('names the path when it does not exist', async () => {
+    await expect(readDataset(join(root, 'nope'))).rejects.toThrow(/nope: data set not found/);
+  });
+
+  it('rejects a file that is not a CSV', async () => {
+    await expect(readDataset(touch(join(root, 'x.txt')))).rejects.toThrow(/x\.txt: not a data set/);
+  });
+});
+
+describe('collectImagePaths', () => {
+  it('expands folders and keeps named files', async () => {
+    const named = touch(join(root, 'loose', 'photo.unknown'));
+    const result = await collectImagePaths([join(root, 'folder', 'dogs'), named]);
+    expect(result.images).toEqual([join(root, 'folder', 'dogs', 'c.webp'), join(root, 'folder', 'dogs', 'link.bmp'), named]);
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { binaryOutputShape, binaryProgram, runProgram, type Activation, type BinaryOperator } from '../src/index';
 import { referenceBinary, referenceBroadcastShape } from './reference/elementwise';
-import { describeErrors, randomFloats, randomGenerator } from './reference/random';
+import { describeErrors, randomFloats, randomGenerator, randomInt } from './reference/random';
 
 // Oracle: float64 ONNX Add/Sub/Mul/Div with numpy broadcasting, walking every output coordinate.
 let gpu: OffshelfDevice;
@@ -32,7 +32,37 @@ const shapePairs: Array<[number[], number[]]> = [
   [[1, 17, 1, 1], [3, 17, 5, 7]],
 ];
 
+/** Returns random broadcastable pairs of rank 1 to 6, with sizes 1 to 5 and random size-1 axes in either operand. */
+function randomShapePairs(count: number): Array<[number[], number[]]> {
+  const random = randomGenerator(77);
+  const pairs: Array<[number[], number[]]> = [];
+  for (let k = 0; k < count; k++) {
+    const rank = randomInt(random, 1, 6);
+    const full = Array.from({ length: rank }, () => randomInt(random, 1, 5));
+    const a = full.map((size) => (random() < 0.3 ? 1 : size));
+    const b = full.map((size) => (random() < 0.3 ? 1 : size));
+    pairs.push([a, b.slice(randomInt(random, 0, rank - 1))]);
+  }
+  return pairs;
+}
+
 describe('binary element-wise kernel', () => {
+  it.each(randomShapePairs(30).map(([a, b]) => [`${a.join('x')} mul ${b.join('x')}`, a, b] as const))(
+    'random %s matches float64 reference',
+    async (_, aShape, bShape) => {
+      const random = randomGenerator(aShape.reduce((p, s) => p * 11 + s, bShape.length));
+      const a = randomFloats(random, aShape.reduce((p, s) => p * s, 1), 3);
+      const b = randomFloats(random, bShape.reduce((p, s) => p * s, 1), 3);
+      const length = binaryOutputShape(aShape, bShape).reduce((p, s) => p * s, 1);
+      const output = await runProgram(gpu.device, binaryProgram({ operator: 'mul', aShape, bShape }), [a, b], length);
+      const expected = referenceBinary(operations.mul, a, aShape, b, bShape);
+
+      // A product rounds once: 1 ulp relative, doubled for margin.
+      const message = describeErrors(output, expected, 'products');
+      for (let i = 0; i < length; i++) expect(Math.abs(output[i]! - expected[i]!), message).toBeLessThanOrEqual(2 * 2 ** -23 * Math.abs(expected[i]!));
+    },
+  );
+
   for (const operator of Object.keys(operations) as BinaryOperator[]) {
     it.each(shapePairs.map(([a, b]) => [`${a.join('x')} ${operator} ${b.join('x')}`, a, b] as const))(
       '%s matches float64 reference',

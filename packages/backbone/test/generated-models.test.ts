@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { writeTestModels } from '../../../scripts/onnx/make_test_models.mjs';
+import { createFeatureExtractor, loadModel, optimizeGraph } from '../src/index';
+import { compareTensors } from './helpers/compare';
+import { fileSource } from './helpers/file-source';
+
+// Oracle: onnxruntime-node (CPU) on the same model file and input.
+// Tolerance 1e-4 relative max error: about 20 layers of float32 sums in another order, with batch
+// norm folded into the weights (one extra rounding per weight), stay near 1e-6 relative.
+const TOLERANCE = 1e-4;
+const BATCH = 2;
+const SIZE = 64;
+
+let gpu: OffshelfDevice;
+let dir: string;
+let paths: ReturnType<typeof writeTestModels>;
+
+beforeAll(async () => {
+  gpu = await requestDevice();
+  dir = mkdtempSync(join(tmpdir(), 'offshelf-onnx-'));
+  paths = writeTestModels(dir);
+});
+
+afterAll(() => {
+  gpu?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function randomInput(seed: number): Float32Array {
+  let state = seed;
+  return Float32Array.from({ length: BATCH * 3 * SIZE * SIZE }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return (state / 2147483648) * 4 - 2;
+  });
+}
+
+describe('generated CNN models', () => {
+  it.each([['resnet18'], ['mobilenetV3Small'], ['efficientNetB0']] as const)('%s matches onnxruntime', async (name) => {
+    const path = paths[name];
+    const graph = await loadModel(fileSource(path));
+    const extractor = await createFeatureExtractor(gpu.device, graph, { keep: ['logits'] });
+    const session = await ort.InferenceSession.create(path);
+    try {
+      const data = randomInput(name.length);
+      const shape = [BATCH, 3, SIZE, SIZE];
+      const ours = await extractor.runTensors({ input: { data, shape } }, ['features', 'logits']);
+      const reference = await session.run({ input: new ort.Tensor('float32', data, shape) });
+
+      for (const output of ['features', 'logits']) {
+        expect(ours[output]!.shape).toEqual(reference[output]!.dims);
+        const error = compareTensors(ours[output]!.data, reference[output]!.data as Float32Array);
+        expect(error.relative, `${name} ${output}: max abs ${error.maxAbs}, relative ${error.relative}; ${error.first}`).toBeLessThan(TOLERANCE);
+      }
+      expect(extractor.peakGpuBytes).toBeGreaterThan(0);
+    } finally {
+      extractor.dispose();
+      await session.release();
+    }
+  });
+
+  it('fuses batch norm, activations and residual adds in ResNet-18', async () => {
+    const graph = await loadModel(fileSource(paths.resnet18));
+    const optimized = optimizeGraph(graph);
+    const count = (op: string, g = graph): number => g.nodes.filter((n) => n.opType === op).length;
+
+    expect(count('BatchNormalization', optimized)).toBe(0);
+    expect(count('Relu', optimized)).toBe(0);
+    expect(count('Add', optimized)).toBe(0);
+    expect(count('offshelf.FusedConv', optimized)).toBe(count('Conv'));
+    const residual = optimized.nodes.filter((n) => n.attributes.residual === 'beforeActivation');
+    expect(residual.length).toBe(count('Add'));
+  });
+});

@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { centerCrop, preprocessImageProgram, runProgram, type PreprocessImageParams } from '../src/index';
+import { readBmp } from './reference/bmp';
 import { referencePreprocess } from './reference/preprocess';
 import { describeErrors, randomGenerator } from './reference/random';
 
@@ -123,5 +127,34 @@ describe('image preprocessing kernel', () => {
   it('rejects a crop outside the image', () => {
     const params = { sourceWidth: 10, sourceHeight: 10, outputWidth: 4, outputHeight: 4, batchIndex: 0, crop: { x: 8, y: 0, width: 4, height: 4 } };
     expect(() => preprocessImageProgram(params)).toThrow(/extends outside/);
+  });
+});
+
+const catPath = join(process.env.OFFSHELF_SHARED ?? '../shared', 'images/open-images/cat.bmp');
+
+describe.skipIf(!existsSync(catPath))('image preprocessing on a photo', () => {
+  it('center crop to 224 matches float64 reference', async () => {
+    const { width, height, pixels } = readBmp(catPath);
+    const crop = centerCrop(width, height, 224, 224, 0.875);
+    const params: PreprocessImageParams = {
+      sourceWidth: width,
+      sourceHeight: height,
+      crop,
+      outputWidth: 224,
+      outputHeight: 224,
+      batchIndex: 1,
+      mean: IMAGENET_MEAN,
+      std: IMAGENET_STD,
+    };
+    const batch = await preprocess(pixels, params, 2);
+    const output = batch.subarray(3 * 224 * 224);
+    const expected = referencePreprocess(pixels, width, { crop, outputWidth: 224, outputHeight: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, bgr: false }, true);
+
+    // The 512 x 341 photo shrinks by 1.33, so each output pixel sums at most 3 x 3 nonzero float32 taps
+    // of values up to 255: well under 1e-4 after dividing by std >= 0.224.
+    const message = describeErrors(output, expected, 'cat.bmp');
+    let maxError = 0;
+    for (let i = 0; i < expected.length; i++) maxError = Math.max(maxError, Math.abs(output[i]! - expected[i]!));
+    expect(maxError, message).toBeLessThanOrEqual(1e-4);
   });
 });

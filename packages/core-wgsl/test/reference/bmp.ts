@@ -15,7 +15,7 @@ export function readBmp(path: string): { width: number; height: number; pixels: 
   const bitsPerPixel = view.getUint16(28, true);
   const compression = view.getUint32(30, true);
   if ((bitsPerPixel !== 24 && bitsPerPixel !== 32) || (compression !== 0 && compression !== 3)) {
-    throw new Error(`${path}: ${bitsPerPixel}-bit BMP with compression ${compression} is not supported; only uncompressed 24- or 32-bit is.`);
+    throw new Error(`${path}: ${bitsPerPixel}-bit BMP with compression ${compression} is not supported. Only uncompressed 24- or 32-bit BMP is.`);
   }
 
   const height = Math.abs(signedHeight);

@@ -1,7 +1,7 @@
 import { DeviceLostError, NoAdapterError } from '@offshelf/device';
 
 import { BackboneSession } from './backbone-session';
-import { createBundle, parseBundle, type TrainedModel } from './bundle';
+import { backboneRecord, checkBundleBackbone, createBundle, parseBundle, trainingRecord, type TrainedModel } from './bundle';
 import { decodeImage } from './decode-image';
 import { GpuSession } from './gpu-session';
 import { predictProbabilities } from './head-model';
@@ -25,7 +25,7 @@ export class OffshelfApp {
   trained: TrainedModel | undefined;
   predictions: Prediction[] = [];
 
-  private readonly gpu = new GpuSession((error) => this.showError(error));
+  readonly gpu = new GpuSession((error) => this.showError(error));
   private readonly training = new TrainingClient(new URL('./worker.js', import.meta.url));
   private busy = false;
   /** Finished user actions, successful or not; automation waits on it (`data-completed-steps`). */
@@ -174,14 +174,23 @@ export class OffshelfApp {
     if (missing > 0) throw new Error(`${missing} images have no features yet: press "Extract features" first`);
 
     const features = usable.flatMap((entry) => entry.images.map((image) => image.features!));
-    const labels = usable.flatMap((entry) => entry.images.map(() => entry.name));
+    const labels = usable.flatMap((entry, classIndex) => entry.images.map(() => classIndex));
     const settings = this.readHeadSettings();
 
     byId('train-status').textContent = `training on ${features.length} images…`;
     const result = await this.training.train(features, labels, settings);
 
-    const classNames = result.head.classes.map(String);
-    this.trained = { head: result.head, classNames, backbone: backbone.info, crossValidation: result.crossValidation };
+    const { info } = backbone;
+    this.trained = {
+      head: result.head,
+      classNames: usable.map((entry) => entry.name),
+      backbone: backboneRecord(info),
+      layer: info.layer,
+      featureSize: info.featureSize,
+      preprocessing: info.preprocessing,
+      crossValidation: result.crossValidation,
+      training: trainingRecord(settings, features.length, result.crossValidation),
+    };
     byId('train-status').textContent = `trained in ${result.seconds.toFixed(2)} s`;
     this.showEvaluation();
   }
@@ -213,11 +222,12 @@ export class OffshelfApp {
     const backbone = this.requireBackbone();
     const trained = this.trained;
     if (!trained) throw new Error('no trained head: train one or import a bundle first');
+    checkBundleBackbone(trained, backbone.info);
 
     const images = [];
     for (const file of files) images.push({ fileName: file.name, image: await decodeImage(file, file.name) });
     const features = await backbone.extract(images.map((entry) => entry.image));
-    const probabilities = predictProbabilities(trained.head, features);
+    const probabilities = predictProbabilities(trained.head, trained.classNames.length, features);
 
     this.predictions = images.map(({ fileName }, i) => {
       const row = probabilities[i]!;
@@ -242,10 +252,11 @@ export class OffshelfApp {
   /** Loads a bundle trained by the CLI or this page; its backbone must be the one loaded here. */
   async importBundle(file: File): Promise<void> {
     const trained = parseBundle(await file.text(), file.name);
+    if (this.backbone) checkBundleBackbone(trained, this.backbone.info);
     this.trained = trained;
     this.showEvaluation();
     byId('bundle-status').textContent =
-      `imported ${file.name}: classes ${trained.classNames.join(', ')}; backbone ${trained.backbone.source}` +
+      `imported ${file.name}: classes ${trained.classNames.join(', ')}; backbone ${trained.backbone.name ?? trained.backbone.path}` +
       (this.backbone ? '' : ' (load that backbone to classify)');
   }
 
@@ -290,6 +301,6 @@ export class OffshelfApp {
 }
 
 function describeBackbone(backbone: BackboneSession): string {
-  const { source, format, inputWidth, inputHeight } = backbone.info;
-  return `Loaded ${source} (${format}, input ${inputWidth}×${inputHeight}).`;
+  const { source, format, preprocessing, layer, featureSize } = backbone.info;
+  return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from ${layer}).`;
 }

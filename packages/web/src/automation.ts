@@ -14,6 +14,8 @@ export interface OffshelfAutomation {
   app: OffshelfApp;
   /** Extracts features for raw RGBA8 images with the loaded backbone on the page's device. */
   extractRawImages(images: RawImageReference[]): Promise<number[][]>;
+  /** Destroys the page's device behind the app's back, as a driver reset would, to test recovery. */
+  loseDevice(): Promise<void>;
 }
 
 async function fetchRawImage({ url, width, height }: RawImageReference): Promise<RgbaImage> {
@@ -34,6 +36,11 @@ export function installAutomation(app: OffshelfApp): void {
       const images = await Promise.all(references.map(fetchRawImage));
       const features = await app.backbone.extract(images);
       return features.map((row) => Array.from(row));
+    },
+    async loseDevice() {
+      const handle = await app.gpu.acquire();
+      handle.device.destroy();
+      await handle.lost;
     },
   };
   Object.assign(globalThis, { offshelf: automation });

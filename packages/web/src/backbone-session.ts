@@ -1,53 +1,75 @@
-import { createFeatureExtractor, loadModel, type Graph, type ModelSource, type RgbaImage } from '@offshelf/backbone';
+import {
+  createFeatureExtractor,
+  loadModel,
+  type FeatureExtractor,
+  type Graph,
+  type ModelSource,
+  type Preprocessing,
+  type RgbaImage,
+} from '@offshelf/backbone';
 
 import type { GpuSession } from './gpu-session';
 
 /** Images per GPU batch: small, because a software GPU (SwiftShader) takes seconds per image. */
 export const EXTRACT_BATCH_SIZE = 4;
 
-/** What the page shows about the loaded backbone and what the bundle records. */
+/** What the page shows about the loaded backbone and what a bundle records, as the CLI records it. */
 export interface BackboneInfo {
   /** The model file name or URL it was loaded from. */
   source: string;
+  /** Hex SHA-256 of the main model file (for TF.js, of model.json), the identity the CLI checks. */
+  sha256: string;
   format: string;
-  inputWidth: number;
-  inputHeight: number;
-  graphName: string;
+  /** The value features come from, and the length of each feature vector. */
+  layer: string;
+  featureSize: number;
+  preprocessing: Preprocessing;
 }
 
-type FeatureExtractor = Awaited<ReturnType<typeof createFeatureExtractor>>;
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 
 /** A loaded backbone: its graph and a feature extractor on the page's device. */
 export class BackboneSession {
-  private extractor: FeatureExtractor | undefined;
-  private extractorDevice: GPUDevice | undefined;
+  private extractorDevice: GPUDevice;
 
   private constructor(
     private readonly gpu: GpuSession,
     readonly graph: Graph,
+    private extractor: FeatureExtractor,
+    device: GPUDevice,
     readonly info: BackboneInfo,
-  ) {}
-
-  /** Imports the model; rejects unsupported files with the importer's message. */
-  static async load(gpu: GpuSession, source: ModelSource): Promise<BackboneSession> {
-    const graph = await loadModel(source);
-    const { preprocessing, sourceFormat } = graph.metadata;
-    return new BackboneSession(gpu, graph, {
-      source: source.name,
-      format: sourceFormat,
-      inputWidth: preprocessing.width,
-      inputHeight: preprocessing.height,
-      graphName: graph.name,
-    });
+  ) {
+    this.extractorDevice = device;
   }
 
-  /** Creates the extractor on the current device, again after a device loss. */
+  /** Imports the model and builds its extractor; rejects unsupported files with the importer's message. */
+  static async load(gpu: GpuSession, source: ModelSource): Promise<BackboneSession> {
+    let mainBytes: Uint8Array | undefined;
+    const graph = await loadModel({ ...source, readMain: async () => (mainBytes = await source.readMain()) });
+
+    const { device } = await gpu.acquire();
+    const extractor = await createFeatureExtractor(device, graph, { batchSize: EXTRACT_BATCH_SIZE });
+    const info: BackboneInfo = {
+      source: source.name,
+      sha256: await sha256Hex(mainBytes ?? (await source.readMain())),
+      format: graph.metadata.sourceFormat,
+      layer: extractor.layer,
+      featureSize: extractor.featureSize,
+      preprocessing: extractor.preprocessing,
+    };
+    return new BackboneSession(gpu, graph, extractor, device, info);
+  }
+
+  /** Returns the extractor, rebuilt on the new device after a device loss. */
   private async ready(): Promise<FeatureExtractor> {
     const { device } = await this.gpu.acquire();
-    if (this.extractor && this.extractorDevice === device) return this.extractor;
+    if (this.extractorDevice === device) return this.extractor;
 
-    this.extractor?.dispose();
-    this.extractor = await createFeatureExtractor(device, this.graph, { batchSize: EXTRACT_BATCH_SIZE });
+    this.extractor.dispose();
+    this.extractor = await createFeatureExtractor(device, this.graph, { batchSize: EXTRACT_BATCH_SIZE, layer: this.info.layer });
     this.extractorDevice = device;
     return this.extractor;
   }
@@ -70,7 +92,6 @@ export class BackboneSession {
   }
 
   dispose(): void {
-    this.extractor?.dispose();
-    this.extractor = undefined;
+    this.extractor.dispose();
   }
 }

@@ -24,8 +24,8 @@ export class TrainingClient {
     else entry.reject(new Error(reply.message));
   }
 
-  /** Cross-validates and fits a head on `features` (one vector per sample). */
-  train(features: readonly Float32Array[], labels: readonly string[], settings: HeadSettings): Promise<TrainResponse> {
+  /** Cross-validates and fits a head on `features` (one vector per sample) and class indices. */
+  train(features: readonly Float32Array[], labels: readonly number[], settings: HeadSettings): Promise<TrainResponse> {
     const featureLength = features[0]?.length ?? 0;
     const flat = new Float32Array(features.length * featureLength);
     features.forEach((row, i) => flat.set(row, i * featureLength));
@@ -35,12 +35,12 @@ export class TrainingClient {
       id: this.nextId++,
       features: flat,
       featureLength,
-      labels: [...labels],
+      labels: Int32Array.from(labels),
       settings,
     };
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request, [flat.buffer]);
+      this.worker.postMessage(request, [flat.buffer, request.labels.buffer]);
     });
   }
 }

@@ -18,8 +18,8 @@ export interface TrainRequest {
   /** Row-major features, `samples × featureLength` floats (transferred, not copied). */
   features: Float32Array;
   featureLength: number;
-  /** Class name of each sample; the head sorts them into its `classes`. */
-  labels: string[];
+  /** Class index of each sample, into the page's class list; the head's `classes` are these indices, as the CLI's are. */
+  labels: Int32Array;
   settings: HeadSettings;
 }
 
@@ -27,7 +27,7 @@ export interface CrossValidationResult {
   /** Mean accuracy over the folds. */
   accuracy: number;
   foldAccuracies: number[];
-  /** `confusion[actual][predicted]` counts over all held-out predictions, in the head's class order. */
+  /** `confusion[actual][predicted]` counts over all held-out predictions, indexed by class index. */
   confusion: number[][];
 }
 

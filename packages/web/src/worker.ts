@@ -20,7 +20,7 @@ function toRows(features: Float32Array, featureLength: number): Float32Array[] {
  * scikit-learn's `cross_val_predict`, so the page can show a confusion matrix
  * next to the mean fold accuracy.
  */
-function crossValidate(rows: Float32Array[], labels: string[], classes: Label[], settings: HeadSettings): CrossValidationResult {
+function crossValidate(rows: Float32Array[], labels: number[], classCount: number, settings: HeadSettings): CrossValidationResult {
   const { folds } = stratifiedKFold(labels, { nSplits: settings.folds, shuffle: true, seed: settings.seed });
   const spec = headSpec(settings);
   const predicted: Label[] = new Array(labels.length);
@@ -34,15 +34,16 @@ function crossValidate(rows: Float32Array[], labels: string[], classes: Label[],
   }
 
   const accuracy = foldAccuracies.reduce((sum, value) => sum + value, 0) / foldAccuracies.length;
-  const { matrix } = confusionMatrix(labels, predicted, classes);
+  const { matrix } = confusionMatrix(labels, predicted, Array.from({ length: classCount }, (_, k) => k));
   return { accuracy, foldAccuracies, confusion: matrix };
 }
 
 function handleTrain(request: TrainRequest): WorkerReply {
   const started = performance.now();
   const rows = toRows(request.features, request.featureLength);
-  const head = trainHead(rows, request.labels, headSpec(request.settings));
-  const crossValidation = crossValidate(rows, request.labels, head.classes, request.settings);
+  const labels = Array.from(request.labels);
+  const head = trainHead(rows, labels, headSpec(request.settings));
+  const crossValidation = crossValidate(rows, labels, head.classes.length, request.settings);
   return { type: 'trained', id: request.id, head: head.toJSON(), crossValidation, seconds: (performance.now() - started) / 1000 };
 }
 

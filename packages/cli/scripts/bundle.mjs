@@ -1,7 +1,7 @@
 // Bundles the CLI (src/main.ts and the workspace packages it imports, from their
 // TypeScript sources) into dist/offshelf.js. npm packages stay external.
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +31,12 @@ const externalNpmPackages = {
   },
 };
 
-/** Builds dist/offshelf.js. */
+/**
+ * Builds dist/offshelf.js (and its source map). Each file is written to a temporary
+ * name and renamed, so a CLI started while another process rebuilds never loads half a file.
+ */
 export async function bundleCli() {
-  await build({
+  const result = await build({
     entryPoints: [join(cliDir, 'src', 'main.ts')],
     outfile: bundlePath,
     bundle: true,
@@ -46,7 +49,14 @@ export async function bundleCli() {
     banner: { js: '#!/usr/bin/env node' },
     sourcemap: true,
     logLevel: 'warning',
+    write: false,
   });
+  mkdirSync(dirname(bundlePath), { recursive: true });
+  for (const file of result.outputFiles) {
+    const temporaryPath = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporaryPath, file.contents, { mode: 0o755 });
+    renameSync(temporaryPath, file.path);
+  }
 }
 
 function newestModification(path) {

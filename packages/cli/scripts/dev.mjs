@@ -1,12 +1,8 @@
 // `pnpm cli ...`: rebuilds dist/offshelf.js when any source is newer, then runs it
 // with this process's arguments.
-import { chmodSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import { bundleCli, bundlePath, isBundleStale } from './bundle.mjs';
 
-if (isBundleStale()) {
-  await bundleCli();
-  chmodSync(bundlePath, 0o755);
-}
+if (isBundleStale()) await bundleCli();
 await import(pathToFileURL(bundlePath).href);

@@ -17,6 +17,8 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
   /** Architecture name for weight-only files (safetensors). */
   arch?: string;
   quiet?: boolean;
+  /** When set, the model file must have this SHA-256 (a model bundle's); checked before loading. */
+  expectedSha256?: string;
 }
 
 export interface OpenedBackbone {
@@ -50,6 +52,12 @@ export async function importModel(model: ResolvedModel, arch: string | undefined
 /** Resolves, imports and prepares a backbone on a new WebGPU device. */
 export async function openBackbone(spec: string, options: OpenBackboneOptions = {}): Promise<OpenedBackbone> {
   const model = await resolveModel(spec, { quiet: options.quiet });
+  if (options.expectedSha256 && model.sha256 !== options.expectedSha256) {
+    throw new CliError(
+      `backbone ${model.path} has SHA-256 ${model.sha256}, but the model was trained on features from a file with SHA-256 ${options.expectedSha256}; ` +
+        'the backbone changed: pass --backbone with the original file, or retrain the model on this backbone',
+    );
+  }
   const graph = await importModel(model, options.arch);
 
   const gpu = await requestDevice();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
-import { createFeatureExtractor } from '@offshelf/backbone';
+import { createFeatureExtractor, type Preprocessing } from '@offshelf/backbone';
 import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
@@ -34,7 +34,7 @@ interface RunOptions {
 }
 
 /** Reads `--input` or `--image` into the model's input tensor. */
-async function readInput(options: RunOptions, preprocessing: FeatureExtractor['preprocessing']): Promise<FloatTensor> {
+async function readInput(options: RunOptions, preprocessing: Preprocessing): Promise<FloatTensor> {
   if (options.input) {
     const bytes = await readFile(options.input).catch(() => {
       throw new CliError(`--input ${options.input}: file not found`);
@@ -90,6 +90,7 @@ export async function runRun(options: RunOptions): Promise<void> {
     if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}`);
   }
 
+  const input = await readInput(options, graph.metadata.preprocessing);
   const gpu = await requestDevice();
   let runner: FeatureExtractor;
   try {
@@ -100,7 +101,6 @@ export async function runRun(options: RunOptions): Promise<void> {
     throw new CliError(`cannot prepare ${model.path} to run: ${errorMessage(error)}`);
   }
   try {
-    const input = await readInput(options, runner.preprocessing);
     const inputName = graph.inputs[0]!.name;
     const outputs = await runner.runTensors({ [inputName]: input }, outputNames);
 

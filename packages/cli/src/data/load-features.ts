@@ -33,14 +33,14 @@ export interface ImageFeatures {
 
 /** Extracts features of image files, reporting skips as they happen and a summary line at the end. */
 export async function extractImageFeatures(paths: string[], settings: ExtractionSettings, log: Log, listingSkips = 0): Promise<ImageFeatures> {
-  const backbone = await openBackbone(settings.backbone, { layer: settings.layer, batchSize: settings.batchSize, arch: settings.arch, quiet: settings.quiet });
+  const backbone = await openBackbone(settings.backbone, {
+    layer: settings.layer,
+    batchSize: settings.batchSize,
+    arch: settings.arch,
+    quiet: settings.quiet,
+    expectedSha256: settings.expectedSha256,
+  });
   try {
-    if (settings.expectedSha256 && backbone.model.sha256 !== settings.expectedSha256) {
-      throw new CliError(
-        `backbone ${backbone.model.path} has SHA-256 ${backbone.model.sha256}, but the model was trained on features from a file with SHA-256 ${settings.expectedSha256}; ` +
-          'pass --backbone with the original file, or retrain the model on this backbone',
-      );
-    }
     const provenance: FeatureProvenance = {
       backbone: { ...(backbone.model.registryName ? { name: backbone.model.registryName } : {}), path: backbone.model.path, sha256: backbone.model.sha256 },
       layer: backbone.layer,

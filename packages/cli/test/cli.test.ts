@@ -1,0 +1,177 @@
+// Spawns the built CLI (dist/offshelf.js) for what needs no GPU: help, usage errors,
+// bad inputs, and train/evaluate on features files written here.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { writeFeaturesFile, type LabelledFeatures } from '../src/data/features-file';
+// @ts-expect-error: the build script is plain JavaScript without type declarations.
+import { bundleCli, bundlePath } from '../scripts/bundle.mjs';
+
+const folder = mkdtempSync(join(tmpdir(), 'offshelf-cli-'));
+const env = { ...process.env, OFFSHELF_CACHE: join(folder, 'cache'), OFFSHELF_OFFLINE: '1' };
+
+beforeAll(async () => {
+  await bundleCli();
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function offshelf(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bundlePath as string, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Two well-separated Gaussian-free clusters: class 0 near −1, class 1 near +1 in every feature. */
+function syntheticFeatures(count: number, featureSize: number, sha256 = 'a'.repeat(64)): LabelledFeatures {
+  const features = new Float32Array(count * featureSize);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 2;
+    for (let j = 0; j < featureSize; j++) features[i * featureSize + j] = (labels[i] === 0 ? -1 : 1) + 0.1 * Math.sin(i * 13 + j * 7);
+  }
+  return {
+    provenance: {
+      backbone: { path: join(folder, 'backbone.onnx'), sha256 },
+      layer: 'features',
+      preprocessing: { height: 8, width: 8, sourceLayout: 'NCHW', channelOrder: 'RGB', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], resize: { mode: 'stretch' } },
+      featureSize,
+    },
+    classNames: ['ants', 'bees'],
+    paths: Array.from({ length: count }, (_, i) => `image${i}.jpg`),
+    features,
+    labels,
+  };
+}
+
+describe('offshelf CLI without a GPU', () => {
+  it('prints help with units and defaults', () => {
+    const result = offshelf('extract', '--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/--batch-size <n>\s+images per GPU batch \(default: 8\)/);
+    expect(result.stdout).toMatch(/--backbone <model>.*\n.*\n.*\n.*default: "mobilenet_v2"/);
+  });
+
+  it('exits with 2 on usage errors', () => {
+    const unknown = offshelf('train', 'x', '-o', 'm.json', '--bogus');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown option '--bogus'/);
+
+    const missingOutput = offshelf('extract', folder);
+    expect(missingOutput.status).toBe(2);
+    expect(missingOutput.stderr).toMatch(/^error: required option '-o, --output <file>' not specified/);
+
+    const badNumber = offshelf('extract', folder, '-o', 'x.safetensors', '--batch-size', '0');
+    expect(badNumber.status).toBe(2);
+    expect(badNumber.stderr).toMatch(/expected a whole number ≥ 1, got "0"/);
+
+    const bothInputs = offshelf('run', '--backbone', 'x.onnx', '--input', 'a.npy', '--image', 'b.jpg', '-o', 'out.npy');
+    expect(bothInputs.status).toBe(2);
+    expect(bothInputs.stderr).toBe('error: pass exactly one of --input X.npy or --image IMAGE\n');
+  });
+
+  it('reports a missing data set in one line', () => {
+    const result = offshelf('extract', join(folder, 'nowhere'), '-o', join(folder, 'f.safetensors'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: \S*nowhere: no such file or folder and not a registry data set; pass a folder, a \.csv file or one of: hymenoptera/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('rejects a data set with one class', () => {
+    mkdirSync(join(folder, 'one-class', 'ants'), { recursive: true });
+    writeFileSync(join(folder, 'one-class', 'ants', 'a.jpg'), 'x');
+    const result = offshelf('extract', join(folder, 'one-class'), '-o', join(folder, 'f.safetensors'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/found only one class \(ants\); a classifier needs at least two classes/);
+  });
+
+  it('trains and evaluates on a features file', async () => {
+    const train = join(folder, 'train.safetensors');
+    const model = join(folder, 'model.json');
+    await writeFeaturesFile(train, syntheticFeatures(20, 6));
+
+    const trained = offshelf('train', train, '--head', 'logreg', '--cv', '4', '-o', model, '--quiet');
+    expect(trained.stderr).toBe('');
+    expect(trained.status).toBe(0);
+    expect(trained.stdout).toMatch(/4-fold cross-validation \(logreg C=1, 20 images\): accuracy 1\.0000 ± 0\.0000/);
+    expect(trained.stdout).toMatch(/confusion matrix/);
+
+    const bundle = JSON.parse(readFileSync(model, 'utf8'));
+    expect(bundle.format).toBe('offshelf-model');
+    expect(bundle.classNames).toEqual(['ants', 'bees']);
+    expect(bundle.backbone.sha256).toBe('a'.repeat(64));
+    expect(bundle.layer).toBe('features');
+    expect(bundle.head.format).toBe('offshelf-head');
+
+    const evaluated = offshelf('evaluate', train, '--model', model, '--json');
+    expect(evaluated.status).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report.accuracy).toBe(1);
+    expect(report.labels).toEqual(['ants', 'bees']);
+    expect(report.confusionMatrix).toEqual([
+      [10, 0],
+      [0, 10],
+    ]);
+  });
+
+  it('runs a grid search for an RBF SVM', async () => {
+    const train = join(folder, 'grid.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(12, 4));
+    const result = offshelf('train', train, '--head', 'rbf-svm', '--grid', '--C', '0.1,10', '--gamma', 'scale,0.5', '--cv', '3', '-o', join(folder, 'svm.json'), '--quiet');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/grid search \(3-fold cross-validation accuracy\)/);
+    expect(result.stdout.match(/^ {2}rbf-svm C=/gm)).toHaveLength(4);
+  });
+
+  it('rejects features of the wrong width or backbone', async () => {
+    const model = join(folder, 'model.json');
+    const wide = join(folder, 'wide.safetensors');
+    const otherBackbone = join(folder, 'other.safetensors');
+    await writeFeaturesFile(wide, syntheticFeatures(4, 9));
+    await writeFeaturesFile(otherBackbone, syntheticFeatures(4, 6, 'b'.repeat(64)));
+
+    const width = offshelf('evaluate', wide, '--model', model);
+    expect(width.status).toBe(1);
+    expect(width.stderr).toMatch(/wide\.safetensors has 9 features per image but .*model\.json expects 6/);
+
+    const backbone = offshelf('evaluate', otherBackbone, '--model', model);
+    expect(backbone.status).toBe(1);
+    expect(backbone.stderr).toMatch(/other\.safetensors was extracted with .* \(SHA-256 bbbbbbbbbbbb…, layer features\) but .* trained on .*SHA-256 aaaaaaaaaaaa…/);
+  });
+
+  it('rejects a bundle whose backbone is missing or changed', () => {
+    const model = join(folder, 'model.json');
+    mkdirSync(join(folder, 'images'), { recursive: true });
+    writeFileSync(join(folder, 'images', 'x.jpg'), 'x');
+
+    const missing = offshelf('classify', join(folder, 'images'), '--model', model);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/its backbone .*backbone\.onnx is missing; pass --backbone FILE with the original model file \(SHA-256 a{64}\)/);
+
+    writeFileSync(join(folder, 'backbone.onnx'), 'different weights');
+    const changed = offshelf('classify', join(folder, 'images'), '--model', model);
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/backbone .*backbone\.onnx has SHA-256 [0-9a-f]{64}, but the model was trained on .* a{64}; the backbone changed/);
+  });
+
+  it('rejects a file that is not a model bundle', () => {
+    writeFileSync(join(folder, 'not-a-model.json'), '{"hello": 1}');
+    const result = offshelf('evaluate', join(folder, 'train.safetensors'), '--model', join(folder, 'not-a-model.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/not-a-model\.json: not an offshelf model/);
+  });
+
+  it('rejects a .npy input that is not float32', () => {
+    const npy = join(folder, 'int.npy');
+    const header = "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }";
+    const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const bytes = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(new Uint16Array([padded.length]).buffer), Buffer.from(padded), Buffer.alloc(8)]);
+    writeFileSync(npy, bytes);
+    const onnx = join(process.env.OFFSHELF_SHARED!, 'models/onnx/mobilenet_v2_1.0_224_coral.onnx');
+    const result = offshelf('run', '--backbone', onnx, '--input', npy, '-o', join(folder, 'out.npy'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/int\.npy: dtype <i4 is not supported; save the array as little-endian float32/);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DenseMatrix } from './data';
-import { type KernelParams, kernelValue, rowSquaredNorms } from './kernels';
+import { gemvBlocked } from './gemm';
+import { type KernelParams, kernelFromProduct, kernelValue, rowSquaredNorms } from './kernels';
 
 /**
  * Rows of the signed kernel matrix Q_ij = y_i y_j k(x_i, x_j) for SMO, computed on
@@ -12,6 +13,7 @@ export class KernelCache {
   private readonly rows = new Map<number, Float32Array>();
   private readonly maxRows: number;
   private readonly norms: Float64Array;
+  private readonly products: Float64Array;
 
   constructor(
     private readonly X: DenseMatrix,
@@ -22,6 +24,7 @@ export class KernelCache {
     // At least two rows, because every SMO step needs rows i and j at once.
     this.maxRows = Math.max(2, Math.floor((cacheSizeMb * 1024 * 1024) / (4 * X.rows)));
     this.norms = rowSquaredNorms(X);
+    this.products = new Float64Array(X.rows);
     this.diagonal = new Float64Array(X.rows);
     for (let i = 0; i < X.rows; i++) this.diagonal[i] = kernelValue(params, X, i, this.norms[i]!, X, i, this.norms[i]!);
   }
@@ -45,9 +48,10 @@ export class KernelCache {
       row = new Float32Array(this.X.rows);
     }
 
-    const { X, y, params, norms } = this;
+    const { X, y, params, norms, products } = this;
     const yi = y[i]!;
-    for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * kernelValue(params, X, i, norms[i]!, X, j, norms[j]!);
+    gemvBlocked(X.data, i * X.columns, X.data, X.rows, X.columns, products, 0);
+    for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * kernelFromProduct(params, products[j]!, norms[i]!, norms[j]!);
     this.rows.set(i, row);
     return row;
   }

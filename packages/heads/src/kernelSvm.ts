@@ -1,6 +1,7 @@
 import { type DenseMatrix, createDenseMatrix, selectRows } from './data';
 import { KernelCache } from './kernelCache';
-import { type GammaOption, type KernelName, type KernelParams, kernelValue, resolveGamma, rowSquaredNorms } from './kernels';
+import { gemmABt } from './gemm';
+import { type GammaOption, type KernelName, type KernelParams, kernelFromProduct, kernelValue, resolveGamma, rowSquaredNorms } from './kernels';
 import { couplePairwiseProbabilities, fitSigmoid, sigmoidProbability } from './platt';
 import { Random } from './random';
 import { solveSmo } from './smo';
@@ -224,17 +225,25 @@ export function kernelSvmPairwiseDecision(model: KernelSvmModel, X: DenseMatrix)
 
   const nPairs = (K * (K - 1)) / 2;
   const out = createDenseMatrix(X.rows, nPairs);
-  const kv = new Float64Array(nSV);
-  for (let n = 0; n < X.rows; n++) {
-    for (let s = 0; s < nSV; s++) kv[s] = kernelValue(model.kernel, X, n, xNorms[n]!, SV, s, svNorms[s]!);
-    let p = 0;
-    for (let a = 0; a < K; a++) {
-      for (let b = a + 1; b < K; b++) {
-        let sum = 0;
-        for (let s = start[a]!; s < start[a]! + nSupport[a]!; s++) sum += dualCoef[(b - 1) * nSV + s]! * kv[s]!;
-        for (let s = start[b]!; s < start[b]! + nSupport[b]!; s++) sum += dualCoef[a * nSV + s]! * kv[s]!;
-        out.data[n * nPairs + p] = sum - rho[p]!;
-        p++;
+  // Kernel values for blocks of test rows at once, so the products use the blocked GEMM.
+  const blockRows = 64;
+  const kv = new Float64Array(blockRows * nSV);
+  for (let first = 0; first < X.rows; first += blockRows) {
+    const count = Math.min(blockRows, X.rows - first);
+    gemmABt(X.data, count, SV.data, nSV, SV.columns, kv, first);
+    for (let r = 0; r < count; r++) {
+      const n = first + r;
+      const base = r * nSV;
+      for (let s = 0; s < nSV; s++) kv[base + s] = kernelFromProduct(model.kernel, kv[base + s]!, xNorms[n]!, svNorms[s]!);
+      let p = 0;
+      for (let a = 0; a < K; a++) {
+        for (let b = a + 1; b < K; b++) {
+          let sum = 0;
+          for (let s = start[a]!; s < start[a]! + nSupport[a]!; s++) sum += dualCoef[(b - 1) * nSV + s]! * kv[base + s]!;
+          for (let s = start[b]!; s < start[b]! + nSupport[b]!; s++) sum += dualCoef[a * nSV + s]! * kv[base + s]!;
+          out.data[n * nPairs + p] = sum - rho[p]!;
+          p++;
+        }
       }
     }
   }

@@ -56,7 +56,11 @@ export function kernelValue(
   j: number,
   bNorm: number,
 ): number {
-  const product = dot(A.data, i * A.columns, B.data, j * B.columns, A.columns);
+  return kernelFromProduct(params, dot(A.data, i * A.columns, B.data, j * B.columns, A.columns), aNorm, bNorm);
+}
+
+/** k(a, b) from a·b and the squared norms ‖a‖², ‖b‖² (the norms matter only for rbf). */
+export function kernelFromProduct(params: KernelParams, product: number, aNorm: number, bNorm: number): number {
   switch (params.kernel) {
     case 'linear':
       return product;

@@ -1,4 +1,5 @@
 import { type DenseMatrix, createDenseMatrix, dot } from './data';
+import { gemmABt } from './gemm';
 import { Random } from './random';
 
 export type LinearSvmLoss = 'hinge' | 'squared_hinge';
@@ -223,8 +224,7 @@ export function linearSvmPrimalObjective(X: DenseMatrix, y: Int8Array, cost: Flo
 export function linearSvmDecisionFunction(model: LinearSvmModel, X: DenseMatrix): DenseMatrix {
   const { nWeightVectors: K, nFeatures: d, coef, intercept } = model;
   const out = createDenseMatrix(X.rows, K);
-  for (let i = 0; i < X.rows; i++) {
-    for (let k = 0; k < K; k++) out.data[i * K + k] = dot(X.data, i * d, coef, k * d, d) + intercept[k]!;
-  }
+  gemmABt(X.data, X.rows, coef, K, d, out.data);
+  for (let i = 0; i < X.rows; i++) for (let k = 0; k < K; k++) out.data[i * K + k]! += intercept[k]!;
   return out;
 }

@@ -1,4 +1,5 @@
-import { type DenseMatrix, createDenseMatrix, dot } from './data';
+import { type DenseMatrix, createDenseMatrix } from './data';
+import { gemmABt, gemmAtBAccumulate } from './gemm';
 import { minimizeLbfgs } from './lbfgs';
 
 export interface LogisticRegressionOptions {
@@ -67,6 +68,7 @@ export function fitLogisticRegression(
 function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64Array, C: number) {
   const { rows: n, columns: d, data } = X;
   const alpha = 1 / C;
+  const z = new Float64Array(n);
 
   return (params: Float64Array, grad: Float64Array): number => {
     let f = 0;
@@ -74,26 +76,25 @@ function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64A
       f += 0.5 * alpha * params[j]! * params[j]!;
       grad[j] = alpha * params[j]!;
     }
-    grad[d] = 0;
     const b = params[d]!;
 
+    gemmABt(data, n, params, 1, d, z);
+    let gradB = 0;
     for (let i = 0; i < n; i++) {
-      const z = dot(data, i * d, params, 0, d) + b;
+      const zi = z[i]! + b;
       const target = y[i] === 1 ? 1 : 0;
       const s = sampleWeight[i]!;
 
       // log(1 + e^z) computed without overflow for large |z|.
-      const softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-      f += s * (softplus - target * z);
+      const softplus = zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi));
+      f += s * (softplus - target * zi);
 
-      const p = z > 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-      const r = s * (p - target);
-      if (r !== 0) {
-        const offset = i * d;
-        for (let j = 0; j < d; j++) grad[j]! += r * data[offset + j]!;
-        grad[d]! += r;
-      }
+      const p = zi > 0 ? 1 / (1 + Math.exp(-zi)) : Math.exp(zi) / (1 + Math.exp(zi));
+      z[i] = s * (p - target); // z now holds the residuals r_i
+      gradB += z[i]!;
     }
+    gemmAtBAccumulate(z, data, n, 1, d, grad);
+    grad[d] = gradB;
     return f;
   };
 }
@@ -103,7 +104,7 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
   const { rows: n, columns: d, data } = X;
   const alpha = 1 / C;
   const nWeights = K * d;
-  const z = new Float64Array(K);
+  const Z = new Float64Array(n * K);
 
   return (params: Float64Array, grad: Float64Array): number => {
     let f = 0;
@@ -113,29 +114,31 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
     }
     for (let k = 0; k < K; k++) grad[nWeights + k] = 0;
 
+    gemmABt(data, n, params, K, d, Z);
     for (let i = 0; i < n; i++) {
-      const offset = i * d;
+      const row = i * K;
       let zMax = -Infinity;
       for (let k = 0; k < K; k++) {
-        z[k] = dot(data, offset, params, k * d, d) + params[nWeights + k]!;
-        if (z[k]! > zMax) zMax = z[k]!;
+        Z[row + k]! += params[nWeights + k]!;
+        if (Z[row + k]! > zMax) zMax = Z[row + k]!;
       }
 
       // log-sum-exp shifted by the max logit so exp never overflows.
       let sumExp = 0;
-      for (let k = 0; k < K; k++) sumExp += Math.exp(z[k]! - zMax);
+      for (let k = 0; k < K; k++) sumExp += Math.exp(Z[row + k]! - zMax);
       const logSumExp = zMax + Math.log(sumExp);
       const s = sampleWeight[i]!;
       const label = y[i]!;
-      f += s * (logSumExp - z[label]!);
+      f += s * (logSumExp - Z[row + label]!);
 
+      // Z's row becomes the residuals r_ik = s_i (p_ik − [k = y_i]).
       for (let k = 0; k < K; k++) {
-        const r = s * (Math.exp(z[k]! - logSumExp) - (k === label ? 1 : 0));
-        const w = k * d;
-        for (let j = 0; j < d; j++) grad[w + j]! += r * data[offset + j]!;
+        const r = s * (Math.exp(Z[row + k]! - logSumExp) - (k === label ? 1 : 0));
+        Z[row + k] = r;
         grad[nWeights + k]! += r;
       }
     }
+    gemmAtBAccumulate(Z, data, n, K, d, grad);
     return f;
   };
 }
@@ -144,9 +147,8 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
 export function logisticDecisionFunction(model: LogisticRegressionModel, X: DenseMatrix): DenseMatrix {
   const { nWeightVectors: K, nFeatures: d, coef, intercept } = model;
   const out = createDenseMatrix(X.rows, K);
-  for (let i = 0; i < X.rows; i++) {
-    for (let k = 0; k < K; k++) out.data[i * K + k] = dot(X.data, i * d, coef, k * d, d) + intercept[k]!;
-  }
+  gemmABt(X.data, X.rows, coef, K, d, out.data);
+  for (let i = 0; i < X.rows; i++) for (let k = 0; k < K; k++) out.data[i * K + k]! += intercept[k]!;
   return out;
 }
 

@@ -1,4 +1,5 @@
-import { type DenseMatrix, createDenseMatrix, dot } from './data';
+import { type DenseMatrix, createDenseMatrix, selectRows } from './data';
+import { gemmABt } from './gemm';
 import { rowSquaredNorms } from './kernels';
 
 export type NeighborMetric = 'euclidean' | 'cosine';
@@ -10,9 +11,10 @@ export function pairwiseDistances(A: DenseMatrix, B: DenseMatrix, metric: Neighb
   const aNorms = rowSquaredNorms(A);
   const bNorms = rowSquaredNorms(B);
   const out = createDenseMatrix(A.rows, B.rows);
+  gemmABt(A.data, A.rows, B.data, B.rows, d, out.data);
   for (let i = 0; i < A.rows; i++) {
     for (let j = 0; j < B.rows; j++) {
-      const product = dot(A.data, i * d, B.data, j * d, d);
+      const product = out.data[i * B.rows + j]!;
       let distance: number;
       if (metric === 'euclidean') {
         distance = Math.sqrt(Math.max(aNorms[i]! + bNorms[j]! - 2 * product, 0));
@@ -46,17 +48,26 @@ export interface KnnModel {
  */
 export function knnPredictProba(model: KnnModel, X: DenseMatrix): DenseMatrix {
   const { nNeighbors: k, nClasses, y } = model;
-  const distances = pairwiseDistances(X, model.X, model.metric);
   const m = model.X.rows;
   const out = createDenseMatrix(X.rows, nClasses);
   const nearest = new Int32Array(k);
   const nearestDistance = new Float64Array(k);
 
+  // Queries go in blocks so the distance matrix stays at blockRows × n_train.
+  const blockRows = 256;
+  let distances = createDenseMatrix(0, m);
+  let blockStart = 0;
   for (let i = 0; i < X.rows; i++) {
+    if (i % blockRows === 0) {
+      const indices = Array.from({ length: Math.min(blockRows, X.rows - i) }, (_, r) => i + r);
+      distances = pairwiseDistances(selectRows(X, indices), model.X, model.metric);
+      blockStart = i;
+    }
+    const distanceRow = (i - blockStart) * m;
     // Insertion into a sorted list of the k best: O(m·k) with k small.
     let count = 0;
     for (let j = 0; j < m; j++) {
-      const dist = distances.data[i * m + j]!;
+      const dist = distances.data[distanceRow + j]!;
       if (count === k && dist >= nearestDistance[k - 1]!) continue;
       let p = count < k ? count++ : k - 1;
       while (p > 0 && nearestDistance[p - 1]! > dist) {

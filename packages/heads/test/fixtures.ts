@@ -1,6 +1,6 @@
 // Loads the scikit-learn 1.2 reference fixtures written by
 // scripts/sklearn/generate_head_fixtures.py and compares our outputs with them.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HeadSpec, Label } from '../src/index';
@@ -39,7 +39,8 @@ export interface DatasetFixture {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export const DATASETS = ['iris', 'digits', 'breast_cancer', 'blobs'] as const;
+/** Dataset fixtures; 'cnn' (CNN features) exists only after running the generator with --cnn-features. */
+export const DATASETS: string[] = ['iris', 'digits', 'breast_cancer', 'blobs', ...(existsSync(join(here, 'fixtures', 'cnn.json')) ? ['cnn'] : [])];
 
 export function loadFixture(name: string): DatasetFixture {
   return JSON.parse(readFileSync(join(here, 'fixtures', `${name}.json`), 'utf8')) as DatasetFixture;

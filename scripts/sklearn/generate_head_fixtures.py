@@ -10,9 +10,9 @@ fitted parameters, the objective value at scikit-learn's optimum and the
 test-set outputs. The solvers run with tight tolerances so the stored optimum
 is the true minimum to about 1e-8 relative.
 
---cnn-features takes an .npz with X_train, y_train, X_test, y_test (for example
-pooled MobileNetV2 features of the hymenoptera set, written by the backbone
-extractor) and adds a 'cnn' fixture; without it that fixture is skipped.
+--cnn-features takes an .npz with X_train, y_train, X_test and y_test, for
+example pooled MobileNetV2 features of the hymenoptera set written by the
+backbone extractor, and adds a 'cnn' fixture. Without it that fixture is skipped.
 """
 
 import argparse

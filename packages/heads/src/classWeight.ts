@@ -2,9 +2,9 @@ import type { Label } from './data';
 import { countClasses } from './labels';
 
 /**
- * scikit-learn's `class_weight`: `'balanced'` gives class k the weight
- * n_samples / (n_classes · count_k); a map gives listed classes their weight and
- * the rest 1; undefined gives every class 1.
+ * scikit-learn's `class_weight`. `'balanced'` gives class k the weight
+ * n_samples / (n_classes · count_k). A map gives the listed classes their weight
+ * and the rest 1, and undefined gives every class 1.
  */
 export type ClassWeight = 'balanced' | Record<string, number> | Map<Label, number>;
 

@@ -186,7 +186,7 @@ function fitPlattByCrossValidation(
 
     // A fold without both classes predicts the class it has, as libsvm does.
     if (nPositive === 0 || nNegative === 0) {
-      const value = nPositive > 0 ? 1 : nNegative > 0 ? -1 : 0;
+      const value = nPositive > 0 ? 1 : -1;
       for (let t = begin; t < end; t++) decisionValues[perm[t]!] = value;
       continue;
     }

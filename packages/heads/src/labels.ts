@@ -15,7 +15,13 @@ export function sortClasses(labels: Iterable<Label>): Label[] {
     if (typeof l === 'number' && !Number.isFinite(l)) throw new Error(`y contains the label ${l}: numeric labels must be finite`);
     if (typeof l !== 'number' && typeof l !== 'string') throw new Error(`y contains ${JSON.stringify(l)} (${typeof l}): labels must be numbers or strings`);
   }
-  return unique.sort((a, b) => (typeof a === 'number' ? a - (b as number) : a < b ? -1 : a > b ? 1 : 0));
+  return unique.sort(compareLabels);
+}
+
+function compareLabels(a: Label, b: Label): number {
+  if (typeof a === 'number') return a - (b as number);
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
 }
 
 export function encodeLabels(y: ArrayLike<Label>): EncodedLabels {

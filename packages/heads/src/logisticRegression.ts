@@ -90,7 +90,7 @@ function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64A
       f += s * (softplus - target * zi);
 
       const p = zi > 0 ? 1 / (1 + Math.exp(-zi)) : Math.exp(zi) / (1 + Math.exp(zi));
-      z[i] = s * (p - target); // z now holds the residuals r_i
+      z[i] = s * (p - target); // z now contains the residuals r_i
       gradB += z[i]!;
     }
     gemmAtBAccumulate(z, data, n, 1, d, grad);

@@ -17,10 +17,10 @@ export interface Fold {
 }
 
 /**
- * Stratified k-fold as scikit-learn 1.2's StratifiedKFold: classes are numbered by
- * first appearance, the class-sorted labels are dealt round-robin to the folds to
- * fix how many samples of each class each fold gets, and each class's samples are
- * then assigned to folds in blocks, in data order. With shuffle: true the blocks
+ * Stratified k-fold as scikit-learn 1.2's StratifiedKFold. Classes are numbered by
+ * first appearance, and the class-sorted labels are dealt round-robin to the folds,
+ * which fixes how many samples of each class each fold gets. Each class's samples
+ * are then assigned to folds in blocks, in data order. With shuffle: true the blocks
  * are permuted by our own generator, so the folds keep the same per-class sizes but
  * differ from scikit-learn's for the same seed.
  * Returns each sample's test fold and the (train, test) index pairs in increasing order.
@@ -123,7 +123,7 @@ export interface GridSearchResult {
 
 /**
  * Cross-validates every combination of C and gamma on the same stratified folds and
- * picks the highest mean score; ties go to the earlier combination, as scikit-learn's GridSearchCV.
+ * picks the highest mean score. Ties go to the earlier combination, as in scikit-learn's GridSearchCV.
  */
 export function gridSearch(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec, grid: ParamGrid, options: CrossValidateOptions = {}): GridSearchResult {
   const Cs = grid.C ?? [undefined];

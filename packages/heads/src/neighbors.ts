@@ -83,7 +83,11 @@ export function knnPredictProba(model: KnnModel, X: DenseMatrix): DenseMatrix {
     const hasExactMatch = model.weights === 'distance' && nearestDistance[0] === 0;
     for (let t = 0; t < count; t++) {
       let w = 1;
-      if (model.weights === 'distance') w = hasExactMatch ? (nearestDistance[t] === 0 ? 1 : 0) : 1 / nearestDistance[t]!;
+      if (model.weights === 'distance' && hasExactMatch) {
+        w = nearestDistance[t] === 0 ? 1 : 0;
+      } else if (model.weights === 'distance') {
+        w = 1 / nearestDistance[t]!;
+      }
       out.data[row + y[nearest[t]!]!]! += w;
     }
     let total = 0;

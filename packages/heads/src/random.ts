@@ -1,7 +1,7 @@
 /**
- * Seeded pseudo-random numbers: xoshiro128** (Blackman and Vigna) with its 128-bit
- * state filled by splitmix32 from a 32-bit seed, so every seed gives a usable state.
- * Not cryptographic.
+ * Seeded pseudo-random numbers from xoshiro128** (Blackman and Vigna). Its 128-bit
+ * state is filled from a 32-bit seed by a splitmix-style counter hashed with the
+ * murmur3 finalizer, so every seed gives a usable state. Not cryptographic.
  */
 export class Random {
   private s0: number;
@@ -24,7 +24,7 @@ export class Random {
     this.s3 = next();
   }
 
-  /** A uniform 32-bit unsigned integer. */
+  /** Returns a uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.s1 << 9) >>> 0;
@@ -37,12 +37,12 @@ export class Random {
     return result;
   }
 
-  /** A uniform float in [0, 1) with 32 random bits. */
+  /** Returns a uniform float in [0, 1) with 32 random bits. */
   nextFloat(): number {
     return this.nextUint32() / 4294967296;
   }
 
-  /** A uniform integer in [0, n), without modulo bias. */
+  /** Returns a uniform integer in [0, n), without modulo bias. */
   nextInt(n: number): number {
     if (!(n >= 1 && n <= 4294967296)) throw new Error(`Random.nextInt: n = ${n} must be in [1, 2^32]`);
     const limit = 4294967296 - (4294967296 % n);

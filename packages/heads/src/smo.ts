@@ -29,10 +29,10 @@ const FREE = 2;
  * Each step picks i = argmax_{t ∈ I_up} −y_t ∇f_t and j by second-order working-set
  * selection (WSS2, the j with the largest guaranteed decrease −b²/a), then solves
  * the two-variable subproblem exactly, clipped to the box. It stops when
- * max_{I_up} −y∇f − min_{I_low} −y∇f ≤ tol. Shrinking drops bounded variables
- * whose gradient would push them further out, every min(l, 1000) iterations;
- * the full gradient is rebuilt from Ḡ (the contribution of variables at their
- * upper bound) before the final check.
+ * max_{I_up} −y∇f − min_{I_low} −y∇f ≤ tol. Every min(l, 1000) iterations,
+ * shrinking drops bounded variables whose gradient would push them further out.
+ * Before the final check the full gradient is rebuilt from Ḡ, the contribution
+ * of the variables at their upper bound.
  * The decision function is Σ_i α_i y_i k(x_i, x) − rho.
  */
 export function solveSmo(Q: KernelCache, y: Int8Array, C: Float64Array, options: SmoOptions): SmoResult {
@@ -51,7 +51,9 @@ export function solveSmo(Q: KernelCache, y: Int8Array, C: Float64Array, options:
   let unshrink = false;
 
   const updateStatus = (i: number): void => {
-    status[i] = alpha[i]! >= C[i]! ? UPPER : alpha[i]! <= 0 ? LOWER : FREE;
+    if (alpha[i]! >= C[i]!) status[i] = UPPER;
+    else if (alpha[i]! <= 0) status[i] = LOWER;
+    else status[i] = FREE;
   };
   const isUpper = (i: number): boolean => status[i] === UPPER;
   const isLower = (i: number): boolean => status[i] === LOWER;

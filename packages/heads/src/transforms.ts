@@ -57,15 +57,6 @@ export function applyTransforms(transforms: FittedTransform[], X: DenseMatrix): 
   return current;
 }
 
-/** Number of input features the first transform expects, or undefined for l2-normalize-only chains. */
-export function transformInputSize(transforms: FittedTransform[]): number | undefined {
-  for (const t of transforms) {
-    if (t.kind === 'standardize') return t.mean.length;
-    if (t.kind === 'pca') return t.mean.length;
-  }
-  return undefined;
-}
-
 function applyTransform(t: FittedTransform, X: DenseMatrix): DenseMatrix {
   const { rows: n, columns: d } = X;
   switch (t.kind) {

@@ -1,5 +1,5 @@
 /**
- * Ctrl-C handling: the first SIGINT asks long loops to stop after the current
+ * Ctrl-C handling: the first SIGINT tells long loops to stop after the current
  * batch (they check `interruptRequested()`), and temporary files are removed;
  * a second SIGINT exits at once with code 130.
  */

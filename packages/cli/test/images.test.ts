@@ -18,7 +18,7 @@ const WIDTH = 6;
 const HEIGHT = 4;
 const COLOR = { r: 200, g: 40, b: 90 };
 
-/** A 6×4 RGB image whose red grows with x and green with y, for orientation checks. */
+/** Returns a 6×4 RGB image whose red grows with x and green with y, for orientation checks. */
 function gradient(): Uint8Array {
   const pixels = new Uint8Array(WIDTH * HEIGHT * 3);
   for (let y = 0; y < HEIGHT; y++) {
@@ -140,7 +140,7 @@ describe('decodeImageFile', () => {
 
   it('converts CMYK JPEG to sRGB', async () => {
     // sRGB → CMYK → sRGB through libvips' built-in profiles shifts this saturated colour by about
-    // 20 levels; reading the CMYK channels as RGB would be off by more than 100.
+    // 20 levels. Reading the CMYK channels as RGB would be off by more than 100.
     const path = await write('cmyk.jpg', await solid().toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer());
     expect((await sharp(path).metadata()).space).toBe('cmyk');
     const image = await decodeImageFile(path);

@@ -34,7 +34,7 @@ beforeAll(async () => {
       return;
     }
     response.writeHead(200, { 'content-length': String(body.byteLength) });
-    // Two chunks, so the progress bar sees more than one update.
+    // Two chunks, so the progress bar gets more than one update.
     response.write(body.subarray(0, body.byteLength >> 1));
     setTimeout(() => response.end(body.subarray(body.byteLength >> 1)), 20);
   });
@@ -47,7 +47,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A fake terminal that records what the progress bar writes. */
+/** Creates a fake terminal that records what the progress bar writes. */
 function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
   let text = '';
   const stream = new Writable({
@@ -177,7 +177,7 @@ describe('resolveDataset', () => {
     return { name: 'tinyset', folder: 'tinyset', url: `${baseUrl}/set.zip`, zipRoot: 'set', treeSha256, splits: ['train', 'val'], description: 'test' };
   }
 
-  /** The digest as `find . -type f | sort | xargs sha256sum | sha256sum` computes it. */
+  /** Computes the digest with coreutils: `find . -type f | sort | xargs sha256sum | sha256sum`. */
   function shellTreeSha256(folder: string): string {
     const script = "LC_ALL=C find . -type f -printf '%P\\n' | LC_ALL=C sort | while read f; do printf '%s  %s\\n' \"$(sha256sum \"$f\" | cut -d' ' -f1)\" \"$f\"; done | sha256sum | cut -d' ' -f1";
     return execFileSync('bash', ['-c', script], { cwd: folder, encoding: 'utf8' }).trim();

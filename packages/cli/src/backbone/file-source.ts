@@ -5,7 +5,7 @@ import type { ModelSource } from '@offshelf/backbone';
 
 import { CliError } from '../errors';
 
-/** A `ModelSource` over the file system: the model file and the files beside it. */
+/** Creates a `ModelSource` over the file system: the model file and the files beside it. */
 export function fileModelSource(path: string): ModelSource {
   const folder = dirname(resolve(path));
   return {

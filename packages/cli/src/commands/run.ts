@@ -69,9 +69,12 @@ async function printTopK(tensorName: string, scores: FloatTensor, labelsPath: st
   }
 
   const row = scores.data.subarray(0, classCount);
-  const probabilities = softmax(row);
+  // An output that is already a distribution (a Softmax output) is printed as is.
+  const total = row.reduce((sum, value) => sum + value, 0);
+  const isDistribution = Math.abs(total - 1) < 1e-3 && row.every((value) => value >= 0);
+  const probabilities = isDistribution ? Float64Array.from(row) : softmax(row);
   const order = [...row.keys()].sort((a, b) => row[b]! - row[a]!).slice(0, k);
-  process.stdout.write(`top ${order.length} of ${tensorName} (score, softmax probability):\n`);
+  process.stdout.write(`top ${order.length} of ${tensorName} (score, ${isDistribution ? 'probability' : 'softmax probability'}):\n`);
   for (const [rank, index] of order.entries()) {
     process.stdout.write(`${String(rank + 1).padStart(3)}  ${labels[index]}  ${row[index]!.toFixed(4)}  ${probabilities[index]!.toFixed(4)}\n`);
   }

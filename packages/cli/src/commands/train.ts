@@ -60,7 +60,8 @@ function headSpecs(options: TrainOptions): HeadSpec[] {
   if (options.gamma && options.head !== 'rbf-svm') throw new UsageError(`--gamma applies only to --head rbf-svm, not ${options.head}`);
 
   const cValues = options.C ?? (options.grid ? DEFAULT_C_GRID : [1]);
-  const gammaValues = options.head === 'rbf-svm' ? (options.gamma ?? (options.grid ? DEFAULT_GAMMA_GRID : ['scale'])) : [undefined];
+  let gammaValues: Array<number | 'scale' | undefined> = [undefined];
+  if (options.head === 'rbf-svm') gammaValues = options.gamma ?? (options.grid ? DEFAULT_GAMMA_GRID : ['scale']);
   if (!options.grid && (cValues.length > 1 || gammaValues.length > 1)) {
     throw new UsageError('several --C or --gamma values need --grid (grid search by cross-validation)');
   }

@@ -35,10 +35,16 @@ function isHidden(name: string): boolean {
   return name.startsWith('.');
 }
 
+/** Orders names by UTF-16 code units, which for ASCII names is C-locale byte order. */
+function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 /** Lists every non-hidden file under `folder`, recursively, in sorted order. */
 export async function listFilesRecursively(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compareNames(a.name, b.name));
   const files: string[] = [];
 
   for (const entry of entries) {

@@ -11,7 +11,7 @@ import { CliError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 
-/** Which backbone, layer and preprocessing produced a set of features. */
+/** Origin of a set of features: the backbone, layer and preprocessing that produced them. */
 export interface FeatureProvenance {
   backbone: {
     /** Registry name, when the backbone was given by name. */

@@ -1,8 +1,9 @@
 /**
- * NumPy `.npy` files, float32 little-endian in C order only: the magic string
- * `\x93NUMPY`, a version, a header length (uint16 in version 1.0, uint32 in 2.0
- * and 3.0), a Python dict literal `{'descr': '<f4', 'fortran_order': False,
- * 'shape': (...), }` padded with spaces to a 64-byte boundary, then the data.
+ * NumPy `.npy` files, float32 little-endian in C order only. A file is the magic
+ * string `\x93NUMPY`, a version, and a header length (uint16 in version 1.0, uint32
+ * in 2.0 and 3.0). Then comes a Python dict literal `{'descr': '<f4',
+ * 'fortran_order': False, 'shape': (...), }` padded with spaces to a 64-byte
+ * boundary, then the data.
  */
 import { CliError } from '../errors';
 

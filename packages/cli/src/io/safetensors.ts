@@ -1,8 +1,8 @@
 /**
- * The safetensors file format, written and read by hand: an 8-byte little-endian
- * header length, a JSON header mapping each tensor name to `{dtype, shape,
- * data_offsets}` (byte offsets relative to the end of the header) plus an optional
- * `__metadata__` string map, then the raw little-endian tensor bytes.
+ * The safetensors file format, written and read by hand. A file is an 8-byte
+ * little-endian header length, then a JSON header that maps each tensor name to
+ * `{dtype, shape, data_offsets}` (byte offsets from the end of the header) and may
+ * contain a `__metadata__` string map, then the raw little-endian tensor bytes.
  */
 import { CliError } from '../errors';
 
@@ -94,8 +94,9 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
 
     // Copy so the typed array is aligned whatever the header length was.
     const raw = bytes.slice(dataStart + begin, dataStart + end);
-    const data =
-      safeDtype === 'F32' ? new Float32Array(raw.buffer) : safeDtype === 'I32' ? new Int32Array(raw.buffer) : new Uint8Array(raw.buffer);
+    let data: SafetensorsTensor['data'] = raw;
+    if (safeDtype === 'F32') data = new Float32Array(raw.buffer);
+    if (safeDtype === 'I32') data = new Int32Array(raw.buffer);
     tensors.set(name, { dtype: safeDtype, shape, data });
   }
 

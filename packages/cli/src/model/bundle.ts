@@ -1,7 +1,7 @@
 /**
  * Model bundles written by `offshelf train`: one JSON file with the trained head
  * (in @offshelf/heads' JSON format), the class names, and the backbone, layer and
- * preprocessing that produced its features, so `evaluate` and `classify` can
+ * preprocessing that produced its features. With these, `evaluate` and `classify`
  * rebuild the same features and detect a changed backbone.
  *
  * Format, version 1:
@@ -29,7 +29,7 @@ export interface ModelBundle {
   preprocessing: Preprocessing;
   featureSize: number;
   head: unknown;
-  /** How the head was trained: data, options and cross-validation scores. */
+  /** Training record: data, options and cross-validation scores. */
   training: Record<string, unknown>;
 }
 
@@ -74,7 +74,7 @@ export function checkFeaturesMatchBundle(provenance: FeatureProvenance, bundle: 
   }
 }
 
-/** The `--backbone` argument that reproduces the bundle's features: its registry name, else its path. */
+/** Returns the `--backbone` argument that reproduces the bundle's features: its registry name, else its path. */
 export function bundleBackboneSpec(bundle: ModelBundle): string {
   return bundle.backbone.name ?? bundle.backbone.path;
 }

@@ -22,7 +22,7 @@ export interface DatasetEntry {
   /** Folder name under the data sets folder and under `<cache>/datasets`. */
   folder: string;
   url?: string;
-  /** Folder inside the zip that holds the data set (stripped when unpacking). */
+  /** Folder inside the zip that contains the data set (stripped when unpacking). */
   zipRoot?: string;
   /** {@link treeSha256} of the unpacked folder. */
   treeSha256: string;
@@ -56,10 +56,12 @@ export async function treeSha256(folder: string): Promise<string> {
   for (const file of files) {
     lines.push(`${await sha256File(file)}  ${relative(folder, file).split('\\').join('/')}\n`);
   }
+  // Byte order of the paths (after the 64-digit hash and two spaces), as LC_ALL=C sort uses.
   lines.sort((a, b) => {
     const pathA = a.slice(66);
     const pathB = b.slice(66);
-    return pathA < pathB ? -1 : pathA > pathB ? 1 : 0;
+    if (pathA === pathB) return 0;
+    return pathA < pathB ? -1 : 1;
   });
   return sha256Hex(lines.join(''));
 }

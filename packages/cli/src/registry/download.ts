@@ -1,7 +1,7 @@
 /**
  * Downloads one file into the cache: streamed to a temporary file beside the
  * destination while its SHA-256 is computed, then renamed into place only when
- * the digest matches, so the cache never holds a partial or wrong file.
+ * the digest matches, so the cache never contains a partial or wrong file.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -17,10 +17,10 @@ export interface DownloadRequest {
   /** Expected hex SHA-256 of the file; omitted when the caller verifies the content itself. */
   sha256?: string;
   destination: string;
-  /** What is being fetched, for the progress bar and messages (e.g. `model mobilenet_v2`). */
+  /** Name of what is fetched, for the progress bar and messages (e.g. `model mobilenet_v2`). */
   label: string;
   quiet?: boolean;
-  /** Where the progress bar goes (default stderr, shown only on a terminal). */
+  /** Stream for the progress bar (default stderr; the bar is shown only on a terminal). */
   progressStream?: NodeJS.WriteStream;
 }
 

@@ -22,8 +22,8 @@ export interface ModelEntry {
   description: string;
 }
 
-// NOTE: the URLs below were not fetched from this machine (it has no network access);
-// the digests were computed from copies of the same files taken from the Coral test data at that commit.
+// NOTE: the URLs below were not fetched from this machine, because it has no network access.
+// The digests were computed from copies of the same files taken from the Coral test data at that commit.
 const CORAL_TEST_DATA = 'https://github.com/google-coral/test_data/raw/104342d2';
 
 export const MODEL_REGISTRY: readonly ModelEntry[] = [

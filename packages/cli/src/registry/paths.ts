@@ -19,28 +19,28 @@ export function findRepositoryRoot(start = dirname(fileURLToPath(import.meta.url
   }
 }
 
-/** The shared models, images and data sets: `OFFSHELF_SHARED`, else `../shared` beside the repository. */
+/** Returns the folder of shared models, images and data sets: `OFFSHELF_SHARED`, else `../shared` beside the repository. */
 export function sharedFolder(env: Environment = process.env): string | undefined {
   if (env.OFFSHELF_SHARED) return resolve(env.OFFSHELF_SHARED);
   const root = findRepositoryRoot();
   return root ? resolve(root, '..', 'shared') : undefined;
 }
 
-/** The models folder: `OFFSHELF_MODELS`, else `models` in the shared folder. */
+/** Returns the models folder: `OFFSHELF_MODELS`, else `models` in the shared folder. */
 export function modelsFolder(env: Environment = process.env): string | undefined {
   if (env.OFFSHELF_MODELS) return resolve(env.OFFSHELF_MODELS);
   const shared = sharedFolder(env);
   return shared ? join(shared, 'models') : undefined;
 }
 
-/** The data sets folder: `OFFSHELF_DATASETS`, else `datasets` in the shared folder. */
+/** Returns the data sets folder: `OFFSHELF_DATASETS`, else `datasets` in the shared folder. */
 export function datasetsFolder(env: Environment = process.env): string | undefined {
   if (env.OFFSHELF_DATASETS) return resolve(env.OFFSHELF_DATASETS);
   const shared = sharedFolder(env);
   return shared ? join(shared, 'datasets') : undefined;
 }
 
-/** The user cache: `OFFSHELF_CACHE`, else `$XDG_CACHE_HOME/offshelf`, else `~/.cache/offshelf`. */
+/** Returns the user cache folder: `OFFSHELF_CACHE`, else `$XDG_CACHE_HOME/offshelf`, else `~/.cache/offshelf`. */
 export function cacheFolder(env: Environment = process.env): string {
   if (env.OFFSHELF_CACHE) return resolve(env.OFFSHELF_CACHE);
   if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), 'offshelf');

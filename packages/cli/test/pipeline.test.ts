@@ -1,0 +1,142 @@
+// The whole path on the GPU: extract → train → evaluate → classify on a small subset
+// of the hymenoptera photos (linked, not copied) with the default backbone, Coral
+// MobileNetV2 TFLite. Then `run` on a photo whose ImageNet label Coral documents.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { readFeaturesFile } from '../src/data/features-file';
+import { decodeNpy } from '../src/io/npy';
+// @ts-expect-error: the build script is plain JavaScript without type declarations.
+import { bundleCli, bundlePath } from '../scripts/bundle.mjs';
+
+const shared = process.env.OFFSHELF_SHARED!;
+const hymenoptera = join(shared, 'datasets/hymenoptera');
+const folder = mkdtempSync(join(tmpdir(), 'offshelf-pipeline-'));
+const env = { ...process.env, OFFSHELF_CACHE: join(folder, 'cache'), OFFSHELF_OFFLINE: '1' };
+
+/** Links the first `count` JPEGs of each class of `split` into `target`. */
+function linkSubset(split: string, count: number, target: string): void {
+  for (const className of ['ants', 'bees']) {
+    mkdirSync(join(target, className), { recursive: true });
+    const names = readdirSync(join(hymenoptera, split, className))
+      .filter((name) => name.endsWith('.jpg'))
+      .sort()
+      .slice(0, count);
+    for (const name of names) symlinkSync(join(hymenoptera, split, className, name), join(target, className, name));
+  }
+}
+
+const train = join(folder, 'train');
+const val = join(folder, 'val');
+
+beforeAll(async () => {
+  await bundleCli();
+  linkSubset('train', 6, train);
+  linkSubset('val', 4, val);
+  // Real bad input: the data set's placeholder GIF, and a file that is no image at all.
+  symlinkSync(join(hymenoptera, 'train/ants/imageNotFound.gif'), join(train, 'ants', 'imageNotFound.gif'));
+  writeFileSync(join(train, 'bees', 'corrupt.jpg'), 'not a JPEG');
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function offshelf(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bundlePath as string, ...args], { env, encoding: 'utf8', timeout: 900_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('offshelf pipeline on the GPU', () => {
+  const features = join(folder, 'train.safetensors');
+  const model = join(folder, 'ants-bees.json');
+
+  it('extracts features, skipping the corrupt file', async () => {
+    const result = offshelf('extract', train, '-o', features);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: skipped .*corrupt\.jpg: unsupported or corrupt image/);
+    expect(result.stderr).toMatch(/features: 13 images × 1280 from mobilenet_v2 .*13 computed, 0 from cache, 1 skipped/);
+
+    const data = await readFeaturesFile(features);
+    expect(data.classNames).toEqual(['ants', 'bees']);
+    expect(data.labels.length).toBe(13);
+    expect(data.features.length).toBe(13 * 1280);
+    expect(data.paths.some((path) => path.endsWith('imageNotFound.gif'))).toBe(true);
+    expect(data.provenance.backbone).toEqual({ name: 'mobilenet_v2', path: join(shared, 'models/coral/mobilenet_v2_1.0_224_quant.tflite'), sha256: '7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776' });
+    // ReLU6 features are in [0, 6] after average pooling.
+    expect(Math.min(...data.features)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...data.features)).toBeLessThanOrEqual(6);
+  });
+
+  it('reuses cached features on a rerun', () => {
+    const result = offshelf('extract', train, '-o', join(folder, 'again.safetensors'));
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/0 computed, 13 from cache, 1 skipped/);
+  });
+
+  it('stops at the corrupt file with --strict', () => {
+    const result = offshelf('extract', train, '-o', join(folder, 'strict.safetensors'), '--strict');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/error: .*corrupt\.jpg: unsupported or corrupt image .*--strict/);
+  });
+
+  it('trains, evaluates and classifies', () => {
+    const trained = offshelf('train', features, '--head', 'logreg', '--cv', '3', '-o', model);
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/3-fold cross-validation \(logreg C=1, 13 images\)/);
+
+    const evaluated = offshelf('evaluate', val, '--model', model, '--json');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report.labels).toEqual(['ants', 'bees']);
+    expect(report.confusionMatrix.flat().reduce((sum: number, value: number) => sum + value, 0)).toBe(8);
+    // Pooled ImageNet features separate ants from bees well (about 0.95 with the full
+    // training split); 12 training photos should still get at least 6 of 8 right, while
+    // features unrelated to the images would score about 0.5.
+    expect(report.accuracy).toBeGreaterThanOrEqual(0.75);
+
+    const classified = offshelf('classify', val, '--model', model, '--json', '--top-k', '2');
+    expect(classified.status, classified.stderr).toBe(0);
+    const items = JSON.parse(classified.stdout) as Array<{ path: string; label: string; scores: Record<string, number> }>;
+    expect(items).toHaveLength(8);
+    for (const item of items) {
+      expect(['ants', 'bees']).toContain(item.label);
+      const total = Object.values(item.scores).reduce((sum, value) => sum + value, 0);
+      expect(Math.abs(total - 1), `${item.path}: probabilities sum to ${total}`).toBeLessThan(1e-6);
+      expect(Object.entries(item.scores).sort((a, b) => b[1] - a[1])[0]![0]).toBe(item.label);
+    }
+
+    const csv = offshelf('classify', join(val, 'ants'), '--model', model, '--csv');
+    expect(csv.status, csv.stderr).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('path,label,p_ants,p_bees');
+    expect(lines).toHaveLength(5);
+  });
+
+  it('runs the network on a photo and on a .npy tensor', () => {
+    // Coral's published result for this photo: "Egyptian cat" first.
+    const cat = join(shared, 'images/open-images/cat.bmp');
+    const labels = join(shared, 'models/coral/imagenet_labels.txt');
+    const logits = join(folder, 'logits.npy');
+    const ran = offshelf('run', '--backbone', 'mobilenet_v2', '--image', cat, '--output', 'MobilenetV2/Logits/Squeeze1', '-o', logits, '--top-k', '3', '--labels', labels);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout.split('\n')[1]).toMatch(/^ {2}1 {2}Egyptian cat /);
+
+    const output = decodeNpy(new Uint8Array(readFileSync(logits)), logits);
+    expect(output.shape).toEqual([1, 1001]);
+
+    // A constant mid-grey input through --input; the model's three outputs go into a folder.
+    const input = join(folder, 'grey.npy');
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 224, 224), }";
+    const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    writeFileSync(input, Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(new Uint16Array([padded.length]).buffer), Buffer.from(padded), Buffer.alloc(3 * 224 * 224 * 4)]));
+    const fromTensor = offshelf('run', '--backbone', 'mobilenet_v2', '--input', input, '-o', join(folder, 'outputs'));
+    expect(fromTensor.status, fromTensor.stderr).toBe(0);
+    expect(readdirSync(join(folder, 'outputs')).sort()).toEqual(['MobilenetV2_Logits_AvgPool.npy', 'MobilenetV2_Logits_Squeeze1.npy', 'MobilenetV2_Predictions_Softmax.npy']);
+    const probabilities = decodeNpy(new Uint8Array(readFileSync(join(folder, 'outputs', 'MobilenetV2_Predictions_Softmax.npy'))), 'softmax');
+    expect(probabilities.shape).toEqual([1, 1001]);
+    const total = probabilities.data.reduce((sum, value) => sum + value, 0);
+    expect(Math.abs(total - 1), `softmax sums to ${total}`).toBeLessThan(1e-3);
+  });
+});

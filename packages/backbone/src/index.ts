@@ -15,3 +15,9 @@ export { UnsupportedNodeError } from './plan/lower-node';
 // Public extraction API.
 export { loadModel, detectFormat, registerImporter, type Importer, type ModelFormat } from './extract/load-model';
 export { createFeatureExtractor, type FeatureExtractor, type FeatureExtractorOptions } from './extract/feature-extractor';
+
+// Safetensors state dicts for built-in architectures.
+export { importSafetensors, readSafetensors, writeSafetensors, type SafetensorsImportOptions, type SafetensorsContents } from './import/safetensors/index';
+export { SUPPORTED_ARCHITECTURES } from './architectures/registry';
+export { randomStateDict, type RandomStateDictOptions } from './architectures/random-state-dict';
+export { exportOnnx } from './export/onnx/index';

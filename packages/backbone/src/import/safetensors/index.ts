@@ -1,0 +1,3 @@
+export { importSafetensors, type SafetensorsImportOptions } from './import-safetensors';
+export { readSafetensors, type SafetensorsContents } from './read-safetensors';
+export { writeSafetensors } from './write-safetensors';

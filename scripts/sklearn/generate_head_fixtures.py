@@ -96,6 +96,18 @@ def linear_svm_objectives(model, X, y, C, loss, class_weight, intercept_scaling=
     return objectives
 
 
+def crammer_singer_objective(model, X, y, C, class_weight, intercept_scaling=1.0):
+    """½ Σ_m ‖[w_m; w_m,B]‖² + Σ_i C_i max_m (1 − δ_{m,y_i} + (w_m − w_{y_i})·x̃_i), for K > 2 classes."""
+    s, _ = sample_weights(y, model.classes_, class_weight)
+    scores = X @ model.coef_.T + model.intercept_
+    rows = np.arange(len(y))
+    labels = np.searchsorted(model.classes_, y)
+    margins = 1 + scores - scores[rows, labels][:, None]
+    margins[rows, labels] = 0
+    penalty = np.sum(model.coef_ ** 2) + np.sum((model.intercept_ / intercept_scaling) ** 2)
+    return 0.5 * penalty + np.sum(C * s * np.max(margins, axis=1))
+
+
 def labels_json(y):
     return [v.item() if hasattr(v, "item") else v for v in y]
 
@@ -114,12 +126,19 @@ def fit_logreg(Xtr, ytr, Xte, C=1.0, class_weight=None):
     }
 
 
-def fit_linear_svm(Xtr, ytr, Xte, C=1.0, loss="squared_hinge", class_weight=None):
-    model = LinearSVC(C=C, loss=loss, class_weight=class_weight, tol=1e-10, max_iter=1000000, random_state=0)
+def fit_linear_svm(Xtr, ytr, Xte, C=1.0, loss="squared_hinge", class_weight=None, multi_class="ovr"):
+    model = LinearSVC(C=C, loss=loss, class_weight=class_weight, multi_class=multi_class, tol=1e-10, max_iter=1000000, random_state=0)
     model.fit(Xtr, ytr)
+    if multi_class == "ovr":
+        objectives = rounded(linear_svm_objectives(model, Xtr, ytr, C, loss, class_weight))
+    elif len(model.classes_) > 2:
+        objectives = [rounded(crammer_singer_objective(model, Xtr, ytr, C, class_weight))]
+    else:
+        # scikit-learn keeps only w_1 − w_0 for two classes, so the objective cannot be rebuilt.
+        objectives = None
     return {
-        "spec": {"kind": "linear-svm", "C": C, "loss": loss, "classWeight": class_weight},
-        "objectives": rounded(linear_svm_objectives(model, Xtr, ytr, C, loss, class_weight)),
+        "spec": {"kind": "linear-svm", "C": C, "loss": loss, "classWeight": class_weight, "multiClass": multi_class},
+        "objectives": objectives,
         "coef": matrix(model.coef_),
         "intercept": rounded(model.intercept_),
         "predict": labels_json(model.predict(Xte)),
@@ -254,6 +273,7 @@ def main():
             "logregC100": lambda a, b, c: fit_logreg(a, b, c, C=100.0),
             "linearSvm": lambda a, b, c: fit_linear_svm(a, b, c, C=1.0),
             "linearSvmHinge": lambda a, b, c: fit_linear_svm(a, b, c, C=0.5, loss="hinge"),
+            "linearSvmCrammerSinger": lambda a, b, c: fit_linear_svm(a, b, c, C=1.0, multi_class="crammer_singer"),
             "rbfSvm": lambda a, b, c: fit_svc(a, b, c, probability=True),
             "polySvm": lambda a, b, c: fit_svc(a, b, c, kernel="poly", gamma="auto", degree=3, coef0=1.0),
             "sigmoidSvm": lambda a, b, c: fit_svc(a, b, c, kernel="sigmoid", gamma=0.05, coef0=0.0),
@@ -290,6 +310,7 @@ def main():
             "logregBalanced": lambda a, b, c: fit_logreg(a, b, c, C=0.3, class_weight="balanced"),
             "linearSvm": lambda a, b, c: fit_linear_svm(a, b, c, C=0.1),
             "linearSvmHinge": lambda a, b, c: fit_linear_svm(a, b, c, C=0.1, loss="hinge", class_weight={0: 2.0, 1: 1.0}),
+            "linearSvmCrammerSinger": lambda a, b, c: fit_linear_svm(a, b, c, C=0.1, multi_class="crammer_singer"),
             "rbfSvm": lambda a, b, c: fit_svc(a, b, c, C=3.0, probability=True),
             "linearKernelSvm": lambda a, b, c: fit_svc(a, b, c, C=0.1, kernel="linear"),
             "knn": lambda a, b, c: fit_knn(a, b, c, weights="distance"),
@@ -310,6 +331,7 @@ def main():
             "logregBalanced": lambda a, b, c: fit_logreg(a, b, c, C=1.0, class_weight="balanced"),
             "logreg": lambda a, b, c: fit_logreg(a, b, c, C=1.0),
             "linearSvmBalanced": lambda a, b, c: fit_linear_svm(a, b, c, C=1.0, class_weight="balanced"),
+            "linearSvmCrammerSingerBalanced": lambda a, b, c: fit_linear_svm(a, b, c, C=1.0, class_weight="balanced", multi_class="crammer_singer"),
             "rbfSvmBalanced": lambda a, b, c: fit_svc(a, b, c, C=1.0, class_weight="balanced", probability=True),
             "rbfSvmWeighted": lambda a, b, c: fit_svc(a, b, c, C=1.0, class_weight={"rare": 5.0, "uncommon": 2.0}),
         },

@@ -41,6 +41,8 @@ export interface HeadSpec {
 
   /** linear-svm: 'squared_hinge' (default) or 'hinge'. */
   loss?: LinearSvmLoss;
+  /** linear-svm: 'ovr' (default) or 'crammer_singer', scikit-learn's `multi_class`. */
+  multiClass?: 'ovr' | 'crammer_singer';
   /** linear-svm: value of the bias feature (default 1). */
   interceptScaling?: number;
   /** linear-svm and svm: fit Platt scaling so predictProba works (default false). */

@@ -1,4 +1,5 @@
 import { type DenseMatrix, createDenseMatrix, dot } from './data';
+import { solveCrammerSinger } from './crammerSinger';
 import { gemmABt } from './gemm';
 import { Random } from './random';
 
@@ -19,6 +20,8 @@ export interface LinearSvmOptions {
   fitIntercept?: boolean;
   /** Seed of the coordinate permutation. */
   seed?: number;
+  /** 'ovr' (default): one binary SVM per class; 'crammer_singer': one joint multi-class problem. */
+  multiClass?: 'ovr' | 'crammer_singer';
 }
 
 export interface LinearSvmModel {
@@ -27,7 +30,7 @@ export interface LinearSvmModel {
   nWeightVectors: number;
   coef: Float64Array;
   intercept: Float64Array;
-  /** Primal objective of each binary problem at the solution. */
+  /** Primal objective of each binary problem at the solution (one value for Crammer–Singer). */
   objectives: number[];
   iterations: number[];
   converged: boolean;
@@ -62,6 +65,11 @@ export function fitLinearSvm(
   const d = X.columns;
   const nVectors = nClasses === 2 ? 1 : nClasses;
 
+  if (options.multiClass === 'crammer_singer') return fitCrammerSinger(X, y, nClasses, classWeights, C, bias, options, random);
+  if (options.multiClass !== undefined && options.multiClass !== 'ovr') {
+    throw new Error(`multiClass '${String(options.multiClass)}' is unknown: use 'ovr' or 'crammer_singer'`);
+  }
+
   const coef = new Float64Array(nVectors * d);
   const intercept = new Float64Array(nVectors);
   const objectives: number[] = [];
@@ -87,6 +95,37 @@ export function fitLinearSvm(
   }
 
   return { nFeatures: d, nWeightVectors: nVectors, coef, intercept, objectives, iterations, converged };
+}
+
+/** Crammer–Singer via solveCrammerSinger; two classes keep w_1 − w_0, as scikit-learn does. */
+function fitCrammerSinger(
+  X: DenseMatrix,
+  y: Int32Array,
+  nClasses: number,
+  classWeights: Float64Array,
+  C: number,
+  bias: number,
+  options: LinearSvmOptions,
+  random: Random,
+): LinearSvmModel {
+  const d = X.columns;
+  const cost = Float64Array.from(y, (k) => C * classWeights[k]!);
+  const result = solveCrammerSinger(X, y, nClasses, cost, bias, options.tol ?? 1e-4, options.maxIter ?? 1000, random);
+  const W = result.W;
+  const nVectors = nClasses === 2 ? 1 : nClasses;
+  const coef = new Float64Array(nVectors * d);
+  const intercept = new Float64Array(nVectors);
+
+  if (nClasses === 2) {
+    for (let j = 0; j < d; j++) coef[j] = W[d + 1 + j]! - W[j]!;
+    intercept[0] = bias * (W[2 * d + 1]! - W[d]!);
+  } else {
+    for (let m = 0; m < nClasses; m++) {
+      coef.set(W.subarray(m * (d + 1), m * (d + 1) + d), m * d);
+      intercept[m] = bias * W[m * (d + 1) + d]!;
+    }
+  }
+  return { nFeatures: d, nWeightVectors: nVectors, coef, intercept, objectives: [result.objective], iterations: [result.iterations], converged: result.converged };
 }
 
 interface DualResult {

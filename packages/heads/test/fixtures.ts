@@ -15,7 +15,7 @@ export interface ModelFixture {
   spec: Record<string, any>;
   predict: Label[];
   objective?: number;
-  objectives?: number[];
+  objectives?: number[] | null;
   coef?: FixtureMatrix;
   intercept?: number[];
   decision?: FixtureMatrix;

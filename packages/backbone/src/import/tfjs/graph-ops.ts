@@ -1,25 +1,9 @@
 import { nchwAxis, permute, samePadding, windowOutputSize } from '../tflite/layout';
 import type { Activation, NhwcGraphBuilder } from '../tflite/nhwc-builder';
+import { GraphAttributes, type GraphDefNode } from './graph-attributes';
 import type { TfjsWeight } from './weights';
 
-/** One GraphDef node as the TF.js converter writes it to JSON. */
-export interface GraphDefNode {
-  name: string;
-  op: string;
-  input: string[];
-  attr: Record<string, AttrValue>;
-}
-
-/** A GraphDef attribute value in protobuf JSON: strings are base64, 64-bit integers are strings. */
-interface AttrValue {
-  s?: string;
-  i?: string | number;
-  f?: number;
-  b?: boolean;
-  type?: string;
-  shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
-  list?: { s?: string[]; i?: (string | number)[]; f?: number[] };
-}
+export type { GraphDefNode } from './graph-attributes';
 
 export interface GraphContext {
   builder: NhwcGraphBuilder;
@@ -137,17 +121,12 @@ function isConstantInput(context: GraphContext, node: GraphDefNode, index: numbe
   return reference !== undefined && context.constants.has(producerOf(reference).name);
 }
 
-function attrString(node: GraphDefNode, key: string): string | undefined {
-  const value = node.attr[key]?.s;
-  return value === undefined ? undefined : atob(value);
-}
-
-function attrInts(node: GraphDefNode, key: string): number[] {
-  return (node.attr[key]?.list?.i ?? []).map(Number);
+function attrs(context: GraphContext, node: GraphDefNode): GraphAttributes {
+  return new GraphAttributes(context.builder, node);
 }
 
 function checkNhwc(context: GraphContext, node: GraphDefNode): void {
-  const format = attrString(node, 'data_format') ?? 'NHWC';
+  const format = attrs(context, node).string('data_format') ?? 'NHWC';
   if (format !== 'NHWC') context.builder.fail(`node '${node.name}' (${node.op}) uses data_format ${format}; only NHWC is supported`);
 }
 
@@ -159,7 +138,7 @@ function rank4(context: GraphContext, node: GraphDefNode, value: string): [numbe
 
 function convertPlaceholder(context: GraphContext, node: GraphDefNode): void {
   const { builder } = context;
-  const dims = (node.attr.shape?.shape?.dim ?? []).map((d) => Number(d.size ?? -1));
+  const dims = attrs(context, node).shape('shape');
   if (dims.length !== 4 || dims[3] !== 3 || !(dims[1]! > 0) || !(dims[2]! > 0) || dims.some((d) => !Number.isInteger(d) || d > 1 << 16)) {
     builder.fail(`Placeholder '${node.name}' has shape [${dims.join(', ')}]; expected an NHWC RGB image [-1, H, W, 3]`);
   }
@@ -171,7 +150,7 @@ function convertPlaceholder(context: GraphContext, node: GraphDefNode): void {
 
 /** Strides or ksize given as [1, h, w, 1]. */
 function spatialPair(context: GraphContext, node: GraphDefNode, key: string, fallback: number): [number, number] {
-  const values = attrInts(node, key);
+  const values = attrs(context, node).ints(key);
   if (values.length === 0) return [fallback, fallback];
   if (values.length !== 4 || values[0] !== 1 || values[3] !== 1 || values.some((v) => !Number.isInteger(v) || v < 1 || v > 1 << 16)) {
     context.builder.fail(`node '${node.name}' (${node.op}) has ${key} [${values.join(', ')}]; expected [1, h, w, 1]`);
@@ -181,7 +160,7 @@ function spatialPair(context: GraphContext, node: GraphDefNode, key: string, fal
 
 /** ONNX pads [top, left, bottom, right] and output size for TensorFlow SAME, VALID or EXPLICIT padding. */
 function windowGeometry(context: GraphContext, node: GraphDefNode, shape: number[], kernel: [number, number], strides: [number, number], dilations: [number, number]): { pads: number[]; outH: number; outW: number } {
-  const padding = attrString(node, 'padding') ?? 'VALID';
+  const padding = attrs(context, node).string('padding') ?? 'VALID';
   const [, h, w] = shape as [number, number, number];
   let pads: number[];
   if (padding === 'SAME') {
@@ -191,7 +170,7 @@ function windowGeometry(context: GraphContext, node: GraphDefNode, shape: number
   } else if (padding === 'VALID') {
     pads = [0, 0, 0, 0];
   } else if (padding === 'EXPLICIT') {
-    const explicit = attrInts(node, 'explicit_paddings');
+    const explicit = attrs(context, node).ints('explicit_paddings');
     if (explicit.length !== 8 || explicit.some((p) => !Number.isInteger(p) || p < 0 || p > 1 << 16)) context.builder.fail(`node '${node.name}' has invalid explicit_paddings [${explicit.join(', ')}]`);
     pads = [explicit[2]!, explicit[4]!, explicit[3]!, explicit[5]!];
   } else {
@@ -208,7 +187,7 @@ function windowGeometry(context: GraphContext, node: GraphDefNode, shape: number
  * matmul; whether a bias input follows is returned too.
  */
 function fusedOps(context: GraphContext, node: GraphDefNode): { bias: boolean; activation: Activation } {
-  const ops = (node.attr.fused_ops?.list?.s ?? []).map((s) => atob(s));
+  const ops = attrs(context, node).strings('fused_ops');
   if (ops.length === 0) return { bias: false, activation: 'none' };
   const activationOp = ops[1];
   const fused = activationOp === undefined ? 'none' : TF_ACTIVATIONS[activationOp];
@@ -256,11 +235,11 @@ function convertMatMul(context: GraphContext, node: GraphDefNode): void {
   const input = activation(context, node, 0);
   const shape = builder.shape(input);
   const weight = constant(context, node, 1, 'weight matrix');
-  if (node.attr.transpose_a?.b === true) builder.fail(`node '${node.name}' (${node.op}) sets transpose_a, which is not supported`);
+  if (attrs(context, node).bool('transpose_a')) builder.fail(`node '${node.name}' (${node.op}) sets transpose_a, which is not supported`);
   if (shape.length !== 2 || weight.shape.length !== 2) builder.fail(`node '${node.name}' multiplies [${shape.join(', ')}] by [${weight.shape.join(', ')}]; expected two matrices`);
 
   // The Gemm takes B as [out, in] with transB; TensorFlow stores [in, out] unless transpose_b is set.
-  const transposed = node.attr.transpose_b?.b === true;
+  const transposed = attrs(context, node).bool('transpose_b');
   const [inFeatures, outFeatures] = transposed ? [weight.shape[1]!, weight.shape[0]!] : [weight.shape[0]!, weight.shape[1]!];
   if (inFeatures !== shape[1]) builder.fail(`node '${node.name}' multiplies [${shape.join(', ')}] by [${weight.shape.join(', ')}]; inner dimensions differ`);
   const data = transposed ? weight.data : permute(weight.data, weight.shape, [1, 0]);
@@ -297,7 +276,7 @@ function convertMean(context: GraphContext, node: GraphDefNode): void {
   const shape = builder.shape(input);
   const axes = Array.from(constant(context, node, 1, 'axes').data, (a) => (a < 0 ? a + shape.length : a));
   if (axes.some((a) => !Number.isInteger(a) || a < 0 || a >= shape.length)) builder.fail(`node '${node.name}' (Mean) has axes [${axes.join(', ')}] outside rank ${shape.length}`);
-  const keepDims = node.attr.keep_dims?.b === true;
+  const keepDims = attrs(context, node).bool('keep_dims');
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
 
   // The spatial mean of an NHWC tensor is a global average pool.
@@ -335,7 +314,7 @@ function convertSqueeze(context: GraphContext, node: GraphDefNode): void {
   const { builder } = context;
   const input = activation(context, node, 0);
   const shape = builder.shape(input);
-  const dims = attrInts(node, 'squeeze_dims').map((a) => (a < 0 ? a + shape.length : a));
+  const dims = attrs(context, node).ints('squeeze_dims').map((a) => (a < 0 ? a + shape.length : a));
   if (dims.some((a) => a < 0 || a >= shape.length || shape[a] !== 1)) builder.fail(`node '${node.name}' squeezes axes [${dims.join(', ')}] of [${shape.join(', ')}], which are not all 1`);
   const target = shape.filter((d, i) => (dims.length === 0 ? d !== 1 : !dims.includes(i)));
   context.values.set(node.name, builder.reshape(input, target, node.name));
@@ -388,7 +367,7 @@ function convertBatchNorm(context: GraphContext, node: GraphDefNode): void {
     if (weight.data.length !== channels) builder.fail(`node '${node.name}' has a ${what} of ${weight.data.length} values for ${channels} channels`);
     return builder.constant(weight.name, [channels], weight.data);
   });
-  const epsilon = node.attr.epsilon?.f ?? 1e-4;
+  const epsilon = attrs(context, node).float('epsilon', 1e-4);
   context.values.set(node.name, builder.node('BatchNormalization', [input, ...parameters], { epsilon }, node.name, shape));
 }
 

@@ -109,6 +109,13 @@ function pair(builder: NhwcGraphBuilder, layer: string, value: unknown, field: s
   return list as [number, number];
 }
 
+/** A positive integer setting such as `filters` or `depth_multiplier`, or `fallback` when absent. */
+function positiveInt(builder: NhwcGraphBuilder, layer: string, value: unknown, field: string, fallback?: number): number {
+  if ((value === undefined || value === null) && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1 << 24) builder.fail(`layer '${layer}' has invalid ${field} ${JSON.stringify(value)}`);
+  return value;
+}
+
 function resolveTarget(builder: NhwcGraphBuilder, layer: string, target: number[], count: number): number[] {
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const inferred = target.filter((d) => d === -1).length;
@@ -152,8 +159,8 @@ function weightWithShape(builder: NhwcGraphBuilder, layer: string, weight: TfjsW
 function convertConv2D(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, weights: LayerWeights): string {
   const shape = rank4(builder, layer, input);
   const kernelSize = pair(builder, layer, config.kernel_size, 'kernel_size', [1, 1]);
-  const groups = typeof config.groups === 'number' ? config.groups : 1;
-  const filters = Number(config.filters);
+  const groups = positiveInt(builder, layer, config.groups, 'groups', 1);
+  const filters = positiveInt(builder, layer, config.filters, 'filters');
   if (groups < 1 || shape[3] % groups !== 0) builder.fail(`layer '${layer}' has groups ${groups} for ${shape[3]} input channels`);
 
   // Keras kernels are HWIO; ONNX wants OIHW.
@@ -178,7 +185,7 @@ function biasConstant(builder: NhwcGraphBuilder, layer: string, weight: TfjsWeig
 function depthwiseNode(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, kernel: TfjsWeight, bias: string | undefined, outputBase: string, activation: Activation): string {
   const shape = rank4(builder, layer, input);
   const kernelSize = pair(builder, layer, config.kernel_size, 'kernel_size', [1, 1]);
-  const multiplier = typeof config.depth_multiplier === 'number' ? config.depth_multiplier : 1;
+  const multiplier = positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', 1);
   weightWithShape(builder, layer, kernel, [kernelSize[0], kernelSize[1], shape[3], multiplier]);
   const channels = shape[3] * multiplier;
   const weightName = builder.constant(`${layer}/depthwise_kernel`, [channels, 1, ...kernelSize], permute(kernel.data, kernel.shape, [2, 3, 0, 1]));
@@ -192,7 +199,7 @@ function depthwiseNode(builder: NhwcGraphBuilder, layer: string, config: Record<
 
 function convertDepthwise(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, weights: LayerWeights): string {
   const kernel = weights('depthwise_kernel', true)!;
-  const channels = rank4(builder, layer, input)[3] * (typeof config.depth_multiplier === 'number' ? config.depth_multiplier : 1);
+  const channels = rank4(builder, layer, input)[3] * positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', 1);
   const bias = config.use_bias === false ? undefined : biasConstant(builder, layer, weights('bias', true), channels);
   return depthwiseNode(builder, layer, config, input, kernel, bias, layer, kerasActivation(builder, layer, config.activation));
 }
@@ -200,7 +207,7 @@ function convertDepthwise(builder: NhwcGraphBuilder, layer: string, config: Reco
 function convertSeparable(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, weights: LayerWeights): string {
   const depthwise = depthwiseNode(builder, layer, config, input, weights('depthwise_kernel', true)!, undefined, `${layer}/depthwise`, 'none');
   const shape = builder.shape(depthwise);
-  const filters = Number(config.filters);
+  const filters = positiveInt(builder, layer, config.filters, 'filters');
 
   // The pointwise kernel is [1, 1, C × M, filters] (HWIO).
   const pointwise = weightWithShape(builder, layer, weights('pointwise_kernel', true), [1, 1, shape[3]!, filters]);
@@ -304,7 +311,7 @@ function convertConcatenate(builder: NhwcGraphBuilder, layer: string, config: Re
 
 function convertDense(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, weights: LayerWeights): string {
   const shape = builder.shape(input);
-  const units = Number(config.units);
+  const units = positiveInt(builder, layer, config.units, 'units');
   if (shape.length !== 2) builder.fail(`layer '${layer}' (Dense) gets an input of shape [${shape.join(', ')}]; only rank-2 inputs are supported, add a Flatten before it`);
 
   // Keras kernels are [in, out]; the Gemm takes them as [out, in] with transB.

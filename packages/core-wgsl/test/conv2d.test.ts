@@ -88,6 +88,16 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   }, plain],
   ['1x1 stride 2', { inChannels: 7, outChannels: 9, inHeight: 5, inWidth: 6, strideHeight: 2, strideWidth: 2 }, leaky],
   ['pointwise 8x8, 36 channels', { inChannels: 36, outChannels: 20, inHeight: 8, inWidth: 8 }, resnetAdd],
+  ['3x3 on 40x36, full workgroups', {
+    inChannels: 4, outChannels: 10, inHeight: 40, inWidth: 36, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['pointwise 24x24, full workgroups', { batch: 2, inChannels: 12, outChannels: 20, inHeight: 24, inWidth: 24 }, biasRelu6],
+  ['pointwise 23x23, odd pixel count', { inChannels: 6, outChannels: 9, inHeight: 23, inWidth: 23 }, projectAdd],
+  ['stem 34x34 stride 2', {
+    inChannels: 3, outChannels: 16, inHeight: 34, inWidth: 34, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
   ['5x5 conv 20 channels', {
     inChannels: 20, outChannels: 13, inHeight: 12, inWidth: 13, kernelHeight: 5, kernelWidth: 5,
     padTop: 2, padLeft: 2, padBottom: 2, padRight: 2,

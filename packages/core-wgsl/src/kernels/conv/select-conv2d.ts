@@ -1,6 +1,7 @@
 import type { Epilogue } from '../epilogue';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
+import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
@@ -11,6 +12,7 @@ type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue) => Conv2dKernel;
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
   'depthwise-4x': conv2dDepthwise,
+  'implicit-gemm-8x8': conv2dImplicitGemm,
   direct: conv2dDirect,
 };
 
@@ -19,7 +21,12 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
   validateConv2dShape(shape);
   const variants: string[] = [];
   const [, , outHeight, outWidth] = conv2dOutputShape(shape);
-  const batchFits = shape.batch <= MAX_WORKGROUPS_PER_DIMENSION;
+  // The register-blocked variants put pixel blocks on x (64 per workgroup), blocks of 8
+  // channels on y and images on z, each limited to 65,535 workgroups.
+  const registerBlockedFits = (pixelBlocks: number): boolean =>
+    shape.batch <= MAX_WORKGROUPS_PER_DIMENSION &&
+    Math.ceil(shape.outChannels / 8) <= MAX_WORKGROUPS_PER_DIMENSION &&
+    pixelBlocks <= 64 * MAX_WORKGROUPS_PER_DIMENSION;
 
   // A 1×1 kernel with stride 1 and no padding reads each pixel once per output channel: a plain GEMM.
   const pointwise =
@@ -27,17 +34,20 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
     shape.strideHeight === 1 && shape.strideWidth === 1 &&
     shape.padTop + shape.padLeft + shape.padBottom + shape.padRight === 0 &&
     shape.groups === 1;
-  if (pointwise && batchFits && Math.ceil(shape.outChannels / 8) <= MAX_WORKGROUPS_PER_DIMENSION) {
+  if (pointwise && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8))) {
     variants.push('pointwise-gemm-8x8');
   }
 
   // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
   if (shape.groups === shape.inChannels) variants.push('depthwise-4x');
 
+  // One group: every output channel reads the same im2col columns, so 8 channels share each input load.
+  if (shape.groups === 1 && registerBlockedFits(Math.ceil(outWidth / 8) * outHeight)) {
+    variants.push('implicit-gemm-8x8');
+  }
+
   // The direct kernel folds its 1-D dispatch, so it runs every shape.
   variants.push('direct');
-  void outHeight;
-  void outWidth;
   return variants;
 }
 

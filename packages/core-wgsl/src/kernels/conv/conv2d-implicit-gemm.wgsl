@@ -1,0 +1,88 @@
+// Implicit-GEMM convolution for one group: output (O × pixels) = W (O × I·KH·KW) ·
+// im2col(input), with the im2col columns gathered on the fly instead of materialized.
+// Each invocation computes 8 output channels × 8 consecutive pixels of one output row
+// in registers (register-block-8x8.wgsl), with no workgroup memory.
+// Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
+
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+
+// Input value at (in_y, in_x) of the row starting at `row`, or 0 in the padding.
+fn load_input(row: u32, in_x: i32) -> f32 {
+  let inside = in_x >= 0 && in_x < i32(params.in_width);
+  return select(0.0, input[row + u32(clamp(in_x, 0, i32(params.in_width) - 1))], inside);
+}
+
+// Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.
+fn store_channel(first_channel: u32, offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32, out_y: u32, first_x: u32) {
+  let channel = first_channel + offset;
+  if (channel >= params.out_channels) {
+    return;
+  }
+  let index = ((image * params.out_channels + channel) * params.out_height + out_y) * params.out_width + first_x;
+  let values = array<vec4<f32>, 2>(lo, hi);
+  for (var j = 0u; j < 8u; j++) {
+    if (first_x + j < params.out_width) {
+      output[index + j] = epilogue(values[j / 4u][j % 4u], channel, index + j);
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let blocks_per_row = (params.out_width + 7u) / 8u;
+#if UNIFORM_CHANNELS
+  // All 64 lanes share the output channels, so the compiler sees weight addresses as uniform.
+  let pixel_block = wid.x * 64u + lid;
+  let channel_block = wid.y;
+#else
+  let channel_lanes = 64u / params.column_lanes;
+  let pixel_block = wid.x * params.column_lanes + lid % params.column_lanes;
+  let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
+#endif
+  let image = wid.z;
+  let out_y = pixel_block / blocks_per_row;
+  let first_x = (pixel_block % blocks_per_row) * 8u;
+  let first_channel = channel_block * 8u;
+  if (out_y >= params.out_height || first_channel >= params.out_channels) {
+    return;
+  }
+
+  let in_y0 = i32(out_y) * params.stride_height - params.pad_top;
+  let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
+  let step = params.stride_width;
+  let taps = params.kernel_height * params.kernel_width;
+  var w = channel_block * params.in_channels * taps * 2u;
+
+  for (var c = 0u; c < params.in_channels; c++) {
+    let plane = (image * params.in_channels + c) * params.in_height;
+    for (var ky = 0u; ky < params.kernel_height; ky++) {
+      let in_y = in_y0 + i32(ky) * params.dilation_height;
+      if (in_y < 0 || in_y >= i32(params.in_height)) {
+        // Padding rows contribute nothing: skip their weights too.
+        w += params.kernel_width * 2u;
+        continue;
+      }
+      let row = (plane + u32(in_y)) * params.in_width;
+      for (var kx = 0u; kx < params.kernel_width; kx++) {
+        let x = in_x0 + i32(kx) * params.dilation_width;
+        let lo = vec4<f32>(load_input(row, x), load_input(row, x + step),
+                           load_input(row, x + 2 * step), load_input(row, x + 3 * step));
+        let hi = vec4<f32>(load_input(row, x + 4 * step), load_input(row, x + 5 * step),
+                           load_input(row, x + 6 * step), load_input(row, x + 7 * step));
+        accumulate_outer_product(weights[w], weights[w + 1u], lo, hi);
+        w += 2u;
+      }
+    }
+  }
+
+  store_channel(first_channel, 0u, r0_lo, r0_hi, image, out_y, first_x);
+  store_channel(first_channel, 1u, r1_lo, r1_hi, image, out_y, first_x);
+  store_channel(first_channel, 2u, r2_lo, r2_hi, image, out_y, first_x);
+  store_channel(first_channel, 3u, r3_lo, r3_hi, image, out_y, first_x);
+  store_channel(first_channel, 4u, r4_lo, r4_hi, image, out_y, first_x);
+  store_channel(first_channel, 5u, r5_lo, r5_hi, image, out_y, first_x);
+  store_channel(first_channel, 6u, r6_lo, r6_hi, image, out_y, first_x);
+  store_channel(first_channel, 7u, r7_lo, r7_hi, image, out_y, first_x);
+}

@@ -10,7 +10,7 @@ export { importTflite } from './import/tflite/index';
 export { importTfjs } from './import/tfjs/index';
 export { optimizeGraph, type OptimizeOptions } from './rewrite/optimize';
 export { GraphRunner, type RunnerOptions, type Tensor } from './run/graph-runner';
-export { UnsupportedNodeError } from './plan/lower-node';
+export { UnsupportedNodeError, type KernelVariants } from './plan/lower-node';
 
 // Public extraction API.
 export { loadModel, detectFormat, registerImporter, type Importer, type ModelFormat } from './extract/load-model';

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import * as ort from 'onnxruntime-node';
@@ -6,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createFeatureExtractor, loadModel, type FeatureExtractor, type Graph } from '../src/index';
 import { compareTensors } from './helpers/compare';
-import { CORAL_ONNX, fileSource, OPEN_IMAGES } from './helpers/file-source';
-import { imageTensor, listImages } from './helpers/images';
+import { CORAL_ONNX, fileSource, OPEN_IMAGES, SHARED } from './helpers/file-source';
+import { imageTensor, listImages, rgbaImage } from './helpers/images';
 
 // Oracle: onnxruntime-node (CPU) on the same NCHW tensors.
 // Tolerance 1e-4 relative max error: float32 sums over up to 1280 × 9 terms in a different
@@ -73,5 +74,40 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', () => {
 
   it('matches onnxruntime at batch 8', async () => {
     await compareWithOnnxRuntime(8);
+  });
+
+  it('extracts features that classify photos', async () => {
+    // Oracle: the labels the model's documentation lists for these photos (Egyptian cat, dragonfly),
+    // from logits computed on the CPU in float64 with the model's own classifier weights.
+    const labels = readFileSync(join(SHARED, 'models/coral/imagenet_labels.txt'), 'utf8').split('\n');
+    const weight = graph.initializers.get('MobilenetV2/Logits/Conv2d_1c_1x1/weight')!;
+    const bias = graph.initializers.get('MobilenetV2/Logits/Conv2d_1c_1x1/bias')!;
+    const topLabel = (features: Float32Array): string => {
+      const [classes, size] = weight.shape as [number, number];
+      let best = 0;
+      let bestScore = -Infinity;
+      for (let c = 0; c < classes; c++) {
+        let score = Number(bias.data[c]);
+        for (let k = 0; k < size; k++) score += Number(weight.data[c * size + k]) * features[k]!;
+        if (score > bestScore) [best, bestScore] = [c, score];
+      }
+      return labels[best]!.split(',')[0]!.trim();
+    };
+
+    const photos = await Promise.all(['cat.bmp', 'dragonfly.bmp'].map((name) => rgbaImage(join(OPEN_IMAGES, name))));
+    const features = await extractor.extract(photos);
+    expect(features.length).toBe(2);
+    expect(features[0]!.length).toBe(1280);
+    expect(topLabel(features[0]!)).toBe('Egyptian cat');
+    expect(topLabel(features[1]!)).toBe('dragonfly');
+  });
+
+  it('reports peak GPU memory below the sum of all activations', () => {
+    // 3.5 M float32 weights are 14 MB; the batch-8 activations of all 100 nodes sum to about 470 MB.
+    let activationSum = 0;
+    for (const info of graph.valueInfo.values()) activationSum += 8 * 4 * info.shape.slice(1).reduce<number>((a, b) => a * Number(b), 1);
+    console.log(`peak GPU bytes ${extractor.peakGpuBytes}, sum of batch-8 activations ${activationSum}`);
+    expect(extractor.peakGpuBytes).toBeGreaterThan(14e6);
+    expect(extractor.peakGpuBytes).toBeLessThan(activationSum / 3);
   });
 });

@@ -2,6 +2,7 @@ import { centerCrop, createStorageBuffer, preprocessImageProgram, prepareDispatc
 
 import type { Graph, Preprocessing } from '../ir/graph';
 import { optimizeGraph } from '../rewrite/optimize';
+import type { KernelVariants } from '../plan/lower-node';
 import { GraphRunner, type Tensor } from '../run/graph-runner';
 import { Readback } from '../run/readback';
 import type { RgbaImage } from '../source';
@@ -15,6 +16,8 @@ export interface FeatureExtractorOptions {
   debug?: boolean;
   /** Extra values `runTensors` may request; fused-away values are otherwise not observable. */
   keep?: string[];
+  /** Conv and GEMM variants to force where they apply (for bisecting a parity error to a kernel). */
+  kernelVariants?: KernelVariants;
 }
 
 /** A model ready to turn images into feature vectors on one GPU device. */
@@ -56,7 +59,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   }
   const featureSize = Number(layerShape[1]);
 
-  const runner = new GraphRunner(device, optimized, { debug: options.debug });
+  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: options.kernelVariants });
   const input = graph.inputs[0]!;
   const { preprocessing } = graph.metadata;
   const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];

@@ -2,6 +2,8 @@ import {
   batchNormalizationProgram,
   binaryProgram,
   concatPrograms,
+  conv2dVariants,
+  gemmVariants,
   globalPoolProgram,
   padProgram,
   pool2dProgram,
@@ -33,8 +35,14 @@ export class UnsupportedNodeError extends Error {
   }
 }
 
+/** Kernel variants to use where they apply, instead of the selectors' choice (for bisecting a parity error to a kernel). */
+export interface KernelVariants {
+  conv2d?: string;
+  gemm?: string;
+}
+
 /** Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes. */
-export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes): Lowered {
+export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants = {}): Lowered {
   if (VIEW_OPERATORS.has(node.opType)) return { view: { node: node.name, input: node.inputs[0]!, output: node.outputs[0]! } };
 
   const activation = activationOf(node);
@@ -46,12 +54,12 @@ export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes): Low
   switch (node.opType) {
     case 'Conv':
     case 'offshelf.FusedConv':
-      return { steps: [lowerConv(graph, node, shapes)] };
+      return { steps: [lowerConv(graph, node, shapes, variants)] };
     case 'Gemm':
     case 'offshelf.FusedGemm':
-      return { steps: [lowerGemm(graph, node, shapes)] };
+      return { steps: [lowerGemm(graph, node, shapes, variants)] };
     case 'MatMul':
-      return { steps: [lowerMatMul(graph, node, shapes)] };
+      return { steps: [lowerMatMul(graph, node, shapes, variants)] };
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -136,7 +144,7 @@ function epilogueOf(node: Node, hasBias: boolean): Epilogue {
   return { bias: hasBias, activation: fused ? fusedActivation(node) : { kind: 'none' }, residual };
 }
 
-function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
   const x = shapes.get(node.inputs[0]!)!;
   const weights = requireConstant(graph, node, 1, 'weight tensor');
   if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D convolutions are supported, got a rank-${x.length} input.`);
@@ -171,7 +179,8 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
 
   const hasBias = Boolean(node.inputs[2]);
   const epilogue = epilogueOf(node, hasBias);
-  const kernelChoice = selectConv2d(shape, epilogue);
+  const variant = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
+  const kernelChoice = selectConv2d(shape, epilogue, { variant });
   const inputs: Operand[] = [
     { value: node.inputs[0]! },
     { constant: `${weights.name}#${kernelChoice.variant}`, data: kernelChoice.packWeights(toFloat32(weights)) },
@@ -181,7 +190,7 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
   return step(node, kernelChoice.program, inputs);
 }
 
-function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
   const a = shapes.get(node.inputs[0]!)!;
   const b = shapes.get(node.inputs[1]!)!;
   const transposeA = numberAttribute(node, 'transA', 0) === 1;
@@ -210,11 +219,15 @@ function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
 
   const epilogue = epilogueOf(node, bias !== null);
   if (residual) epilogue.residual = 'beforeActivation';
-  const kernelChoice = selectGemm(shape, epilogue);
+  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, variants) });
   const inputs: Operand[] = [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)];
   if (bias) inputs.push({ constant: `${node.name}#bias`, data: bias });
   if (residual) inputs.push({ constant: `${node.name}#c`, data: residual });
   return step(node, kernelChoice.program, inputs);
+}
+
+function gemmVariant(shape: GemmShape, variants: KernelVariants): string | undefined {
+  return variants.gemm && gemmVariants(shape).includes(variants.gemm) ? variants.gemm : undefined;
 }
 
 function constantOrValueB(graph: Graph, node: Node, kernelChoice: { variant: string; packB(b: Float32Array): Float32Array }): Operand {
@@ -224,7 +237,7 @@ function constantOrValueB(graph: Graph, node: Node, kernelChoice: { variant: str
   return { constant: `${b.name}#${kernelChoice.variant}`, data: kernelChoice.packB(toFloat32(b)) };
 }
 
-function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
+function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
   const a = shapes.get(node.inputs[0]!)!;
   const b = shapes.get(node.inputs[1]!)!;
   if (a.length < 2 || b.length < 2) throw new UnsupportedNodeError(node, '1-D MatMul operands are not supported; reshape them to 2-D.');
@@ -243,7 +256,7 @@ function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes): Step {
     throw new UnsupportedNodeError(node, `batch dimensions [${aBatch.join(', ')}] and [${bBatch.join(', ')}] must be equal, or B must have none.`);
   }
 
-  const kernelChoice = selectGemm(shape, { bias: false, activation: { kind: 'none' }, residual: 'none' });
+  const kernelChoice = selectGemm(shape, { bias: false, activation: { kind: 'none' }, residual: 'none' }, { variant: gemmVariant(shape, variants) });
   return step(node, kernelChoice.program, [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)]);
 }
 

@@ -4,7 +4,7 @@ import { ModelImportError, type Graph, type Node } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
 import { assignBuffers } from './buffer-plan';
 import type { ConstantStore } from './constant-store';
-import { lowerNode, type ConcreteShapes } from './lower-node';
+import { lowerNode, type ConcreteShapes, type KernelVariants } from './lower-node';
 import type { Step, View } from './step';
 
 export interface PlanOptions {
@@ -12,6 +12,8 @@ export interface PlanOptions {
   keep: readonly string[];
   /** Reuse buffers of dead values (default true); false keeps every value readable (debug). */
   reuseBuffers?: boolean;
+  /** Kernel variants to force where they apply. */
+  kernelVariants?: KernelVariants;
 }
 
 /** A graph planned for one set of input shapes: kernels chosen, buffers leased, bind groups made. */
@@ -49,7 +51,7 @@ export async function planGraph(
   const views: View[] = [];
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
-    const lowered = lowerNode(graph, node, shapes);
+    const lowered = lowerNode(graph, node, shapes, options.kernelVariants);
     if ('view' in lowered) views.push(lowered.view);
     else steps.push(...lowered.steps);
   }

@@ -2,6 +2,7 @@ import { writeBuffer } from '@offshelf/core-wgsl';
 
 import type { Graph } from '../ir/graph';
 import { ConstantStore } from '../plan/constant-store';
+import type { KernelVariants } from '../plan/lower-node';
 import { planGraph, type GraphPlan } from '../plan/plan-graph';
 import { Readback } from './readback';
 import { formatTensorStats } from './tensor-stats';
@@ -17,6 +18,8 @@ export interface RunnerOptions {
   debug?: boolean;
   /** Receives debug lines; defaults to `console.log`. */
   log?: (line: string) => void;
+  /** Conv and GEMM variants to force where they apply, such as `{ conv2d: 'direct' }` to rule out a fast path. */
+  kernelVariants?: KernelVariants;
 }
 
 /**
@@ -108,7 +111,7 @@ export class GraphRunner {
     const key = JSON.stringify([inputShapes, outputs]);
     let entry = this.plans.get(key);
     if (!entry) {
-      const plan = await planGraph(this.device, this.graph, inputShapes, this.constants, { keep, reuseBuffers: !this.options.debug });
+      const plan = await planGraph(this.device, this.graph, inputShapes, this.constants, { keep, reuseBuffers: !this.options.debug, kernelVariants: this.options.kernelVariants });
       const readOutputs = this.options.debug ? keep : [...outputs];
       entry = { plan, readback: new Readback(this.device, readOutputs.map((name) => plan.rangeOf(name))), outputs: readOutputs };
       this.plans.set(key, entry);

@@ -13,7 +13,7 @@ export { GraphRunner, type RunnerOptions, type Tensor } from './run/graph-runner
 export { UnsupportedNodeError, type KernelVariants } from './plan/lower-node';
 
 // Public extraction API.
-export { loadModel, detectFormat, registerImporter, type Importer, type ModelFormat } from './extract/load-model';
+export { loadModel, detectFormat, registerImporter, type Importer, type LoadModelOptions, type ModelFormat } from './extract/load-model';
 export { createFeatureExtractor, type FeatureExtractor, type FeatureExtractorOptions } from './extract/feature-extractor';
 
 // Safetensors state dicts for built-in architectures.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { importSafetensors, ModelImportError, randomStateDict, readSafetensors, writeSafetensors, type Initializer } from '../src/index';
+import { detectFormat, importSafetensors, loadModel, ModelImportError, randomStateDict, readSafetensors, writeSafetensors, type Initializer } from '../src/index';
 import { memorySource } from './helpers/file-source';
 
 /** Builds a safetensors file from a header object and raw data bytes, for malformed-input cases. */
@@ -144,5 +144,13 @@ describe('safetensors import', () => {
   it('points at a DataParallel prefix', async () => {
     const error = await importError(writeSafetensors(stateDict.map((t) => ({ ...t, name: `module.${t.name}` }))));
     expect(error.message).toMatch(/strip the 'module\.' prefix/);
+  });
+
+  it('loads through loadModel with an arch', async () => {
+    const bytes = writeSafetensors(stateDict);
+    expect(detectFormat('weights.bin', bytes)).toBe('safetensors');
+    const graph = await loadModel(memorySource('weights.bin', bytes), { arch: 'squeezenet1_1' });
+    expect(graph.metadata.sourceFormat).toBe('safetensors');
+    await expect(loadModel(memorySource('weights.bin', bytes))).rejects.toThrow(/pass the arch option/);
   });
 });

@@ -262,8 +262,15 @@ function validateNumbers(spec: HeadSpec): void {
   for (const [name, value] of positive) {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`${name} = ${value} is invalid: it must be a finite number > 0`);
   }
-  if (spec.maxIter !== undefined && !(Number.isInteger(spec.maxIter) && (spec.maxIter > 0 || spec.maxIter === -1))) {
-    throw new Error(`maxIter = ${spec.maxIter} is invalid: use a positive integer (or -1 for the svm's default limit)`);
+  const isKernelSvm = spec.kind === 'svm' || spec.kind === 'rbf-svm';
+  if (spec.maxIter !== undefined && !(Number.isInteger(spec.maxIter) && (spec.maxIter > 0 || (isKernelSvm && spec.maxIter === -1)))) {
+    throw new Error(`maxIter = ${spec.maxIter} is invalid: use a positive integer (svm heads also take -1 for libsvm's limit)`);
+  }
+  if (spec.loss !== undefined && spec.loss !== 'hinge' && spec.loss !== 'squared_hinge') {
+    throw new Error(`loss '${spec.loss}' is unknown: use 'hinge' or 'squared_hinge'`);
+  }
+  if (spec.decisionFunctionShape !== undefined && spec.decisionFunctionShape !== 'ovr' && spec.decisionFunctionShape !== 'ovo') {
+    throw new Error(`decisionFunctionShape '${spec.decisionFunctionShape}' is unknown: use 'ovr' or 'ovo'`);
   }
 }
 

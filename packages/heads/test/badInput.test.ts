@@ -44,6 +44,9 @@ describe('bad input', () => {
     expect(() => trainHead(X, y, { kind: 'svm', kernel: 'cubic' as never })).toThrow(/kernel 'cubic' is unknown/);
     expect(() => trainHead(X, y, { kind: 'knn', nNeighbors: 9 })).toThrow(/nNeighbors = 9 is invalid/);
     expect(() => trainHead(X, y, { kind: 'forest' as never })).toThrow(/head kind 'forest' is unknown/);
+    expect(() => trainHead(X, y, { kind: 'logreg', maxIter: -1 })).toThrow(/maxIter = -1 is invalid/);
+    expect(() => trainHead(X, y, { kind: 'linear-svm', loss: 'log' as never })).toThrow(/loss 'log' is unknown/);
+    expect(() => trainHead(X, y, { kind: 'linear-svm', multiClass: 'ovo' as never })).toThrow(/multiClass 'ovo' is unknown/);
     expect(() => trainHead(X, y, { kind: 'logreg', transforms: [{ kind: 'pca', nComponents: 3 }] })).toThrow(/PCA nComponents = 3 is invalid/);
   });
 

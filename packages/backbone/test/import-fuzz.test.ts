@@ -120,7 +120,7 @@ describe.skipIf(!existsSync(TFLITE))('TFLite importer on corrupted files', () =>
   });
 });
 
-/** A source whose model.json or one shard is replaced. */
+/** Wraps a source, replacing its model.json or one shard. */
 function replaced(base: ModelSource, main?: Uint8Array, shard?: { path: string; bytes: Uint8Array }): ModelSource {
   return {
     name: base.name,

@@ -38,7 +38,7 @@ function nsfwjsSource(model: string): ModelSource {
   };
 }
 
-/** A TF.js IOHandler over a `ModelSource`: all groups' shards concatenated in manifest order. */
+/** Creates a TF.js IOHandler over a `ModelSource`, with all groups' shards concatenated in manifest order. */
 async function ioHandler(source: ModelSource): Promise<tf.io.IOHandler> {
   const modelJson = parseModelJson(await source.readMain(), source.name) as unknown as tf.io.ModelJSON;
   const shards: Uint8Array[] = [];
@@ -62,14 +62,14 @@ async function ioHandler(source: ModelSource): Promise<tf.io.IOHandler> {
   };
 }
 
-/** The NCHW input tensor for one image as [N, 3, H, W] and its NHWC copy for TF.js. */
+/** Decodes one image into an NCHW [1, 3, H, W] input and its NHWC copy for TF.js. */
 async function imageInputs(size: number, mean: number, std: number): Promise<{ nchw: Float32Array; nhwc: tf.Tensor4D }> {
   const nchw = await imageTensor(join(OPEN_IMAGES, 'cat.bmp'), size, mean, std);
   const nhwc = tf.tidy(() => tf.transpose(tf.tensor4d(nchw, [1, 3, size, size]), [0, 2, 3, 1]) as tf.Tensor4D);
   return { nchw, nhwc };
 }
 
-/** A TF.js result in our layout: rank-4 NHWC values are transposed to NCHW. */
+/** Reads a TF.js result in our layout, transposing rank-4 NHWC values to NCHW. */
 function toNchw(tensor: tf.Tensor): Float32Array {
   return tf.tidy(() => (tensor.rank === 4 ? tf.transpose(tensor, [0, 3, 1, 2]) : tensor).dataSync() as Float32Array);
 }

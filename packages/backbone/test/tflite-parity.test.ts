@@ -11,8 +11,8 @@ import { imageTensor } from './helpers/images';
 
 // Oracle: the ONNX twin of the same network (weights dequantized by numpy from this file), run on
 // the same runner, so any difference comes from the TFLite import: layouts, pads, dequantization.
-// Tolerance 1e-3 relative max error on logits: the brief for the importer; identical weights and
-// pads give about 1e-6, and a wrong pad or transposed filter gives errors above 1e-1.
+// Tolerance 1e-3 relative max error on logits and features. Identical weights and pads give about
+// 1e-6, while a wrong pad or a transposed filter gives errors above 1e-1, so 1e-3 separates them.
 const TOLERANCE = 1e-3;
 const SIZE = 224;
 const TFLITE = join(SHARED, 'models/coral/mobilenet_v2_1.0_224_quant.tflite');
@@ -47,14 +47,17 @@ afterAll(() => {
   gpu?.destroy();
 });
 
-/** The first name of the top-scoring label (labels list synonyms after commas). */
+/** Returns the first name of the top-scoring label, because labels list synonyms after commas. */
 function top1(logits: Float32Array, row: number, classes: number): string {
   let best = 0;
   for (let c = 1; c < classes; c++) if (logits[row * classes + c]! > logits[row * classes + best]!) best = c;
   return labels[best]!.split(',')[0]!;
 }
 
-/** Runs both models once on the two images; the tests share the result because a run with a cold shader cache takes about a minute on lavapipe. */
+/**
+ * Runs both models once on the two images. The tests share the result, because a run with a
+ * cold shader cache takes about a minute on lavapipe.
+ */
 let outputs: Promise<{ ours: Record<string, Tensor>; reference: Record<string, Tensor> }> | undefined;
 function runBoth(): NonNullable<typeof outputs> {
   outputs ??= (async () => {

@@ -40,19 +40,19 @@ export class GraphAttributes {
     }
   }
 
-  /** A string attribute (`s`, base64 in the JSON), or undefined when absent. */
+  /** Returns a string attribute (`s`, base64 in the JSON), or undefined when absent. */
   string(key: string): string | undefined {
     const value = this.field(key, 's');
     return value === undefined ? undefined : this.decode(key, value);
   }
 
-  /** A list of strings (`list.s`); empty when absent. */
+  /** Returns a list of strings (`list.s`), empty when absent. */
   strings(key: string): string[] {
     const list = this.list(key, 's');
     return list.map((item) => this.decode(key, item));
   }
 
-  /** A list of integers (`list.i`, numbers or decimal strings); empty when absent. */
+  /** Returns a list of integers (`list.i`, numbers or decimal strings), empty when absent. */
   ints(key: string): number[] {
     return this.list(key, 'i').map((item) => {
       const value = Number(item);
@@ -61,14 +61,14 @@ export class GraphAttributes {
     });
   }
 
-  /** A boolean attribute (`b`); false when absent. */
+  /** Returns a boolean attribute (`b`), false when absent. */
   bool(key: string): boolean {
     const value = this.field(key, 'b');
     if (value !== undefined && typeof value !== 'boolean') this.invalid(key, value);
     return value === true;
   }
 
-  /** A float attribute (`f`), or `fallback` when absent. */
+  /** Returns a float attribute (`f`), or `fallback` when absent. */
   float(key: string, fallback: number): number {
     const value = this.field(key, 'f');
     if (value === undefined) return fallback;
@@ -76,7 +76,7 @@ export class GraphAttributes {
     return value;
   }
 
-  /** The dimensions of a shape attribute (`shape.dim[].size`), with -1 for unknown sizes. */
+  /** Returns the dimensions of a shape attribute (`shape.dim[].size`), with -1 for unknown sizes. */
   shape(key: string): number[] {
     const shape = this.field(key, 'shape');
     if (shape === undefined) return [];

@@ -16,7 +16,7 @@ export interface GraphContext {
   inputs: string[];
 }
 
-/** The producing node of an input reference (`name`, `name:1` or the control dependency `^name`). */
+/** Parses an input reference (`name`, `name:1` or the control dependency `^name`) into its producing node. */
 export function producerOf(reference: string): { name: string; output: number; control: boolean } {
   const control = reference.startsWith('^');
   const body = control ? reference.slice(1) : reference;
@@ -183,8 +183,8 @@ function windowGeometry(context: GraphContext, node: GraphDefNode, shape: number
 }
 
 /**
- * The activation after `fused_ops` [BiasAdd, activation?] of a fused conv or
- * matmul; whether a bias input follows is returned too.
+ * Reads `fused_ops` [BiasAdd, activation?] of a fused conv or matmul and returns
+ * whether a bias input follows and which activation comes after it.
  */
 function fusedOps(context: GraphContext, node: GraphDefNode): { bias: boolean; activation: Activation } {
   const ops = attrs(context, node).strings('fused_ops');

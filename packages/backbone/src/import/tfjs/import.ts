@@ -15,7 +15,7 @@ export async function importTfjs(source: ModelSource): Promise<Graph> {
   return tfjsToGraph(modelJson, weights, source.name);
 }
 
-/** Whether a parsed model.json is a graph model (GraphDef) rather than a layers model. */
+/** Returns whether a parsed model.json is a graph model (GraphDef) rather than a layers model. */
 export function isGraphModel(modelJson: Record<string, unknown>): boolean {
   const topology = modelJson.modelTopology as { node?: unknown } | undefined;
   return modelJson.format === 'graph-model' || Array.isArray(topology?.node);

@@ -101,7 +101,7 @@ function numberList(builder: NhwcGraphBuilder, layer: string, value: unknown, fi
   return value as number[];
 }
 
-/** A Keras size argument given as one integer or a pair. */
+/** Reads a Keras size argument given as one integer or a pair. */
 function pair(builder: NhwcGraphBuilder, layer: string, value: unknown, field: string, fallback: [number, number]): [number, number] {
   if (value === undefined || value === null) return fallback;
   const list = typeof value === 'number' ? [value, value] : numberList(builder, layer, value, field);
@@ -109,7 +109,7 @@ function pair(builder: NhwcGraphBuilder, layer: string, value: unknown, field: s
   return list as [number, number];
 }
 
-/** A positive integer setting such as `filters` or `depth_multiplier`, or `fallback` when absent. */
+/** Reads a positive integer setting such as `filters` or `depth_multiplier`, returning `fallback` when absent. */
 function positiveInt(builder: NhwcGraphBuilder, layer: string, value: unknown, field: string, fallback?: number): number {
   if ((value === undefined || value === null) && fallback !== undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1 << 24) builder.fail(`layer '${layer}' has invalid ${field} ${JSON.stringify(value)}`);
@@ -181,7 +181,7 @@ function biasConstant(builder: NhwcGraphBuilder, layer: string, weight: TfjsWeig
   return builder.constant(`${layer}/bias`, [channels], bias.data);
 }
 
-/** A depthwise convolution node: Keras [kh, kw, C, M] kernels become ONNX [C × M, 1, kh, kw] with group = C. */
+/** Adds a depthwise convolution: Keras [kh, kw, C, M] kernels become ONNX [C × M, 1, kh, kw] with group = C. */
 function depthwiseNode(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, kernel: TfjsWeight, bias: string | undefined, outputBase: string, activation: Activation): string {
   const shape = rank4(builder, layer, input);
   const kernelSize = pair(builder, layer, config.kernel_size, 'kernel_size', [1, 1]);

@@ -77,7 +77,7 @@ export class FlatBufferReader {
     return target;
   }
 
-  /** The root table of the file, checking the 4-byte file identifier when one is given. */
+  /** Returns the root table of the file, checking the 4-byte file identifier when one is given. */
   root(identifier?: string): Table {
     this.check(0, 8, 'file header');
     if (identifier !== undefined) {
@@ -173,7 +173,7 @@ export class Table {
     return { start: header + 4, length };
   }
 
-  /** A vector's raw bytes as a view into the file (no copy). */
+  /** Returns a vector's raw bytes as a view into the file (no copy). */
   vectorBytes(index: number, elementSize: number): Uint8Array | undefined {
     const vector = this.vector(index, elementSize);
     if (vector === undefined) return undefined;

@@ -20,7 +20,8 @@ export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
   if (model.inputs.length !== 1) builder.fail(`the model has ${model.inputs.length} inputs; only single-input image models are supported`);
   const inputTensor = model.tensors[model.inputs[0]!]!;
   const [batch, height, width, channels] = inputTensor.shape;
-  if (inputTensor.shape.length !== 4 || channels !== 3 || !(height! > 0) || !(width! > 0)) {
+  const validSize = (size: number | undefined): boolean => size !== undefined && size > 0 && size <= 1 << 16;
+  if (inputTensor.shape.length !== 4 || channels !== 3 || !validSize(height) || !validSize(width)) {
     builder.fail(`input '${inputTensor.name}' has shape [${inputTensor.shape.join(', ')}]; expected an NHWC RGB image [N, H, W, 3]`);
   }
   // A batch of 1 in the file becomes a dynamic batch (-1), so the runner can extract features from several images per run.
@@ -47,7 +48,7 @@ export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
 
 /**
  * The input normalization that reproduces the input tensor's quantization:
- * the model sees x = scale × (q − zero_point), where q is the pixel for uint8
+ * the model computes x = scale × (q − zero_point), where q is the pixel for uint8
  * inputs and pixel − 128 for int8 inputs, so x = (pixel / 255 − mean) / std with
  * mean = (zero_point + offset) / 255 and std = 1 / (255 × scale).
  */

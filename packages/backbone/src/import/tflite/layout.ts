@@ -48,8 +48,8 @@ export function nchwAxis(axis: number, rank: number): number {
 }
 
 /**
- * Whether a rank-4 NHWC tensor has the same element order in NCHW, so a layout
- * change is a plain reshape: true when C is 1 or H × W is 1.
+ * Returns whether a rank-4 NHWC tensor has the same element order in NCHW, so a
+ * layout change is a plain reshape. That is the case when C is 1 or H × W is 1.
  */
 export function sameOrderInNchw(nhwc: readonly number[]): boolean {
   if (nhwc.length !== 4) return true;

@@ -4,7 +4,7 @@ import type { NhwcGraphBuilder } from './nhwc-builder';
 /** Op types that only change a value's shape, so the value before them has the same content. */
 const RESHAPING_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Identity', 'Dropout']);
 
-/** The last global average pool (the pooled embedding), or the output itself when it is a 4-D feature map. */
+/** Finds the last global average pool (the pooled embedding), or the output itself when it is a 4-D feature map. */
 export function findFeatureOutput(nodes: Node[], output: string, builder: NhwcGraphBuilder): string | undefined {
   for (let i = nodes.length - 1; i >= 0; i--) {
     if (nodes[i]!.opType === 'GlobalAveragePool') return nodes[i]!.outputs[0];
@@ -13,8 +13,8 @@ export function findFeatureOutput(nodes: Node[], output: string, builder: NhwcGr
 }
 
 /**
- * The logits: the input of a softmax that produces an output (looking through
- * reshapes after it), or an output computed by a Gemm.
+ * Finds the logits: the input of a softmax that produces an output (looking
+ * through reshapes after it), or an output computed by a Gemm.
  */
 export function findLogits(nodes: Node[], outputs: string[]): string | undefined {
   const producer = new Map(nodes.map((node) => [node.outputs[0]!, node]));

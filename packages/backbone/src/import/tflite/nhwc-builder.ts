@@ -24,7 +24,7 @@ export class NhwcGraphBuilder {
     throw new ModelImportError(this.file, message);
   }
 
-  /** A value or node name not used before, derived from `base`. */
+  /** Returns a value or node name not used before, derived from `base`. */
   uniqueName(base: string): string {
     // TFLite joins the names of fused TensorFlow ops with ';'; the first one names the value well enough.
     const clean = base.split(';')[0] || 'value';
@@ -32,11 +32,6 @@ export class NhwcGraphBuilder {
     for (let suffix = 1; this.usedNames.has(name); suffix++) name = `${clean}_${suffix}`;
     this.usedNames.add(name);
     return name;
-  }
-
-  /** Reserves a name that comes from the file, so synthesized names never collide with it. */
-  reserve(name: string): void {
-    this.usedNames.add(name);
   }
 
   /** Records the source-layout (NHWC) shape of an IR value; computed values also get an NCHW `valueInfo` entry. */
@@ -47,15 +42,11 @@ export class NhwcGraphBuilder {
     this.valueInfo.set(value, { name: value, dataType: 'float32', shape: dims });
   }
 
-  /** The source-layout (NHWC) shape of an IR value. */
+  /** Returns the source-layout (NHWC) shape of an IR value. */
   shape(value: string): number[] {
     const shape = this.sourceShapes.get(value);
     if (shape === undefined) this.fail(`the shape of '${value}' is unknown; the value is used before it is produced`);
     return shape;
-  }
-
-  hasValue(value: string): boolean {
-    return this.sourceShapes.has(value) || this.initializers.has(value);
   }
 
   /** Adds a float32 initializer whose shape is already in the IR (ONNX) layout. */

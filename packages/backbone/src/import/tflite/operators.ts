@@ -79,7 +79,7 @@ function outputTensor(context: TfliteContext, op: TfliteOperator): TfliteTensor 
   return context.model.tensors[index]!;
 }
 
-/** The IR value of an activation input; a constant input becomes an initializer in source layout. */
+/** Returns the IR value of an activation input, adding a constant input as an initializer in IR layout. */
 function activationInput(context: TfliteContext, op: TfliteOperator, input: number): string {
   const tensor = tensorOf(context, op, input);
   if (tensor === undefined) context.builder.fail(`operator ${op.index} is missing input ${input}`);

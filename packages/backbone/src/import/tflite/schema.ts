@@ -152,11 +152,9 @@ function readBuffer(reader: FlatBufferReader, buffer: Table, index: number): Uin
   // Models over 2 GB keep tensor data after the flatbuffer, addressed by offset and size from the file start.
   const offset = buffer.i64(1);
   const size = buffer.i64(2);
-  if (offset > 1 || size > 0) {
-    reader.check(offset, size, `buffer ${index}'s data`);
-    return reader.bytes.subarray(offset, offset + size);
-  }
-  return new Uint8Array(0);
+  if (size === 0) return new Uint8Array(0);
+  reader.check(offset, size, `buffer ${index}'s data`);
+  return reader.bytes.subarray(offset, offset + size);
 }
 
 function readTensor(tensor: Table, index: number): TfliteTensor {

@@ -10,7 +10,7 @@ const ELEMENT_SIZE: Record<number, number> = {
   [TensorType.INT8]: 1,
 };
 
-/** Whether the tensor is a constant: its buffer holds data. */
+/** Returns whether the tensor is a constant, which means its buffer contains data. */
 export function isConstant(model: TfliteModel, tensor: TfliteTensor): boolean {
   return (model.buffers[tensor.buffer]?.byteLength ?? 0) > 0;
 }

@@ -50,6 +50,12 @@ describe('bad input', () => {
     expect(() => trainHead(X, y, { kind: 'logreg', transforms: [{ kind: 'pca', nComponents: 3 }] })).toThrow(/PCA nComponents = 3 is invalid/);
   });
 
+  it('class weight Map equals object', () => {
+    const fromMap = trainHead(X, y, { kind: 'linear-svm', classWeight: new Map([['a', 3]]) }).decisionFunction(X);
+    const fromObject = trainHead(X, y, { kind: 'linear-svm', classWeight: { a: 3 } }).decisionFunction(X);
+    expect(fromMap).toEqual(fromObject);
+  });
+
   it('rejects predictProba without Platt scaling', () => {
     expect(() => trainHead(X, y, { kind: 'rbf-svm' }).predictProba(X)).toThrow(/probability: true/);
     expect(() => trainHead(X, y, { kind: 'linear-svm' }).predictProba(X)).toThrow(/probability: true/);

@@ -9,14 +9,14 @@ import { memorySource } from './helpers/file-source';
 // Oracle: onnxruntime-node (CPU) running the ONNX twin of each imported network: the imported IR,
 // before any rewrite, written as ONNX with the same weights. onnxruntime executes ONNX semantics
 // with its own kernels, so a wrong pad, stride, group, activation or BatchNorm fold in our runner
-// shows up as a difference; whether the IR matches torchvision is checked by parameter names,
+// shows up as a difference. Whether the IR matches torchvision is checked by parameter names,
 // shapes and counts in architectures.test.ts.
 // Tolerance 1e-4 relative max error: up to ~50 layers of float32 sums in another order, with batch
 // norm folded into the weights (one extra rounding per weight), stay near 1e-6 relative.
 const TOLERANCE = 1e-4;
 
-// Real channel counts with a 64×64 input and batch 1 keep each network to seconds on lavapipe;
-// the smallest feature map is then 2×2 in the stride-32 networks.
+// Real channel counts with a 64×64 input and batch 1 keep each network to seconds on lavapipe.
+// The smallest feature map is then 2×2 in the stride-32 networks.
 const SIZE = 64;
 const BATCH = 1;
 const NUM_CLASSES = 10;
@@ -31,7 +31,7 @@ afterAll(() => {
   gpu?.destroy();
 });
 
-/** A seeded pseudo-random input in [-2, 2), about the range of ImageNet-normalized pixels. */
+/** Returns a seeded pseudo-random input in [-2, 2), about the range of ImageNet-normalized pixels. */
 function randomImage(length: number, seed: number): Float32Array {
   let state = seed;
   return Float32Array.from({ length }, () => {

@@ -1,6 +1,6 @@
 import type { AttributeValue, Initializer, Node } from '../ir/graph';
 
-/** What a parameter is, so a generator can give it plausible values. */
+/** Kind of parameter, which a random generator uses to choose plausible values. */
 export type ParameterRole = 'weight' | 'bias' | 'normWeight' | 'normBias' | 'runningMean' | 'runningVar';
 
 /** Supplies a network's parameters by torchvision state-dict name. */
@@ -14,7 +14,7 @@ export type Activation = 'relu' | 'relu6' | 'hardswish' | 'silu' | 'none';
 
 export interface ConvOptions {
   stride?: number;
-  /** Symmetric zero padding; defaults to (kernel − 1) / 2, torchvision's "same" for odd kernels. */
+  /** Symmetric zero padding. The default (kernel − 1) / 2 keeps the size for odd kernels, as torchvision pads. */
   padding?: number;
   groups?: number;
   bias?: boolean;
@@ -46,7 +46,7 @@ export class NetworkBuilder {
     return channels;
   }
 
-  /** Conv2d with a square kernel: `prefix.weight` [out, in / groups, k, k] and optional `prefix.bias`. */
+  /** Adds a Conv2d with a square kernel: `prefix.weight` [out, in / groups, k, k] and optional `prefix.bias`. */
   conv(x: string, prefix: string, outChannels: number, kernel: number, options: ConvOptions = {}): string {
     const { stride = 1, groups = 1, bias = false } = options;
     const padding = options.padding ?? Math.floor((kernel - 1) / 2);
@@ -64,7 +64,7 @@ export class NetworkBuilder {
     });
   }
 
-  /** BatchNorm2d in inference mode, from `prefix.{weight, bias, running_mean, running_var}`. */
+  /** Adds a BatchNorm2d in inference mode, from `prefix.{weight, bias, running_mean, running_var}`. */
   batchNorm(x: string, prefix: string, epsilon: number): string {
     const channels = this.channelsOf(x);
     const inputs = [
@@ -78,7 +78,7 @@ export class NetworkBuilder {
   }
 
   /**
-   * torchvision's `Conv2dNormActivation`: `prefix.0` a bias-free Conv2d, `prefix.1` a BatchNorm2d,
+   * Adds torchvision's `Conv2dNormActivation`: `prefix.0` a bias-free Conv2d, `prefix.1` a BatchNorm2d,
    * then the activation (which has no parameters).
    */
   convNormActivation(x: string, prefix: string, outChannels: number, kernel: number, activation: Activation, epsilon: number, options: ConvOptions = {}): string {
@@ -87,7 +87,7 @@ export class NetworkBuilder {
     return this.activation(normalized, `${prefix}.2`, activation);
   }
 
-  /** Applies an activation; SiLU becomes x · Sigmoid(x) and ReLU6 a Clip to [0, 6], as ONNX exporters write them. */
+  /** Applies an activation. SiLU becomes x · Sigmoid(x) and ReLU6 a Clip to [0, 6], as ONNX exporters write them. */
   activation(x: string, name: string, activation: Activation): string {
     const channels = this.channelsOf(x);
     switch (activation) {
@@ -107,7 +107,7 @@ export class NetworkBuilder {
   }
 
   /**
-   * torchvision's `SqueezeExcitation`: x · scale(fc2(act(fc1(avgpool(x))))), with `prefix.fc1` and
+   * Adds torchvision's `SqueezeExcitation`: x · scale(fc2(act(fc1(avgpool(x))))), with `prefix.fc1` and
    * `prefix.fc2` 1×1 convolutions with bias. PyTorch's Hardsigmoid is relu6(x + 3) / 6, which is ONNX
    * HardSigmoid with alpha 1/6 and beta 0.5 (ONNX's default alpha is 0.2).
    */
@@ -142,13 +142,13 @@ export class NetworkBuilder {
     return this.node('Concat', name, values, channels, { axis: 1 });
   }
 
-  /** `AdaptiveAvgPool2d(1)` then `torch.flatten(x, 1)`: [N, C, H, W] → [N, C], written to `output`. */
+  /** Adds `AdaptiveAvgPool2d(1)` then `torch.flatten(x, 1)`: [N, C, H, W] → [N, C], written to `output`. */
   globalPoolAndFlatten(x: string, name: string, output: string): string {
     const pooled = this.node('GlobalAveragePool', name, [x], this.channelsOf(x));
     return this.node('Flatten', `${name}/flatten`, [pooled], this.channelsOf(x), { axis: 1 }, output);
   }
 
-  /** `nn.Linear` on [N, in]: `prefix.weight` [out, in] and `prefix.bias` [out], as Gemm with transB. */
+  /** Adds `nn.Linear` on [N, in]: `prefix.weight` [out, in] and `prefix.bias` [out], as Gemm with transB. */
   linear(x: string, prefix: string, outFeatures: number, output?: string): string {
     const inFeatures = this.channelsOf(x);
     const weight = this.parameter(`${prefix}.weight`, [outFeatures, inFeatures], 'weight');

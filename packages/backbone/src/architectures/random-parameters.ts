@@ -2,9 +2,9 @@ import type { ParameterRole, ParameterSource } from './network-builder';
 
 /**
  * Generates seeded random parameters, for test state dicts. Weights are uniform in
- * ±sqrt(3 / fan_in) (unit variance per output for unit-variance inputs, so activations stay
- * in range through 50 layers); BatchNorm scales and running variances lie in [0.5, 1.5], so
- * every variance is positive; biases and running means lie in ±0.1.
+ * ±sqrt(3 / fan_in), which gives each output the variance of its inputs, so activations stay
+ * in range through 50 layers. BatchNorm scales and running variances lie in [0.5, 1.5], so
+ * every variance is positive. Biases and running means lie in ±0.1.
  */
 export class RandomParameters implements ParameterSource {
   private state: number;

@@ -30,7 +30,7 @@ export class StateDictParameters implements ParameterSource {
     return tensor.data;
   }
 
-  /** Throws when the state dict holds tensors the network did not read (other than BatchNorm step counters). */
+  /** Throws when the state dict contains tensors the network did not read (other than BatchNorm step counters). */
   checkAllUsed(): void {
     const unexpected = [...this.tensors.keys()].filter((name) => !this.used.has(name) && !name.endsWith(IGNORED_SUFFIX));
     if (unexpected.length === 0) return;

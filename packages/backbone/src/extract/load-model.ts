@@ -59,7 +59,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     throw new ModelImportError(source.name, 'unrecognized model format; expected an ONNX (.onnx), TFLite (.tflite), TF.js (model.json) or safetensors (.safetensors, with the arch option) file.');
   }
   if (format === 'safetensors') {
-    if (!options.arch) throw new ModelImportError(source.name, 'a safetensors file holds only weights; pass the arch option (for example resnet18) to name its network.');
+    if (!options.arch) throw new ModelImportError(source.name, 'a safetensors file contains only weights, so loadModel needs the arch option (for example resnet18) to name its network.');
     return importSafetensors({ ...source, readMain: async () => bytes }, { ...options, arch: options.arch });
   }
   const importer = importers.get(format);

@@ -151,6 +151,6 @@ describe('safetensors import', () => {
     expect(detectFormat('weights.bin', bytes)).toBe('safetensors');
     const graph = await loadModel(memorySource('weights.bin', bytes), { arch: 'squeezenet1_1' });
     expect(graph.metadata.sourceFormat).toBe('safetensors');
-    await expect(loadModel(memorySource('weights.bin', bytes))).rejects.toThrow(/pass the arch option/);
+    await expect(loadModel(memorySource('weights.bin', bytes))).rejects.toThrow(/needs the arch option/);
   });
 });

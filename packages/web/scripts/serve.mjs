@@ -21,9 +21,15 @@ const CONTENT_TYPES = {
   '.gif': 'image/gif',
 };
 
-/** Resolves `urlPath` inside `rootDir`, or returns null when it would leave it. */
+/** Resolves `urlPath` inside `rootDir`, or returns null when it would leave it or is malformed. */
 function fileInside(rootDir, urlPath) {
-  const file = resolve(rootDir, '.' + decodeURIComponent(urlPath));
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  const file = resolve(rootDir, '.' + decoded);
   if (file !== rootDir && !file.startsWith(rootDir + sep)) return null;
   return file;
 }
@@ -42,7 +48,12 @@ function sendFile(response, file) {
     'content-length': stats.size,
     'cache-control': 'no-store',
   });
-  createReadStream(file).pipe(response);
+  createReadStream(file)
+    .on('error', (error) => {
+      console.error(`serve: failed to read ${file}: ${error.message}`);
+      response.destroy(error);
+    })
+    .pipe(response);
   return true;
 }
 

@@ -1,3 +1,4 @@
+import type { ModelSource } from '@offshelf/backbone';
 import { DeviceLostError, NoAdapterError } from '@offshelf/device';
 
 import { BackboneSession } from './backbone-session';
@@ -106,7 +107,7 @@ export class OffshelfApp {
   }
 
   /** Imports a model; extracted features belong to the old backbone and are dropped. */
-  async loadBackbone(createSource: () => ReturnType<typeof modelSourceFromUrl>): Promise<void> {
+  async loadBackbone(createSource: () => ModelSource): Promise<void> {
     const source = createSource();
     byId('model-info').textContent = `Loading ${source.name}…`;
     const backbone = await BackboneSession.load(this.gpu, source).catch((error: unknown) => {
@@ -147,22 +148,16 @@ export class OffshelfApp {
   async extractAll(): Promise<void> {
     const backbone = this.requireBackbone();
     const pending = this.classes.flatMap((entry) => entry.images.filter((image) => !image.features));
-    const progress = byId<HTMLProgressElement>('extract-progress');
-    const status = byId('extract-status');
     const started = performance.now();
 
     const features = await backbone.extract(
       pending.map((image) => image.image),
-      (done, total) => {
-        progress.max = Math.max(total, 1);
-        progress.value = done;
-        status.textContent = `${done} / ${total} images`;
-      },
+      showExtractionProgress,
     );
     pending.forEach((image, i) => (image.features = features[i]));
 
     const seconds = (performance.now() - started) / 1000;
-    status.textContent = `${pending.length} images extracted in ${seconds.toFixed(1)} s`;
+    byId('extract-status').textContent = `${pending.length} images extracted in ${seconds.toFixed(1)} s`;
   }
 
   /** Cross-validates and fits a head in the training worker, then shows accuracy and the confusion matrix. */
@@ -224,9 +219,13 @@ export class OffshelfApp {
     if (!trained) throw new Error('no trained head: train one or import a bundle first');
     checkBundleBackbone(trained, backbone.info);
 
+    const started = performance.now();
     const images = [];
     for (const file of files) images.push({ fileName: file.name, image: await decodeImage(file, file.name) });
-    const features = await backbone.extract(images.map((entry) => entry.image));
+    const features = await backbone.extract(
+      images.map((entry) => entry.image),
+      showExtractionProgress,
+    );
     const probabilities = predictProbabilities(trained.head, trained.classNames.length, features);
 
     this.predictions = images.map(({ fileName }, i) => {
@@ -235,6 +234,8 @@ export class OffshelfApp {
       return { fileName, label: trained.classNames[best]!, probabilities: row };
     });
     renderPredictions(byId<HTMLTableElement>('predictions'), trained.classNames, this.predictions);
+    const seconds = (performance.now() - started) / 1000;
+    byId('extract-status').textContent = `${images.length} images classified in ${seconds.toFixed(1)} s`;
   }
 
   /** Downloads the trained head as the CLI's bundle JSON. */
@@ -293,11 +294,19 @@ export class OffshelfApp {
     const box = byId('error');
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof NoAdapterError) message = `WebGPU is not available. ${message}`;
-    if (error instanceof DeviceLostError) message = `${message} Press the step again to continue on a new device.`;
+    if (error instanceof DeviceLostError) message = `${message} Run the step again to continue on a new device.`;
     box.textContent = message;
     box.hidden = false;
     console.error(error);
   }
+}
+
+/** Updates the extraction progress bar and its counter. */
+function showExtractionProgress(done: number, total: number): void {
+  const progress = byId<HTMLProgressElement>('extract-progress');
+  progress.max = Math.max(total, 1);
+  progress.value = done;
+  byId('extract-status').textContent = `${done} / ${total} images`;
 }
 
 function describeBackbone(backbone: BackboneSession): string {

@@ -8,7 +8,7 @@ export class ModelFileError extends Error {
   }
 }
 
-const MAIN_FILE_PATTERN = /\.(onnx|tflite)$|(^|\/)model\.json$|\.json$/i;
+const MAIN_FILE_PATTERN = /\.(onnx|tflite|json)$/i;
 
 function baseName(path: string): string {
   return path.split('/').pop() ?? path;

@@ -42,7 +42,7 @@ async function extractInNode(images: RgbaImage[]): Promise<Float32Array[]> {
 }
 
 describe('page feature extraction', () => {
-  it('matches the Node runner on the same pixels', { timeout: 600_000 }, async () => {
+  it('matches Node runner features', { timeout: 600_000 }, async () => {
     const fileNames = readdirSync(sharedPath(IMAGE_DIR)).filter((name) => /\.(bmp|jpe?g|png)$/i.test(name)).sort();
     const images = await Promise.all(fileNames.map((name) => decodeImageFile(join(sharedPath(IMAGE_DIR), name))));
 

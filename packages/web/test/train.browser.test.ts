@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('page training', () => {
-  it('trains, classifies and exports a bundle the CLI reads', { timeout: 3 * STEP_TIMEOUT }, async () => {
+  it('trains and exports a CLI bundle', { timeout: 3 * STEP_TIMEOUT }, async () => {
     const train = Object.fromEntries(CLASSES.map((name) => [name, firstJpegs('train', name, TRAIN_PER_CLASS)]));
     const val = CLASSES.flatMap((name) => firstJpegs('val', name, VAL_PER_CLASS).map((path) => ({ path, label: name })));
     const page = await openApp(harness);
@@ -119,6 +119,9 @@ describe('page training', () => {
 
     expect(pageLabels.size, summary).toBe(val.length);
     expect(crossValidationAccuracy, summary).toBeGreaterThan(0.5);
+    // A linear head on raw pixels reaches about 0.59 on this data set and one on correct
+    // MobileNetV2 features about 0.95 (full training split), so broken features fall below.
+    expect(accuracy(pageLabels), summary).toBeGreaterThanOrEqual(0.75);
     // Oracle: the CLI trained on the same subset; the page must do at least as well.
     expect(accuracy(pageLabels), summary).toBeGreaterThanOrEqual(accuracy(cliLabels));
     for (const entry of val) {

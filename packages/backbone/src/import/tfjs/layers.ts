@@ -185,7 +185,8 @@ function biasConstant(builder: NhwcGraphBuilder, layer: string, weight: TfjsWeig
 function depthwiseNode(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, kernel: TfjsWeight, bias: string | undefined, outputBase: string, activation: Activation): string {
   const shape = rank4(builder, layer, input);
   const kernelSize = pair(builder, layer, config.kernel_size, 'kernel_size', [1, 1]);
-  const multiplier = positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', 1);
+  // TF.js 4.22 leaves depth_multiplier out of a saved SeparableConv2D config, so the kernel's last dimension is the fallback.
+  const multiplier = positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', kernel.shape[3] ?? 1);
   weightWithShape(builder, layer, kernel, [kernelSize[0], kernelSize[1], shape[3], multiplier]);
   const channels = shape[3] * multiplier;
   const weightName = builder.constant(`${layer}/depthwise_kernel`, [channels, 1, ...kernelSize], permute(kernel.data, kernel.shape, [2, 3, 0, 1]));
@@ -199,7 +200,7 @@ function depthwiseNode(builder: NhwcGraphBuilder, layer: string, config: Record<
 
 function convertDepthwise(builder: NhwcGraphBuilder, layer: string, config: Record<string, unknown>, input: string, weights: LayerWeights): string {
   const kernel = weights('depthwise_kernel', true)!;
-  const channels = rank4(builder, layer, input)[3] * positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', 1);
+  const channels = rank4(builder, layer, input)[3] * positiveInt(builder, layer, config.depth_multiplier, 'depth_multiplier', kernel.shape[3] ?? 1);
   const bias = config.use_bias === false ? undefined : biasConstant(builder, layer, weights('bias', true), channels);
   return depthwiseNode(builder, layer, config, input, kernel, bias, layer, kerasActivation(builder, layer, config.activation));
 }

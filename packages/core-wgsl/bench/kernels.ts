@@ -3,7 +3,7 @@
  * batch 1) and on a 512³ GEMM, and prints GFLOP/s. Prints only: writes no files.
  *
  * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
- *   node bench/run.mjs bench/kernels.ts [substring of case names to run]
+ *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
  *
  * Each variant runs once to compile and warm up, then repeats until it has run for
  * 0.25 s or 20 times. The best repetition counts, measured from submit to
@@ -70,7 +70,8 @@ const gemmCases: Array<[string, GemmShape, Epilogue]> = [
 ];
 
 async function main(): Promise<void> {
-  const filter = process.argv[2] ?? '';
+  const caseFilter = process.argv[2] ?? '';
+  const variantFilter = process.argv[3] ?? '';
   const gpu = await requestDevice();
   const { device } = gpu;
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
@@ -78,8 +79,8 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
-    if (!name.includes(filter)) continue;
-    for (const variant of conv2dVariants(shape)) {
+    if (!name.includes(caseFilter)) continue;
+    for (const variant of conv2dVariants(shape).filter((v) => v.includes(variantFilter))) {
       const kernel = selectConv2d(shape, epilogue, { variant });
       const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
       const inputs = [
@@ -91,8 +92,8 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, shape, epilogue] of gemmCases) {
-    if (!name.includes(filter)) continue;
-    for (const variant of gemmVariants(shape)) {
+    if (!name.includes(caseFilter)) continue;
+    for (const variant of gemmVariants(shape).filter((v) => v.includes(variantFilter))) {
       const kernel = selectGemm(shape, epilogue, { variant });
       const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
       await report(device, name, variant, kernel.program, inputs, shape.batch * shape.M * shape.N);

@@ -154,6 +154,21 @@ describe('conv2d shapes and selection', () => {
     expect(() => selectConv2d(base, plain, { variant: 'winograd' })).toThrow(/variant 'winograd'/);
   });
 
+  it('picks the fast path for each MobileNetV2 layer kind', () => {
+    const square = (size: number, kernel: number, stride: number, pads: number[]) => ({
+      inHeight: size, inWidth: size, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+      padTop: pads[0]!, padLeft: pads[1]!, padBottom: pads[2]!, padRight: pads[3]!,
+    });
+    const stem = { ...base, inChannels: 3, outChannels: 32, ...square(224, 3, 2, [0, 0, 1, 1]) };
+    const expand = { ...base, inChannels: 24, outChannels: 144, ...square(56, 1, 1, [0, 0, 0, 0]) };
+    const depthwise = { ...base, inChannels: 144, outChannels: 144, groups: 144, ...square(56, 3, 2, [0, 0, 1, 1]) };
+    const grouped = { ...base, inChannels: 8, outChannels: 8, groups: 2, ...square(8, 3, 1, [1, 1, 1, 1]) };
+    expect(selectConv2d(stem, biasRelu6).variant).toBe('implicit-gemm-8x8');
+    expect(selectConv2d(expand, biasRelu6).variant).toBe('pointwise-gemm-8x8');
+    expect(selectConv2d(depthwise, biasRelu6).variant).toBe('depthwise-4x');
+    expect(selectConv2d(grouped, plain).variant).toBe('direct');
+  });
+
   it('direct applies to every shape', () => {
     for (const [, partial] of cases) expect(conv2dVariants({ ...base, ...partial })).toContain('direct');
   });

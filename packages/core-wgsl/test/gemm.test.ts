@@ -27,6 +27,8 @@ const cases: Array<[string, Partial<GemmShape>, Epilogue]> = [
   ['batched, shared B', { batch: 2, M: 9, N: 13, K: 20, broadcastB: true }, biasRelu6],
   ['batched, shared transposed B', { batch: 2, M: 4, N: 16, K: 12, broadcastB: true, transposeB: true }, plain],
   ['long reduction', { M: 3, N: 5, K: 1000 }, plain],
+  ['batched rows, transposed B', { batch: 2, M: 3, N: 70, K: 20, transposeB: true }, residualAfter],
+  ['transposed B, 20 rows', { M: 20, N: 9, K: 16, transposeB: true, alpha: -1.5 }, biasRelu6],
   ['wide aligned 33x64x48', { M: 33, N: 64, K: 48, alpha: 2 }, residualRelu],
 ];
 
@@ -66,6 +68,15 @@ describe('gemm variants against float64 reference', () => {
 });
 
 describe('gemm selection', () => {
+  it('picks dot-vec4 for a classifier row', () => {
+    const classifier = { ...base, M: 1, N: 1001, K: 1280, transposeB: true };
+    expect(selectGemm(classifier, biasOnly).variant).toBe('dot-vec4');
+  });
+
+  it('picks register-8x8 for a square GEMM', () => {
+    expect(selectGemm({ ...base, M: 64, N: 64, K: 64 }, plain).variant).toBe('register-8x8');
+  });
+
   it('rejects a zero dimension', () => {
     expect(() => selectGemm({ ...base, K: 0 }, plain)).toThrow(/K must be a positive integer/);
   });

@@ -9,7 +9,11 @@
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 #endif
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+#if VEC4_INPUT
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<vec4<f32>>;
+#else
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+#endif
 
 var<private> input_base: u32;
 var<private> weight_base: u32;
@@ -44,12 +48,20 @@ fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
     return;
   }
   let index = (image * params.out_channels + channel) * pixel_count + first_pixel;
+#if VEC4_INPUT
+  // Whole vec4 stores: the pixel count is a multiple of 4, so a vec4 is all inside or all outside.
+  output[index / 4u] = epilogue4_one_channel(lo, channel, index);
+  if (first_pixel + 4u < pixel_count) {
+    output[index / 4u + 1u] = epilogue4_one_channel(hi, channel, index + 4u);
+  }
+#else
   let values = array<vec4<f32>, 2>(lo, hi);
   for (var j = 0u; j < 8u; j++) {
     if (first_pixel + j < pixel_count) {
       output[index + j] = epilogue(values[j / 4u][j % 4u], channel, index + j);
     }
   }
+#endif
 }
 
 @compute @workgroup_size(64)

@@ -1,4 +1,5 @@
 import type { Epilogue } from '../epilogue';
+import { gemmDotVec4 } from './gemm-dot';
 import { gemmNaive } from './gemm-naive';
 import { gemmRegister8x8 } from './gemm-register';
 import { gemmSharedTile32 } from './gemm-shared-tile';
@@ -10,21 +11,35 @@ type GemmFactory = (shape: GemmShape, epilogue: Epilogue) => GemmKernel;
 const factories: Record<string, GemmFactory> = {
   'register-8x8': gemmRegister8x8,
   'shared-tile-32x32': gemmSharedTile32,
+  'dot-vec4': gemmDotVec4,
   naive: gemmNaive,
 };
 
 /** Lists every GEMM variant that can run `shape`, fastest first. The tests run them all. */
 export function gemmVariants(shape: GemmShape): string[] {
   validateGemmShape(shape);
-  const variants: string[] = [];
+  const applicable = new Set<string>();
+  const batchFits = shape.batch <= MAX_WORKGROUPS_PER_DIMENSION;
+
+  // Rows of A and B both contiguous along K: one vec4 dot product per output, rows on y.
+  if (!shape.transposeA && shape.transposeB && shape.K % 4 === 0 && batchFits && shape.M <= MAX_WORKGROUPS_PER_DIMENSION) {
+    applicable.add('dot-vec4');
+  }
 
   // The tiled variants put row blocks on y and batch entries on z, each limited to 65,535 workgroups.
-  const tiledFits = shape.batch <= MAX_WORKGROUPS_PER_DIMENSION && Math.ceil(shape.M / 8) <= MAX_WORKGROUPS_PER_DIMENSION;
-  if (tiledFits) variants.push('register-8x8', 'shared-tile-32x32');
+  if (batchFits && Math.ceil(shape.M / 8) <= MAX_WORKGROUPS_PER_DIMENSION) {
+    applicable.add('register-8x8');
+    applicable.add('shared-tile-32x32');
+  }
 
   // The naive variant folds its 1-D dispatch, so it runs any shape.
-  variants.push('naive');
-  return variants;
+  applicable.add('naive');
+
+  // Fewer than 8 rows would leave most of each 8-row register block computing clamped duplicates.
+  const preference = shape.M < 8
+    ? ['dot-vec4', 'naive', 'register-8x8', 'shared-tile-32x32']
+    : ['register-8x8', 'dot-vec4', 'shared-tile-32x32', 'naive'];
+  return preference.filter((variant) => applicable.has(variant));
 }
 
 /**

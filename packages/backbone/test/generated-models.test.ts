@@ -41,7 +41,8 @@ function randomInput(seed: number): Float32Array {
   });
 }
 
-describe('generated CNN models', () => {
+// Shader compilation on lavapipe, on two cores shared with other jobs, can take minutes.
+describe('generated CNN models', { timeout: 300_000 }, () => {
   it.each([['resnet18'], ['mobilenetV3Small'], ['efficientNetB0']] as const)('%s matches onnxruntime', async (name) => {
     const path = paths[name];
     const graph = await loadModel(fileSource(path));

@@ -50,7 +50,8 @@ function expectSame(unfused: Record<string, { data: Float32Array }>, fused: Reco
 
 const count = (graph: Graph, op: string): number => graph.nodes.filter((n) => n.opType === op).length;
 
-describe('load-time rewrites', () => {
+// Shader compilation on lavapipe, on two cores shared with other jobs, can take minutes.
+describe('load-time rewrites', { timeout: 300_000 }, () => {
   it('folds batch norm and fuses residual adds without changing outputs', async () => {
     const graph = await loadModel(fileSource(paths.resnet18));
     const optimized = optimizeGraph(graph);

@@ -14,44 +14,48 @@ const packagesDir = resolve(cliDir, '..');
  * depends on (such as `webgpu` for @offshelf/device) cannot be found from
  * packages/cli, so it is imported by its path relative to dist/ instead.
  */
-const externalNpmPackages = {
-  name: 'offshelf-external-npm',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith('@offshelf/') || args.pluginData?.probing || args.path.startsWith('node:')) return undefined;
+function externalNpmPackages(outfile) {
+  return {
+    name: 'offshelf-external-npm',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.path.startsWith('@offshelf/') || args.pluginData?.probing || args.path.startsWith('node:')) return undefined;
 
-      const fromCli = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: cliDir, pluginData: { probing: true } });
-      if (fromCli.errors.length === 0) return { path: args.path, external: true };
+        const fromCli = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: cliDir, pluginData: { probing: true } });
+        if (fromCli.errors.length === 0) return { path: args.path, external: true };
 
-      const fromImporter = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { probing: true } });
-      if (fromImporter.errors.length > 0) return { errors: fromImporter.errors };
-      // NOTE: this relative path ties dist/offshelf.js to the repository layout.
-      return { path: relative(dirname(bundlePath), fromImporter.path).split('\\').join('/'), external: true };
-    });
-  },
-};
+        const fromImporter = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { probing: true } });
+        if (fromImporter.errors.length > 0) return { errors: fromImporter.errors };
+        // NOTE: this relative path ties dist/offshelf.js to the repository layout.
+        return { path: relative(dirname(outfile), fromImporter.path).split('\\').join('/'), external: true };
+      });
+    },
+  };
+}
 
 /**
- * Builds dist/offshelf.js (and its source map). Each file is written to a temporary
- * name and renamed, so a CLI started while another process rebuilds never loads half a file.
+ * Builds dist/offshelf.js (and its source map), or `outfile`, which must lie inside
+ * packages/cli so that Node finds the external npm packages from it. Each file is
+ * written to a temporary name and renamed, so a CLI started while another process
+ * rebuilds never loads half a file.
  */
-export async function bundleCli() {
+export async function bundleCli(outfile = bundlePath) {
   const result = await build({
     entryPoints: [join(cliDir, 'src', 'main.ts')],
-    outfile: bundlePath,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     conditions: ['source'],
     loader: { '.wgsl': 'text' },
-    plugins: [externalNpmPackages],
+    plugins: [externalNpmPackages(outfile)],
     banner: { js: '#!/usr/bin/env node' },
     sourcemap: true,
     logLevel: 'warning',
     write: false,
   });
-  mkdirSync(dirname(bundlePath), { recursive: true });
+  mkdirSync(dirname(outfile), { recursive: true });
   for (const file of result.outputFiles) {
     const temporaryPath = `${file.path}.${process.pid}.tmp`;
     writeFileSync(temporaryPath, file.contents, { mode: 0o755 });

@@ -9,18 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeFeaturesFile, type LabelledFeatures } from '../src/data/features-file';
 // @ts-expect-error: the build script is plain JavaScript without type declarations.
-import { bundleCli, bundlePath } from '../scripts/bundle.mjs';
+import { bundleCli, cliDir } from '../scripts/bundle.mjs';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-cli-'));
 const env = { ...process.env, OFFSHELF_CACHE: join(folder, 'cache'), OFFSHELF_OFFLINE: '1' };
 
+// A bundle of its own, so this test never replaces dist/offshelf.js while others run it.
+const bundlePath: string = join(cliDir as string, 'dist', `test-${process.pid}`, 'offshelf.js');
+
 beforeAll(async () => {
-  await bundleCli();
+  await bundleCli(bundlePath);
 });
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+  rmSync(join(bundlePath, '..'), { recursive: true, force: true });
+});
 
 function offshelf(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bundlePath as string, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [bundlePath, ...args], { env, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

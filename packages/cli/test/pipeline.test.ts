@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFeaturesFile } from '../src/data/features-file';
 import { decodeNpy } from '../src/io/npy';
 // @ts-expect-error: the build script is plain JavaScript without type declarations.
-import { bundleCli, bundlePath } from '../scripts/bundle.mjs';
+import { bundleCli, cliDir } from '../scripts/bundle.mjs';
 
 const shared = process.env.OFFSHELF_SHARED!;
 const hymenoptera = join(shared, 'datasets/hymenoptera');
@@ -33,18 +33,24 @@ function linkSubset(split: string, count: number, target: string): void {
 const train = join(folder, 'train');
 const val = join(folder, 'val');
 
+// A bundle of its own, so this test never replaces dist/offshelf.js while others run it.
+const bundlePath: string = join(cliDir as string, 'dist', `test-${process.pid}`, 'offshelf.js');
+
 beforeAll(async () => {
-  await bundleCli();
+  await bundleCli(bundlePath);
   linkSubset('train', 6, train);
   linkSubset('val', 4, val);
   // Real bad input: the data set's placeholder GIF, and a file that is no image at all.
   symlinkSync(join(hymenoptera, 'train/ants/imageNotFound.gif'), join(train, 'ants', 'imageNotFound.gif'));
   writeFileSync(join(train, 'bees', 'corrupt.jpg'), 'not a JPEG');
 });
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+  rmSync(join(bundlePath, '..'), { recursive: true, force: true });
+});
 
 function offshelf(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bundlePath as string, ...args], { env, encoding: 'utf8', timeout: 900_000 });
+  const result = spawnSync(process.execPath, [bundlePath, ...args], { env, encoding: 'utf8', timeout: 900_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

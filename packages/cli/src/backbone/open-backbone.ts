@@ -2,7 +2,7 @@
  * Opens a backbone for feature extraction: resolves the `--backbone` argument,
  * requests a WebGPU device, imports the model and builds the feature extractor.
  */
-import { createFeatureExtractor, loadModel, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Tensor } from '@offshelf/backbone';
+import { createFeatureExtractor, loadModel, SUPPORTED_ARCHITECTURES, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Tensor } from '@offshelf/backbone';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
 import { CliError, errorMessage } from '../errors';
@@ -31,18 +31,13 @@ export interface OpenedBackbone {
   close(): void;
 }
 
-/** Imports a resolved model file into the IR graph. */
+/** Imports a resolved model file into the IR graph; `arch` names the network of a weights-only safetensors file. */
 export async function importModel(model: ResolvedModel, arch: string | undefined): Promise<Graph> {
-  const isSafetensors = model.path.toLowerCase().endsWith('.safetensors');
-  if (isSafetensors && !arch) {
-    throw new CliError(`${model.path}: safetensors files hold weights only; pass --arch NAME to say which network they belong to`);
-  }
-  if (isSafetensors) {
-    // TODO: load weights-only safetensors once @offshelf/backbone has architecture definitions for --arch.
-    throw new CliError(`${model.path}: this build cannot load safetensors weights for --arch ${arch}; pass the same network as .onnx, .tflite or TF.js model.json`);
+  if (model.path.toLowerCase().endsWith('.safetensors') && !arch) {
+    throw new CliError(`${model.path}: safetensors files contain weights only; pass --arch NAME to name the network (one of: ${SUPPORTED_ARCHITECTURES.join(', ')})`);
   }
   try {
-    return await loadModel(fileModelSource(model.path));
+    return await loadModel(fileModelSource(model.path), arch ? { arch } : {});
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`cannot load model ${model.path}: ${errorMessage(error)}`);

@@ -1,10 +1,13 @@
 /**
  * Cached feature vectors, one file per image, keyed by everything that determines
- * them: the backbone file's SHA-256, the layer, the preprocessing and the image
- * file's own SHA-256. A rerun over unchanged images skips decoding and the GPU.
+ * them: the backbone file's SHA-256, the layer, the preprocessing, the code that
+ * computed them and the image file's own SHA-256. A rerun over unchanged images
+ * skips decoding and the GPU.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import type { Preprocessing } from '@offshelf/backbone';
 
@@ -17,6 +20,18 @@ export interface FeatureCacheKey {
   preprocessing: Preprocessing;
 }
 
+let codeVersion: string | undefined;
+
+/**
+ * Returns the SHA-256 of the running CLI bundle, so features computed by an older
+ * (or a broken in-between) build of the runner are never reused. Run from sources
+ * (tests), it hashes this module only.
+ */
+export function extractorCodeVersion(): string {
+  codeVersion ??= sha256Hex(readFileSync(fileURLToPath(import.meta.url)));
+  return codeVersion;
+}
+
 export class FeatureCache {
   private readonly folder: string;
 
@@ -25,7 +40,7 @@ export class FeatureCache {
     key: FeatureCacheKey,
     readonly featureSize: number,
   ) {
-    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing]));
+    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, extractorCodeVersion()]));
     this.folder = join(cacheRoot, 'features', extractorKey);
   }
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startHarness, type Harness } from './support/harness';
@@ -84,9 +85,7 @@ describe('page training', () => {
     await timed('page: classify 20 validation images', () =>
       runStep(page, 'classification', () => page.setInputFiles('#classify-files', valPaths), STEP_TIMEOUT),
     );
-    const pageLabels = new Map(
-      await page.$$eval('#predictions tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-file')!, row.getAttribute('data-label')!] as const)),
-    );
+    const pageLabels = await readPredictions(page);
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -106,6 +105,13 @@ describe('page training', () => {
     await timed('CLI: train', () => runCli(['train', trainDir, '--backbone', sharedPath(MODEL), '--head', 'logreg', '--C', '1', '--output', cliBundle]));
 
     const cliLabels = await timed('CLI: classify with its bundle', () => classifyWithCli(cliBundle, valPaths));
+
+    // The CLI's bundle imported into the page labels the same images as the CLI does.
+    await runStep(page, 'importing the CLI bundle', () => page.setInputFiles('#import-bundle', cliBundle), 10_000);
+    await timed("page: classify with the CLI's bundle", () =>
+      runStep(page, 'classification with the CLI bundle', () => page.setInputFiles('#classify-files', valPaths), STEP_TIMEOUT),
+    );
+    const pageLabelsWithCliBundle = await readPredictions(page);
     // The page records the model's URL, so the CLI gets the file (same SHA-256) with --backbone.
     const cliLabelsWithPageBundle = await timed("CLI: classify with the page's bundle", () =>
       classifyWithCli(pageBundle, valPaths, ['--backbone', sharedPath(MODEL)]),
@@ -125,12 +131,25 @@ describe('page training', () => {
     // Oracle: the CLI trained on the same subset; the page must do at least as well.
     expect(accuracy(pageLabels), summary).toBeGreaterThanOrEqual(accuracy(cliLabels));
     for (const entry of val) {
+      expect(pageLabelsWithCliBundle.get(fileName(entry.path)), `${fileName(entry.path)}: page label with the CLI's bundle`).toBe(
+        cliLabels.get(fileName(entry.path)),
+      );
+    }
+    for (const entry of val) {
       expect(cliLabelsWithPageBundle.get(fileName(entry.path)), `${fileName(entry.path)}: CLI label with the page's bundle`).toBe(
         pageLabels.get(fileName(entry.path)),
       );
     }
   });
 });
+
+/** Reads the page's prediction table as file name → label. */
+async function readPredictions(page: Page): Promise<Map<string, string>> {
+  const rows = await page.$$eval('#predictions tbody tr', (elements) =>
+    elements.map((row) => [row.getAttribute('data-file')!, row.getAttribute('data-label')!] as const),
+  );
+  return new Map(rows);
+}
 
 /** Classifies files with the CLI and returns file name → label. */
 async function classifyWithCli(bundle: string, paths: string[], extraArgs: string[] = []): Promise<Map<string, string>> {

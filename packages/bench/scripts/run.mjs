@@ -4,14 +4,15 @@
 // about 30 s optimizing onnxruntime-web's 27 MB WebAssembly.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
 const outDir = join(repoRoot, '.offshelf-cache', 'bench');
-const bundle = join(outDir, 'bench.mjs');
+// One bundle per invocation, so editing the sources during a long run cannot change its child processes.
+const bundle = join(outDir, `bench-${process.pid}.mjs`);
 mkdirSync(outDir, { recursive: true });
 
 /** Keeps npm packages out of the bundle but pins each import to the file esbuild resolved. */
@@ -57,4 +58,5 @@ const result = spawnSync(process.execPath, ['--liftoff-only', '--enable-source-m
   stdio: 'inherit',
   env,
 });
+rmSync(bundle, { force: true });
 process.exit(result.status ?? 1);

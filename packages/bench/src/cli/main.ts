@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { runCaseInChild, RESULT_MARKER } from '../measure/child-process';
 import type { CaseResult } from '../measure/result';
 import { runCase } from '../measure/run-case';
-import { benchCacheDir, modelPath, parseModelName, type ModelName } from '../models';
+import { benchCacheDir, modelPath, MODELS, parseModelName, readModel, type ModelName } from '../models';
+import { countFlops } from '../onnx/flops';
+import { readBenchGraph } from '../onnx/read-graph';
 import { collectEnvironment } from '../report/environment';
 import { renderMarkdown } from '../report/markdown';
 import { formatTextTable } from '../report/table';
@@ -32,6 +34,7 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
     for (const batch of batches) {
       for (const engine of options.engines) {
         process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}\n`);
+        const caseStart = performance.now();
         const result = await runCaseInChild({
           engine,
           model,
@@ -43,7 +46,8 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
         });
         results.push(result);
         const figure = result.status === 'ok' ? `${result.imagesPerSecond!.toFixed(2)} images/s` : `${result.status}: ${result.error}`;
-        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}: ${figure}\n`);
+        const seconds = ((performance.now() - caseStart) / 1000).toFixed(0);
+        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}: ${figure} (case took ${seconds} s)\n`);
       }
     }
   }
@@ -58,7 +62,12 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
   if (options.writeDocs) {
     const path = resolve(repoRoot(), options.writeDocs);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats }, results));
+    const flopsPerImage: Partial<Record<ModelName, number>> = {};
+    for (const model of options.models) {
+      const { path: file, bytes } = await readModel(model);
+      flopsPerImage[model] = countFlops(readBenchGraph(bytes, MODELS[model].outputName, file)).total;
+    }
+    await writeFile(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, flopsPerImage }, results));
     process.stderr.write(`bench: wrote ${path}\n`);
   }
 }

@@ -40,6 +40,8 @@ export interface Engine {
   description: string;
   /** Whether the engine runs on the shared WebGPU device. */
   usesGpu: boolean;
+  /** Whether the kernel profiler can replay this engine's dispatches (see KernelProfiler). */
+  profilesKernels: boolean;
   /** npm packages whose versions go into the report. */
   packages: string[];
   /** Returns null when the engine can run here, or why it cannot (a missing export, an unsupported operator). */

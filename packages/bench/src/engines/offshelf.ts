@@ -7,6 +7,7 @@ export const offshelf: Engine = {
   name: 'offshelf',
   description: 'offshelf runner (@offshelf/backbone, WGSL kernels)',
   usesGpu: true,
+  profilesKernels: true,
   packages: [],
 
   async unavailableReason() {

@@ -5,6 +5,7 @@ export const ortNode: Engine = {
   name: 'ort-node',
   description: 'onnxruntime-node, CPU execution provider (native)',
   usesGpu: false,
+  profilesKernels: false,
   packages: ['onnxruntime-node'],
 
   async unavailableReason() {

@@ -62,6 +62,7 @@ export const ortWebGpu: Engine = {
   name: 'ort-webgpu',
   description: 'onnxruntime-web, WebGPU execution provider',
   usesGpu: true,
+  profilesKernels: false,
   packages: ['onnxruntime-web'],
 
   async unavailableReason() {
@@ -78,6 +79,7 @@ export const ortWasm: Engine = {
   name: 'ort-wasm',
   description: `onnxruntime-web, WASM execution provider (SIMD, ${WASM_THREADS} thread)`,
   usesGpu: false,
+  profilesKernels: false,
   packages: ['onnxruntime-web'],
 
   async unavailableReason() {

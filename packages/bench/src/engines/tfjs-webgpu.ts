@@ -6,6 +6,7 @@ export const tfjsWebGpu: Engine = {
   name: 'tfjs-webgpu',
   description: 'TensorFlow.js, WebGPU backend, NHWC ops built from the ONNX weights',
   usesGpu: true,
+  profilesKernels: false,
   packages: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'],
 
   async unavailableReason() {

@@ -30,7 +30,7 @@ export interface CaseResult {
   kernels?: KernelTime[];
 }
 
-/** A result with no figures, for engines that are missing or failed. */
+/** Returns a result without figures, for a case whose engine is missing or failed. */
 export function emptyResult(engine: EngineName, model: ModelName, batch: number, status: 'missing' | 'failed', error: string): CaseResult {
   return {
     engine,

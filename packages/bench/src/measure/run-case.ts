@@ -1,14 +1,18 @@
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
-import type { EngineName, GpuContext } from '../engines/engine';
+import type { EngineName, GpuContext, KernelTime } from '../engines/engine';
 import { ENGINES } from '../engines/registry';
 import { trackBuffers } from '../gpu/buffer-tracker';
+import { KernelProfiler } from '../gpu/kernel-profiler';
 import { installNavigatorGpu } from '../gpu/navigator-shim';
 import { MODELS, readModel, type ModelName } from '../models';
 import { countFlops } from '../onnx/flops';
 import { seededRandom } from '../onnx/graph-builder';
 import { readBenchGraph } from '../onnx/read-graph';
 import { emptyResult, type CaseResult } from './result';
+
+// Kernels listed per case in the report.
+const TOP_KERNELS = 10;
 
 // Features compared across engines; enough to catch a wrong layout or padding, small enough for the JSON.
 const FEATURE_SAMPLE_LENGTH = 64;
@@ -21,7 +25,7 @@ export interface CaseOptions {
   warmup: number;
   /** Timed runs; the median is reported. */
   repeats: number;
-  /** Also time each GPU kernel over one extra run (GPU engines only). */
+  /** Also time each GPU kernel over one extra run, for engines whose dispatches can be replayed. */
   profileKernels: boolean;
 }
 
@@ -54,6 +58,8 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     gpu = { device: handle.device, adapter: handle.adapter, buffers: trackBuffers(handle.device) };
     installNavigatorGpu(handle.adapter, handle.device);
   }
+  // Created before the engine, so that it wraps pipeline creation before the engine creates any.
+  const profiler = options.profileKernels && gpu && engine.profilesKernels ? new KernelProfiler(gpu.device) : null;
 
   try {
     const input = randomInput(options.batch * graph.inputShape.reduce((a, b) => a * b, 1));
@@ -72,6 +78,13 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       const start = performance.now();
       await prepared.run(input);
       runsMs.push(performance.now() - start);
+    }
+
+    let kernels: KernelTime[] | undefined;
+    if (profiler) {
+      profiler.start();
+      await prepared.run(input);
+      kernels = (await profiler.time(profiler.stop())).slice(0, TOP_KERNELS);
     }
     await prepared.dispose();
 
@@ -92,6 +105,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       rssBytes: process.resourceUsage().maxRSS * 1024,
       runsMs,
       featureSample,
+      ...(kernels ? { kernels } : {}),
     };
   } finally {
     handle?.destroy();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { requestDevice, type AdapterSummary } from '@offshelf/device';
@@ -11,6 +11,8 @@ export interface BenchEnvironment {
   node: string;
   cpu: string;
   cpuCount: number;
+  /** One-minute load average when the run started; above the core count, other work shared the CPU. */
+  loadAverage: number;
   adapter: AdapterSummary;
   /** npm package name → installed version. */
   versions: Record<string, string>;
@@ -58,6 +60,7 @@ export async function collectEnvironment(command: string): Promise<BenchEnvironm
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpuCount: cpus().length,
+    loadAverage: loadavg()[0] ?? 0,
     adapter,
     versions,
   };

@@ -1,6 +1,6 @@
 import { ENGINES } from '../engines/registry';
 import type { CaseResult } from '../measure/result';
-import { MODELS } from '../models';
+import { MODELS, type ModelName } from '../models';
 import type { BenchEnvironment } from './environment';
 import { TABLE_HEADER, tableRows } from './table';
 
@@ -8,6 +8,8 @@ import { TABLE_HEADER, tableRows } from './table';
 export interface RunSettings {
   warmup: number;
   repeats: number;
+  /** FLOPs per image of each model, counted from its ONNX graph. */
+  flopsPerImage: Partial<Record<ModelName, number>>;
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
@@ -40,7 +42,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       `- Adapter: ${adapter.adapter.description || adapter.adapter.device || 'unknown'} ` +
         `(vendor ${adapter.adapter.vendor || 'unknown'}, backend ${adapter.backend}, feature level ${adapter.featureLevel}` +
         `${adapter.isFallbackAdapter ? ', a software adapter' : ''})`,
-      `- CPU: ${environment.cpu}, ${environment.cpuCount} logical cores; Node ${environment.node}`,
+      `- CPU: ${environment.cpu}, ${environment.cpuCount} logical cores, one-minute load average ${environment.loadAverage.toFixed(1)} at the start; Node ${environment.node}`,
       `- Packages: ${Object.entries(environment.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
       `- Each case runs in its own Node process with an empty Mesa shader cache: one first run, ` +
         `${settings.warmup} warm-up run(s), then the median of ${settings.repeats} timed run(s).`,
@@ -51,7 +53,15 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
   parts.push(usedEngines.map((name) => `- \`${name}\`: ${ENGINES[name].description}`).join('\n'));
 
   parts.push('## Models');
-  parts.push(usedModels.map((name) => `- \`${name}\`: ${MODELS[name].description}, weights ${MODELS[name].weights}`).join('\n'));
+  parts.push(
+    usedModels
+      .map((name) => {
+        const flops = settings.flopsPerImage[name];
+        const perImage = flops === undefined ? '' : `, ${(flops / 1e9).toFixed(3)} GFLOP per image`;
+        return `- \`${name}\`: ${MODELS[name].description}, weights ${MODELS[name].weights}${perImage}`;
+      })
+      .join('\n'),
+  );
 
   parts.push('## Results');
   parts.push(
@@ -66,6 +76,13 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
   const profiled = results.filter((r) => r.kernels && r.kernels.length > 0);
   if (profiled.length > 0) {
     parts.push('## Slowest kernels');
+    parts.push(
+      'Each dispatch of one run is replayed alone in its own compute pass and timed with timestamp ' +
+        'queries (or on the CPU when the device has no `timestamp-query`), then summed per pipeline label. ' +
+        'Dawn rounds timestamps, so kernels shorter than its rounding step read as 0 or one step. ' +
+        'Only offshelf is profiled: replayed onnxruntime-web and TF.js dispatches took 4–5 times their run time, ' +
+          'most likely because those engines reuse uniform buffers within a run.',
+    );
     for (const result of profiled) {
       parts.push(`### ${result.engine}, ${result.model}, batch ${result.batch}`);
       const rows = result.kernels!.map((k) => [k.kernel, String(k.count), k.totalMs.toFixed(2)]);

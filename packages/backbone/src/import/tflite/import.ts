@@ -14,7 +14,7 @@ export async function importTflite(source: ModelSource): Promise<Graph> {
 export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
   const model = parseTfliteModel(bytes, file);
   const builder = new NhwcGraphBuilder(file);
-  const context: TfliteContext = { model, builder, values: new Map() };
+  const context: TfliteContext = { model, builder, values: new Map(), constantAliases: new Map() };
 
   // The importer expects one NHWC image input.
   if (model.inputs.length !== 1) builder.fail(`the model has ${model.inputs.length} inputs; only single-input image models are supported`);

@@ -10,6 +10,8 @@ export interface TfliteContext {
   builder: NhwcGraphBuilder;
   /** IR value name of each activation tensor produced so far, by TFLite tensor index. */
   values: Map<number, string>;
+  /** Constant tensors that a (DE)QUANTIZE op passes on, such as float16 weights, by output tensor index. */
+  constantAliases: Map<number, TfliteTensor>;
 }
 
 /** `ActivationFunctionType` in the schema; SIGN_BIT (5) is not supported. */
@@ -56,9 +58,7 @@ export function convertOperator(context: TfliteContext, op: TfliteOperator): voi
       return convertActivation(context, op, 'hard_swish');
     case BuiltinOperator.QUANTIZE:
     case BuiltinOperator.DEQUANTIZE:
-      // Every tensor is float32 after import, so (de)quantization is the identity.
-      context.values.set(outputTensor(context, op).index, activationInput(context, op, 0));
-      return;
+      return convertQuantize(context, op);
     default: {
       const name = op.customCode === undefined ? `builtin operator ${op.opcode}` : `custom operator '${op.customCode}'`;
       context.builder.fail(
@@ -70,7 +70,8 @@ export function convertOperator(context: TfliteContext, op: TfliteOperator): voi
 
 function tensorOf(context: TfliteContext, op: TfliteOperator, input: number): TfliteTensor | undefined {
   const index = op.inputs[input];
-  return index === undefined || index < 0 ? undefined : context.model.tensors[index];
+  if (index === undefined || index < 0) return undefined;
+  return context.constantAliases.get(index) ?? context.model.tensors[index];
 }
 
 function outputTensor(context: TfliteContext, op: TfliteOperator): TfliteTensor {
@@ -390,4 +391,19 @@ function convertActivation(context: TfliteContext, op: TfliteOperator, activatio
   const input = activationInput(context, op, 0);
   const output = context.builder.activation(input, activation, outputTensor(context, op).name);
   finish(context, op, output);
+}
+
+/**
+ * Passes the input on unchanged, because every tensor is float32 after import.
+ * A constant input (float16 or quantized weights feeding a DEQUANTIZE) stays a
+ * constant, so the op reading it still sees a constant filter or bias.
+ */
+function convertQuantize(context: TfliteContext, op: TfliteOperator): void {
+  const input = tensorOf(context, op, 0);
+  const output = outputTensor(context, op);
+  if (input !== undefined && !context.values.has(input.index) && isConstant(context.model, input)) {
+    context.constantAliases.set(output.index, input);
+    return;
+  }
+  context.values.set(output.index, activationInput(context, op, 0));
 }

@@ -24,7 +24,7 @@ export interface FeatureExtractorOptions {
 export interface FeatureExtractor {
   /** Length of each feature vector. */
   readonly featureSize: number;
-  /** How `extract` prepares images (the model's preprocessing). */
+  /** Preprocessing that `extract` applies: the model's resize, crop and normalization. */
   readonly preprocessing: Preprocessing;
   /** The value features come from. */
   readonly layer: string;

@@ -26,7 +26,7 @@ export function registerImporter(format: ModelFormat, importer: Importer): void 
 }
 
 /**
- * Detects a model's format from its first bytes, falling back to the file extension:
+ * Detects a model's format from its first bytes, falling back to the file extension.
  * TFLite has the FlatBuffers identifier `TFL3` at byte 4, a TF.js model is JSON with
  * `modelTopology` or `weightsManifest`, and ONNX is a protobuf whose first field is
  * `ir_version` (tag 0x08). Safetensors is an 8-byte little-endian header length then a JSON

@@ -119,7 +119,7 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** An operand for a value: initializers become constants (converted to float32), everything else a runtime value. */
+/** Returns the operand for a value: a constant (converted to float32) for an initializer, else a runtime value. */
 function operand(graph: Graph, name: string): Operand {
   const tensor = graph.initializers.get(name);
   if (!tensor) return { value: name };
@@ -157,7 +157,7 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
   const dilations = numbersAttribute(node, 'dilations', kernel.map(() => 1));
   const pads = numbersAttribute(node, 'pads', new Array(kernel.length * 2).fill(0));
   const rank = kernel.length;
-  const at = (values: number[], i: number): number => (is1d ? (i === 0 ? -1 : values[0]!) : values[i]!);
+  const widthOf = (values: number[]): number => (is1d ? values[0]! : values[1]!);
   const shape: Conv2dShape = {
     batch: n!,
     inChannels: c!,
@@ -165,11 +165,11 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
     inWidth: w!,
     outChannels: weights.shape[0]!,
     kernelHeight: is1d ? 1 : kernel[0]!,
-    kernelWidth: at(kernel, 1),
+    kernelWidth: widthOf(kernel),
     strideHeight: is1d ? 1 : strides[0]!,
-    strideWidth: at(strides, 1),
+    strideWidth: widthOf(strides),
     dilationHeight: is1d ? 1 : dilations[0]!,
-    dilationWidth: at(dilations, 1),
+    dilationWidth: widthOf(dilations),
     padTop: is1d ? 0 : pads[0]!,
     padLeft: is1d ? pads[0]! : pads[1]!,
     padBottom: is1d ? 0 : pads[rank]!,

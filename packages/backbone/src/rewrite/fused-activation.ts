@@ -4,8 +4,8 @@ import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attrib
 import type { Node } from '../ir/graph';
 
 /**
- * The activation an ONNX node computes, or null when the op is not an element-wise activation.
- * Clip reads `min`/`max` attributes (constant operands are moved there at import).
+ * Returns the activation an ONNX node computes, or null when the op is not an element-wise activation.
+ * Clip reads `min`/`max` attributes, where the importer moves constant operands.
  */
 export function activationOf(node: Node): Activation | null {
   switch (node.opType) {

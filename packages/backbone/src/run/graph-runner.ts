@@ -24,7 +24,7 @@ export interface RunnerOptions {
 
 /**
  * Runs a graph on the GPU. Plans are cached per input shapes and requested outputs, so the
- * kernels, buffers and bind groups for a shape are created once; constants are shared by all plans.
+ * kernels, buffers and bind groups for a shape are created once. Constants are shared by all plans.
  */
 export class GraphRunner {
   readonly constants: ConstantStore;

@@ -50,7 +50,9 @@ export async function withDeviceLoss<T>(device: GPUDevice, work: Promise<T>): Pr
     return await Promise.race([work, lost]);
   } catch (error) {
     if (error instanceof DeviceLostError) throw error;
-    const settled = await Promise.race([lost.then(() => null, (e: unknown) => e), Promise.resolve(null)]);
-    throw settled instanceof DeviceLostError ? settled : error;
+
+    // The map can fail before the loss notice arrives, so give the notice one task to arrive.
+    const lostError = await Promise.race([lost.then(() => null, (e: unknown) => e), new Promise<null>((resolve) => setTimeout(() => resolve(null), 0))]);
+    throw lostError instanceof DeviceLostError ? lostError : error;
   }
 }

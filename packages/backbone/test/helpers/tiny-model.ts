@@ -66,7 +66,7 @@ export function tinyModel(nodes: TinyNode[], initializers: Record<string, { dims
   return { bytes: onnx.ModelProto.encode(model).finish(), external };
 }
 
-/** A seeded pseudo-random float32 array in [-1, 1). */
+/** Returns a seeded pseudo-random float32 array with values in [-1, 1). */
 export function seededValues(length: number, seed = 1): Float32Array {
   let state = seed;
   return Float32Array.from({ length }, () => {

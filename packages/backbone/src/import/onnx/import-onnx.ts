@@ -164,8 +164,8 @@ function decodeValueInfo(value: OnnxTypes.IValueInfoProto, file: string): ValueI
 
 /**
  * Softmax before opset 13 flattens the input to 2-D at `axis` (default 1) and normalizes each
- * row. When `axis` is the last dimension that equals the opset-13 form; otherwise the node becomes
- * Flatten(axis) → Softmax(last axis) → Reshape back, where Flatten and Reshape are free views.
+ * row. When `axis` is the last dimension, that equals the opset-13 form. Otherwise the node becomes
+ * Flatten(axis) → Softmax(last axis) → Reshape back, and Flatten and Reshape are free views.
  */
 function resolveLegacySoftmax(graph: Graph, nodes: Set<Node>, shapes: Map<string, Dim[]>, file: string): void {
   for (const node of nodes) {

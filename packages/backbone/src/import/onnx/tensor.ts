@@ -152,7 +152,7 @@ function decodeTyped(tensor: OnnxTypes.ITensorProto, code: number, count: number
       data = BigInt64Array.from((tensor.int64Data ?? []).map((v) => BigInt((v as Int64).toString())));
       break;
     case TensorDataType.FLOAT16:
-      // float16 in int32_data holds the 16 bits in the low half of each element.
+      // float16 in int32_data stores the 16 bits in the low half of each element.
       length = tensor.int32Data?.length ?? 0;
       data = Float32Array.from(tensor.int32Data ?? [], (bits) => halfToFloat(bits & 0xffff));
       break;

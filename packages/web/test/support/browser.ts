@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,12 @@ export interface BrowserSession {
 
 /** Launches headless Chromium with a fresh profile in a temporary folder and opens one page. */
 export async function launchBrowser(): Promise<BrowserSession> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run \`apt-get install --no-install-recommends chromium\` ` +
+        'or set OFFSHELF_CHROMIUM to a Chromium or Chrome executable',
+    );
+  }
   const userDataDir = mkdtempSync(join(tmpdir(), 'offshelf-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,

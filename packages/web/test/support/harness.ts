@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,12 +19,11 @@ export interface Harness extends BrowserSession {
 }
 
 /**
- * Starts the static server over dist/ (building it when missing) with the shared
- * folder under /shared/, and launches Chromium.
+ * Builds dist/ from the current sources (under a second), starts the static server
+ * over it with the shared folder under /shared/, and launches Chromium.
  */
 export async function startHarness(): Promise<Harness> {
-  const distDir = join(packageDir, 'dist');
-  if (!existsSync(join(distDir, 'index.html'))) await buildWebApp(distDir);
+  const distDir = await buildWebApp(join(packageDir, 'dist'));
 
   const server = await startStaticServer({ distDir, sharedDir: SHARED_DIR });
   const browser = await launchBrowser();

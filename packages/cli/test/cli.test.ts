@@ -1,7 +1,7 @@
 // Spawns the built CLI (dist/offshelf.js) for what needs no GPU: help, usage errors,
 // bad inputs, and train/evaluate on features files written here.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -179,5 +179,29 @@ describe('offshelf CLI without a GPU', () => {
     const result = offshelf('run', '--backbone', onnx, '--input', npy, '-o', join(folder, 'out.npy'));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/int\.npy: dtype <i4 is not supported; save the array as little-endian float32/);
+  });
+
+  it('stops training on Ctrl-C without output', async () => {
+    const features = join(folder, 'interrupt', 'large.safetensors');
+    const output = join(folder, 'interrupt', 'never.json');
+    await writeFeaturesFile(features, syntheticFeatures(300, 64));
+
+    // An RBF SVM grid of 16 settings × 5 folds takes far longer than the time to the first fit.
+    const child = spawn(process.execPath, [bundlePath, 'train', features, '--head', 'rbf-svm', '--grid', '--C', '0.01,0.1,1,10', '--gamma', '0.001,0.01,0.1,1', '-o', output], { env });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += String(chunk);
+        if (stderr.includes('training: ')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupt: stopping after the current batch/);
+    expect(stderr).toMatch(/error: interrupted: stopped after the current batch, no output written/);
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(join(folder, 'interrupt'))).toEqual(['large.safetensors']);
   });
 });

@@ -3,20 +3,18 @@
  * (or a features file), prints cross-validation scores and a confusion matrix,
  * and writes a model bundle.
  */
-import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
 import type { HeadSpec } from '@offshelf/heads';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { loadLabelledFeatures } from '../data/load-features';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { interruptRequested } from '../interrupt';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
-import { crossValidate, gridSearch, type GridPoint } from '../model/cross-validate';
+import { crossValidate, gridSearch, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
 import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
 import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
 import { createProgress } from '../ui/progress';
-import { InterruptedError } from '../errors';
 import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
 interface TrainOptions extends CommonOptions, BackboneOptions {
@@ -95,6 +93,8 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   const rows = toRows(data.features, data.provenance.featureSize);
   const folds = options.cv >= 2 ? options.cv : 0;
   const fits = folds * specs.length + 1;
+  const crossValidationFits = folds > 0 ? `${specs.length} setting(s) × ${folds} folds, then ` : '';
+  log.info(`training: ${fits} fits (${crossValidationFits}the final fit on all ${rows.length} images)`);
   const progress = createProgress({ label: 'training', total: fits, rateUnit: 'fits/s', quiet: options.quiet });
   const onFold = () => {
     progress.increment();
@@ -103,14 +103,14 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
 
   let chosen = specs[0]!;
   let gridResults: GridPoint[] | undefined;
-  let crossValidation: ReturnType<typeof crossValidate> | undefined;
+  let crossValidation: CrossValidationResult | undefined;
   try {
     if (specs.length > 1) {
-      gridResults = gridSearch(rows, data.labels, data.classNames, specs, folds, onFold);
+      gridResults = await gridSearch(rows, data.labels, data.classNames, specs, folds, onFold);
       chosen = gridResults[0]!.spec;
       crossValidation = gridResults[0]!.result;
     } else if (folds > 0) {
-      crossValidation = crossValidate(rows, data.labels, data.classNames, chosen, folds, onFold);
+      crossValidation = await crossValidate(rows, data.labels, data.classNames, chosen, folds, onFold);
     }
   } catch (error) {
     progress.stop();

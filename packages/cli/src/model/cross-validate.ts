@@ -27,15 +27,20 @@ function checkFoldCount(labels: Int32Array, folds: number, classNames: string[])
   }
 }
 
+// Lets pending events (a Ctrl-C) run between fits, which are synchronous and may take seconds.
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Cross-validates one head specification; `onFit` runs after each fold's fit. */
-export function crossValidate(
+export async function crossValidate(
   rows: Float32Array[],
   labels: Int32Array,
   classNames: string[],
   spec: HeadSpec,
   folds: number,
   onFit?: () => void,
-): CrossValidationResult {
+): Promise<CrossValidationResult> {
   checkFoldCount(labels, folds, classNames);
   const split = stratifiedKFold(labels, { nSplits: folds });
   const predictions = new Int32Array(labels.length);
@@ -54,6 +59,7 @@ export function crossValidate(
       if (predicted[position] === labels[sample]) correct++;
     });
     foldAccuracies.push(correct / test.length);
+    await yieldToEventLoop();
     onFit?.();
   }
 
@@ -68,15 +74,16 @@ export interface GridPoint {
 }
 
 /** Cross-validates every specification on the same folds; best mean accuracy first, ties in grid order (as GridSearchCV). */
-export function gridSearch(
+export async function gridSearch(
   rows: Float32Array[],
   labels: Int32Array,
   classNames: string[],
   specs: HeadSpec[],
   folds: number,
   onFit?: () => void,
-): GridPoint[] {
-  const points = specs.map((spec) => ({ spec, result: crossValidate(rows, labels, classNames, spec, folds, onFit) }));
+): Promise<GridPoint[]> {
+  const points: GridPoint[] = [];
+  for (const spec of specs) points.push({ spec, result: await crossValidate(rows, labels, classNames, spec, folds, onFit) });
   return points
     .map((point, order) => ({ point, order }))
     .sort((a, b) => b.point.result.mean - a.point.result.mean || a.order - b.order)

@@ -6,9 +6,9 @@ import { createFeatureExtractor, loadModel } from '../src/index';
 import { compareTensors } from './helpers/compare';
 import { memorySource } from './helpers/file-source';
 
-// Oracle: @tensorflow/tfjs 4.22 (CPU backend) runs a small Keras model built here with layers the
-// real models lack (odd sizes, asymmetric zero padding, SeparableConv2D, depth_multiplier 2,
-// dilation, `same` pooling, a rank-3 Reshape); TF.js saves it, and we import the saved files.
+// Oracle: @tensorflow/tfjs 4.22 (CPU backend) runs a small Keras model built here, and we import
+// the files TF.js saves for it. The model uses what the real models lack: odd sizes, asymmetric
+// zero padding, SeparableConv2D, depth_multiplier 2, dilation, `same` pooling and a rank-3 Reshape.
 // Tolerance 1e-4 relative max error: float32 on both sides differing only in summation order,
 // which gives about 1e-6 on these tiny shapes.
 const TOLERANCE = 1e-4;

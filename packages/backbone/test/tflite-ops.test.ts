@@ -8,8 +8,8 @@ import { compareTensors } from './helpers/compare';
 
 // Oracle: the same computation written with @tensorflow/tfjs 4.22 ops (CPU backend, NHWC, TF
 // `SAME` padding), from the same random weights that the hand-built .tflite file stores.
-// Tolerance 1e-4 relative max error: float32 on both sides differing in summation order, about
-// 1e-6 on these tiny shapes; a wrong pad, axis or transpose gives errors near 1.
+// Tolerance 1e-4 relative max error. Both sides compute in float32 and differ in summation order,
+// which gives about 1e-6 on these tiny shapes, while a wrong pad, axis or transpose gives errors near 1.
 
 const TOLERANCE = 1e-4;
 

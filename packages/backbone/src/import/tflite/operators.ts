@@ -396,7 +396,7 @@ function convertActivation(context: TfliteContext, op: TfliteOperator, activatio
 /**
  * Passes the input on unchanged, because every tensor is float32 after import.
  * A constant input (float16 or quantized weights feeding a DEQUANTIZE) stays a
- * constant, so the op reading it still sees a constant filter or bias.
+ * constant, so the op reading it still gets a constant filter or bias.
  */
 function convertQuantize(context: TfliteContext, op: TfliteOperator): void {
   const input = tensorOf(context, op, 0);

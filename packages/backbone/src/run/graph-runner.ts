@@ -28,6 +28,7 @@ export interface RunnerOptions {
  */
 export class GraphRunner {
   readonly constants: ConstantStore;
+  // NOTE: plans are never evicted, so each new input shape or output set keeps its activation buffers until destroy().
   private readonly plans = new Map<string, { plan: GraphPlan; readback: Readback; outputs: string[] }>();
 
   constructor(

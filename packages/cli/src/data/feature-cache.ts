@@ -20,17 +20,13 @@ export interface FeatureCacheKey {
   preprocessing: Preprocessing;
 }
 
-let codeVersion: string | undefined;
-
 /**
- * Returns the SHA-256 of the running CLI bundle, so features computed by an older
- * (or a broken in-between) build of the runner are never reused. Run from sources
- * (tests), it hashes this module only.
+ * SHA-256 of the running CLI bundle, so features computed by an older (or a broken
+ * in-between) build of the runner are never reused. Read at startup, because a
+ * rebuild may replace the file while this process runs. Run from sources (tests),
+ * it hashes this module only.
  */
-export function extractorCodeVersion(): string {
-  codeVersion ??= sha256Hex(readFileSync(fileURLToPath(import.meta.url)));
-  return codeVersion;
-}
+const CODE_VERSION = sha256Hex(readFileSync(fileURLToPath(import.meta.url)));
 
 export class FeatureCache {
   private readonly folder: string;
@@ -40,7 +36,7 @@ export class FeatureCache {
     key: FeatureCacheKey,
     readonly featureSize: number,
   ) {
-    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, extractorCodeVersion()]));
+    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, CODE_VERSION]));
     this.folder = join(cacheRoot, 'features', extractorKey);
   }
 

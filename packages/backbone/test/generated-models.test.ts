@@ -66,6 +66,26 @@ describe('generated CNN models', { timeout: 300_000 }, () => {
     }
   });
 
+  it('pools a 4-D layer tap', async () => {
+    // Oracle: the model's own `features` output, which is GlobalAveragePool + Flatten of the same map.
+    // Both paths run the same pooling kernel on the same values, so only rounding noise is allowed.
+    const graph = await loadModel(fileSource(paths.resnet18));
+    const lastMap = graph.nodes.find((n) => n.opType === 'GlobalAveragePool')!.inputs[0]!;
+    const images = [0, 1, 2].map((seed) => ({ width: 80, height: 70, data: Uint8Array.from(randomInput(seed + 5).subarray(0, 80 * 70 * 4), (v) => Math.floor((v + 2) * 63)) }));
+
+    const results = [];
+    for (const layer of [undefined, lastMap]) {
+      const extractor = await createFeatureExtractor(gpu.device, graph, { layer, batchSize: 2 });
+      expect(extractor.featureSize).toBe(128);
+      results.push(await extractor.extract(images));
+      extractor.dispose();
+    }
+    for (let i = 0; i < images.length; i++) {
+      const error = compareTensors(results[1]![i]!, results[0]![i]!);
+      expect(error.relative, `image ${i}: max abs ${error.maxAbs}; ${error.first}`).toBeLessThan(1e-6);
+    }
+  });
+
   it('fuses batch norm, activations and residual adds in ResNet-18', async () => {
     const graph = await loadModel(fileSource(paths.resnet18));
     const optimized = optimizeGraph(graph);

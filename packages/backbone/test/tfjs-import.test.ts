@@ -125,6 +125,44 @@ describe('TF.js nsfwjs models', () => {
   });
 });
 
+describe('TF.js weight encodings', () => {
+  it('decodes float16 and uint16-quantized weights', async () => {
+    // Oracle: values written by hand. float16 0x3c00 = 1, 0xc000 = -2, 0x3800 = 0.5, 0x0000 = 0,
+    // 0x7bff = 65504, 0x0001 = 2^-24 (subnormal); uint16 q decodes as q × scale + min.
+    const json = {
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          layers: [
+            { class_name: 'InputLayer', config: { name: 'image', batch_input_shape: [null, 1, 1, 3] } },
+            { class_name: 'Flatten', config: { name: 'flat' } },
+            { class_name: 'Dense', config: { name: 'dense', units: 2, activation: 'linear' } },
+          ],
+        },
+      },
+      weightsManifest: [
+        {
+          paths: ['weights.bin'],
+          weights: [
+            { name: 'dense/kernel', shape: [3, 2], dtype: 'float32', quantization: { dtype: 'float16' } },
+            { name: 'dense/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'uint16', min: -1, scale: 0.5 } },
+          ],
+        },
+      ],
+    };
+    const bytes = new Uint8Array(16);
+    const view = new DataView(bytes.buffer);
+    [0x3c00, 0xc000, 0x3800, 0x0000, 0x7bff, 0x0001].forEach((bits, i) => view.setUint16(2 * i, bits, true));
+    view.setUint16(12, 0, true);
+    view.setUint16(14, 7, true);
+    const graph = await importTfjs(memorySource('encodings/model.json', new TextEncoder().encode(JSON.stringify(json)), { 'weights.bin': bytes }));
+
+    // The Gemm takes the [in, out] kernel transposed to [out, in].
+    expect(Array.from(graph.initializers.get('dense/kernel')!.data as Float32Array)).toEqual([1, 0.5, 65504, -2, 0, 2 ** -24]);
+    expect(Array.from(graph.initializers.get('dense/bias')!.data as Float32Array)).toEqual([-1, 2.5]);
+  });
+});
+
 describe('TF.js import errors', () => {
   it('rejects invalid JSON', async () => {
     await expect(importTfjs(memorySource('model.json', new TextEncoder().encode('{"modelTopology": ')))).rejects.toThrow(/not valid UTF-8 JSON/);

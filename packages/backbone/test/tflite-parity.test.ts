@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureExtractor, loadModel, type FeatureExtractor, type Graph, type Tensor } from '../src/index';
 import { compareTensors } from './helpers/compare';
 import { CORAL_ONNX, fileSource, OPEN_IMAGES, SHARED } from './helpers/file-source';
-import { imageTensor } from './helpers/images';
+import { imageTensor, rgbaImage } from './helpers/images';
 
 // Oracle: the ONNX twin of the same network (weights dequantized by numpy from this file), run on
 // the same runner, so any difference comes from the TFLite import: layouts, pads, dequantization.
@@ -16,6 +16,7 @@ import { imageTensor } from './helpers/images';
 const TOLERANCE = 1e-3;
 const SIZE = 224;
 const TFLITE = join(SHARED, 'models/coral/mobilenet_v2_1.0_224_quant.tflite');
+const EMBEDDING = join(SHARED, 'models/coral/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite');
 const LABELS = join(SHARED, 'models/coral/imagenet_labels.txt');
 const hasModels = existsSync(TFLITE) && existsSync(CORAL_ONNX);
 
@@ -92,4 +93,22 @@ describe.skipIf(!hasModels)('Coral MobileNetV2 TFLite on the runner', () => {
   it('extracts 1280-d features', () => {
     expect(tfliteExtractor.featureSize).toBe(1280);
   });
+});
+
+describe.skipIf(!existsSync(EMBEDDING))('Coral MobileNetV1 embedding extractor', () => {
+  it('extracts 1024-d features from an image', async () => {
+    const graph = await loadModel(fileSource(EMBEDDING));
+    const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: 1 });
+    try {
+      expect(extractor.featureSize).toBe(1024);
+      const [features] = await extractor.extract([await rgbaImage(join(OPEN_IMAGES, 'cat.bmp'))]);
+      expect(features!.length).toBe(1024);
+
+      // Pooled ReLU6 outputs lie in [0, 6], and a real photo activates some channels.
+      expect(features!.every((v) => Number.isFinite(v) && v >= 0 && v <= 6)).toBe(true);
+      expect(features!.some((v) => v > 0)).toBe(true);
+    } finally {
+      extractor.dispose();
+    }
+  }, SLOW);
 });

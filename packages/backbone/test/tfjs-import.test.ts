@@ -163,6 +163,35 @@ describe('TF.js weight encodings', () => {
   });
 });
 
+describe('TF.js Keras 3 topology', () => {
+  it('reads keras_history inbound nodes', async () => {
+    // Keras 3 writes inbound nodes as {args, kwargs} with keras_history references, and `batch_shape`.
+    const history = (layer: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4, 4, 3], dtype: 'float32', keras_history: [layer, 0, 0] } });
+    const json = {
+      modelTopology: {
+        class_name: 'Functional',
+        config: {
+          name: 'keras3',
+          layers: [
+            { class_name: 'InputLayer', name: 'image', config: { name: 'image', batch_shape: [null, 4, 4, 3] }, inbound_nodes: [] },
+            { class_name: 'Conv2D', name: 'conv', config: { name: 'conv', filters: 2, kernel_size: [1, 1], padding: 'valid', activation: 'relu' }, inbound_nodes: [{ args: [history('image')], kwargs: {} }] },
+          ],
+          input_layers: [['image', 0, 0]],
+          output_layers: [['conv', 0, 0]],
+        },
+      },
+      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'conv/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }, { name: 'conv/bias', shape: [2], dtype: 'float32' }] }],
+    };
+    const weights = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6, 0.5, -0.5]).buffer);
+    const graph = await importTfjs(memorySource('keras3/model.json', new TextEncoder().encode(JSON.stringify(json)), { 'weights.bin': weights }));
+
+    expect(graph.outputs[0]!.name).toBe('conv');
+    expect(graph.outputs[0]!.shape).toEqual(['N', 2, 4, 4]);
+    // HWIO [1, 1, 3, 2] = [[1, 2], [3, 4], [5, 6]] becomes OIHW [2, 3, 1, 1].
+    expect(Array.from(graph.initializers.get('conv/kernel')!.data as Float32Array)).toEqual([1, 3, 5, 2, 4, 6]);
+  });
+});
+
 describe('TF.js import errors', () => {
   it('rejects invalid JSON', async () => {
     await expect(importTfjs(memorySource('model.json', new TextEncoder().encode('{"modelTopology": ')))).rejects.toThrow(/not valid UTF-8 JSON/);

@@ -15,6 +15,9 @@ export interface BuildOptions {
 /** torchvision's ImageNet preprocessing: resize the short side to 256, center-crop 224, ImageNet mean and std. */
 const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+// NOTE: torchvision evaluates its IMAGENET1K_V2 weights of ResNet-50 and MobileNetV2 with the short
+// side resized to 232, and EfficientNet-B0 with bicubic resizing. A state dict does not record which
+// weights it contains, so every network gets the IMAGENET1K_V1 recipe of 256.
 const RESIZE_TO_CROP = 256 / 224;
 
 /**

@@ -92,6 +92,22 @@ describe('ONNX import errors', () => {
       extractor.dispose();
     }
   });
+
+  it('rejects a wrong input type or name at run time', async () => {
+    const { bytes } = tinyModel([conv], weights);
+    const graph = await loadModel(memorySource('conv.onnx', bytes));
+    const extractor = await createFeatureExtractor(gpu.device, graph, { layer: 'y' });
+    try {
+      const asDoubles = { data: new Float64Array(50) as unknown as Float32Array, shape: [1, 2, 5, 5] };
+      const typeError = await importError(extractor.runTensors({ x: asDoubles }, ['y']));
+      expect(typeError.message).toContain("input 'x' must be a Float32Array, got Float64Array");
+
+      const nameError = await importError(extractor.runTensors({ image: { data: new Float32Array(50), shape: [1, 2, 5, 5] } }, ['y']));
+      expect(nameError.message).toContain("'image' is not an input of the model; its inputs are 'x'");
+    } finally {
+      extractor.dispose();
+    }
+  });
 });
 
 describe('ONNX external data', () => {

@@ -1,6 +1,6 @@
 import { writeBuffer } from '@offshelf/core-wgsl';
 
-import type { Graph } from '../ir/graph';
+import { ModelImportError, type Graph } from '../ir/graph';
 import { ConstantStore } from '../plan/constant-store';
 import type { KernelVariants } from '../plan/lower-node';
 import { planGraph, type GraphPlan } from '../plan/plan-graph';
@@ -47,10 +47,17 @@ export class GraphRunner {
   /** Uploads `inputs`, runs the whole graph in one command buffer and reads back `outputs`. */
   async run(inputs: Record<string, Tensor>, outputs: readonly string[]): Promise<Record<string, Tensor>> {
     const inputShapes = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tensor.shape]));
+    const file = this.graph.metadata.sourceName;
     for (const [name, tensor] of Object.entries(inputs)) {
+      if (!this.graph.inputs.some((input) => input.name === name)) {
+        throw new ModelImportError(file, `'${name}' is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `'${i.name}'`).join(', ')}.`);
+      }
+      if (!(tensor.data instanceof Float32Array)) {
+        throw new ModelImportError(file, `input '${name}' must be a Float32Array, got ${Object.prototype.toString.call(tensor.data).slice(8, -1)}.`);
+      }
       const expected = tensor.shape.reduce((a, b) => a * b, 1);
       if (tensor.data.length !== expected) {
-        throw new Error(`input '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}.`);
+        throw new ModelImportError(file, `input '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}.`);
       }
     }
     // Outputs that are constants (a Constant node wired to a graph output) need no GPU work.

@@ -1,0 +1,72 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startHarness, type Harness } from './support/harness';
+import { loadBackboneFromUrl, openApp, runStep } from './support/page';
+import { sharedPath } from './support/shared';
+
+// The 128-pixel MobileNetV1 0.25 keeps extraction on SwiftShader to a few seconds.
+const SMALL_MODEL = 'models/coral/mobilenet_v1_0.25_128_quant.tflite';
+const CLASSES = ['ants', 'bees'] as const;
+
+function firstJpegs(split: 'train' | 'val', className: string, count: number): string[] {
+  const folder = sharedPath(`datasets/hymenoptera/${split}/${className}`);
+  return readdirSync(folder)
+    .filter((name) => /\.jpe?g$/i.test(name))
+    .sort()
+    .slice(0, count)
+    .map((name) => join(folder, name));
+}
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.shutdown();
+});
+
+describe('page linear SVM head', () => {
+  it('gives Platt probabilities and exports them', async () => {
+    const page = await openApp(harness);
+    await loadBackboneFromUrl(page, `/shared/${SMALL_MODEL}`);
+    for (const name of CLASSES) {
+      await page.fill('#class-name', name);
+      await runStep(page, `adding class ${name}`, () => page.click('#add-class'), 10_000);
+      await runStep(page, `adding ${name} images`, () => page.setInputFiles(`input[type=file][data-class="${name}"]`, firstJpegs('train', name, 4)), 60_000);
+    }
+    await runStep(page, 'feature extraction', () => page.click('#extract'), 120_000);
+
+    await page.selectOption('#head-kind', 'linear-svm');
+    await page.fill('#head-c', '0.1');
+    await page.fill('#cv-folds', '2');
+    await runStep(page, 'training', () => page.click('#train'), 60_000);
+
+    const valPaths = CLASSES.flatMap((name) => firstJpegs('val', name, 2));
+    await runStep(page, 'classification', () => page.setInputFiles('#classify-files', valPaths), 120_000);
+    const rows = await page.$$eval('#predictions tbody tr', (elements) =>
+      elements.map((row) => ({
+        label: row.getAttribute('data-label')!,
+        probabilities: [...row.querySelectorAll('td')].slice(2).map((cell) => Number(cell.textContent)),
+      })),
+    );
+
+    expect(rows).toHaveLength(valPaths.length);
+    for (const row of rows) {
+      // Probabilities are printed with 3 decimals, so their sum is within 2 × 0.0005 of 1.
+      expect(Math.abs(row.probabilities[0]! + row.probabilities[1]! - 1)).toBeLessThanOrEqual(0.001);
+      expect(row.label).toBe(row.probabilities[0]! >= row.probabilities[1]! ? 'ants' : 'bees');
+    }
+    expect(await page.locator('#confusion-matrix tbody tr').count()).toBe(CLASSES.length);
+
+    const download = page.waitForEvent('download');
+    await page.click('#export-bundle');
+    const bundle = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+    expect(bundle.format).toBe('offshelf-model');
+    expect(bundle.classNames).toEqual([...CLASSES]);
+    expect(bundle.head.kind).toBe('linear-svm');
+    expect(bundle.training.head).toBe('linear-svm C=0.1');
+  });
+});

@@ -1,7 +1,7 @@
 /**
- * Ctrl-C handling: the first SIGINT tells long loops to stop after the current
- * batch (they check `interruptRequested()`), and temporary files are removed;
- * a second SIGINT exits at once with code 130.
+ * Ctrl-C handling. After the first SIGINT, long loops stop after the current batch
+ * (they check `interruptRequested()`) and temporary files are removed. A second
+ * SIGINT exits at once with code 130.
  */
 import { removePendingTemporaryFiles } from './io/atomic-write';
 

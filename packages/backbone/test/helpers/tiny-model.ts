@@ -15,13 +15,14 @@ export interface TinyModelOptions {
   externalFile?: string;
 }
 
-/** Writes a small ONNX model: one input `x`, float32 initializers, the given nodes, output `y`. */
-export function tinyModel(nodes: TinyNode[], initializers: Record<string, { dims: number[]; data: Float32Array }>, options: TinyModelOptions = {}) {
+/** Writes a small ONNX model: one input `x`, float32 or int64 initializers, the given nodes, output `y`. */
+export function tinyModel(nodes: TinyNode[], initializers: Record<string, { dims: number[]; data: Float32Array | BigInt64Array }>, options: TinyModelOptions = {}) {
   const Type = onnx.AttributeProto.AttributeType;
   let external = new Uint8Array(0);
   const tensors = Object.entries(initializers).map(([name, { dims, data }]) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (!options.externalFile) return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes };
+    const dataType = data instanceof BigInt64Array ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT;
+    if (!options.externalFile) return { name, dims, dataType, rawData: bytes };
     const offset = external.length;
     const grown = new Uint8Array(offset + bytes.length);
     grown.set(external);
@@ -30,7 +31,7 @@ export function tinyModel(nodes: TinyNode[], initializers: Record<string, { dims
     return {
       name,
       dims,
-      dataType: onnx.TensorProto.DataType.FLOAT,
+      dataType,
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
       externalData: [
         { key: 'location', value: options.externalFile },

@@ -33,6 +33,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const scale = options.scale ?? 1;
   const startTime = Date.now();
   let value = 0;
+  let total = options.total;
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -51,7 +52,7 @@ export function createProgress(options: ProgressOptions): Progress {
     const digits = scale === 1 ? 0 : 1;
     return {
       shown: (value / scale).toFixed(digits),
-      shownTotal: (bar.getTotal() / scale).toFixed(digits),
+      shownTotal: (total / scale).toFixed(digits),
       rate: (value / scale / seconds).toFixed(1),
     };
   };
@@ -62,8 +63,9 @@ export function createProgress(options: ProgressOptions): Progress {
       value += count;
       bar.update(value, payload());
     },
-    setTotal(total) {
-      bar.setTotal(total);
+    setTotal(newTotal) {
+      total = newTotal;
+      bar.setTotal(newTotal);
     },
     stop() {
       bar.stop();

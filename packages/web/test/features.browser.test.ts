@@ -12,7 +12,8 @@ import { startHarness, type Harness } from './support/harness';
 import { loadBackboneFromUrl, openApp } from './support/page';
 import { sharedPath } from './support/shared';
 
-const MODEL = 'models/onnx/mobilenet_v2_1.0_224_coral.onnx';
+/** The Coral MobileNetV2 as float ONNX and as the original uint8 TFLite file. */
+const MODELS = ['models/onnx/mobilenet_v2_1.0_224_coral.onnx', 'models/coral/mobilenet_v2_1.0_224_quant.tflite'];
 const IMAGE_DIR = 'images/open-images';
 const BATCH_SIZE = 4;
 
@@ -27,8 +28,8 @@ afterAll(async () => {
   gpu?.destroy();
 });
 
-async function extractInNode(images: RgbaImage[]): Promise<Float32Array[]> {
-  const graph = await loadModel(fileModelSource(sharedPath(MODEL)));
+async function extractInNode(model: string, images: RgbaImage[]): Promise<Float32Array[]> {
+  const graph = await loadModel(fileModelSource(sharedPath(model)));
   const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: BATCH_SIZE });
   try {
     const features: Float32Array[] = [];
@@ -42,18 +43,18 @@ async function extractInNode(images: RgbaImage[]): Promise<Float32Array[]> {
 }
 
 describe('page feature extraction', () => {
-  it('matches Node runner features', { timeout: 600_000 }, async () => {
+  it.each(MODELS)('matches Node runner features: %s', { timeout: 600_000 }, async (model) => {
     const fileNames = readdirSync(sharedPath(IMAGE_DIR)).filter((name) => /\.(bmp|jpe?g|png)$/i.test(name)).sort();
     const images = await Promise.all(fileNames.map((name) => decodeImageFile(join(sharedPath(IMAGE_DIR), name))));
 
     // Oracle: the same backbone run by the Node runner on Dawn (lavapipe); only the device differs.
     let started = performance.now();
-    const nodeFeatures = await extractInNode(images);
+    const nodeFeatures = await extractInNode(model, images);
     console.log(`Node runner: ${images.length} images in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     started = performance.now();
     const page = await openApp(harness);
-    await loadBackboneFromUrl(page, `/shared/${MODEL}`);
+    await loadBackboneFromUrl(page, `/shared/${model}`);
     console.log(`page: device and model import in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const references = images.map((image, i) => {
       const url = `/test/pixels/${i}.rgba`;

@@ -1,8 +1,9 @@
-// Packs the publishable offshelf packages with `pnpm pack` (which builds them first
-// through their prepack scripts) and installs the tarballs into a project with npm,
-// as a user would install them from the registry.
+// Builds and packs the publishable offshelf packages with `pnpm pack` and installs
+// the tarballs into a project with npm, as a user would install them from the registry.
 //
-//   node packages/packaging-test/scripts/install-local.mjs PROJECT_DIR [EXTRA_NPM_PACKAGE...]
+//   node packages/packaging-test/scripts/install-local.mjs PROJECT_DIR
+//
+// The tarballs go to PROJECT_DIR/offshelf-packages/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,14 +14,22 @@ export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** The packages a user installs, in dependency order. */
 export const PUBLISHED_PACKAGES = ['device', 'core-wgsl', 'backbone', 'heads'];
 
-/** Runs `pnpm pack` in each published package and returns the tarball paths by package name. */
+/**
+ * Builds the published packages with turbo, then runs `pnpm pack` in each and returns
+ * the tarball paths by package name. Building through turbo reuses its cache when the
+ * sources have not changed since `pnpm build`, so `pnpm pack` skips its prepack build.
+ */
 export function packPackages(destination) {
   mkdirSync(destination, { recursive: true });
+  const manifests = PUBLISHED_PACKAGES.map((folder) => JSON.parse(readFileSync(join(repoRoot, 'packages', folder, 'package.json'), 'utf8')));
+  const filters = manifests.map((manifest) => `--filter=${manifest.name}`);
+  execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...filters], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+
   const tarballs = {};
-  for (const folder of PUBLISHED_PACKAGES) {
+  for (const [index, folder] of PUBLISHED_PACKAGES.entries()) {
     const packageDir = join(repoRoot, 'packages', folder);
-    const { name, version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-    execFileSync('pnpm', ['pack', '--pack-destination', destination], { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const { name, version } = manifests[index];
+    execFileSync('pnpm', ['pack', '--config.ignore-scripts=true', '--pack-destination', destination], { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] });
 
     const tarball = join(destination, `${name.replace('@', '').replace('/', '-')}-${version}.tgz`);
     if (!existsSync(tarball)) throw new Error(`pnpm pack in ${packageDir} wrote no ${tarball}; check its output above.`);
@@ -30,32 +39,31 @@ export function packPackages(destination) {
 }
 
 /**
- * Installs `tarballs` (and `extraPackages` from the npm registry) into `projectDir` with npm.
- * `overrides` make every @offshelf dependency between the tarballs resolve to a tarball
- * too, so npm never looks for an unpublished @offshelf version on the registry.
+ * Installs `tarballs` into `projectDir` with `npm install --no-save`, which leaves the
+ * project's package.json as it is. The tarballs are installed in one command, so npm
+ * satisfies their @offshelf dependencies on each other from the tarballs instead of
+ * looking for unpublished versions on the registry. The project's own dependencies
+ * (`npm install` of its package.json) are installed in the same run.
  */
-export function installTarballs(projectDir, tarballs, extraPackages = []) {
+export function installTarballs(projectDir, tarballs) {
   mkdirSync(projectDir, { recursive: true });
   const manifestPath = join(projectDir, 'package.json');
-  const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : { name: 'offshelf-consumer', private: true, type: 'module' };
-  manifest.overrides = { ...manifest.overrides };
-  for (const [name, tarball] of Object.entries(tarballs)) manifest.overrides[name] = `file:${tarball}`;
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  if (!existsSync(manifestPath)) writeFileSync(manifestPath, `${JSON.stringify({ name: 'offshelf-consumer', private: true, type: 'module' }, null, 2)}\n`);
 
-  execFileSync('npm', ['install', '--no-fund', '--no-audit', '--loglevel=error', ...Object.values(tarballs), ...extraPackages], {
+  execFileSync('npm', ['install', '--no-save', '--no-fund', '--no-audit', '--loglevel=error', ...Object.values(tarballs)], {
     cwd: projectDir,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [projectArgument, ...extraPackages] = process.argv.slice(2);
+  const [projectArgument] = process.argv.slice(2);
   if (!projectArgument) {
-    console.error('usage: node install-local.mjs PROJECT_DIR [EXTRA_NPM_PACKAGE...]');
+    console.error('usage: node install-local.mjs PROJECT_DIR');
     process.exit(2);
   }
   const projectDir = resolve(projectArgument);
   const tarballs = packPackages(join(projectDir, 'offshelf-packages'));
-  installTarballs(projectDir, tarballs, extraPackages);
+  installTarballs(projectDir, tarballs);
   console.log(`installed ${Object.keys(tarballs).join(', ')} into ${projectDir}`);
 }

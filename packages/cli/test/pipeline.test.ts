@@ -8,8 +8,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { randomStateDict } from '@offshelf/backbone';
+import sharp from 'sharp';
+
 import { readFeaturesFile } from '../src/data/features-file';
 import { decodeNpy } from '../src/io/npy';
+import { encodeSafetensors, type SafetensorsTensor } from '../src/io/safetensors';
 // @ts-expect-error: the build script is plain JavaScript without type declarations.
 import { bundleCli, cliDir } from '../scripts/bundle.mjs';
 
@@ -144,5 +148,33 @@ describe('offshelf pipeline on the GPU', () => {
     expect(probabilities.shape).toEqual([1, 1001]);
     const total = probabilities.data.reduce((sum, value) => sum + value, 0);
     expect(Math.abs(total - 1), `softmax sums to ${total}`).toBeLessThan(1e-3);
+  });
+
+  it('extracts with a safetensors backbone and --arch', async () => {
+    // Seeded random SqueezeNet 1.1 weights (float32 only, it has no batch norm), in torchvision's names.
+    const tensors: Record<string, SafetensorsTensor> = {};
+    for (const tensor of randomStateDict('squeezenet1_1', { numClasses: 10 })) {
+      tensors[tensor.name] = { dtype: 'F32', shape: tensor.shape, data: tensor.data as Float32Array };
+    }
+    const weights = join(folder, 'squeezenet.safetensors');
+    writeFileSync(weights, Buffer.concat(encodeSafetensors(tensors)));
+
+    const images = join(folder, 'tiny');
+    for (const [className, color] of [['dark', 30], ['light', 220]] as const) {
+      mkdirSync(join(images, className), { recursive: true });
+      for (const index of [0, 1]) {
+        const background = { r: color, g: color + index * 10, b: 128 };
+        await sharp({ create: { width: 40, height: 30, channels: 3, background } }).png().toFile(join(images, className, `${index}.png`));
+      }
+    }
+
+    const output = join(folder, 'squeezenet-features.safetensors');
+    const result = offshelf('extract', images, '--backbone', weights, '--arch', 'squeezenet1_1', '-o', output);
+    expect(result.status, result.stderr).toBe(0);
+    const data = await readFeaturesFile(output);
+    expect(data.labels.length).toBe(4);
+    // SqueezeNet 1.1's last feature map has 512 channels, pooled to one vector per image.
+    expect(data.provenance.featureSize).toBe(512);
+    expect(data.features.every(Number.isFinite)).toBe(true);
   });
 });

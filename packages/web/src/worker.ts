@@ -22,7 +22,8 @@ function toRows(features: Float32Array, featureLength: number): Float32Array[] {
  */
 function crossValidate(rows: Float32Array[], labels: number[], classCount: number, settings: HeadSettings): CrossValidationResult {
   const { folds } = stratifiedKFold(labels, { nSplits: settings.folds, shuffle: true, seed: settings.seed });
-  const spec = headSpec(settings);
+  // Held-out labels need no probabilities, and Platt scaling would run its own 5-fold fit per fold.
+  const spec: HeadSpec = { ...headSpec(settings), probability: false };
   const predicted: Label[] = new Array(labels.length);
   const foldAccuracies: number[] = [];
 
@@ -53,6 +54,7 @@ self.addEventListener('message', (event: MessageEvent<TrainRequest>) => {
   try {
     reply = handleTrain(request);
   } catch (error) {
+    console.error(`training worker: request ${request.id} failed`, error);
     reply = { type: 'failed', id: request.id, message: `training failed: ${(error as Error).message}` };
   }
   self.postMessage(reply);

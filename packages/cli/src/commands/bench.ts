@@ -1,15 +1,30 @@
-/** Registers `offshelf bench`. */
+/** Registers `offshelf bench`, which runs the benchmark suite of packages/bench. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Command } from 'commander';
 
 import { CliError } from '../errors';
+import { findRepositoryRoot } from '../registry/paths';
 
-// TODO: run the benchmarks from packages/bench here once that package exports an entry point.
+// TODO: import packages/bench directly once it exports an entry point; until then its own
+// runner script is started, which needs the repository checkout beside this CLI.
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('benchmark offshelf against other WebGPU engines on this adapter (not available in this build yet)')
+    .description('benchmark offshelf against other WebGPU engines on this adapter (options: see `offshelf bench --help`)')
+    .helpOption(false)
     .allowUnknownOption()
-    .action(() => {
-      throw new CliError('bench is not part of this build yet; run the benchmarks with `pnpm --filter @offshelf/bench test`');
+    .allowExcessArguments()
+    .argument('[options...]', 'passed to the benchmark runner')
+    .action((_options: string[], _flags: unknown, command: Command) => {
+      const root = findRepositoryRoot();
+      const runner = root ? join(root, 'packages', 'bench', 'scripts', 'run.mjs') : undefined;
+      if (!runner || !existsSync(runner)) {
+        throw new CliError('bench needs the offshelf repository checkout (packages/bench/scripts/run.mjs); run `pnpm bench` from it');
+      }
+      const result = spawnSync(process.execPath, [runner, ...command.args], { stdio: 'inherit' });
+      process.exitCode = result.status ?? 1;
     });
 }

@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import { CliError } from '../errors';
 import { findRepositoryRoot } from '../registry/paths';
 
-// TODO: import packages/bench directly once it exports an entry point; until then its own
-// runner script is started, which needs the repository checkout beside this CLI.
+// TODO: import packages/bench directly once it exports an entry point. Until then this starts
+// its runner script, so it works only from the repository checkout.
 export function registerBench(program: Command): void {
   program
     .command('bench')

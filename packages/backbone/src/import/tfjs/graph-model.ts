@@ -69,15 +69,13 @@ function topologicalOrder(builder: NhwcGraphBuilder, nodes: GraphDefNode[]): Gra
     pendingInputs.set(node.name, producers.size);
   }
 
-  const ready = nodes.filter((node) => pendingInputs.get(node.name) === 0);
-  const ordered: GraphDefNode[] = [];
-  while (ready.length > 0) {
-    const node = ready.shift()!;
-    ordered.push(node);
-    for (const consumer of consumers.get(node.name) ?? []) {
+  // `ordered` doubles as the queue: nodes at index >= `next` are ready but not yet expanded.
+  const ordered = nodes.filter((node) => pendingInputs.get(node.name) === 0);
+  for (let next = 0; next < ordered.length; next++) {
+    for (const consumer of consumers.get(ordered[next]!.name) ?? []) {
       const remaining = pendingInputs.get(consumer)! - 1;
       pendingInputs.set(consumer, remaining);
-      if (remaining === 0) ready.push(byName.get(consumer)!);
+      if (remaining === 0) ordered.push(byName.get(consumer)!);
     }
   }
   if (ordered.length !== nodes.length) builder.fail(`the GraphDef has a cycle through ${nodes.length - ordered.length} nodes`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backendFromEnvironment, DeviceLostError, requestDevice } from '../src/node';
 
 // Doubles integers in a compute shader; the oracle is plain arithmetic on the CPU.
-async function doubleOnGpu(device: GPUDevice, values: Float32Array): Promise<Float32Array> {
+async function doubleOnGpu(device: GPUDevice, values: Float32Array<ArrayBuffer>): Promise<Float32Array> {
   const module = device.createShaderModule({
     code: `
       @group(0) @binding(0) var<storage, read_write> data: array<f32>;

@@ -16,8 +16,9 @@ export const PUBLISHED_PACKAGES = ['device', 'core-wgsl', 'backbone', 'heads'];
 
 /**
  * Builds the published packages with turbo, then runs `pnpm pack` in each and returns
- * the tarball paths by package name. Building through turbo reuses its cache when the
- * sources have not changed since `pnpm build`, so `pnpm pack` skips its prepack build.
+ * the tarball paths by package name. turbo reuses its cache when the sources have not
+ * changed since `pnpm build`, and `pnpm pack` runs with scripts off, so the packages'
+ * prepack build does not run a second time.
  */
 export function packPackages(destination) {
   mkdirSync(destination, { recursive: true });

@@ -17,7 +17,7 @@ let graph: Graph;
 const liveBuffers = new Set<GPUBuffer>();
 let restoreDestroy: () => void;
 
-/** A 40×30 RGBA gradient: small, so each round's upload and preprocessing are cheap. */
+/** Builds a 40×30 RGBA gradient, small so that each round's upload and preprocessing are cheap. */
 function gradientImage(): RgbaImage {
   const width = 40;
   const height = 30;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     return buffer;
   };
 
-  // Dawn installs GPUBuffer as a global, so its prototype's destroy sees every buffer.
+  // Dawn installs GPUBuffer as a global, so wrapping its prototype's destroy catches every buffer.
   const prototype = GPUBuffer.prototype;
   const destroy = prototype.destroy;
   prototype.destroy = function (this: GPUBuffer) {
@@ -70,7 +70,7 @@ async function deviceLost(device: GPUDevice): Promise<boolean> {
 }
 
 /** Writes values into a new buffer and reads them back, proving the device still runs commands. */
-async function roundTrip(device: GPUDevice, values: Float32Array): Promise<Float32Array> {
+async function roundTrip(device: GPUDevice, values: Float32Array<ArrayBuffer>): Promise<Float32Array> {
   const source = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   const staging = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(source, 0, values);

@@ -2,10 +2,11 @@
 // `npm install` the tarballs into a fresh project outside the workspace. There, a Node
 // script extracts features with the installed dist/ files, tsc checks the published
 // types with moduleResolution nodenext, esbuild bundles a browser entry point, and the
-// two examples in examples/ run as their READMEs say.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// two examples in examples/ run as their READMEs describe.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createFeatureExtractor, loadModel, modelSourceFromBytes, type RgbaImage } from '@offshelf/backbone';
 import { requestDevice } from '@offshelf/device';
 import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decodeImageFile } from '../../cli/src/images/decode';
@@ -26,6 +28,9 @@ const tinyTflite = join(shared, 'models/coral/mobilenet_v1_0.25_128_quant.tflite
 const hymenoptera = join(shared, 'datasets/hymenoptera');
 const fixturesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/consumer');
 const examplesDir = join(repoRoot, 'examples');
+
+/** Debian's chromium, as the web package's browser tests use it; playwright-core never downloads one. */
+const chromiumPath = process.env.OFFSHELF_CHROMIUM ?? '/usr/bin/chromium';
 
 const workDir = mkdtempSync(join(tmpdir(), 'offshelf-pack-'));
 const projectDir = join(workDir, 'consumer');
@@ -204,7 +209,7 @@ describe('examples', () => {
     linkImages('train', 4, trainDir, false);
     linkImages('val', 3, imagesDir, true);
 
-    // The CLI writes the bundle, as the example's README says.
+    // The CLI writes the bundle, as the example README describes.
     const bundlePath = join(workDir, 'ants-bees.json');
     run(process.execPath, [cliBundle, 'train', trainDir, '--backbone', tinyTflite, '--head', 'logreg', '--cv', '0', '-q', '-o', bundlePath], workDir, env);
 
@@ -234,4 +239,65 @@ describe('examples', () => {
     expect(output).toMatch(/built .*dist/);
     expect(readdirSync(join(exampleDir, 'dist')).sort()).toEqual(['index.html', 'main.js', 'main.js.map']);
   });
+
+  it('web-extract extracts features in Chromium', async () => {
+    const exampleDir = join(projectDir, 'examples/web-extract');
+    mkdirSync(join(exampleDir, 'dist'), { recursive: true });
+    copyFileSync(tinyTflite, join(exampleDir, 'dist/model.tflite'));
+
+    // `node build.mjs --serve` as in the README, on a free port instead of 8000.
+    const port = await freePort();
+    const server = spawn(process.execPath, ['build.mjs', '--serve', '--port', String(port)], { cwd: exampleDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const browser = await waitForOutput(server, /serving/).then(() =>
+      // Headless Chromium on Linux exposes WebGPU only with --enable-unsafe-webgpu (it then uses SwiftShader).
+      chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking'] }),
+    );
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`http://127.0.0.1:${port}/`);
+
+      await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 120_000 });
+      expect(await page.textContent('#status'), pageErrors.join('\n')).toMatch(/256 features per image/);
+
+      // The file input takes the same path as a dropped file.
+      await page.setInputFiles('#file', join(shared, 'images/open-images/parrot.jpg'));
+      await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 120_000 });
+      const output = (await page.textContent('#output')) ?? '';
+
+      expect(await page.textContent('#status')).toBe('Features of parrot.jpg extracted.');
+      expect(output).toMatch(/256 features, L2 norm \d+\.\d+/);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      server.kill();
+    }
+  });
 });
+
+/** Returns a TCP port that is free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Resolves when the child prints a line matching `pattern`; rejects when it exits first. */
+function waitForOutput(child: ReturnType<typeof spawn>, pattern: RegExp): Promise<void> {
+  return new Promise((resolveOutput, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) resolveOutput();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before printing ${pattern}:\n${output}`)));
+  });
+}

@@ -18,11 +18,12 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   const vec4Input = pixelCount % 4 === 0;
   const pixelBlocks = ceilDiv(pixelCount, 8);
   const lanes = laneLayout(pixelBlocks);
+  const channelBlocks = ceilDiv(shape.outChannels, 8);
   const uniformChannels = lanes.rowLanes === 1;
   const defines = { ...fused.defines, VEC4_INPUT: vec4Input, UNIFORM_CHANNELS: uniformChannels };
   const dispatch = checkWorkgroupCounts('conv2d pointwise-gemm-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
-    ceilDiv(ceilDiv(shape.outChannels, 8), lanes.rowLanes),
+    ceilDiv(channelBlocks, lanes.rowLanes),
     shape.batch,
   ]);
 

@@ -11,8 +11,9 @@ import { checkWorkgroupCounts } from './workgroup-limits';
 /** Creates the register-blocked GEMM: 8×8 outputs per invocation, 64 invocations per workgroup. */
 export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKernel {
   const fused = epilogueWgsl(epilogue, 2);
-  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries.
-  const vec4A = shape.transposeA ? shape.M % 4 === 0 : shape.K % 4 === 0;
+  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries. A stored
+  // M×K is read one column at a time, 8 scalars that are uniform across the workgroup.
+  const vec4A = shape.transposeA && shape.M % 4 === 0;
   const vec4B = !shape.transposeB && shape.N % 4 === 0;
   const columnBlocks = ceilDiv(shape.N, 8);
   const lanes = laneLayout(columnBlocks);
@@ -26,7 +27,6 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
     TRANSPOSE_A: shape.transposeA,
     TRANSPOSE_B: shape.transposeB,
     VEC4_A: vec4A,
-    A_ALONG_K: vec4A && !shape.transposeA,
     VEC4_B: vec4B,
     UNIFORM_ROWS: lanes.rowLanes === 1,
   };

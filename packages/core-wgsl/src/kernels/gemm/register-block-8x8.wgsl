@@ -1,7 +1,7 @@
 // An 8×8 block of accumulators held in registers: row r, columns 0-3 in r{r}_lo and
 // columns 4-7 in r{r}_hi. Shared by the register-blocked GEMM and the 1×1 convolution.
-// Module-scope private variables rather than an array, so every accumulator stays a
-// named SSA value after inlining (lavapipe keeps dynamically indexed arrays in memory).
+// Sixteen named private variables rather than an array, so that no accumulator is ever
+// indexed dynamically and each can stay in a register after inlining.
 
 var<private> r0_lo: vec4<f32>;
 var<private> r0_hi: vec4<f32>;

@@ -27,7 +27,7 @@ export interface PreparedEngine {
   dispose(): Promise<void>;
 }
 
-/** A kernel time measured by the engine itself, for the per-kernel table. */
+/** Total GPU time of one kernel over one run, for the per-kernel table. */
 export interface KernelTime {
   kernel: string;
   count: number;
@@ -36,7 +36,7 @@ export interface KernelTime {
 
 export interface Engine {
   name: EngineName;
-  /** What runs the model, for the report. */
+  /** Description of the library and its execution provider, for the report. */
   description: string;
   /** Whether the engine runs on the shared WebGPU device. */
   usesGpu: boolean;

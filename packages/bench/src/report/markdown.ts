@@ -80,7 +80,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       'Each dispatch of one run is replayed alone in its own compute pass and timed with timestamp ' +
         'queries (or on the CPU when the device has no `timestamp-query`), then summed per pipeline label. ' +
         'Dawn rounds timestamps, so kernels shorter than its rounding step read as 0 or one step. ' +
-        'Only offshelf is profiled: replayed onnxruntime-web and TF.js dispatches took 4–5 times their run time, ' +
+        'Only offshelf is profiled: replayed onnxruntime-web and TF.js dispatches took 1.7 to 5.4 times as long as their runs, ' +
           'most likely because those engines reuse uniform buffers within a run.',
     );
     for (const result of profiled) {

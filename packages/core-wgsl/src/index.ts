@@ -28,3 +28,6 @@ export * from './kernels/softmax/softmax';
 export * from './kernels/reduce/reduce-mean';
 export * from './kernels/pad/pad';
 export * from './kernels/transpose/transpose';
+
+// Measured variant choice per adapter.
+export * from './tuning/index';

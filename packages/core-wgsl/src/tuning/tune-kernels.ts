@@ -1,0 +1,230 @@
+import { conv2dOutputLength } from '../kernels/conv/conv2d-shape';
+import { createStorageBuffer, readFloat32 } from '../runtime/buffers';
+import { prepareDispatch, releaseDispatch, type PreparedDispatch } from '../runtime/dispatch';
+import { pipelineCacheFor } from '../runtime/pipeline-cache';
+import { DispatchTimer } from './dispatch-timer';
+import type { TunedChoice, TuningCache, TuningTable } from './tuning-cache';
+import { buildVariant, reductionLength, tuningKeyString, variantsFor, type TuningKey } from './tuning-key';
+
+export interface TuneOptions {
+  cache: TuningCache;
+  /** Adapter the results belong to (see `adapterIdentityKey`). */
+  adapterKey: string;
+  /** Wall-clock milliseconds per key after which each remaining variant gets one timed run only (default 400). */
+  budgetMs?: number;
+  /** Called after each key, for progress output. */
+  onResult?: (result: TuningResult) => void;
+}
+
+/** The outcome for one key. */
+export interface TuningResult {
+  key: TuningKey;
+  keyString: string;
+  choice: TunedChoice;
+  /** True when the choice came from the cache and nothing was timed. */
+  fromCache: boolean;
+  /** Faster variants whose output differed from the default variant's beyond tolerance. */
+  rejected: string[];
+}
+
+export interface TuningReport {
+  results: TuningResult[];
+  /** Timed dispatches run by this call, 0 when every key was cached. */
+  timedDispatches: number;
+  /** Whether times are GPU timestamps (else CPU time around `onSubmittedWorkDone`). */
+  usesTimestamps: boolean;
+}
+
+/** Timed runs per variant at most; the minimum is kept because noise on a shared machine only adds time. */
+const MAX_TIMED_RUNS = 3;
+
+/** A variant whose first run is this many times slower than the best so far gets no further runs. */
+const HOPELESS_FACTOR = 3;
+
+/**
+ * Times every applicable variant of each key not already in `options.cache` for this adapter,
+ * keeps the fastest one whose output matches the default variant's within float32 rounding,
+ * and saves the table. Inputs are seeded uniform values in [-1, 1].
+ */
+export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[], options: TuneOptions): Promise<TuningReport> {
+  const table = await options.cache.load(options.adapterKey);
+  const timer = new DispatchTimer(device);
+  const results: TuningResult[] = [];
+  let timedDispatches = 0;
+  let changed = false;
+
+  try {
+    const seen = new Set<string>();
+    for (const key of keys) {
+      const keyString = tuningKeyString(key);
+      if (seen.has(keyString)) continue;
+      seen.add(keyString);
+
+      const variants = variantsFor(key);
+      const cached = table[keyString];
+      let result: TuningResult;
+      if (cached && variants.includes(cached.variant)) {
+        result = { key, keyString, choice: cached, fromCache: true, rejected: [] };
+      } else {
+        const measured = await tuneKey(device, timer, key, variants, options.budgetMs ?? 400);
+        timedDispatches += measured.timedDispatches;
+        result = { key, keyString, choice: measured.choice, fromCache: false, rejected: measured.rejected };
+        table[keyString] = measured.choice;
+        changed = true;
+      }
+      results.push(result);
+      options.onResult?.(result);
+    }
+  } finally {
+    timer.destroy();
+  }
+
+  if (changed) await options.cache.save(options.adapterKey, table);
+  return { results, timedDispatches, usesTimestamps: timer.usesTimestamps };
+}
+
+/** Returns a lookup of tuned variants in `table`; it returns undefined for keys not tuned. */
+export function tunedVariantLookup(table: TuningTable): (key: TuningKey) => string | undefined {
+  return (key) => {
+    const choice = table[tuningKeyString(key)];
+    return choice && variantsFor(key).includes(choice.variant) ? choice.variant : undefined;
+  };
+}
+
+async function tuneKey(
+  device: GPUDevice,
+  timer: DispatchTimer,
+  key: TuningKey,
+  variants: string[],
+  budgetMs: number,
+): Promise<{ choice: TunedChoice; timedDispatches: number; rejected: string[] }> {
+  const defaultVariant = variants[0]!;
+  if (variants.length === 1) return { choice: { variant: defaultVariant, defaultVariant, timesMs: {} }, timedDispatches: 0, rejected: [] };
+
+  const operands = operandLengths(key);
+  const random = seededUniform(1);
+  const mainInput = createStorageBuffer(device, randomValues(random, operands.main), 'tuning input');
+  const constantData = randomValues(random, operands.constant);
+  const epilogueInputs = operands.epilogue.map((length) => createStorageBuffer(device, randomValues(random, length), 'tuning epilogue input'));
+  const output = createStorageBuffer(device, operands.output * 4, 'tuning output');
+  const owned: GPUBuffer[] = [mainInput, output, ...epilogueInputs];
+  const prepared = new Map<string, PreparedDispatch>();
+  const timesMs: Record<string, number> = {};
+  let timedDispatches = 0;
+
+  try {
+    // Compile every variant at once, so the driver can build them in parallel.
+    const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant) }));
+    await Promise.all(built.map(({ program }) => pipelineCacheFor(device).getAsync(program)));
+
+    const start = performance.now();
+    let best = Infinity;
+    for (const { variant, program, pack } of built) {
+      const packed = pack(constantData);
+      const constant = createStorageBuffer(device, packed, `tuning ${variant} constant`);
+      owned.push(constant);
+      const ranges = [
+        { buffer: mainInput, size: operands.main * 4 },
+        { buffer: constant, size: packed.byteLength },
+        ...epilogueInputs.map((buffer, i) => ({ buffer, size: operands.epilogue[i]! * 4 })),
+      ];
+      const dispatch = prepareDispatch(device, program, ranges, { buffer: output, size: operands.output * 4 });
+      prepared.set(variant, dispatch);
+
+      // The first run pays one-time costs (pipeline upload, page faults), so it counts only when nothing else fits.
+      let fastest = await timer.time(dispatch);
+      timedDispatches += 1;
+      const hopeless = fastest > HOPELESS_FACTOR * best;
+      for (let run = 0; run < MAX_TIMED_RUNS && !hopeless; run++) {
+        if (run > 0 && performance.now() - start > budgetMs) break;
+        fastest = Math.min(fastest, await timer.time(dispatch));
+        timedDispatches += 1;
+      }
+      timesMs[variant] = fastest;
+      best = Math.min(best, fastest);
+    }
+
+    // Trust a faster variant only if it reproduces the default variant's output.
+    const rejected: string[] = [];
+    const ranked = [...variants].sort((a, b) => timesMs[a]! - timesMs[b]!);
+    let chosen = defaultVariant;
+    let expected: Float32Array | null = null;
+    for (const variant of ranked) {
+      if (variant === defaultVariant) break;
+      expected ??= await runAndRead(device, prepared.get(defaultVariant)!, output, operands.output);
+      const actual = await runAndRead(device, prepared.get(variant)!, output, operands.output);
+      if (matchesWithinRounding(actual, expected, reductionLength(key))) {
+        chosen = variant;
+        break;
+      }
+      rejected.push(variant);
+    }
+    return { choice: { variant: chosen, defaultVariant, timesMs }, timedDispatches, rejected };
+  } finally {
+    for (const dispatch of prepared.values()) releaseDispatch(dispatch);
+    for (const buffer of owned) buffer.destroy();
+  }
+}
+
+/** Float counts of the main input, the packed constant (weights or B), the epilogue inputs and the output. */
+function operandLengths(key: TuningKey): { main: number; constant: number; epilogue: number[]; output: number } {
+  const epilogue: number[] = [];
+  if (key.kind === 'conv2d') {
+    const s = key.shape;
+    const output = conv2dOutputLength(s);
+    if (key.epilogue.bias) epilogue.push(s.outChannels);
+    if (key.epilogue.residual !== 'none') epilogue.push(output);
+    return {
+      main: s.batch * s.inChannels * s.inHeight * s.inWidth,
+      constant: s.outChannels * (s.inChannels / s.groups) * s.kernelHeight * s.kernelWidth,
+      epilogue,
+      output,
+    };
+  }
+  const s = key.shape;
+  const output = s.batch * s.M * s.N;
+  if (key.epilogue.bias) epilogue.push(s.N);
+  if (key.epilogue.residual !== 'none') epilogue.push(output);
+  return { main: s.batch * s.M * s.K, constant: (s.broadcastB ? 1 : s.batch) * s.K * s.N, epilogue, output };
+}
+
+async function runAndRead(device: GPUDevice, prepared: PreparedDispatch, output: GPUBuffer, length: number): Promise<Float32Array> {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(prepared.pipeline);
+  pass.setBindGroup(0, prepared.bindGroup);
+  pass.dispatchWorkgroups(...prepared.program.dispatch);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  return readFloat32(device, output, length);
+}
+
+/**
+ * Compares two variants' outputs for inputs in [-1, 1]. Each variant's float32 sum of
+ * `reductionLength` products is within about 4 · 6e-8 · (length + 4) of the exact value,
+ * relative to 1 + |value| (the bound the kernel tests use), so two variants may differ by twice that.
+ */
+export function matchesWithinRounding(actual: Float32Array, expected: Float32Array, reductionLength: number): boolean {
+  const tolerance = 2 * 4 * 6e-8 * (reductionLength + 4);
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!));
+    if (!(error <= tolerance)) return false;
+  }
+  return true;
+}
+
+function randomValues(random: () => number, length: number): Float32Array {
+  return Float32Array.from({ length }, () => random() * 2 - 1);
+}
+
+/** A small deterministic generator (mulberry32), so every tuning run times the same data. */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

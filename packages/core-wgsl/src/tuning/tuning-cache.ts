@@ -1,0 +1,42 @@
+/** The measured choice for one tuning key on one adapter. */
+export interface TunedChoice {
+  /** Fastest variant that matched the default variant's output within tolerance. */
+  variant: string;
+  /** The selector's default variant for this key. */
+  defaultVariant: string;
+  /** Best measured time of each timed variant, in milliseconds. */
+  timesMs: Record<string, number>;
+}
+
+/** Tuned choices of one adapter, by `tuningKeyString`. */
+export type TuningTable = Record<string, TunedChoice>;
+
+/**
+ * Storage for tuning results, one table per adapter (see `adapterIdentityKey`). The CLI
+ * stores them in a JSON file, the browser in IndexedDB, tests in memory.
+ */
+export interface TuningCache {
+  /** Returns the stored table of `adapterKey`, or an empty one. */
+  load(adapterKey: string): Promise<TuningTable>;
+  /** Replaces the stored table of `adapterKey`. */
+  save(adapterKey: string, table: TuningTable): Promise<void>;
+  /** Deletes every adapter's table. */
+  clear(): Promise<void>;
+}
+
+/** A tuning cache that lives as long as the process, for tests and one-off runs. */
+export class MemoryTuningCache implements TuningCache {
+  readonly tables = new Map<string, TuningTable>();
+
+  async load(adapterKey: string): Promise<TuningTable> {
+    return structuredClone(this.tables.get(adapterKey) ?? {});
+  }
+
+  async save(adapterKey: string, table: TuningTable): Promise<void> {
+    this.tables.set(adapterKey, structuredClone(table));
+  }
+
+  async clear(): Promise<void> {
+    this.tables.clear();
+  }
+}

@@ -1,0 +1,58 @@
+import { conv2dVariants, selectConv2d } from '../kernels/conv/select-conv2d';
+import type { Conv2dShape } from '../kernels/conv/conv2d-shape';
+import { epilogueKey, type Epilogue } from '../kernels/epilogue';
+import { gemmLayoutKey, type GemmShape } from '../kernels/gemm/gemm-shape';
+import { gemmVariants, selectGemm } from '../kernels/gemm/select-gemm';
+
+/** One convolution or GEMM to tune: the kernel kind, its concrete shape and its fused epilogue. */
+export type TuningKey =
+  | { kind: 'conv2d'; shape: Conv2dShape; epilogue: Epilogue }
+  | { kind: 'gemm'; shape: GemmShape; epilogue: Epilogue };
+
+/** Returns a stable string for `key`: equal strings mean the same kernel work. */
+export function tuningKeyString(key: TuningKey): string {
+  const epilogue = epilogueKey(key.epilogue);
+  if (key.kind === 'conv2d') {
+    const s = key.shape;
+    return (
+      `conv2d|n=${s.batch}|c=${s.inChannels}|h=${s.inHeight}|w=${s.inWidth}|o=${s.outChannels}` +
+      `|k=${s.kernelHeight}x${s.kernelWidth}|s=${s.strideHeight}x${s.strideWidth}|d=${s.dilationHeight}x${s.dilationWidth}` +
+      `|p=${s.padTop},${s.padLeft},${s.padBottom},${s.padRight}|g=${s.groups}|${epilogue}`
+    );
+  }
+  const s = key.shape;
+  return `gemm|b=${s.batch}|m=${s.M}|n=${s.N}|k=${s.K}|alpha=${s.alpha}|broadcastB=${s.broadcastB}|${gemmLayoutKey(s)}|${epilogue}`;
+}
+
+/** Returns a short human-readable shape, such as `conv2d 8x32x112x112 k3x3 s1 g32`, for tables. */
+export function describeTuningKey(key: TuningKey): string {
+  if (key.kind === 'conv2d') {
+    const s = key.shape;
+    const stride = s.strideHeight === s.strideWidth ? `${s.strideHeight}` : `${s.strideHeight}x${s.strideWidth}`;
+    return `${s.batch}x${s.inChannels}x${s.inHeight}x${s.inWidth}→${s.outChannels} k${s.kernelHeight}x${s.kernelWidth} s${stride} g${s.groups}`;
+  }
+  const s = key.shape;
+  return `${s.batch}x${s.M}x${s.N}x${s.K}${s.transposeA ? ' tA' : ''}${s.transposeB ? ' tB' : ''}`;
+}
+
+/** Lists the variants that can run `key`, the selector's default first. */
+export function variantsFor(key: TuningKey): string[] {
+  return key.kind === 'conv2d' ? conv2dVariants(key.shape) : gemmVariants(key.shape);
+}
+
+/** Number of products each output sums, which sets the float32 rounding error of every variant. */
+export function reductionLength(key: TuningKey): number {
+  if (key.kind === 'gemm') return key.shape.K;
+  const s = key.shape;
+  return (s.inChannels / s.groups) * s.kernelHeight * s.kernelWidth;
+}
+
+/** A kernel program for one variant of `key`, with the function that packs its constant operand. */
+export function buildVariant(key: TuningKey, variant: string) {
+  if (key.kind === 'conv2d') {
+    const kernel = selectConv2d(key.shape, key.epilogue, { variant });
+    return { program: kernel.program, pack: (data: Float32Array) => kernel.packWeights(data) };
+  }
+  const kernel = selectGemm(key.shape, key.epilogue, { variant });
+  return { program: kernel.program, pack: (data: Float32Array) => kernel.packB(data) };
+}

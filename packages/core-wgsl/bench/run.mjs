@@ -1,6 +1,6 @@
 // Bundles a benchmark with esbuild (WGSL sources inlined as text, workspace packages
 // from their TypeScript sources) and runs it with Node, passing the remaining arguments.
-// Usage, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [case-name filter]
+// Usage, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [arguments of the benchmark]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
-  console.error('Missing benchmark file. Usage: node bench/run.mjs bench/kernels.ts [case-name filter]');
+  console.error('Missing benchmark file. Usage: node bench/run.mjs bench/kernels.ts [arguments of the benchmark]');
   process.exit(2);
 }
 

@@ -70,6 +70,10 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 4, outChannels: 4, groups: 4, inHeight: 10, inWidth: 9, kernelHeight: 5, kernelWidth: 5,
     dilationHeight: 2, dilationWidth: 2, padTop: 4, padLeft: 4, padBottom: 4, padRight: 4,
   }, leaky],
+  ['depthwise 3x3 stride 2x1', {
+    inChannels: 3, outChannels: 3, groups: 3, inHeight: 12, inWidth: 10, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 3', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 11, inWidth: 13, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 3, strideWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,

@@ -13,15 +13,16 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
   const fused = epilogueWgsl(epilogue, 2);
 
-  // The unrolled 3×3 path needs stride 1 or 2 so its input window has a fixed size.
+  // The unrolled 3×3 path needs equal strides of 1 or 2 so its input windows have a fixed size.
   const stride = shape.strideWidth;
   const kernel3x3 =
     shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
     shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
-    (stride === 1 || stride === 2);
+    shape.strideHeight === stride && (stride === 1 || stride === 2);
   const window = 3 * stride + 3;
+  const rows = kernel3x3 ? 2 : 1;
 
-  const blocksPerPlane = ceilDiv(outWidth, 4) * outHeight;
+  const blocksPerPlane = ceilDiv(outWidth, 4) * ceilDiv(outHeight, rows);
   const planes = batch * outChannels;
   // A plane of at least 32 blocks fills half a workgroup, so one plane per workgroup row wastes little.
   const uniformChannel = blocksPerPlane >= 32 && planes <= MAX_WORKGROUPS_PER_DIMENSION;
@@ -34,6 +35,8 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
     KERNEL_3X3: kernel3x3,
     STRIDE: kernel3x3 ? stride : 1,
     WINDOW: kernel3x3 ? window : 1,
+    ROWS: rows,
+    IN_ROWS: kernel3x3 ? stride + 3 : 1,
     UNIFORM_CHANNEL: uniformChannel,
   };
   const kernelKey = kernel3x3 ? `3x3s${stride}` : 'any';

@@ -1,13 +1,14 @@
 // Depthwise convolution (one input channel per group, any channel multiplier): each
-// invocation computes 4 consecutive outputs along a row of one output channel, so each
-// weight is loaded once for 4 multiply-adds and, for 3×3 kernels, each input once for
-// up to 3 of them. Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
+// invocation computes 4 consecutive outputs along a row of one output channel ({{ROWS}}
+// such rows for 3×3 kernels), so each weight is loaded once for 4 multiply-adds and,
+// for 3×3 kernels, each input once for up to 6 of them. Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
 const OUTPUTS = 4u;
+const ROWS = {{ROWS}}u;
 
 // Input value at (in_y, in_x) of a plane, or 0 in the padding.
 fn load_input(plane: u32, in_y: i32, in_x: i32) -> f32 {
@@ -20,7 +21,7 @@ fn load_input(plane: u32, in_y: i32, in_x: i32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let blocks_per_row = (params.out_width + OUTPUTS - 1u) / OUTPUTS;
-  let blocks_per_plane = blocks_per_row * params.out_height;
+  let blocks_per_plane = blocks_per_row * ((params.out_height + ROWS - 1u) / ROWS);
 #if UNIFORM_CHANNEL
   // One plane per workgroup row y, so the channel, and every weight address, is uniform.
   let block = wid.x * 64u + lid;
@@ -38,7 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #endif
   let out_channel = plane_index % params.out_channels;
   let image = plane_index / params.out_channels;
-  let out_y = block / blocks_per_row;
+  let out_y = (block / blocks_per_row) * ROWS;
   let first_x = (block % blocks_per_row) * OUTPUTS;
 
   let in_channel = out_channel / params.out_channels_per_group;
@@ -46,26 +47,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let in_y0 = i32(out_y) * params.stride_height - params.pad_top;
   let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
   var sums = vec4<f32>(0.0);
+  var sums_next_row = vec4<f32>(0.0);
 
 #if KERNEL_3X3
-  // 3×3, dilation 1, stride {{STRIDE}}: the 4 outputs of a kernel row read one window of
-  // {{WINDOW}} inputs, loaded once into registers.
-  for (var ky = 0u; ky < 3u; ky++) {
-    let in_y = in_y0 + i32(ky);
+  // 3×3, dilation 1, stride {{STRIDE}}: two output rows read {{IN_ROWS}} input rows, and the 4
+  // outputs of a row read one window of {{WINDOW}} inputs, each loaded once into registers.
+  var w: array<f32, 9>;
+  for (var t = 0u; t < 9u; t++) {
+    w[t] = weights[out_channel * 9u + t];
+  }
+  for (var t = 0u; t < {{IN_ROWS}}u; t++) {
+    let in_y = in_y0 + i32(t);
     if (in_y < 0 || in_y >= i32(params.in_height)) {
       continue;
     }
     var window: array<f32, {{WINDOW}}>;
-    for (var t = 0u; t < {{WINDOW}}u; t++) {
-      window[t] = load_input(plane, in_y, in_x0 + i32(t));
+    for (var i = 0u; i < {{WINDOW}}u; i++) {
+      window[i] = load_input(plane, in_y, in_x0 + i32(i));
     }
-    let w = out_channel * 9u + ky * 3u;
-    let w0 = weights[w];
-    let w1 = weights[w + 1u];
-    let w2 = weights[w + 2u];
-    for (var j = 0u; j < OUTPUTS; j++) {
-      let t = j * {{STRIDE}}u;
-      sums[j] = fma(window[t], w0, fma(window[t + 1u], w1, fma(window[t + 2u], w2, sums[j])));
+    // Input row t is kernel row t of the first output row and kernel row t - stride of the second.
+    if (t < 3u) {
+      sums += window_sums(window, w[t * 3u], w[t * 3u + 1u], w[t * 3u + 2u]);
+    }
+    if (t >= {{STRIDE}}u && t - {{STRIDE}}u < 3u) {
+      let ky = t - {{STRIDE}}u;
+      sums_next_row += window_sums(window, w[ky * 3u], w[ky * 3u + 1u], w[ky * 3u + 2u]);
     }
   }
 #else
@@ -86,6 +92,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #endif
 
   let index = ((image * params.out_channels + out_channel) * params.out_height + out_y) * params.out_width + first_x;
+  store_row(sums, out_channel, index, first_x);
+  if (ROWS > 1u && out_y + 1u < params.out_height) {
+    store_row(sums_next_row, out_channel, index + params.out_width, first_x);
+  }
+}
+
+// Stores 4 outputs of a row through the epilogue, skipping those past the right edge.
+fn store_row(sums: vec4<f32>, out_channel: u32, index: u32, first_x: u32) {
   if (first_x + OUTPUTS <= params.out_width) {
     let values = epilogue4_one_channel(sums, out_channel, index);
     output[index] = values.x;
@@ -98,3 +112,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
 }
+
+#if KERNEL_3X3
+// The 4 outputs of one kernel row: output j reads window[j * stride .. j * stride + 2].
+fn window_sums(window: array<f32, {{WINDOW}}>, w0: f32, w1: f32, w2: f32) -> vec4<f32> {
+  var sums: vec4<f32>;
+  for (var j = 0u; j < OUTPUTS; j++) {
+    let t = j * {{STRIDE}}u;
+    sums[j] = fma(window[t], w0, fma(window[t + 1u], w1, window[t + 2u] * w2));
+  }
+  return sums;
+}
+#endif

@@ -1,6 +1,6 @@
 /**
- * How the 64 invocations of a register-blocked workgroup split between column blocks
- * (x) and row blocks (y). Lanes go along the columns, and only when there are fewer
+ * The split of a register-blocked workgroup's 64 invocations between column blocks (x)
+ * and row blocks (y). Lanes go along the columns, and only when there are fewer
  * than 64 column blocks do the remaining lanes take further row blocks, so small
  * outputs such as 7×7 feature maps still fill the workgroup.
  */

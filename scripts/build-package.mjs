@@ -37,9 +37,9 @@ addDeclarationExtensions(distDir);
 if (pkg.dependencies?.['@webgpu/types']) referenceWebgpuTypes(entries);
 
 /**
- * Rewrites extensionless relative imports in the emitted .d.ts files to `./x.js` or
- * `./x/index.js`, because consumers with `moduleResolution: node16` or `nodenext`
- * resolve ESM declaration imports only with explicit extensions.
+ * Rewrites extensionless relative imports (`.` and `..` included) in the emitted .d.ts
+ * files to `./x.js` or `./x/index.js`, because consumers with `moduleResolution`
+ * `node16` or `nodenext` resolve ESM declaration imports only with explicit extensions.
  */
 function addDeclarationExtensions(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -51,7 +51,7 @@ function addDeclarationExtensions(dir) {
     if (!entry.name.endsWith('.d.ts')) continue;
 
     const text = readFileSync(path, 'utf8');
-    const rewritten = text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*)\2/g, (match, prefix, quote, specifier) => {
+    const rewritten = text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g, (match, prefix, quote, specifier) => {
       if (/\.(js|mjs|cjs|json)$/.test(specifier)) return match;
       const base = join(dirname(path), specifier);
       if (existsSync(`${base}.d.ts`)) return `${prefix}${quote}${specifier}.js${quote}`;

@@ -25,7 +25,8 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   const blocksPerPlane = ceilDiv(outWidth, 4) * ceilDiv(outHeight, rows);
   const planes = batch * outChannels;
   // A plane of at least 32 blocks fills half a workgroup, so one plane per workgroup row wastes little.
-  const uniformChannel = blocksPerPlane >= 32 && planes <= MAX_WORKGROUPS_PER_DIMENSION;
+  const uniformChannel =
+    blocksPerPlane >= 32 && planes <= MAX_WORKGROUPS_PER_DIMENSION && ceilDiv(blocksPerPlane, 64) <= MAX_WORKGROUPS_PER_DIMENSION;
   const dispatch: [number, number, number] = uniformChannel
     ? [ceilDiv(blocksPerPlane, 64), planes, 1]
     : dispatch1d(ceilDiv(blocksPerPlane * planes, 64));

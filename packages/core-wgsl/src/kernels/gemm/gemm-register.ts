@@ -15,6 +15,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
   // M×K is read one column at a time, 8 scalars that are uniform across the workgroup.
   const vec4A = shape.transposeA && shape.M % 4 === 0;
   const vec4B = !shape.transposeB && shape.N % 4 === 0;
+  const vec4Y = shape.N % 4 === 0;
   const columnBlocks = ceilDiv(shape.N, 8);
   const lanes = laneLayout(columnBlocks);
   const dispatch = checkWorkgroupCounts('gemm register-8x8', [
@@ -28,6 +29,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
     TRANSPOSE_B: shape.transposeB,
     VEC4_A: vec4A,
     VEC4_B: vec4B,
+    VEC4_Y: vec4Y,
     UNIFORM_ROWS: lanes.rowLanes === 1,
   };
   return {
@@ -35,7 +37,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
     packB: (b) => Float32Array.from(b),
     program: {
       name: 'gemm-register-8x8',
-      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|uniformRows=${lanes.rowLanes === 1}|${epilogueKey(epilogue)}`,
+      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
       uniforms: gemmUniforms(shape, 0, lanes.columnLanes),

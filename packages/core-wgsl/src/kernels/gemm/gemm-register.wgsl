@@ -16,7 +16,11 @@
 #else
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 #endif
+#if VEC4_Y
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<vec4<f32>>;
+#else
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<f32>;
+#endif
 
 var<private> a_base: u32;
 var<private> b_base: u32;
@@ -72,6 +76,15 @@ fn store_row(offset: u32, lo: vec4<f32>, hi: vec4<f32>, entry: u32) {
     return;
   }
   let index = (entry * params.m + row) * params.n + first_column;
+#if VEC4_Y
+  // Whole vec4 stores: N is a multiple of 4, so a vec4 is all inside or all outside.
+  if (first_column < params.n) {
+    y[index / 4u] = epilogue4_columns(lo * params.alpha, first_column, index);
+  }
+  if (first_column + 4u < params.n) {
+    y[index / 4u + 1u] = epilogue4_columns(hi * params.alpha, first_column + 4u, index + 4u);
+  }
+#else
   let values = array<vec4<f32>, 2>(lo * params.alpha, hi * params.alpha);
   for (var j = 0u; j < 8u; j++) {
     let column = first_column + j;
@@ -79,6 +92,7 @@ fn store_row(offset: u32, lo: vec4<f32>, hi: vec4<f32>, entry: u32) {
       y[index + j] = epilogue(values[j / 4u][j % 4u], column, index + j);
     }
   }
+#endif
 }
 
 @compute @workgroup_size(64)

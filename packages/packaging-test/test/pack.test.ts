@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { builtinModules } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createFeatureExtractor, loadModel, modelSourceFromBytes, type RgbaImage } from '@offshelf/backbone';
@@ -55,8 +55,10 @@ beforeAll(() => {
   const manifest = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8'));
   manifest.dependencies = {};
   for (const example of ['classify-folder', 'web-extract']) {
-    cpSync(join(examplesDir, example), join(projectDir, 'examples', example), { recursive: true, filter: (path) => !/node_modules|dist/.test(path) });
-    const exampleManifest = JSON.parse(readFileSync(join(examplesDir, example, 'package.json'), 'utf8'));
+    const exampleDir = join(examplesDir, example);
+    const isBuildOutput = (path: string) => /^(node_modules|dist)(\/|$)/.test(relative(exampleDir, path));
+    cpSync(exampleDir, join(projectDir, 'examples', example), { recursive: true, filter: (path) => !isBuildOutput(path) });
+    const exampleManifest = JSON.parse(readFileSync(join(exampleDir, 'package.json'), 'utf8'));
     Object.assign(manifest.dependencies, exampleManifest.dependencies, exampleManifest.devDependencies);
   }
   writeFileSync(join(projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -58,7 +58,7 @@ export function sharedDir(): string {
 /** Parses a model name, rejecting unknown ones with the list of valid names. */
 export function parseModelName(value: string): ModelName {
   if (!(MODEL_NAMES as readonly string[]).includes(value)) {
-    throw new Error(`Unknown model '${value}': expected one of ${MODEL_NAMES.join(', ')}.`);
+    throw new Error(`Invalid model name '${value}': expected one of ${MODEL_NAMES.join(', ')}.`);
   }
   return value as ModelName;
 }

@@ -134,7 +134,9 @@ main().then(
   // Dawn keeps the event loop alive after a device is destroyed; exit explicitly.
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A case's stack goes into the log of the run that spawned it; usage errors need only the message.
+    const detail = error instanceof Error ? (process.argv[2] === 'case' ? (error.stack ?? error.message) : error.message) : String(error);
+    process.stderr.write(`bench: ${detail}\n`);
     process.exit(1);
   },
 );

@@ -17,7 +17,7 @@ export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
 /** Parses an engine name, rejecting unknown ones with the list of valid names. */
 export function parseEngineName(value: string): EngineName {
   if (!(ENGINE_NAMES as string[]).includes(value)) {
-    throw new Error(`Unknown engine '${value}': expected one of ${ENGINE_NAMES.join(', ')}.`);
+    throw new Error(`Invalid engine name '${value}': expected one of ${ENGINE_NAMES.join(', ')}.`);
   }
   return value as EngineName;
 }

@@ -1,4 +1,19 @@
-import { centerCrop, createStorageBuffer, preprocessImageProgram, prepareDispatch, releaseDispatch, type PreparedDispatch } from '@offshelf/core-wgsl';
+import {
+  adapterIdentityFromInfo,
+  adapterIdentityKey,
+  centerCrop,
+  createStorageBuffer,
+  preprocessImageProgram,
+  prepareDispatch,
+  releaseDispatch,
+  tunedVariantLookup,
+  tuneKernels,
+  type AdapterIdentity,
+  type PreparedDispatch,
+  type TuningCache,
+  type TuningKey,
+  type TuningResult,
+} from '@offshelf/core-wgsl';
 
 import type { Graph, Preprocessing } from '../ir/graph';
 import { optimizeGraph } from '../rewrite/optimize';
@@ -18,6 +33,20 @@ export interface FeatureExtractorOptions {
   keep?: string[];
   /** Conv and GEMM variants to force where they apply (for bisecting a parity error to a kernel). */
   kernelVariants?: KernelVariants;
+  /** Measured conv and GEMM variant choices; without it the selectors' built-in choices run. */
+  tuning?: TuningOptions;
+}
+
+export interface TuningOptions {
+  cache: TuningCache;
+  /** 'off': the selectors' choices. 'use': cached choices where present. 'tune': also time the extraction shape's missing keys first. */
+  mode: 'off' | 'use' | 'tune';
+  /** Adapter the cached choices belong to; defaults to `device.adapterInfo` with backend 'unknown'. */
+  adapter?: AdapterIdentity;
+  /** Wall-clock milliseconds of timing per kernel shape (default 400). */
+  budgetMs?: number;
+  /** Called after each tuned or cached kernel shape in 'tune' mode. */
+  onResult?: (result: TuningResult) => void;
 }
 
 /** A model ready to turn images into feature vectors on one GPU device. */
@@ -59,10 +88,11 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   }
   const featureSize = Number(layerShape[1]);
 
-  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: options.kernelVariants });
   const input = graph.inputs[0]!;
   const { preprocessing } = graph.metadata;
   const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];
+  const tuned = await tunedLookup(device, optimized, { [input.name]: inputShape }, [tap], options);
+  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: { ...options.kernelVariants, tuned } });
   let peakGpuBytes = 0;
   const notePeak = (extra = 0): void => {
     peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);
@@ -118,6 +148,39 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
       runner.destroy();
     },
   };
+}
+
+/**
+ * Loads the tuned variants of this adapter. In 'tune' mode it first plans `inputShapes` with the
+ * selectors' choices to list the conv and GEMM shapes, then times the ones the cache lacks.
+ */
+async function tunedLookup(
+  device: GPUDevice,
+  graph: Graph,
+  inputShapes: Record<string, number[]>,
+  outputs: string[],
+  options: FeatureExtractorOptions,
+): Promise<((key: TuningKey) => string | undefined) | undefined> {
+  const tuning = options.tuning;
+  if (!tuning || tuning.mode === 'off') return undefined;
+  if (!tuning.adapter && !device.adapterInfo) throw new Error('tuning needs options.tuning.adapter, because this device has no adapterInfo.');
+  const adapterKey = adapterIdentityKey(tuning.adapter ?? adapterIdentityFromInfo(device.adapterInfo, 'unknown'));
+
+  if (tuning.mode === 'tune' && graph.inputs.length === 1) {
+    const keys: TuningKey[] = [];
+    const recordKey = (key: TuningKey): undefined => {
+      keys.push(key);
+      return undefined;
+    };
+    const recorder = new GraphRunner(device, graph, { kernelVariants: { tuned: recordKey } });
+    try {
+      await recorder.plan(inputShapes, outputs);
+    } finally {
+      recorder.destroy();
+    }
+    await tuneKernels(device, keys, { cache: tuning.cache, adapterKey, budgetMs: tuning.budgetMs, onResult: tuning.onResult });
+  }
+  return tunedVariantLookup(await tuning.cache.load(adapterKey));
 }
 
 function collect(features: Float32Array[], values: Float32Array[], count: number, featureSize: number, release: () => void): void {

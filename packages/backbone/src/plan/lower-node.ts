@@ -16,6 +16,7 @@ import {
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
+  type TuningKey,
 } from '@offshelf/core-wgsl';
 
 import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attributes';
@@ -39,6 +40,8 @@ export class UnsupportedNodeError extends Error {
 export interface KernelVariants {
   conv2d?: string;
   gemm?: string;
+  /** Tuned variant for a conv or GEMM, used where no variant is forced; undefined keeps the selector's choice. */
+  tuned?: (key: TuningKey) => string | undefined;
 }
 
 /** Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes. */
@@ -179,7 +182,8 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
 
   const hasBias = Boolean(node.inputs[2]);
   const epilogue = epilogueOf(node, hasBias);
-  const variant = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
+  const forced = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
+  const variant = forced ?? variants.tuned?.({ kind: 'conv2d', shape, epilogue });
   const kernelChoice = selectConv2d(shape, epilogue, { variant });
   const inputs: Operand[] = [
     { value: node.inputs[0]! },
@@ -219,15 +223,16 @@ function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
 
   const epilogue = epilogueOf(node, bias !== null);
   if (residual) epilogue.residual = 'beforeActivation';
-  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, variants) });
+  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants) });
   const inputs: Operand[] = [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)];
   if (bias) inputs.push({ constant: `${node.name}#bias`, data: bias });
   if (residual) inputs.push({ constant: `${node.name}#c`, data: residual });
   return step(node, kernelChoice.program, inputs);
 }
 
-function gemmVariant(shape: GemmShape, variants: KernelVariants): string | undefined {
-  return variants.gemm && gemmVariants(shape).includes(variants.gemm) ? variants.gemm : undefined;
+function gemmVariant(shape: GemmShape, epilogue: Epilogue, variants: KernelVariants): string | undefined {
+  const forced = variants.gemm && gemmVariants(shape).includes(variants.gemm) ? variants.gemm : undefined;
+  return forced ?? variants.tuned?.({ kind: 'gemm', shape, epilogue });
 }
 
 function constantOrValueB(graph: Graph, node: Node, kernelChoice: { variant: string; packB(b: Float32Array): Float32Array }): Operand {
@@ -256,7 +261,8 @@ function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes, variants:
     throw new UnsupportedNodeError(node, `batch dimensions [${aBatch.join(', ')}] and [${bBatch.join(', ')}] must be equal, or B must have none.`);
   }
 
-  const kernelChoice = selectGemm(shape, { bias: false, activation: { kind: 'none' }, residual: 'none' }, { variant: gemmVariant(shape, variants) });
+  const epilogue: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants) });
   return step(node, kernelChoice.program, [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)]);
 }
 

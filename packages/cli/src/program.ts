@@ -8,6 +8,7 @@ import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
 import { registerRun } from './commands/run';
 import { registerTrain } from './commands/train';
+import { registerTune } from './commands/tune';
 
 const COMMANDS: Array<(program: Command) => void> = [
   registerExtract,
@@ -17,6 +18,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerRun,
   registerDoctorCommand,
   registerBench,
+  registerTune,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,186 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createFeatureExtractor, type Graph, type Initializer } from '@offshelf/backbone';
+import { adapterIdentityKey, buildVariant, pipelineCacheFor, tuningKeyString, type AdapterIdentity, type TuningKey, type TuningTable } from '@offshelf/core-wgsl';
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { tuningAdapterOf } from '../src/commands/tune';
+import { buildProgram } from '../src/program';
+import { FileTuningCache, tuningCachePath } from '../src/tuning/file-tuning-cache';
+
+const folder = mkdtempSync(join(tmpdir(), 'offshelf-tune-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const lavapipe: AdapterIdentity = { vendor: 'mesa', architecture: 'software', description: 'llvmpipe', backend: 'vulkan' };
+const table: TuningTable = {
+  'conv2d|example': { variant: 'direct', defaultVariant: 'implicit-gemm-8x8', timesMs: { direct: 1, 'implicit-gemm-8x8': 2 } },
+};
+
+describe('file tuning cache', () => {
+  it('misses for another adapter', async () => {
+    const cache = new FileTuningCache(join(folder, 'keyed', 'tuning.json'));
+    await cache.save(adapterIdentityKey(lavapipe), table);
+
+    const otherDescription = adapterIdentityKey({ ...lavapipe, description: 'llvmpipe (LLVM 17)' });
+    const otherBackend = adapterIdentityKey({ ...lavapipe, backend: 'opengles' });
+    expect(await cache.load(adapterIdentityKey(lavapipe))).toEqual(table);
+    expect(await cache.load(otherDescription)).toEqual({});
+    expect(await cache.load(otherBackend)).toEqual({});
+  });
+
+  it('keeps other adapters on save', async () => {
+    const cache = new FileTuningCache(join(folder, 'two', 'tuning.json'));
+    const other = adapterIdentityKey({ ...lavapipe, description: 'another GPU' });
+    await cache.save(adapterIdentityKey(lavapipe), table);
+    await cache.save(other, {});
+    expect(await cache.load(adapterIdentityKey(lavapipe))).toEqual(table);
+  });
+
+  it('writes through a renamed temporary file', async () => {
+    const cacheFolder = join(folder, 'atomic');
+    const path = join(cacheFolder, 'tuning.json');
+    const cache = new FileTuningCache(path);
+    await cache.save('first', table);
+    const firstInode = statSync(path).ino;
+
+    await cache.save('second', table);
+
+    // A rename installs a new file (new inode), where an in-place write would keep the old one.
+    expect(statSync(path).ino).not.toBe(firstInode);
+    expect(readdirSync(cacheFolder)).toEqual(['tuning.json']);
+    expect(Object.keys(JSON.parse(readFileSync(path, 'utf8')).adapters)).toEqual(['first', 'second']);
+  });
+
+  it('reads an invalid file as empty', async () => {
+    const path = join(folder, 'invalid', 'tuning.json');
+    const cache = new FileTuningCache(path);
+    await cache.save('a', table);
+    writeFileSync(path, '{"version": 1, "adapt');
+    expect(await cache.load('a')).toEqual({});
+    await cache.save('a', table);
+    expect(await cache.load('a')).toEqual(table);
+  });
+});
+
+describe('offshelf tune', () => {
+  it('--clear removes the cache file', async () => {
+    const previous = process.env.OFFSHELF_CACHE;
+    process.env.OFFSHELF_CACHE = join(folder, 'user-cache');
+    try {
+      const path = tuningCachePath();
+      await new FileTuningCache(path).save('a', table);
+      expect(existsSync(path)).toBe(true);
+
+      await buildProgram().parseAsync(['tune', '--clear', '--quiet'], { from: 'user' });
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.OFFSHELF_CACHE;
+      else process.env.OFFSHELF_CACHE = previous;
+    }
+  });
+});
+
+// A tiny MobileNet-like network: stem 3×3 stride 2, depthwise 3×3, pointwise 1×1, pooling and a classifier Gemm.
+function randomInitializer(name: string, shape: number[], seed: number): Initializer {
+  const length = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length }, (_, i) => Math.sin(seed * 97 + i * 12.9898) * 0.5);
+  return { name, dataType: 'float32', shape, data };
+}
+
+function tinyNetwork(): Graph {
+  const initializers = [
+    randomInitializer('w1', [8, 3, 3, 3], 1), randomInitializer('b1', [8], 2),
+    randomInitializer('w2', [8, 1, 3, 3], 3), randomInitializer('b2', [8], 4),
+    randomInitializer('w3', [16, 8, 1, 1], 5), randomInitializer('b3', [16], 6),
+    randomInitializer('wfc', [5, 16], 7), randomInitializer('bfc', [5], 8),
+  ];
+  const conv = (name: string, inputs: string[], attributes: Graph['nodes'][number]['attributes']) => ({ name, opType: 'Conv', inputs, outputs: [name], attributes });
+  return {
+    name: 'tiny',
+    inputs: [{ name: 'x', dataType: 'float32', shape: ['N', 3, 16, 16] }],
+    outputs: [{ name: 'y', dataType: 'float32', shape: ['N', 5] }],
+    initializers: new Map(initializers.map((tensor) => [tensor.name, tensor])),
+    nodes: [
+      conv('c1', ['x', 'w1', 'b1'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+      { name: 'r1', opType: 'Relu', inputs: ['c1'], outputs: ['r1'], attributes: {} },
+      conv('c2', ['r1', 'w2', 'b2'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 }),
+      { name: 'r2', opType: 'Relu', inputs: ['c2'], outputs: ['r2'], attributes: {} },
+      conv('c3', ['r2', 'w3', 'b3'], { kernel_shape: [1, 1] }),
+      { name: 'pool', opType: 'GlobalAveragePool', inputs: ['c3'], outputs: ['pool'], attributes: {} },
+      { name: 'flat', opType: 'Flatten', inputs: ['pool'], outputs: ['flat'], attributes: { axis: 1 } },
+      { name: 'y', opType: 'Gemm', inputs: ['flat', 'wfc', 'bfc'], outputs: ['y'], attributes: { transB: 1 } },
+    ],
+    valueInfo: new Map(),
+    metadata: {
+      sourceFormat: 'onnx',
+      sourceName: 'tiny network',
+      preprocessing: { height: 16, width: 16, sourceLayout: 'NCHW', channelOrder: 'RGB', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], resize: { mode: 'stretch' } },
+      featureOutput: 'y',
+      properties: {},
+    },
+  };
+}
+
+describe('tuned feature extractor', () => {
+  let gpu: OffshelfDevice;
+  beforeAll(async () => {
+    gpu = await requestDevice();
+  });
+  afterAll(() => gpu?.destroy());
+
+  it('matches the default variants', async () => {
+    const cache = new FileTuningCache(join(folder, 'network', 'tuning.json'));
+    const adapter = tuningAdapterOf(gpu);
+    const tuned: TuningKey[] = [];
+    const tuner = await createFeatureExtractor(gpu.device, tinyNetwork(), {
+      batchSize: 2,
+      tuning: { cache, mode: 'tune', adapter, budgetMs: 50, onResult: (result) => tuned.push(result.key) },
+    });
+    tuner.dispose();
+
+    // Three convolutions (stem, depthwise, pointwise) and the classifier GEMM.
+    expect(tuned.map((key) => key.kind).sort()).toEqual(['conv2d', 'conv2d', 'conv2d', 'gemm']);
+    const stored = await cache.load(adapterIdentityKey(adapter));
+    expect(Object.keys(stored)).toHaveLength(4);
+
+    // Store the fallback variant of every key, so 'use' mode runs code the default mode does not.
+    for (const choice of Object.values(stored)) {
+      choice.variant = choice.defaultVariant === 'dot-vec4' || choice.defaultVariant === 'register-8x8' ? 'naive' : 'direct';
+    }
+    await cache.save(adapterIdentityKey(adapter), stored);
+
+    const input = Float32Array.from({ length: 2 * 3 * 16 * 16 }, (_, i) => Math.cos(i * 0.37));
+    const run = async (device: GPUDevice, mode: 'off' | 'use') => {
+      const extractor = await createFeatureExtractor(device, tinyNetwork(), { batchSize: 2, tuning: { cache, mode, adapter } });
+      try {
+        return (await extractor.runTensors({ x: { data: input, shape: [2, 3, 16, 16] } }, ['y'])).y!.data;
+      } finally {
+        extractor.dispose();
+      }
+    };
+    const expected = await run(gpu.device, 'off');
+
+    // A fresh device has an empty pipeline cache, so afterwards it holds exactly the pipelines the 'use' run compiled.
+    const fresh = await requestDevice();
+    let actual: Float32Array;
+    try {
+      actual = await run(fresh.device, 'use');
+      const pipelines = pipelineCacheFor(fresh.device);
+      const compiled = pipelines.compiledCount;
+      for (const key of tuned) pipelines.get(buildVariant(key, stored[tuningKeyString(key)]!.variant).program);
+      expect(pipelines.compiledCount, 'the cached variants were not the ones planned').toBe(compiled);
+    } finally {
+      fresh.destroy();
+    }
+
+    // Oracle: the default variants, which the kernel tests check against float64 references.
+    // Tolerance: each of the four layers sums at most 72 products, so two float32 orders differ
+    // by about 4 · 6e-8 · 76 ≈ 2e-5 relative to 1 + |y| per layer; 1e-4 covers four layers.
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+    expect(worst, `max relative error ${worst.toExponential(3)} between cached fallback and default variants`).toBeLessThan(1e-4);
+  });
+});

@@ -14,7 +14,7 @@ export interface ModelSpec {
   description: string;
   /** Output read as the feature vector; engines fetch only this output. */
   outputName: string;
-  /** Where the weights come from, for the report. */
+  /** Source of the weights, for the report. */
   weights: string;
 }
 

@@ -7,9 +7,9 @@ import { adapterIdentityKey, buildVariant, pipelineCacheFor, tuningKeyString, ty
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { tuningAdapterOf } from '../src/commands/tune';
 import { buildProgram } from '../src/program';
 import { FileTuningCache, tuningCachePath } from '../src/tuning/file-tuning-cache';
+import { tuningAdapterOf } from '../src/tuning/tuning-adapter';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-tune-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -7,6 +7,8 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
 import { CliError, errorMessage } from '../errors';
 import { resolveModel, type ResolvedModel } from '../registry/models';
+import { FileTuningCache } from '../tuning/file-tuning-cache';
+import { tuningAdapterOf } from '../tuning/tuning-adapter';
 import { fileModelSource } from './file-source';
 
 export type { FeatureExtractor };
@@ -62,6 +64,8 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
       batchSize: options.batchSize,
       debug: options.debug,
       keep: options.keep,
+      // Variants `offshelf tune` measured on this adapter, where it ran; the selectors' choices elsewhere.
+      tuning: options.tuning ?? { cache: new FileTuningCache(), mode: 'use', adapter: tuningAdapterOf(gpu) },
     });
     return {
       model,

@@ -1,13 +1,14 @@
 /** `offshelf tune`: times the conv and GEMM kernel variants of a backbone on this adapter and caches the fastest. */
 import { createFeatureExtractor } from '@offshelf/backbone';
-import { adapterIdentityFromInfo, describeTuningKey, type AdapterIdentity, type TuningResult } from '@offshelf/core-wgsl';
-import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { describeTuningKey, type TuningResult } from '@offshelf/core-wgsl';
+import { requestDevice } from '@offshelf/device';
 import type { Command } from 'commander';
 
 import { importModel } from '../backbone/open-backbone';
 import { CliError, errorMessage } from '../errors';
 import { DEFAULT_BACKBONE, resolveModel } from '../registry/models';
 import { FileTuningCache, tuningCachePath } from '../tuning/file-tuning-cache';
+import { tuningAdapterOf } from '../tuning/tuning-adapter';
 import { createLog } from '../ui/log';
 import { DEFAULT_BATCH_SIZE, parseInteger } from './options';
 
@@ -18,11 +19,6 @@ interface TuneOptions {
   budgetMs: number;
   clear?: boolean;
   quiet?: boolean;
-}
-
-/** Returns the identity tuning results are stored under for this device: its adapter and backend. */
-export function tuningAdapterOf(gpu: OffshelfDevice): AdapterIdentity {
-  return adapterIdentityFromInfo(gpu.device.adapterInfo, gpu.summary.backend);
 }
 
 export async function runTune(options: TuneOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {

@@ -163,7 +163,7 @@ describe('tuned feature extractor', () => {
     };
     const expected = await run(gpu.device, 'off');
 
-    // A fresh device has an empty pipeline cache, so afterwards it holds exactly the pipelines the 'use' run compiled.
+    // A fresh device has an empty pipeline cache, so afterwards it contains exactly the pipelines the 'use' run compiled.
     const fresh = await requestDevice();
     let actual: Float32Array;
     try {

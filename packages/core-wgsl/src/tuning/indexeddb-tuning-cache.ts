@@ -2,7 +2,10 @@ import type { TuningCache, TuningTable } from './tuning-cache';
 
 const STORE = 'tuning';
 
-/** A tuning cache in the browser's IndexedDB: one record per adapter key in the `tuning` object store. */
+/**
+ * A tuning cache in the browser's IndexedDB: one record per adapter key in the `tuning` object store.
+ * NOTE: no test runs this class, because Node has no IndexedDB and the browser tests do not tune yet.
+ */
 export class IndexedDbTuningCache implements TuningCache {
   private database: Promise<IDBDatabase> | null = null;
 

@@ -42,9 +42,9 @@ const MAX_TIMED_RUNS = 3;
 const HOPELESS_FACTOR = 3;
 
 /**
- * Times every applicable variant of each key not already in `options.cache` for this adapter,
- * keeps the fastest one whose output matches the default variant's within float32 rounding,
- * and saves the table. Inputs are seeded uniform values in [-1, 1].
+ * Times every applicable variant of each key that `options.cache` lacks for this adapter, and
+ * saves the fastest one whose output matches the default variant's within float32 rounding.
+ * Inputs are seeded uniform values in [-1, 1].
  */
 export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[], options: TuneOptions): Promise<TuningReport> {
   const table = await options.cache.load(options.adapterKey);
@@ -63,6 +63,7 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       const variants = variantsFor(key);
       const cached = table[keyString];
       let result: TuningResult;
+      // NOTE: entries are keyed by shape, not by kernel code, so after a kernel change clear the cache (`offshelf tune --clear`) and tune again.
       if (cached && variants.includes(cached.variant)) {
         result = { key, keyString, choice: cached, fromCache: true, rejected: [] };
       } else {
@@ -200,9 +201,9 @@ async function runAndRead(device: GPUDevice, prepared: PreparedDispatch, output:
 }
 
 /**
- * Compares two variants' outputs for inputs in [-1, 1]. Each variant's float32 sum of
- * `reductionLength` products is within about 4 · 6e-8 · (length + 4) of the exact value,
- * relative to 1 + |value| (the bound the kernel tests use), so two variants may differ by twice that.
+ * Compares two variants' outputs for inputs in [-1, 1]. The kernel tests bound each variant's
+ * float32 sum of `reductionLength` products by 4 · 6e-8 · (length + 4) relative to 1 + |value|.
+ * Two variants may each be off by that bound, so they may differ by twice it.
  */
 export function matchesWithinRounding(actual: Float32Array, expected: Float32Array, reductionLength: number): boolean {
   const tolerance = 2 * 4 * 6e-8 * (reductionLength + 4);

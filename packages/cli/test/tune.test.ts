@@ -1,15 +1,17 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
-import { createFeatureExtractor, type Graph, type Initializer } from '@offshelf/backbone';
+import { createFeatureExtractor, exportOnnx, type Graph, type Initializer } from '@offshelf/backbone';
 import { adapterIdentityKey, buildVariant, pipelineCacheFor, tuningKeyString, type AdapterIdentity, type TuningKey, type TuningTable } from '@offshelf/core-wgsl';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { runTune } from '../src/commands/tune';
 import { buildProgram } from '../src/program';
 import { FileTuningCache, tuningCachePath } from '../src/tuning/file-tuning-cache';
-import { tuningAdapterOf } from '../src/tuning/tuning-adapter';
+import { cliTuningOptions, tuningAdapterOf } from '../src/tuning/tuning-options';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-tune-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -130,6 +132,44 @@ describe('tuned feature extractor', () => {
     gpu = await requestDevice();
   });
   afterAll(() => gpu?.destroy());
+
+  it('tune prints a row per kernel shape', async () => {
+    const modelPath = join(folder, 'tiny.onnx');
+    writeFileSync(modelPath, exportOnnx(tinyNetwork()));
+    const previous = process.env.OFFSHELF_CACHE;
+    process.env.OFFSHELF_CACHE = join(folder, 'tune-command');
+    const chunks: string[] = [];
+    const stdout = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    try {
+      await runTune({ backbone: modelPath, batchSize: 2, budgetMs: 50, quiet: true }, stdout);
+      expect(existsSync(tuningCachePath())).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.OFFSHELF_CACHE;
+      else process.env.OFFSHELF_CACHE = previous;
+    }
+
+    const lines = chunks.join('').trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^kernel\s+shape\s+default variant\s+default ms\s+best variant\s+best ms\s+speedup$/);
+    expect(lines.filter((line) => line.startsWith('conv2d'))).toHaveLength(3);
+    // The ONNX importer takes features from the pooled value before the classifier, so the Gemm is not planned.
+    expect(lines.filter((line) => line.startsWith('gemm'))).toHaveLength(0);
+    expect(lines.at(-1)).toMatch(/^total\s+[\d.]+\s+[\d.]+\s+[\d.]+x$/);
+  });
+
+  it('reads OFFSHELF_TUNING', () => {
+    const cacheFolder = join(folder, 'env-cache');
+    const defaults = cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder });
+    expect(defaults.mode).toBe('use');
+    expect((defaults.cache as FileTuningCache).path).toBe(join(cacheFolder, 'tuning.json'));
+    expect(cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'off' }).mode).toBe('off');
+    expect(cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'tune' }).mode).toBe('tune');
+    expect(() => cliTuningOptions(gpu, { OFFSHELF_TUNING: 'fast' })).toThrow(/OFFSHELF_TUNING=fast is invalid; set it to one of: off, use, tune/);
+  });
 
   it('matches the default variants', async () => {
     const cache = new FileTuningCache(join(folder, 'network', 'tuning.json'));

@@ -7,8 +7,7 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
 import { CliError, errorMessage } from '../errors';
 import { resolveModel, type ResolvedModel } from '../registry/models';
-import { FileTuningCache } from '../tuning/file-tuning-cache';
-import { tuningAdapterOf } from '../tuning/tuning-adapter';
+import { cliTuningOptions } from '../tuning/tuning-options';
 import { fileModelSource } from './file-source';
 
 export type { FeatureExtractor };
@@ -65,7 +64,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
       debug: options.debug,
       keep: options.keep,
       // Variants `offshelf tune` measured on this adapter, where it ran; the selectors' choices elsewhere.
-      tuning: options.tuning ?? { cache: new FileTuningCache(), mode: 'use', adapter: tuningAdapterOf(gpu) },
+      tuning: options.tuning ?? cliTuningOptions(gpu),
     });
     return {
       model,

@@ -8,7 +8,7 @@ import { importModel } from '../backbone/open-backbone';
 import { CliError, errorMessage } from '../errors';
 import { DEFAULT_BACKBONE, resolveModel } from '../registry/models';
 import { FileTuningCache, tuningCachePath } from '../tuning/file-tuning-cache';
-import { tuningAdapterOf } from '../tuning/tuning-adapter';
+import { tuningAdapterOf } from '../tuning/tuning-options';
 import { createLog } from '../ui/log';
 import { DEFAULT_BATCH_SIZE, parseInteger } from './options';
 
@@ -86,7 +86,10 @@ export function formatTuningTable(results: readonly TuningResult[]): string {
 export function registerTune(program: Command): void {
   program
     .command('tune')
-    .description('time the convolution and GEMM kernel variants of a backbone on this GPU and cache the fastest for later runs')
+    .description(
+      'time the convolution and GEMM kernel variants of a backbone on this GPU and cache the fastest for later runs. ' +
+        'Other commands use the cache; OFFSHELF_TUNING=off ignores it, OFFSHELF_TUNING=tune also tunes missing shapes first.',
+    )
     .option('--backbone <model>', 'model file or registry name to tune for', DEFAULT_BACKBONE)
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch to tune for (kernel shapes depend on it)', parseInteger(1), DEFAULT_BATCH_SIZE)

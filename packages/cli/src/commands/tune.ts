@@ -45,7 +45,12 @@ export async function runTune(options: TuneOptions, stdout: NodeJS.WritableStrea
         budgetMs: options.budgetMs,
         onResult: (result) => {
           results.push(result);
-          log.info(`${result.fromCache ? 'cached' : 'tuned '} ${result.key.kind} ${describeTuningKey(result.key)}: ${result.choice.variant}`);
+          const notes = [
+            ...(result.skipped.length > 0 ? [`over budget, not timed: ${result.skipped.join(', ')}`] : []),
+            ...(result.rejected.length > 0 ? [`output differs from the default, rejected: ${result.rejected.join(', ')}`] : []),
+          ];
+          const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+          log.info(`${result.fromCache ? 'cached' : 'tuned '} ${result.key.kind} ${describeTuningKey(result.key)}: ${result.choice.variant}${suffix}`);
         },
       },
     });

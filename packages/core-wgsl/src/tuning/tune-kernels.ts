@@ -10,7 +10,10 @@ export interface TuneOptions {
   cache: TuningCache;
   /** Adapter the results belong to (see `adapterIdentityKey`). */
   adapterKey: string;
-  /** Wall-clock milliseconds per key after which each remaining variant gets one timed run only (default 400). */
+  /**
+   * Wall-clock milliseconds of timing per key (default 400). The default variant always gets
+   * one run. Past the budget, a variant gets no further runs and later variants are skipped.
+   */
   budgetMs?: number;
   /** Called after each key, for progress output. */
   onResult?: (result: TuningResult) => void;
@@ -25,6 +28,8 @@ export interface TuningResult {
   fromCache: boolean;
   /** Faster variants whose output differed from the default variant's beyond tolerance. */
   rejected: string[];
+  /** Variants not timed because the key's time budget was spent. */
+  skipped: string[];
 }
 
 export interface TuningReport {
@@ -65,11 +70,11 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       let result: TuningResult;
       // NOTE: entries are keyed by shape, not by kernel code, so after a kernel change clear the cache (`offshelf tune --clear`) and tune again.
       if (cached && variants.includes(cached.variant)) {
-        result = { key, keyString, choice: cached, fromCache: true, rejected: [] };
+        result = { key, keyString, choice: cached, fromCache: true, rejected: [], skipped: [] };
       } else {
         const measured = await tuneKey(device, timer, key, variants, options.budgetMs ?? 400);
         timedDispatches += measured.timedDispatches;
-        result = { key, keyString, choice: measured.choice, fromCache: false, rejected: measured.rejected };
+        result = { key, keyString, choice: measured.choice, fromCache: false, rejected: measured.rejected, skipped: measured.skipped };
         table[keyString] = measured.choice;
         changed = true;
       }
@@ -98,9 +103,9 @@ async function tuneKey(
   key: TuningKey,
   variants: string[],
   budgetMs: number,
-): Promise<{ choice: TunedChoice; timedDispatches: number; rejected: string[] }> {
+): Promise<{ choice: TunedChoice; timedDispatches: number; rejected: string[]; skipped: string[] }> {
   const defaultVariant = variants[0]!;
-  if (variants.length === 1) return { choice: { variant: defaultVariant, defaultVariant, timesMs: {} }, timedDispatches: 0, rejected: [] };
+  if (variants.length === 1) return { choice: { variant: defaultVariant, defaultVariant, timesMs: {} }, timedDispatches: 0, rejected: [], skipped: [] };
 
   const operands = operandLengths(key);
   const random = seededUniform(1);
@@ -111,6 +116,7 @@ async function tuneKey(
   const owned: GPUBuffer[] = [mainInput, output, ...epilogueInputs];
   const prepared = new Map<string, PreparedDispatch>();
   const timesMs: Record<string, number> = {};
+  const skipped: string[] = [];
   let timedDispatches = 0;
 
   try {
@@ -121,6 +127,12 @@ async function tuneKey(
     const start = performance.now();
     let best = Infinity;
     for (const { variant, program, pack } of built) {
+      // Selectors list variants fastest first by their own estimate, so the skipped ones are the likely slow fallbacks.
+      if (variant !== defaultVariant && performance.now() - start > budgetMs) {
+        skipped.push(variant);
+        continue;
+      }
+
       const packed = pack(constantData);
       const constant = createStorageBuffer(device, packed, `tuning ${variant} constant`);
       owned.push(constant);
@@ -132,7 +144,7 @@ async function tuneKey(
       const dispatch = prepareDispatch(device, program, ranges, { buffer: output, size: operands.output * 4 });
       prepared.set(variant, dispatch);
 
-      // The first run pays one-time costs (pipeline upload, page faults), so it counts only when nothing else fits.
+      // The first run pays one-time costs (pipeline upload, page faults), so a later run usually sets the minimum.
       let fastest = await timer.time(dispatch);
       timedDispatches += 1;
       const hopeless = fastest > HOPELESS_FACTOR * best;
@@ -147,7 +159,7 @@ async function tuneKey(
 
     // Trust a faster variant only if it reproduces the default variant's output.
     const rejected: string[] = [];
-    const ranked = [...variants].sort((a, b) => timesMs[a]! - timesMs[b]!);
+    const ranked = Object.keys(timesMs).sort((a, b) => timesMs[a]! - timesMs[b]!);
     let chosen = defaultVariant;
     let expected: Float32Array | null = null;
     for (const variant of ranked) {
@@ -160,7 +172,7 @@ async function tuneKey(
       }
       rejected.push(variant);
     }
-    return { choice: { variant: chosen, defaultVariant, timesMs }, timedDispatches, rejected };
+    return { choice: { variant: chosen, defaultVariant, timesMs }, timedDispatches, rejected, skipped };
   } finally {
     for (const dispatch of prepared.values()) releaseDispatch(dispatch);
     for (const buffer of owned) buffer.destroy();

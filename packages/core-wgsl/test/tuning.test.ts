@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   conv2dOutputLength,
   conv2dOutputShape,
+  matchesWithinRounding,
   MemoryTuningCache,
   runProgram,
   selectConv2d,
@@ -56,6 +57,22 @@ class CountingCache extends MemoryTuningCache {
   }
 }
 
+describe('matchesWithinRounding', () => {
+  // For a reduction of 96 products the allowed difference is 2 · 4 · 6e-8 · 100 = 4.8e-5 relative to 1 + |expected|.
+  const expected = Float32Array.from([0, 1, -2, 100]);
+
+  it('accepts rounding-sized differences', () => {
+    const actual = Float32Array.from(expected, (value) => value + 4e-5 * (1 + Math.abs(value)));
+    expect(matchesWithinRounding(actual, expected, 96)).toBe(true);
+  });
+
+  it('rejects larger differences and NaN', () => {
+    const shifted = Float32Array.from(expected, (value, i) => (i === 3 ? value + 6e-5 * 101 : value));
+    expect(matchesWithinRounding(shifted, expected, 96)).toBe(false);
+    expect(matchesWithinRounding(Float32Array.from([0, 1, NaN, 100]), expected, 96)).toBe(false);
+  });
+});
+
 describe('kernel tuning', () => {
   let gpu: OffshelfDevice;
   beforeAll(async () => {
@@ -83,6 +100,16 @@ describe('kernel tuning', () => {
     expect(second.results.every((result) => result.fromCache)).toBe(true);
     expect(second.results.map((r) => r.choice.variant)).toEqual(first.results.map((r) => r.choice.variant));
     expect(cache.saves).toBe(1);
+  });
+
+  it('skips variants past the budget', async () => {
+    const key = networkKeys[2]!;
+    const [result] = (await tuneKernels(gpu.device, [key], { cache: new MemoryTuningCache(), adapterKey: 'a', budgetMs: 0 })).results;
+    const [defaultVariant, ...others] = variantsFor(key);
+    expect(others.length).toBeGreaterThan(0);
+    expect(result!.skipped).toEqual(others);
+    expect(Object.keys(result!.choice.timesMs)).toEqual([defaultVariant]);
+    expect(result!.choice.variant).toBe(defaultVariant);
   });
 
   it('times again for another adapter', async () => {

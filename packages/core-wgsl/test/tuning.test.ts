@@ -48,7 +48,7 @@ const networkKeys: TuningKey[] = [
   { kind: 'gemm', shape: classifier, epilogue: biasOnly },
 ];
 
-/** Counts loads and saves, to show the second pass reads the cache. */
+/** Counts saves, to show that a pass served from the cache writes nothing. */
 class CountingCache extends MemoryTuningCache {
   saves = 0;
   override async save(adapterKey: string, table: TuningTable): Promise<void> {

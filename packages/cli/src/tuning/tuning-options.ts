@@ -15,8 +15,8 @@ export function tuningAdapterOf(gpu: OffshelfDevice): AdapterIdentity {
 }
 
 /**
- * Returns the tuning settings of every command that opens a backbone: the cache file in the
- * user cache folder, in the mode `OFFSHELF_TUNING` names (off, use or tune; default use).
+ * Returns the tuning settings of every command that opens a backbone. They use the cache file
+ * in the user cache folder, in the mode that `OFFSHELF_TUNING` names: off, use (default) or tune.
  */
 export function cliTuningOptions(gpu: OffshelfDevice, env: Environment = process.env): NonNullable<FeatureExtractorOptions['tuning']> {
   const mode = (env.OFFSHELF_TUNING || 'use') as TuningMode;

@@ -1,7 +1,8 @@
 // Depthwise convolution (one input channel per group, any channel multiplier): each
-// invocation computes 4 consecutive outputs along a row of one output channel ({{ROWS}}
-// such rows for 3×3 kernels), so each weight is loaded once for 4 multiply-adds and,
-// for 3×3 kernels, each input once for up to 6 of them. Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
+// invocation computes 4 consecutive outputs along a row of one output channel (two such
+// rows for 3×3 kernels), so each weight is loaded once for 4 multiply-adds and, for 3×3
+// kernels, each input once for up to 6 of them.
+// Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;

@@ -68,7 +68,6 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       const variants = variantsFor(key);
       const cached = table[keyString];
       let result: TuningResult;
-      // NOTE: entries are keyed by shape, not by kernel code, so after a kernel change clear the cache (`offshelf tune --clear`) and tune again.
       if (cached && variants.includes(cached.variant)) {
         result = { key, keyString, choice: cached, fromCache: true, rejected: [], skipped: [] };
       } else {

@@ -9,19 +9,36 @@ export type TuningKey =
   | { kind: 'conv2d'; shape: Conv2dShape; epilogue: Epilogue }
   | { kind: 'gemm'; shape: GemmShape; epilogue: Epilogue };
 
-/** Returns a stable string for `key`: equal strings mean the same kernel work. */
+/**
+ * Returns a stable string for `key`: equal strings mean the same kernel work done by the
+ * same kernel code. The code fingerprint makes entries tuned before a kernel change miss.
+ */
 export function tuningKeyString(key: TuningKey): string {
   const epilogue = epilogueKey(key.epilogue);
+  const code = variantCodeFingerprint(key);
   if (key.kind === 'conv2d') {
     const s = key.shape;
     return (
       `conv2d|n=${s.batch}|c=${s.inChannels}|h=${s.inHeight}|w=${s.inWidth}|o=${s.outChannels}` +
       `|k=${s.kernelHeight}x${s.kernelWidth}|s=${s.strideHeight}x${s.strideWidth}|d=${s.dilationHeight}x${s.dilationWidth}` +
-      `|p=${s.padTop},${s.padLeft},${s.padBottom},${s.padRight}|g=${s.groups}|${epilogue}`
+      `|p=${s.padTop},${s.padLeft},${s.padBottom},${s.padRight}|g=${s.groups}|${epilogue}|code=${code}`
     );
   }
   const s = key.shape;
-  return `gemm|b=${s.batch}|m=${s.M}|n=${s.N}|k=${s.K}|alpha=${s.alpha}|broadcastB=${s.broadcastB}|${gemmLayoutKey(s)}|${epilogue}`;
+  return `gemm|b=${s.batch}|m=${s.M}|n=${s.N}|k=${s.K}|alpha=${s.alpha}|broadcastB=${s.broadcastB}|${gemmLayoutKey(s)}|${epilogue}|code=${code}`;
+}
+
+/** Returns a 32-bit FNV-1a hash, in hex, of the names and WGSL of every variant applicable to `key`. */
+function variantCodeFingerprint(key: TuningKey): string {
+  let hash = 0x811c9dc5;
+  for (const variant of variantsFor(key)) {
+    const text = `${variant}\n${buildVariant(key, variant).program.code}\n`;
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** Returns a short human-readable shape, such as `conv2d 8x32x112x112 k3x3 s1 g32`, for tables. */

@@ -74,6 +74,14 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 12, inWidth: 10, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  ['depthwise 3x3 on 34x64 planes', {
+    batch: 2, inChannels: 2, outChannels: 2, groups: 2, inHeight: 34, inWidth: 64, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['depthwise 3x3 stride 2, 66x40', {
+    inChannels: 3, outChannels: 3, groups: 3, inHeight: 66, inWidth: 40, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
   ['depthwise 3x3 stride 3', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 11, inWidth: 13, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 3, strideWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,

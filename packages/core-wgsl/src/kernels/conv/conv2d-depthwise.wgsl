@@ -1,7 +1,7 @@
 // Depthwise convolution (one input channel per group, any channel multiplier): each
-// invocation computes 4 consecutive outputs along a row of one output channel (two such
-// rows for 3×3 kernels), so each weight is loaded once for 4 multiply-adds and, for 3×3
-// kernels, each input once for up to 6 of them.
+// invocation computes 4 consecutive outputs along a row of one output channel (4 or 8 such
+// rows for 3×3 kernels), so each weight is loaded once for 4 or more multiply-adds and, for
+// 3×3 kernels, each input once for up to 9 of them.
 // Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
@@ -47,12 +47,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = (image * params.in_channels + in_channel) * params.in_height;
   let in_y0 = i32(out_y) * params.stride_height - params.pad_top;
   let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
-  var sums = vec4<f32>(0.0);
-  var sums_next_row = vec4<f32>(0.0);
+  var sums: array<vec4<f32>, ROWS>;
 
 #if KERNEL_3X3
-  // 3×3, dilation 1, stride {{STRIDE}}: two output rows read {{IN_ROWS}} input rows, and the 4
-  // outputs of a row read one window of {{WINDOW}} inputs, each loaded once into registers.
+  // 3×3, dilation 1, stride {{STRIDE}}: {{ROWS}} output rows read {{IN_ROWS}} input rows, and
+  // the 4 outputs of a row read one window of {{WINDOW}} inputs, each loaded once into registers.
   var w: array<f32, 9>;
   for (var t = 0u; t < 9u; t++) {
     w[t] = weights[out_channel * 9u + t];
@@ -66,13 +65,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var i = 0u; i < {{WINDOW}}u; i++) {
       window[i] = load_input(plane, in_y, in_x0 + i32(i));
     }
-    // Input row t is kernel row t of the first output row and kernel row t - stride of the second.
-    if (t < 3u) {
-      sums += window_sums(window, w[t * 3u], w[t * 3u + 1u], w[t * 3u + 2u]);
-    }
-    if (t >= {{STRIDE}}u && t - {{STRIDE}}u < 3u) {
-      let ky = t - {{STRIDE}}u;
-      sums_next_row += window_sums(window, w[ky * 3u], w[ky * 3u + 1u], w[ky * 3u + 2u]);
+    // Input row t is kernel row t - r * stride of output row r.
+    for (var r = 0u; r < ROWS; r++) {
+      if (t >= r * {{STRIDE}}u && t - r * {{STRIDE}}u < 3u) {
+        let ky = t - r * {{STRIDE}}u;
+        sums[r] += window_sums(window, w[ky * 3u], w[ky * 3u + 1u], w[ky * 3u + 2u]);
+      }
     }
   }
 #else
@@ -87,15 +85,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let step = params.stride_width;
       let values = vec4<f32>(load_input(plane, in_y, in_x), load_input(plane, in_y, in_x + step),
                              load_input(plane, in_y, in_x + 2 * step), load_input(plane, in_y, in_x + 3 * step));
-      sums = fma(values, vec4<f32>(weight), sums);
+      sums[0] = fma(values, vec4<f32>(weight), sums[0]);
     }
   }
 #endif
 
   let index = ((image * params.out_channels + out_channel) * params.out_height + out_y) * params.out_width + first_x;
-  store_row(sums, out_channel, index, first_x);
-  if (ROWS > 1u && out_y + 1u < params.out_height) {
-    store_row(sums_next_row, out_channel, index + params.out_width, first_x);
+  for (var r = 0u; r < ROWS; r++) {
+    if (out_y + r < params.out_height) {
+      store_row(sums[r], out_channel, index + r * params.out_width, first_x);
+    }
   }
 }
 

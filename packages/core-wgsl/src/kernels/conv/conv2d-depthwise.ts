@@ -23,7 +23,8 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   // Output rows per invocation in the 3×3 path: consecutive rows share input rows, so more rows
   // load fewer inputs per output. On lavapipe 8 rows beat 2 by 30-60% on MobileNetV2's layers,
   // but on 7×7 maps 4 rows did as well as 8, which would waste a row.
-  const rows = !kernel3x3 ? 1 : outHeight >= 16 ? 8 : 4;
+  let rows = 1;
+  if (kernel3x3) rows = outHeight >= 16 ? 8 : 4;
 
   const blocksPerPlane = ceilDiv(outWidth, 4) * ceilDiv(outHeight, rows);
   const planes = batch * outChannels;

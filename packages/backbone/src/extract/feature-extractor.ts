@@ -88,10 +88,11 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   }
   const featureSize = Number(layerShape[1]);
 
-  const input = graph.inputs[0]!;
+  // Models without an input (constant-only graphs) still run through runTensors, untuned.
+  const input = graph.inputs[0];
   const { preprocessing } = graph.metadata;
   const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];
-  const tuned = await tunedLookup(device, optimized, { [input.name]: inputShape }, [tap], options);
+  const tuned = input ? await tunedLookup(device, optimized, { [input.name]: inputShape }, [tap], options) : undefined;
   const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: { ...options.kernelVariants, tuned } });
   let peakGpuBytes = 0;
   const notePeak = (extra = 0): void => {
@@ -113,7 +114,9 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     },
 
     async extract(images) {
-      if (graph.inputs.length !== 1) throw new Error(`extract needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}. Use runTensors.`);
+      if (!input || graph.inputs.length !== 1) {
+        throw new Error(`extract needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}. Use runTensors.`);
+      }
       const plan = await runner.plan({ [input.name]: inputShape }, [tap]);
       const inputRange = plan.rangeOf(input.name);
       const readbacks = [new Readback(device, [plan.rangeOf(tap)]), new Readback(device, [plan.rangeOf(tap)])];

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -14,6 +14,7 @@ import { formatTextTable } from '../report/table';
 import { parseEngineName } from '../engines/registry';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
 import { runKernelBench } from './kernels';
+import { writeEngineReport } from '../report/write-report';
 
 function repoRoot(): string {
   return process.env.OFFSHELF_BENCH_REPO ?? process.cwd();
@@ -67,7 +68,7 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
       const { path: file, bytes } = await readModel(model);
       flopsPerImage[model] = countFlops(readBenchGraph(bytes, MODELS[model].outputName, file)).total;
     }
-    await writeFile(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, flopsPerImage }, results));
+    await writeEngineReport(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, flopsPerImage }, results));
     process.stderr.write(`bench: wrote ${path}\n`);
   }
 }

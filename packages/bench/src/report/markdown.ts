@@ -27,14 +27,9 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
   const usedModels = [...new Set(results.map((r) => r.model))];
   const parts: string[] = [];
 
-  parts.push('# Benchmarks');
-  parts.push(
-    'Feature extraction throughput of offshelf against other engines on the same WebGPU adapter, ' +
-      'written by `pnpm bench --write-docs`. Rerun that command to replace this page; ' +
-      'figures from another machine or adapter are not comparable with these.',
-  );
+  // Headings start at level 3: this report is one section of docs/benchmarks.md.
 
-  parts.push('## Environment');
+  parts.push('### Environment');
   parts.push(
     [
       `- Date: ${environment.date}`,
@@ -49,10 +44,10 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
     ].join('\n'),
   );
 
-  parts.push('## Engines');
+  parts.push('### Engines');
   parts.push(usedEngines.map((name) => `- \`${name}\`: ${ENGINES[name].description}`).join('\n'));
 
-  parts.push('## Models');
+  parts.push('### Models');
   parts.push(
     usedModels
       .map((name) => {
@@ -63,7 +58,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       .join('\n'),
   );
 
-  parts.push('## Results');
+  parts.push('### Results');
   parts.push(
     'ms/image and images/s come from the median batch time; a run uploads the NCHW input and reads ' +
       'the features back to the CPU. First run counts from model bytes in memory to the first features ' +
@@ -75,7 +70,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
 
   const profiled = results.filter((r) => r.kernels && r.kernels.length > 0);
   if (profiled.length > 0) {
-    parts.push('## Slowest kernels');
+    parts.push('### Slowest kernels');
     parts.push(
       'Each dispatch of one run is replayed alone in its own compute pass and timed with timestamp ' +
         'queries (or on the CPU when the device has no `timestamp-query`), then summed per pipeline label. ' +
@@ -84,7 +79,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
           'most likely because those engines reuse uniform buffers within a run.',
     );
     for (const result of profiled) {
-      parts.push(`### ${result.engine}, ${result.model}, batch ${result.batch}`);
+      parts.push(`#### ${result.engine}, ${result.model}, batch ${result.batch}`);
       const rows = result.kernels!.map((k) => [k.kernel, String(k.count), k.totalMs.toFixed(2)]);
       parts.push(markdownTable(['kernel', 'dispatches', 'total ms in one run'], rows));
     }
@@ -92,7 +87,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
 
   const notRun = results.filter((r) => r.status !== 'ok');
   if (notRun.length > 0) {
-    parts.push('## Not measured');
+    parts.push('### Not measured');
     parts.push(notRun.map((r) => `- ${r.engine}, ${r.model}, batch ${r.batch}: ${r.status}, ${r.error ?? 'no detail'}`).join('\n'));
   }
 

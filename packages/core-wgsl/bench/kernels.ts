@@ -1,13 +1,15 @@
 /**
- * Times every convolution and GEMM variant on MobileNetV2 1.0 layer shapes (224×224,
- * batch 1) and on a 512³ GEMM, and prints GFLOP/s. Prints only: writes no files.
+ * Times every convolution and GEMM variant on MobileNetV2 1.0 and ResNet-18 layer shapes
+ * (224×224, batch 1) and on a 512³ GEMM, and prints GFLOP/s. Prints only: writes no files.
  *
  * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
  *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
  *
- * Each variant runs once to compile and warm up, then repeats until it has run for
- * 0.25 s or 20 times. The best repetition counts, measured from submit to
- * onSubmittedWorkDone, so it includes the queue's fixed overhead of each submit.
+ * Each variant runs once to compile and warm up ('first ms', compile included unless
+ * Mesa's shader cache contains the pipeline: set MESA_SHADER_CACHE_DISABLE=true to time it),
+ * then repeats until it has run for 0.25 s or 20 times. The best repetition counts,
+ * measured from submit to onSubmittedWorkDone, so it includes the queue's fixed overhead
+ * of each submit.
  */
 import { requestDevice } from '@offshelf/device';
 
@@ -64,6 +66,27 @@ const convCases: Array<[string, Conv2dShape, Epilogue]> = [
   ['dw 3x3 s1 960 @7', conv(960, 960, 7, 3, 1, 960), relu6],
 ];
 
+/** Builds a ResNet-18 convolution shape, with symmetric padding of half the kernel as torchvision exports it. */
+function resnetConv(inChannels: number, outChannels: number, size: number, kernel: number, stride: number): Conv2dShape {
+  const pad = Math.floor(kernel / 2);
+  return {
+    batch: 1, inChannels, inHeight: size, inWidth: size, outChannels,
+    kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+    dilationHeight: 1, dilationWidth: 1, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: 1,
+  };
+}
+
+// ResNet-18's 3×3 convolutions at each stage, at stride 1 and at the stride-2 stage entries.
+convCases.push(
+  ['resnet 3x3 s1 64->64 @56', resnetConv(64, 64, 56, 3, 1), relu6],
+  ['resnet 3x3 s2 64->128 @56', resnetConv(64, 128, 56, 3, 2), relu6],
+  ['resnet 3x3 s1 128->128 @28', resnetConv(128, 128, 28, 3, 1), relu6],
+  ['resnet 3x3 s2 128->256 @28', resnetConv(128, 256, 28, 3, 2), relu6],
+  ['resnet 3x3 s1 256->256 @14', resnetConv(256, 256, 14, 3, 1), relu6],
+  ['resnet 3x3 s2 256->512 @14', resnetConv(256, 512, 14, 3, 2), relu6],
+  ['resnet 3x3 s1 512->512 @7', resnetConv(512, 512, 7, 3, 1), relu6],
+);
+
 const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm 512x512x512', { batch: 1, M: 512, N: 512, K: 512, transposeA: false, transposeB: false, alpha: 1, broadcastB: false }, { bias: false, activation: { kind: 'none' }, residual: 'none' }],
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
@@ -75,7 +98,7 @@ async function main(): Promise<void> {
   const gpu = await requestDevice();
   const { device } = gpu;
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
-  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9)].join(' '));
+  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
@@ -132,7 +155,7 @@ async function report(
     return performance.now() - start;
   };
 
-  await runOnce();
+  const first = await runOnce();
   let best = Infinity;
   let spent = 0;
   for (let repetition = 0; repetition < 20 && spent < 250; repetition++) {
@@ -142,7 +165,7 @@ async function report(
   }
 
   const gflops = (program.cost?.flops ?? 0) / (best * 1e6);
-  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9)].join(' '));
+  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), first.toFixed(0).padStart(9)].join(' '));
   releaseDispatch(prepared);
   for (const buffer of [...buffers, output]) buffer.destroy();
 }

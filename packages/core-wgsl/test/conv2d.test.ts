@@ -114,6 +114,17 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 20, outChannels: 13, inHeight: 12, inWidth: 13, kernelHeight: 5, kernelWidth: 5,
     padTop: 2, padLeft: 2, padBottom: 2, padRight: 2,
   }, biasRelu6],
+  ['3x3 stride 2x1, pads 0 2 1 0', {
+    inChannels: 3, outChannels: 9, inHeight: 9, inWidth: 11, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, padTop: 0, padLeft: 2, padBottom: 1, padRight: 0,
+  }, biasRelu6],
+  ['3x3 no padding, 17 wide', {
+    batch: 2, inChannels: 10, outChannels: 17, inHeight: 6, inWidth: 17, kernelHeight: 3, kernelWidth: 3,
+  }, resnetAdd],
+  ['3x3 on 7x7, 24 channels', {
+    inChannels: 12, outChannels: 24, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, projectAdd],
 ];
 
 let gpu: OffshelfDevice;
@@ -179,6 +190,15 @@ describe('conv2d shapes and selection', () => {
     expect(selectConv2d(expand, biasRelu6).variant).toBe('pointwise-gemm-8x8');
     expect(selectConv2d(depthwise, biasRelu6).variant).toBe('depthwise-4x');
     expect(selectConv2d(grouped, plain).variant).toBe('direct');
+  });
+
+  it('picks the 3x3 path for ResNet stride 1', () => {
+    const resnet = (stride: number) => ({
+      ...base, inChannels: 64, outChannels: 64, inHeight: 56, inWidth: 56, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+    });
+    expect(selectConv2d(resnet(1), resnetAdd).variant).toBe('implicit-gemm-3x3-8x8');
+    expect(selectConv2d(resnet(2), resnetAdd).variant).toBe('implicit-gemm-8x8');
   });
 
   it('direct applies to every shape', () => {

@@ -2,6 +2,7 @@ import type { Epilogue } from '../epilogue';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
+import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
 import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
@@ -12,6 +13,7 @@ type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue) => Conv2dKernel;
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
   'depthwise-4x': conv2dDepthwise,
+  'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   'implicit-gemm-8x8': conv2dImplicitGemm,
   direct: conv2dDirect,
 };
@@ -42,7 +44,11 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
   if (shape.groups === shape.inChannels) variants.push('depthwise-4x');
 
   // One group: every output channel reads the same im2col columns, so 8 channels share each input load.
-  if (shape.groups === 1 && registerBlockedFits(Math.ceil(outWidth / 8) * outHeight)) {
+  const implicitGemmFits = shape.groups === 1 && registerBlockedFits(Math.ceil(outWidth / 8) * outHeight);
+  // 3×3 at stride 1 along x: loading each input row window once for its three taps ran ResNet-18's
+  // 3×3 layers at 11-17 GFLOP/s against 9-10 for implicit-gemm-8x8 (bench/kernels.ts, lavapipe).
+  if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
+  if (implicitGemmFits) {
     variants.push('implicit-gemm-8x8');
   }
 

@@ -1,0 +1,58 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import blockSource from '../gemm/register-block-8x8.wgsl';
+import { laneLayout } from '../gemm/lane-layout';
+import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { conv2dCost } from './conv2d-direct';
+import { packImplicitGemmWeights } from './conv2d-implicit-gemm';
+import type { Conv2dKernel } from './conv2d-kernel';
+import source from './conv2d-implicit-gemm-3x3.wgsl';
+import paramsSource from './conv2d-params.wgsl';
+import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+/** Checks that the 3×3 implicit GEMM can run `shape`: one group, a 3×3 kernel, dilation 1 and stride 1 along x. */
+export function fitsImplicitGemm3x3(shape: Conv2dShape): boolean {
+  return shape.groups === 1 && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
+    shape.dilationHeight === 1 && shape.dilationWidth === 1 && shape.strideWidth === 1;
+}
+
+/**
+ * Creates the implicit-GEMM convolution for one group and a 3×3 kernel: 8 channels × 8
+ * pixels of a row per invocation, loading each input row window once for all three taps.
+ */
+export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+  if (!fitsImplicitGemm3x3(shape)) {
+    throw new Error(
+      `conv2d implicit-gemm-3x3-8x8: invalid shape (groups ${shape.groups}, kernel ${shape.kernelHeight}x${shape.kernelWidth}, ` +
+        `dilation ${shape.dilationHeight}x${shape.dilationWidth}, stride along x ${shape.strideWidth}). It requires one group, ` +
+        'a 3x3 kernel, dilation 1 and stride 1 along x. Use implicit-gemm-8x8 for other shapes.',
+    );
+  }
+  const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
+  const fused = epilogueWgsl(epilogue, 2);
+  const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
+  const lanes = laneLayout(pixelBlocks);
+  const uniformChannels = lanes.rowLanes === 1;
+  const defines = { ...fused.defines, UNIFORM_CHANNELS: uniformChannels };
+  const dispatch = checkWorkgroupCounts('conv2d implicit-gemm-3x3-8x8', [
+    ceilDiv(pixelBlocks, lanes.columnLanes),
+    ceilDiv(ceilDiv(outChannels, 8), lanes.rowLanes),
+    batch,
+  ]);
+  const reduction = shape.inChannels * 9;
+
+  return {
+    variant: 'implicit-gemm-3x3-8x8',
+    packWeights: (weights) => packImplicitGemmWeights(weights, outChannels, reduction),
+    program: {
+      name: 'conv2d-implicit-gemm-3x3-8x8',
+      shaderKey: `conv2d-implicit-gemm-3x3-8x8|uniformChannels=${uniformChannels}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      dispatch,
+      uniforms: conv2dUniforms(shape, 0, lanes.columnLanes),
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape),
+    },
+  };
+}

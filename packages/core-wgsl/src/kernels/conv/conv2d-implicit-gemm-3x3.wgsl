@@ -1,0 +1,96 @@
+// Implicit-GEMM convolution for one group with a 3×3 kernel, dilation 1 and stride 1
+// along x (any stride along y). Each invocation computes 8 output channels × 8 consecutive pixels of one
+// output row in registers (register-block-8x8.wgsl). The three taps of a kernel row read
+// overlapping input, so each (input channel, kernel row) loads its input window once:
+// 10 values instead of 24 separate loads.
+// Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
+
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+
+// Input value at x of the row starting at `row`, or 0 in the padding. `row_inside` is false
+// for a padding row, whose `row` is clamped to a real one.
+fn load_input(row: u32, x: i32, row_inside: bool) -> f32 {
+  let inside = row_inside && x >= 0 && x < i32(params.in_width);
+  return select(0.0, input[row + u32(clamp(x, 0, i32(params.in_width) - 1))], inside);
+}
+
+// Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.
+fn store_channel(first_channel: u32, offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32, out_y: u32, first_x: u32) {
+  let channel = first_channel + offset;
+  if (channel >= params.out_channels) {
+    return;
+  }
+  let index = ((image * params.out_channels + channel) * params.out_height + out_y) * params.out_width + first_x;
+  let values = array<vec4<f32>, 2>(lo, hi);
+  for (var j = 0u; j < 8u; j++) {
+    if (first_x + j < params.out_width) {
+      output[index + j] = epilogue(values[j / 4u][j % 4u], channel, index + j);
+    }
+  }
+}
+
+// Accumulates the three taps of one kernel row, with weights at w .. w + 5.
+fn accumulate_row(row: u32, x: i32, row_inside: bool, w: u32) {
+  // Window x .. x + 9: tap k reads values k .. k + 7.
+  let lo = vec4<f32>(load_input(row, x, row_inside), load_input(row, x + 1, row_inside),
+                     load_input(row, x + 2, row_inside), load_input(row, x + 3, row_inside));
+  let hi = vec4<f32>(load_input(row, x + 4, row_inside), load_input(row, x + 5, row_inside),
+                     load_input(row, x + 6, row_inside), load_input(row, x + 7, row_inside));
+  let tail = vec2<f32>(load_input(row, x + 8, row_inside), load_input(row, x + 9, row_inside));
+  accumulate_outer_product(weights[w], weights[w + 1u], lo, hi);
+  accumulate_outer_product(weights[w + 2u], weights[w + 3u], vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
+  accumulate_outer_product(weights[w + 4u], weights[w + 5u], vec4<f32>(lo.zw, hi.xy), vec4<f32>(hi.zw, tail));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let blocks_per_row = (params.out_width + 7u) / 8u;
+#if UNIFORM_CHANNELS
+  // All 64 lanes share the output channels, so the compiler sees weight addresses as uniform.
+  let pixel_block = wid.x * 64u + lid;
+  let channel_block = wid.y;
+#else
+  let channel_lanes = 64u / params.column_lanes;
+  let pixel_block = wid.x * params.column_lanes + lid % params.column_lanes;
+  let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
+#endif
+  let image = wid.z;
+  let out_y = pixel_block / blocks_per_row;
+  let first_x = (pixel_block % blocks_per_row) * 8u;
+  let first_channel = channel_block * 8u;
+  if (out_y >= params.out_height || first_channel >= params.out_channels) {
+    return;
+  }
+
+  let in_y0 = i32(out_y) * params.stride_height - params.pad_top;
+  let in_x0 = i32(first_x) - params.pad_left;
+  let plane_size = params.in_height * params.in_width;
+  let first_plane = image * params.in_channels * plane_size;
+  let first_weight = channel_block * params.in_channels * 18u;
+
+  var plane = first_plane;
+  var w = first_weight;
+  for (var c = 0u; c < params.in_channels; c++) {
+    for (var ky = 0; ky < 3; ky++) {
+      let in_y = in_y0 + ky;
+      // A padding row is read from a clamped real row and zeroed in the loads: a branch here
+      // would make lavapipe blend all 64 accumulators on every step of the lanes that skip it.
+      let row_inside = in_y >= 0 && in_y < i32(params.in_height);
+      let row = plane + u32(clamp(in_y, 0, i32(params.in_height) - 1)) * params.in_width;
+      accumulate_row(row, in_x0, row_inside, w);
+      w += 6u;
+    }
+    plane += plane_size;
+  }
+
+  store_channel(first_channel, 0u, r0_lo, r0_hi, image, out_y, first_x);
+  store_channel(first_channel, 1u, r1_lo, r1_hi, image, out_y, first_x);
+  store_channel(first_channel, 2u, r2_lo, r2_hi, image, out_y, first_x);
+  store_channel(first_channel, 3u, r3_lo, r3_hi, image, out_y, first_x);
+  store_channel(first_channel, 4u, r4_lo, r4_hi, image, out_y, first_x);
+  store_channel(first_channel, 5u, r5_lo, r5_hi, image, out_y, first_x);
+  store_channel(first_channel, 6u, r6_lo, r6_hi, image, out_y, first_x);
+  store_channel(first_channel, 7u, r7_lo, r7_hi, image, out_y, first_x);
+}

@@ -156,7 +156,8 @@ export function summarizeAdapter(
       description,
     },
     // Dawn does not set isFallbackAdapter for lavapipe or llvmpipe, so the driver name counts too.
-    isFallbackAdapter: Boolean(fallbackFlag) || /llvmpipe|lavapipe|swiftshader|softpipe/i.test(description),
+    // On OpenGL ES only the device field names it (the description is the GL version).
+    isFallbackAdapter: Boolean(fallbackFlag) || /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${description} ${info?.device ?? ''}`),
     featureLevel,
     features,
     limits,

@@ -45,21 +45,27 @@ function backendsToTry(backend: BackendName): Array<'vulkan' | 'opengles' | 'met
   return [backend];
 }
 
+const NODE_BACKENDS: BackendName[] = ['auto', 'vulkan', 'opengles', 'metal', 'd3d12'];
+
+/** Checks a backend name from an option or the environment, naming the valid ones when it is unknown. */
+function checkBackendName(value: string, source: string): BackendName {
+  if (!NODE_BACKENDS.includes(value as BackendName)) {
+    throw new Error(`Invalid ${source}=${value}: expected one of ${NODE_BACKENDS.join(', ')}.`);
+  }
+  return value as BackendName;
+}
+
 /** Reads `OFFSHELF_BACKEND`, rejecting unknown names. */
 export function backendFromEnvironment(): BackendName | undefined {
   const value = process.env.OFFSHELF_BACKEND;
   if (!value) return undefined;
-  const known: BackendName[] = ['auto', 'vulkan', 'opengles', 'metal', 'd3d12'];
-  if (!known.includes(value as BackendName)) {
-    throw new Error(`Invalid OFFSHELF_BACKEND=${value}: expected one of ${known.join(', ')}.`);
-  }
-  return value as BackendName;
+  return checkBackendName(value, 'OFFSHELF_BACKEND');
 }
 
 /** Returns a WebGPU device from Dawn on the first backend that has an adapter. */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<OffshelfDevice> {
   installGlobals();
-  const backend = options.backend ?? backendFromEnvironment() ?? 'auto';
+  const backend = options.backend ? checkBackendName(options.backend, 'backend') : (backendFromEnvironment() ?? 'auto');
   const tried: string[] = [];
 
   for (const name of backendsToTry(backend)) {

@@ -100,3 +100,24 @@ describe('DeviceLostError', () => {
     expect(error.message).toMatch(/create a new device/);
   });
 });
+
+describe('backend choice', () => {
+  it('rejects an unknown backend option', async () => {
+    await expect(requestDevice({ backend: 'cuda' as never })).rejects.toThrow(/Invalid backend=cuda: expected one of auto, vulkan, opengles/);
+  });
+
+  it('follows OFFSHELF_BACKEND when no option is given', async () => {
+    const saved = process.env.OFFSHELF_BACKEND;
+    process.env.OFFSHELF_BACKEND = 'opengles';
+    try {
+      const gpu = await requestDevice();
+      expect(gpu.summary.backend).toBe('opengles');
+      // Mesa's llvmpipe names itself only in the device field on OpenGL ES.
+      expect(gpu.summary.isFallbackAdapter).toBe(/llvmpipe/i.test(gpu.summary.adapter.device));
+      gpu.destroy();
+    } finally {
+      if (saved === undefined) delete process.env.OFFSHELF_BACKEND;
+      else process.env.OFFSHELF_BACKEND = saved;
+    }
+  });
+});

@@ -76,8 +76,11 @@ function resnetConv(inChannels: number, outChannels: number, size: number, kerne
   };
 }
 
-// ResNet-18's 3×3 convolutions at each stage, at stride 1 and at the stride-2 stage entries.
+// ResNet-18's 7×7 stem, a 1×1 stride-2 shortcut, and its 3×3 convolutions at each stage, at
+// stride 1 and at the stride-2 stage entries.
 convCases.push(
+  ['resnet stem 7x7 s2 3->64 @224', resnetConv(3, 64, 224, 7, 2), relu6],
+  ['resnet 1x1 s2 64->128 @56', resnetConv(64, 128, 56, 1, 2), linear],
   ['resnet 3x3 s1 64->64 @56', resnetConv(64, 64, 56, 3, 1), relu6],
   ['resnet 3x3 s2 64->128 @56', resnetConv(64, 128, 56, 3, 2), relu6],
   ['resnet 3x3 s1 128->128 @28', resnetConv(128, 128, 28, 3, 1), relu6],

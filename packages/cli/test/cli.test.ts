@@ -12,6 +12,9 @@ import { writeFeaturesFile, type LabelledFeatures } from '../src/data/features-f
 import { bundleCli, cliDir } from '../scripts/bundle.mjs';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-cli-'));
+const shared = process.env.OFFSHELF_SHARED!;
+const tfjsModel = join(shared, 'models/tfjs-mobilenet-v1-0.25-224/model.json');
+const catImage = join(shared, 'images/open-images/cat.bmp');
 const env = { ...process.env, OFFSHELF_CACHE: join(folder, 'cache'), OFFSHELF_OFFLINE: '1' };
 
 // A bundle of its own, so this test never replaces dist/offshelf.js while others run it.
@@ -176,9 +179,60 @@ describe('offshelf CLI without a GPU', () => {
     const bytes = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(new Uint16Array([padded.length]).buffer), Buffer.from(padded), Buffer.alloc(8)]);
     writeFileSync(npy, bytes);
     const onnx = join(process.env.OFFSHELF_SHARED!, 'models/onnx/mobilenet_v2_1.0_224_coral.onnx');
-    const result = offshelf('run', '--backbone', onnx, '--input', npy, '-o', join(folder, 'out.npy'));
+    const result = offshelf('run', '--backbone', onnx, '--input', npy, '-o', join(folder, 'int-out'));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/int\.npy: dtype <i4 is not supported; save the array as little-endian float32/);
+  });
+
+  it('shows one default for run --output', () => {
+    const result = offshelf('run', '--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/\(default:\s+every\s+graph\s+output\)/);
+    expect(result.stdout).not.toMatch(/default: \[\]/);
+  });
+
+  it('rejects run -o FILE.npy for several outputs', () => {
+    const out = join(folder, 'several', 'out.npy');
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '-o', out);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/-o \S*out\.npy names one \.npy file but 3 outputs would be written \(reshape_2, global_average_pooling2d_1\/pool, conv_preds\); pass --output NAME/);
+    expect(existsSync(join(folder, 'several'))).toBe(false);
+  });
+
+  it('rejects run with neither -o nor --top-k', () => {
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both/);
+  });
+
+  it('ranks the classifier output of run --top-k', () => {
+    const labels = join(folder, 'labels-1000.txt');
+    writeFileSync(labels, Array.from({ length: 1000 }, (_, i) => `class${i}`).join('\n') + '\n');
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '3', '--labels', labels, '--quiet');
+    expect(result.stderr.replace(/^Warning: .*\n/gm, '')).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^top 3 of conv_preds \(score, softmax probability\):\n/);
+    expect(result.stdout.match(/^ {2}[123] {2}class\d+ /gm)).toHaveLength(3);
+  });
+
+  it('counts classes over every non-batch dimension', () => {
+    const labels = join(folder, 'labels-1001.txt');
+    writeFileSync(labels, Array.from({ length: 1001 }, (_, i) => `class${i}`).join('\n') + '\n');
+    const out = join(folder, 'top-k-out');
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '3', '--labels', labels, '-o', out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/has 1001 lines but output conv_preds \[1, 1000, 1, 1\] has 1000 classes/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects run --top-k on a feature extractor', () => {
+    const labels = join(folder, 'labels-1001.txt');
+    const out = join(folder, 'embedding.npy');
+    const model = join(shared, 'models/coral/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite');
+    const result = offshelf('run', '--backbone', model, '--image', catImage, '--top-k', '3', '--labels', labels, '-o', out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/--top-k: \S*embedding_extractor\.tflite has no classification output \(its outputs .* are feature vectors\)/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('stops training on Ctrl-C without output', async () => {

@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
-import { createFeatureExtractor, type Preprocessing } from '@offshelf/backbone';
+import { createFeatureExtractor, type Graph, type Preprocessing } from '@offshelf/backbone';
 import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
@@ -26,7 +26,7 @@ interface RunOptions {
   input?: string;
   image?: string;
   output: string[];
-  out: string;
+  out?: string;
   topK?: number;
   labels?: string;
   debug?: boolean;
@@ -56,19 +56,30 @@ function softmax(values: Float32Array): Float64Array {
   return exps.map((value) => value / sum);
 }
 
-/** Prints the top-k classes of the first row of `scores`, with labels from a file (one per line). */
-async function printTopK(tensorName: string, scores: FloatTensor, labelsPath: string, k: number): Promise<void> {
-  const labels = (await readFile(labelsPath, 'utf8').catch(() => {
+/** Reads a label file: one class name per line, a final empty line ignored. */
+async function readLabels(labelsPath: string): Promise<string[]> {
+  const text = await readFile(labelsPath, 'utf8').catch(() => {
     throw new CliError(`--labels ${labelsPath}: file not found`);
-  }))
-    .split(/\r?\n/)
-    .filter((line, index, lines) => line !== '' || index < lines.length - 1);
-  const classCount = scores.shape[scores.shape.length - 1]!;
-  if (labels.length !== classCount) {
-    throw new CliError(`--labels ${labelsPath} has ${labels.length} lines but output ${tensorName} has ${classCount} classes; pass the label file that belongs to this model`);
-  }
+  });
+  return text.split(/\r?\n/).filter((line, index, lines) => line !== '' || index < lines.length - 1);
+}
 
-  const row = scores.data.subarray(0, classCount);
+/** Number of classes in a scores tensor: the product of its non-batch dimensions, so [1, 1000, 1, 1] has 1000. */
+export function classCount(shape: readonly number[]): number {
+  return shape.slice(1).reduce((product, size) => product * size, 1);
+}
+
+/** Rejects a label file whose line count differs from the class count of `scores`. */
+function checkLabels(tensorName: string, scores: FloatTensor, labels: string[], labelsPath: string): void {
+  const count = classCount(scores.shape);
+  if (labels.length !== count) {
+    throw new CliError(`--labels ${labelsPath} has ${labels.length} lines but output ${tensorName} [${scores.shape.join(', ')}] has ${count} classes; pass the label file that belongs to this model`);
+  }
+}
+
+/** Prints the top-k classes of the first row of `scores`, with one label per class. */
+function printTopK(tensorName: string, scores: FloatTensor, labels: string[], k: number): void {
+  const row = scores.data.subarray(0, classCount(scores.shape));
   // An output that is already a distribution (a Softmax output) is printed as is.
   const total = row.reduce((sum, value) => sum + value, 0);
   const isDistribution = Math.abs(total - 1) < 1e-3 && row.every((value) => value >= 0);
@@ -80,45 +91,78 @@ async function printTopK(tensorName: string, scores: FloatTensor, labelsPath: st
   }
 }
 
+/**
+ * Chooses the tensor `--top-k` ranks: the model's classifier output when it has one, else the
+ * output requested with `--output`. A model without either (a feature extractor) is rejected.
+ */
+function chooseScoresOutput(graph: Graph, requested: string[], modelPath: string): string {
+  if (graph.metadata.classifierOutput) return graph.metadata.classifierOutput;
+  if (requested.length > 0) return requested[0]!;
+  const outputs = graph.outputs.map((output) => output.name).join(', ');
+  throw new CliError(`--top-k: ${modelPath} has no classification output (its outputs ${outputs} are feature vectors); pass --output NAME to rank the values of one tensor, or use a classifier model`);
+}
+
+/**
+ * Chooses where each output goes: `-o` itself for one output, `<-o>/<tensor>.npy` for several.
+ * An `-o` ending in .npy with several outputs is rejected, because it would become a folder.
+ */
+function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<string, string> {
+  const paths = new Map<string, string>();
+  if (out === undefined) return paths;
+  if (outputNames.length > 1 && out.toLowerCase().endsWith('.npy')) {
+    throw new UsageError(`-o ${out} names one .npy file but ${outputNames.length} outputs would be written (${outputNames.join(', ')}); pass --output NAME for one of them, or a folder path to -o`);
+  }
+  for (const name of outputNames) paths.set(name, outputNames.length === 1 ? out : join(out, outputFileName(name)));
+  return paths;
+}
+
 export async function runRun(options: RunOptions): Promise<void> {
   if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
   if (options.topK !== undefined && !options.labels) throw new UsageError('--top-k needs --labels FILE (one class name per line)');
+  if (options.out === undefined && options.topK === undefined) throw new UsageError('pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both');
   const log = createLog(options.quiet);
 
   const model = await resolveModel(options.backbone, { quiet: options.quiet });
   const graph = await importModel(model, options.arch);
-  const outputNames = options.output.length > 0 ? options.output : graph.outputs.map((output) => output.name);
+  // Without -o nothing is written, so only the ranked output is computed.
+  let outputNames: string[] = [];
+  if (options.out !== undefined) outputNames = options.output.length > 0 ? options.output : graph.outputs.map((output) => output.name);
   const knownNames = new Set([...graph.outputs.map((output) => output.name), ...graph.nodes.flatMap((node) => node.outputs)]);
-  for (const name of outputNames) {
+  for (const name of options.output) {
     if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}`);
   }
+  const outputPaths = chooseOutputPaths(options.out, outputNames);
+  const scoresName = options.topK === undefined ? undefined : chooseScoresOutput(graph, options.output, model.path);
+  const labels = options.labels === undefined ? undefined : await readLabels(options.labels);
+  const computedNames = [...new Set([...outputNames, ...(scoresName ? [scoresName] : [])])];
 
   const input = await readInput(options, graph.metadata.preprocessing);
   const gpu = await requestDevice();
   let runner: FeatureExtractor;
   try {
     // The extractor's layer is irrelevant here; `keep` makes the requested values survive fusion.
-    runner = await createFeatureExtractor(gpu.device, graph, { debug: options.debug, batchSize: 1, keep: outputNames, layer: graph.metadata.featureOutput ?? outputNames[0] });
+    runner = await createFeatureExtractor(gpu.device, graph, { debug: options.debug, batchSize: 1, keep: computedNames, layer: graph.metadata.featureOutput ?? computedNames[0] });
   } catch (error) {
     gpu.destroy();
     throw new CliError(`cannot prepare ${model.path} to run: ${errorMessage(error)}`);
   }
   try {
     const inputName = graph.inputs[0]!.name;
-    const outputs = await runner.runTensors({ [inputName]: input }, outputNames);
+    const outputs = await runner.runTensors({ [inputName]: input }, computedNames);
+    for (const name of computedNames) {
+      if (!outputs[name]) throw new CliError(`the runner returned no tensor ${name}`);
+    }
 
-    for (const name of outputNames) {
-      const tensor = outputs[name];
-      if (!tensor) throw new CliError(`the runner returned no tensor ${name}`);
-      const path = outputNames.length === 1 ? options.out : join(options.out, outputFileName(name));
+    // The label check comes before any write, so a wrong label file leaves no files behind.
+    if (scoresName && labels) checkLabels(scoresName, outputs[scoresName]!, labels, options.labels!);
+
+    for (const [name, path] of outputPaths) {
+      const tensor = outputs[name]!;
       await writeFileAtomic(path, encodeNpy(tensor));
       log.info(`wrote ${path}: ${name} [${tensor.shape.join(', ')}]`);
     }
 
-    if (options.topK !== undefined) {
-      const scoresName = graph.metadata.classifierOutput && outputNames.includes(graph.metadata.classifierOutput) ? graph.metadata.classifierOutput : outputNames[0]!;
-      await printTopK(scoresName, outputs[scoresName]!, options.labels!, options.topK);
-    }
+    if (scoresName && labels) printTopK(scoresName, outputs[scoresName]!, labels, options.topK!);
   } finally {
     runner.dispose();
     gpu.destroy();
@@ -133,8 +177,12 @@ export function registerRun(program: Command): void {
     .option('--arch <name>', 'network architecture for a weights-only .safetensors file')
     .option('--input <file>', 'input tensor as a NumPy .npy file (float32, C order, the model input shape, NCHW)')
     .option('--image <file>', "input image, resized and normalized as the model expects")
-    .option('--output <name>', 'output tensor to write; repeat for several (default: every graph output)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .requiredOption('-o, --out <path>', '.npy file for one output, or a folder for several (one <tensor>.npy each)')
+    .addOption(
+      new Option('--output <name>', 'output tensor to write; repeat for several')
+        .default([] as string[], 'every graph output')
+        .argParser((value: string, previous: string[]) => [...previous, value]),
+    )
+    .option('-o, --out <path>', '.npy file for one output, or a folder for several (one <tensor>.npy each); optional with --top-k')
     .option('--top-k <k>', 'print the k highest-scoring classes (needs --labels)', parseInteger(1))
     .option('--labels <file>', 'class names, one per line, in output order')
     .option('--debug', "print each node's output statistics (the runner's debug mode)")

@@ -88,6 +88,14 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('rejects a registry root of splits', () => {
+    for (const [command, output] of [['extract', 'splits.safetensors'], ['train', 'splits.json']] as const) {
+      const result = offshelf(command, 'hymenoptera', '-o', join(folder, output));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error: hymenoptera: its subfolders \(train, val\) are data set splits, not classes; pass one split, for example hymenoptera\/train\n/);
+    }
+  });
+
   it('rejects a data set with one class', () => {
     mkdirSync(join(folder, 'one-class', 'ants'), { recursive: true });
     writeFileSync(join(folder, 'one-class', 'ants', 'a.jpg'), 'x');

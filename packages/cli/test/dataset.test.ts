@@ -98,6 +98,19 @@ describe('readDataset', () => {
     await expect(readDataset(join(root, 'nope'))).rejects.toThrow(/nope: data set not found/);
   });
 
+  it('rejects a root of split folders', async () => {
+    const splits = join(root, 'splits');
+    touch(join(splits, 'train', 'ants', 'a.jpg'));
+    touch(join(splits, 'val', 'ants', 'b.jpg'));
+    await expect(readDataset(splits, 'my-data/')).rejects.toThrow(/^my-data\/: its subfolders \(train, val\) are data set splits, not classes; pass one split, for example my-data\/train$/);
+  });
+
+  it('rejects a lone test split folder', async () => {
+    const lone = join(root, 'lone');
+    touch(join(lone, 'Test', 'a.jpg'));
+    await expect(readDataset(lone)).rejects.toThrow(/subfolders \(Test\) are data set splits, not classes; pass one split, for example \S*lone\/Test$/);
+  });
+
   it('rejects a file that is not a CSV', async () => {
     await expect(readDataset(touch(join(root, 'x.txt')))).rejects.toThrow(/x\.txt: not a data set/);
   });

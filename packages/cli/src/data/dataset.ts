@@ -77,8 +77,23 @@ function checkClassCount(source: string, classNames: string[]): void {
   }
 }
 
-/** Reads an ImageFolder tree: each subfolder of `root` is a class. */
-export async function readImageFolder(root: string): Promise<ImageDataset> {
+/** Folder names that mark a data set split rather than a class. */
+const SPLIT_NAMES = new Set(['train', 'val', 'valid', 'validation', 'test']);
+
+/**
+ * Rejects a data set root whose class folders are all split names (train/, val/), because
+ * reading it would train a classifier on the splits. `name` is the argument as the user typed it.
+ */
+function checkNotSplitRoot(name: string, classFolders: string[]): void {
+  if (classFolders.length === 0 || !classFolders.every((folder) => SPLIT_NAMES.has(folder.toLowerCase()))) return;
+
+  const split = classFolders.find((folder) => folder.toLowerCase() === 'train') ?? classFolders[0]!;
+  const suggestion = `${name.replace(/[\\/]+$/, '')}/${split}`;
+  throw new CliError(`${name}: its subfolders (${classFolders.join(', ')}) are data set splits, not classes; pass one split, for example ${suggestion}`);
+}
+
+/** Reads an ImageFolder tree: each subfolder of `root` is a class. `name` is how errors call `root`. */
+export async function readImageFolder(root: string, name = root): Promise<ImageDataset> {
   const entries = await readdir(root, { withFileTypes: true });
   const classFolders: string[] = [];
   for (const entry of entries) {
@@ -87,6 +102,7 @@ export async function readImageFolder(root: string): Promise<ImageDataset> {
     if (isFolder) classFolders.push(entry.name);
   }
   classFolders.sort();
+  checkNotSplitRoot(name, classFolders);
   checkClassCount(root, classFolders);
 
   const images: LabelledImage[] = [];
@@ -168,11 +184,11 @@ export async function readCsvDataset(csvPath: string): Promise<ImageDataset> {
   return { source: csvPath, classNames, images, skipped };
 }
 
-/** Reads a data set from a folder (ImageFolder) or a `.csv` file. */
-export async function readDataset(path: string): Promise<ImageDataset> {
+/** Reads a data set from a folder (ImageFolder) or a `.csv` file. `name` is how errors call it (a registry name). */
+export async function readDataset(path: string, name = path): Promise<ImageDataset> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new CliError(`${path}: data set not found; pass a folder with one subfolder per class, a CSV of path,label, or a registry name`);
-  if (info.isDirectory()) return readImageFolder(path);
+  if (info.isDirectory()) return readImageFolder(path, name);
   if (extname(path).toLowerCase() === '.csv') return readCsvDataset(path);
   throw new CliError(`${path}: not a data set; pass a folder with one subfolder per class or a .csv file of path,label rows`);
 }

@@ -83,7 +83,7 @@ export function reportListingSkips(skipped: SkippedFile[], strict: boolean | und
 /** Extracts labelled features from a data set (folder, CSV or registry name). */
 export async function extractDatasetFeatures(datasetSpec: string, settings: ExtractionSettings, log: Log): Promise<LabelledFeatures> {
   const datasetPath = await resolveDataset(datasetSpec, { quiet: settings.quiet });
-  const dataset = await readDataset(datasetPath);
+  const dataset = await readDataset(datasetPath, datasetSpec);
   reportListingSkips(dataset.skipped, settings.strict, log);
 
   const paths = dataset.images.map((image) => image.path);

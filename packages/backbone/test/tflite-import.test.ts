@@ -208,6 +208,11 @@ describe('TFLite import errors', () => {
     expect(() => tfliteToGraph(new Uint8Array(64), 'zeros.tflite')).toThrow(/TFL3/);
   });
 
+  it('escapes a binary file identifier', () => {
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0, 0, 0, 0]);
+    expect(() => tfliteToGraph(jpeg, 'fake.tflite')).toThrow("fake.tflite: file identifier is '\\x00\\x10JF', expected 'TFL3'");
+  });
+
   it('rejects a file shorter than its header', () => {
     expect(() => tfliteToGraph(new Uint8Array([1, 2, 3]), 'short.tflite')).toThrow(/outside the 3-byte file/);
   });

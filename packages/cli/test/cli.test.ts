@@ -243,6 +243,21 @@ describe('offshelf CLI without a GPU', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('names a fake model file once', () => {
+    const fakeTflite = join(folder, 'fake.tflite');
+    writeFileSync(fakeTflite, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0, 0, 0, 0]));
+    const tflite = offshelf('run', '--backbone', fakeTflite, '--image', catImage, '-o', join(folder, 'fake-out'));
+    expect(tflite.status).toBe(1);
+    expect(tflite.stderr).toContain(`error: cannot load model ${fakeTflite}: file identifier is '\\x00\\x10JF', expected 'TFL3'`);
+    expect(tflite.stderr).not.toMatch(/[\x00-\x08\x0e-\x1f]/);
+
+    const fakeJson = join(folder, 'fake.json');
+    writeFileSync(fakeJson, '{not json');
+    const json = offshelf('run', '--backbone', fakeJson, '--image', catImage, '-o', join(folder, 'fake-out'));
+    expect(json.status).toBe(1);
+    expect(json.stderr.split(fakeJson)).toHaveLength(2);
+  });
+
   it('stops training on Ctrl-C without output', async () => {
     const features = join(folder, 'interrupt', 'large.safetensors');
     const output = join(folder, 'interrupt', 'never.json');

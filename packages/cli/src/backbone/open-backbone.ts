@@ -41,8 +41,14 @@ export async function importModel(model: ResolvedModel, arch: string | undefined
     return await loadModel(fileModelSource(model.path), arch ? { arch } : {});
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`cannot load model ${model.path}: ${errorMessage(error)}`);
+    throw new CliError(`cannot load model ${model.path}: ${withoutPathPrefix(errorMessage(error), model.path)}`);
   }
+}
+
+/** Drops a leading `path: ` from an importer's message, so the error names the file once. */
+function withoutPathPrefix(message: string, path: string): string {
+  const prefix = `${path}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 /** Resolves, imports and prepares a backbone on a new WebGPU device. */

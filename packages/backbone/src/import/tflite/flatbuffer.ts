@@ -1,5 +1,15 @@
 import { ModelImportError } from '../../ir/graph';
 
+/** Writes bytes as printable ASCII with others as `\xNN`, so a message never puts raw binary on a terminal. */
+function escapeBytes(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) {
+    const isPrintable = byte >= 0x20 && byte <= 0x7e && byte !== 0x5c && byte !== 0x27;
+    text += isPrintable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return text;
+}
+
 /**
  * A bounds-checked reader for the FlatBuffers binary format (little-endian).
  *
@@ -83,7 +93,7 @@ export class FlatBufferReader {
     if (identifier !== undefined) {
       const found = String.fromCharCode(...this.bytes.subarray(4, 8));
       if (found !== identifier) {
-        this.fail(`file identifier is '${found}', expected '${identifier}'; this is not a TFLite flatbuffer`);
+        this.fail(`file identifier is '${escapeBytes(this.bytes.subarray(4, 8))}', expected '${identifier}'; this is not a TFLite flatbuffer`);
       }
     }
     return new Table(this, this.indirect(0));

@@ -173,6 +173,19 @@ describe('decodeImageFile', () => {
     await expect(decodeImageFile(join(folder, 'missing.png'))).rejects.toThrow(/missing\.png: cannot read file \(ENOENT\)/);
   });
 
+  it('reports a truncated JPEG in one line', async () => {
+    // libvips reports a JPEG cut inside its header with the same lines several times over.
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 200, b: 30 } } }).jpeg().toBuffer();
+    const truncated = await write('truncated.jpg', jpeg.subarray(0, 100));
+    const message = await decodeImageFile(truncated).then(
+      () => 'decoded',
+      (error: Error) => error.message,
+    );
+    expect(message).toMatch(/truncated\.jpg: unsupported or corrupt image \(.*VipsJpeg: premature end of JPEG image/);
+    expect(message).not.toContain('\n');
+    expect(message.match(/premature end of JPEG image/g)).toHaveLength(1);
+  });
+
   it('rejects images over the pixel limit before decoding', async () => {
     const png = await write('big.png', await gradientImage().png().toBuffer());
     const bmp = await write('big.bmp', encodeBmp(rawGradient, WIDTH, HEIGHT, { bits: 24 }));

@@ -33,6 +33,19 @@ function checkPixelCount(path: string, width: number, height: number, maxPixels:
   }
 }
 
+/**
+ * Returns a decoder error as one line: libvips repeats its messages (a truncated JPEG
+ * lists "VipsJpeg: premature end of JPEG image" several times), so each distinct line is kept once, joined by '; '.
+ */
+function decoderMessage(error: unknown): string {
+  const kept: string[] = [];
+  for (const line of (error as Error).message.split('\n').map((text) => text.trim())) {
+    // sharp prefixes the first line ("Input buffer has corrupt header: VipsJpeg: ..."), so a repeat is a suffix.
+    if (line !== '' && !kept.some((previous) => previous.endsWith(line))) kept.push(line);
+  }
+  return kept.join('; ');
+}
+
 /** Decodes image bytes; `path` names the file in errors. Checks the size from the header before decoding. */
 export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
   if (bytes.byteLength === 0) throw new ImageDecodeError(path, 'file is empty');
@@ -52,7 +65,7 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new ImageDecodeError(path, `unsupported or corrupt image (${(error as Error).message})`);
+    throw new ImageDecodeError(path, `unsupported or corrupt image (${decoderMessage(error)})`);
   }
   checkPixelCount(path, metadata.width ?? 0, metadata.height ?? 0, maxPixels);
 
@@ -67,7 +80,7 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
     if (info.channels !== 4) throw new Error(`decoder returned ${info.channels} channels instead of 4`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
-    throw new ImageDecodeError(path, `corrupt or unsupported image (${(error as Error).message})`);
+    throw new ImageDecodeError(path, `corrupt or unsupported image (${decoderMessage(error)})`);
   }
 }
 

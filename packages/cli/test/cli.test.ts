@@ -133,6 +133,23 @@ describe('offshelf CLI without a GPU', () => {
     ]);
   });
 
+  it('counts one fit in the singular', async () => {
+    const train = join(folder, 'one-fit.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(20, 6));
+    const result = offshelf('train', train, '--cv', '0', '-o', join(folder, 'one-fit.json'));
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^training: 1 fit \(the final fit on all 20 images\)/m);
+  });
+
+  it('checks --cv before planning fits', async () => {
+    const train = join(folder, 'few.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(20, 6));
+    const result = offshelf('train', train, '--cv', '20', '-o', join(folder, 'few.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: class "ants" has 10 samples, fewer than --cv 20 folds; lower --cv or add images\n/);
+    expect(result.stderr).not.toMatch(/training:/);
+  });
+
   it('runs a grid search for an RBF SVM', async () => {
     const train = join(folder, 'grid.safetensors');
     await writeFeaturesFile(train, syntheticFeatures(12, 4));

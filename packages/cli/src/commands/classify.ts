@@ -8,6 +8,7 @@ import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { UsageError } from '../errors';
 import { createLog } from '../ui/log';
+import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
 
 interface ClassifyOptions extends CommonOptions {
@@ -76,7 +77,7 @@ export async function runClassify(paths: string[], options: ClassifyOptions): Pr
       process.stdout.write(`${item.path}\t${item.label}${scores ? `\t(${scores})` : ''}\n`);
     }
   }
-  if (result.skipped.length + listing.skipped.length > 0) log.info(`${result.skipped.length + listing.skipped.length} files skipped`);
+  if (result.skipped.length + listing.skipped.length > 0) log.info(`${formatCount(result.skipped.length + listing.skipped.length, 'file')} skipped`);
 }
 
 export function registerClassify(program: Command): void {

@@ -9,6 +9,7 @@ import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { formatClassificationReport, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
+import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
 
 interface EvaluateOptions extends CommonOptions {
@@ -49,7 +50,7 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...report, images: yTrue.length, model: options.model, input }, null, 1)}\n`);
   } else {
-    process.stdout.write(`${input}: ${yTrue.length} images, model ${options.model}\n${formatClassificationReport(report)}`);
+    process.stdout.write(`${input}: ${formatCount(yTrue.length, 'image')}, model ${options.model}\n${formatClassificationReport(report)}`);
   }
 }
 

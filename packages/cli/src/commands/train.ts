@@ -10,10 +10,11 @@ import { loadLabelledFeatures } from '../data/load-features';
 import { InterruptedError, UsageError } from '../errors';
 import { interruptRequested } from '../interrupt';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
-import { crossValidate, gridSearch, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
+import { checkFoldCount, crossValidate, gridSearch, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
 import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
 import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
+import { formatCount } from '../ui/plural';
 import { createProgress } from '../ui/progress';
 import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
@@ -92,9 +93,11 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
 
   const rows = toRows(data.features, data.provenance.featureSize);
   const folds = options.cv >= 2 ? options.cv : 0;
+  // Checked before the plan line, so a fold count that cannot work is the only output.
+  if (folds > 0) checkFoldCount(data.labels, folds, data.classNames);
   const fits = folds * specs.length + 1;
-  const crossValidationFits = folds > 0 ? `${specs.length} setting(s) × ${folds} folds, then ` : '';
-  log.info(`training: ${fits} fits (${crossValidationFits}the final fit on all ${rows.length} images)`);
+  const crossValidationFits = folds > 0 ? `${formatCount(specs.length, 'setting')} × ${folds} folds, then ` : '';
+  log.info(`training: ${formatCount(fits, 'fit')} (${crossValidationFits}the final fit on all ${formatCount(rows.length, 'image')})`);
   const progress = createProgress({ label: 'training', total: fits, rateUnit: 'fits/s', quiet: options.quiet });
   const onFold = () => {
     progress.increment();
@@ -131,7 +134,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   if (crossValidation) {
     const report = namedClassificationReport(data.labels, crossValidation.predictions, data.classNames);
     process.stdout.write(
-      `${folds}-fold cross-validation (${describeSpec(chosen)}, ${data.labels.length} images): accuracy ${crossValidation.mean.toFixed(4)} ± ${crossValidation.std.toFixed(4)}, ` +
+      `${folds}-fold cross-validation (${describeSpec(chosen)}, ${formatCount(data.labels.length, 'image')}): accuracy ${crossValidation.mean.toFixed(4)} ± ${crossValidation.std.toFixed(4)}, ` +
         `balanced accuracy ${report.balancedAccuracy.toFixed(4)}\n  folds: ${crossValidation.foldAccuracies.map((value) => value.toFixed(4)).join(' ')}\n`,
     );
     process.stdout.write(`${formatConfusionMatrix(data.classNames, report.confusionMatrix)}\n`);
@@ -155,7 +158,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
       createdAt: new Date().toISOString(),
     },
   });
-  log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${data.labels.length} images, classes ${data.classNames.join(', ')}`);
+  log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${formatCount(data.labels.length, 'image')}, classes ${data.classNames.join(', ')}`);
 }
 
 export function registerTrain(program: Command): void {

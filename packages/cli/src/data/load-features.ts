@@ -7,6 +7,7 @@ import { CliError } from '../errors';
 import { resolveDataset } from '../registry/datasets';
 import { cacheFolder } from '../registry/paths';
 import type { Log } from '../ui/log';
+import { formatCount } from '../ui/plural';
 import { readDataset, type SkippedFile } from './dataset';
 import { extractFeatures, type ExtractedFeatures } from './extract-features';
 import { FeatureCache } from './feature-cache';
@@ -62,7 +63,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     const computed = result.kept.length - result.cacheHits;
     const rate = result.seconds > 0 ? (result.kept.length / result.seconds).toFixed(1) : '-';
     log.info(
-      `features: ${result.kept.length} images × ${result.featureSize} from ${provenance.backbone.name ?? provenance.backbone.path} (layer ${provenance.layer}); ` +
+      `features: ${formatCount(result.kept.length, 'image')} × ${result.featureSize} from ${provenance.backbone.name ?? provenance.backbone.path} (layer ${provenance.layer}); ` +
         `${computed} computed, ${result.cacheHits} from cache, ${listingSkips + result.skipped.length} skipped; ${result.seconds.toFixed(1)} s, ${rate} img/s`,
     );
     if (result.kept.length === 0) throw new CliError('no readable images: every file was skipped');

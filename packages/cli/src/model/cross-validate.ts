@@ -7,6 +7,7 @@
 import { stratifiedKFold, type HeadSpec } from '@offshelf/heads';
 
 import { CliError } from '../errors';
+import { formatCount } from '../ui/plural';
 import { trainHeadOnRows } from './heads';
 
 export interface CrossValidationResult {
@@ -20,10 +21,10 @@ export interface CrossValidationResult {
 }
 
 /** Rejects a fold count larger than the smallest class, which would leave folds without that class. */
-function checkFoldCount(labels: Int32Array, folds: number, classNames: string[]): void {
+export function checkFoldCount(labels: Int32Array, folds: number, classNames: string[]): void {
   for (const [label, name] of classNames.entries()) {
     const count = labels.reduce((total, value) => total + (value === label ? 1 : 0), 0);
-    if (count < folds) throw new CliError(`class "${name}" has ${count} samples, fewer than --cv ${folds} folds; lower --cv or add images`);
+    if (count < folds) throw new CliError(`class "${name}" has ${formatCount(count, 'sample')}, fewer than --cv ${folds} folds; lower --cv or add images`);
   }
 }
 

@@ -275,6 +275,25 @@ describe('offshelf CLI without a GPU', () => {
     expect(json.stderr.split(fakeJson)).toHaveLength(2);
   });
 
+  it('rejects a features file as --backbone', async () => {
+    const features = join(folder, 'as-backbone.safetensors');
+    await writeFeaturesFile(features, syntheticFeatures(4, 6));
+    for (const name of ['ants', 'bees']) {
+      mkdirSync(join(folder, 'two-classes', name), { recursive: true });
+      writeFileSync(join(folder, 'two-classes', name, 'a.jpg'), 'x');
+    }
+
+    const runs = [
+      offshelf('run', '--backbone', features, '--image', catImage, '-o', join(folder, 'as-backbone-out')),
+      offshelf('train', join(folder, 'two-classes'), '--backbone', features, '-o', join(folder, 'as-backbone.json')),
+    ];
+    for (const result of runs) {
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/--backbone \S*as-backbone\.safetensors is a features file written by `offshelf extract`.*pass it as the input of `offshelf train` or `offshelf evaluate`/);
+      expect(result.stderr).not.toMatch(/--arch/);
+    }
+  });
+
   it('stops training on Ctrl-C without output', async () => {
     const features = join(folder, 'interrupt', 'large.safetensors');
     const output = join(folder, 'interrupt', 'never.json');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { decodeNpy, encodeNpy } from '../src/io/npy';
+import { hasFeaturesFileHeader } from '../src/data/features-file';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-io-'));
@@ -68,6 +69,22 @@ print(json.dumps({'dtypes': [f['dtype'], l['dtype']], 'x': x.tolist(), 'y': y.to
 
   it('rejects a truncated file', () => {
     expect(() => decodeSafetensors(bytes.subarray(0, bytes.byteLength - 4), 'cut.safetensors')).toThrow(/cut\.safetensors: not a valid safetensors file/);
+  });
+});
+
+describe('hasFeaturesFileHeader', () => {
+  it('tells features from weights', async () => {
+    const features = join(folder, 'features.safetensors');
+    const weights = join(folder, 'weights.safetensors');
+    const text = join(folder, 'text.safetensors');
+    writeFileSync(features, concat(encodeSafetensors({ features: { dtype: 'F32', shape: [1, 2], data: new Float32Array(2) }, labels: { dtype: 'I32', shape: [1], data: new Int32Array(1) } })));
+    writeFileSync(weights, concat(encodeSafetensors({ 'conv1.weight': { dtype: 'F32', shape: [2], data: new Float32Array(2) } })));
+    writeFileSync(text, 'not safetensors at all');
+
+    expect(await hasFeaturesFileHeader(features)).toBe(true);
+    expect(await hasFeaturesFileHeader(weights)).toBe(false);
+    expect(await hasFeaturesFileHeader(text)).toBe(false);
+    expect(await hasFeaturesFileHeader(join(folder, 'missing.safetensors'))).toBe(false);
   });
 });
 

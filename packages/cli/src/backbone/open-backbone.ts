@@ -5,6 +5,7 @@
 import { createFeatureExtractor, loadModel, SUPPORTED_ARCHITECTURES, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Tensor } from '@offshelf/backbone';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
+import { hasFeaturesFileHeader } from '../data/features-file';
 import { CliError, errorMessage } from '../errors';
 import { resolveModel, type ResolvedModel } from '../registry/models';
 import { cliTuningOptions } from '../tuning/tuning-options';
@@ -34,6 +35,12 @@ export interface OpenedBackbone {
 
 /** Imports a resolved model file into the IR graph; `arch` names the network of a weights-only safetensors file. */
 export async function importModel(model: ResolvedModel, arch: string | undefined): Promise<Graph> {
+  if (model.path.toLowerCase().endsWith('.safetensors') && (await hasFeaturesFileHeader(model.path))) {
+    throw new CliError(
+      `--backbone ${model.path} is a features file written by \`offshelf extract\` (tensors features and labels), not a model; ` +
+        'pass it as the input of `offshelf train` or `offshelf evaluate`, and pass a model file or registry name to --backbone',
+    );
+  }
   if (model.path.toLowerCase().endsWith('.safetensors') && !arch) {
     throw new CliError(`${model.path}: safetensors files contain weights only; pass --arch NAME to name the network (one of: ${SUPPORTED_ARCHITECTURES.join(', ')})`);
   }

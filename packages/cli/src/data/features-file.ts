@@ -9,7 +9,7 @@ import type { Preprocessing } from '@offshelf/backbone';
 
 import { CliError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors';
 
 /** Origin of a set of features: the backbone, layer and preprocessing that produced them. */
 export interface FeatureProvenance {
@@ -109,4 +109,15 @@ export async function readFeaturesFile(path: string): Promise<LabelledFeatures> 
 /** True when `path` looks like a features file rather than a data set. */
 export function isFeaturesFile(path: string): boolean {
   return path.toLowerCase().endsWith('.safetensors');
+}
+
+/**
+ * Checks the header of a safetensors file for the marks of a features file: the `features`
+ * and `labels` tensors or this module's metadata format. Reads no tensor data.
+ */
+export async function hasFeaturesFileHeader(path: string): Promise<boolean> {
+  const header = await readSafetensorsHeader(path);
+  if (!header) return false;
+  const metadata = header.__metadata__ as Record<string, unknown> | undefined;
+  return metadata?.format === FORMAT || ('features' in header && 'labels' in header);
 }

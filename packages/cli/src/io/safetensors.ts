@@ -4,6 +4,8 @@
  * `{dtype, shape, data_offsets}` (byte offsets from the end of the header) and may
  * contain a `__metadata__` string map, then the raw little-endian tensor bytes.
  */
+import { open } from 'node:fs/promises';
+
 import { CliError } from '../errors';
 
 export type SafetensorsDtype = 'F32' | 'I32' | 'U8';
@@ -101,4 +103,31 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
   }
 
   return { tensors, metadata };
+}
+
+/**
+ * Reads only the JSON header of a safetensors file (tensor entries and `__metadata__`),
+ * without the tensor data. Returns undefined for a file that is missing or not safetensors.
+ */
+export async function readSafetensorsHeader(path: string): Promise<Record<string, unknown> | undefined> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return undefined;
+  try {
+    const lengthBytes = Buffer.alloc(8);
+    const { bytesRead } = await file.read(lengthBytes, 0, 8, 0);
+    if (bytesRead < 8) return undefined;
+
+    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+    const { size } = await file.stat();
+    if (headerLength > size - 8) return undefined;
+
+    const headerBytes = Buffer.alloc(headerLength);
+    await file.read(headerBytes, 0, headerLength, 8);
+    const header: unknown = JSON.parse(headerBytes.toString('utf8'));
+    return typeof header === 'object' && header !== null ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await file.close();
+  }
 }

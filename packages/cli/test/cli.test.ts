@@ -63,6 +63,12 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stdout).toMatch(/--backbone <model>.*\n.*\n.*\n.*default: "mobilenet_v2"/);
   });
 
+  it('lists OFFSHELF_TUNING in the top-level help', () => {
+    const result = offshelf('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/OFFSHELF_TUNING\s+\(off,\s+use\s+or\s+tune/);
+  });
+
   it('exits with 2 on usage errors', () => {
     const unknown = offshelf('train', 'x', '-o', 'm.json', '--bogus');
     expect(unknown.status).toBe(2);

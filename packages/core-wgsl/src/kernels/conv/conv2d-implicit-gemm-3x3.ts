@@ -33,8 +33,6 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue): C
   const fused = epilogueWgsl(epilogue, 2);
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   const lanes = laneLayout(pixelBlocks);
-  const uniformChannels = lanes.rowLanes === 1;
-  const defines = { ...fused.defines, UNIFORM_CHANNELS: uniformChannels };
   const dispatch = checkWorkgroupCounts('conv2d implicit-gemm-3x3-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(ceilDiv(outChannels, 8), lanes.rowLanes),
@@ -47,8 +45,8 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue): C
     packWeights: (weights) => packImplicitGemmWeights(weights, outChannels, reduction),
     program: {
       name: 'conv2d-implicit-gemm-3x3-8x8',
-      shaderKey: `conv2d-implicit-gemm-3x3-8x8|uniformChannels=${uniformChannels}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      shaderKey: `conv2d-implicit-gemm-3x3-8x8|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), fused.defines),
       dispatch,
       uniforms: conv2dUniforms(shape, 0, lanes.columnLanes),
       inputCount: 2 + epilogueInputCount(epilogue),

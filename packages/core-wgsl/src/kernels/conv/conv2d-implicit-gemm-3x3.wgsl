@@ -47,15 +47,11 @@ fn accumulate_row(row: u32, x: i32, row_inside: bool, w: u32) {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let blocks_per_row = (params.out_width + 7u) / 8u;
-#if UNIFORM_CHANNELS
-  // All 64 lanes share the output channels, so the compiler sees weight addresses as uniform.
-  let pixel_block = wid.x * 64u + lid;
-  let channel_block = wid.y;
-#else
+  // No uniform-channel specialization for rowLanes = 1 (as implicit-gemm-8x8 has): it ran at the
+  // same speed (64->64 @56: 14.5 GFLOP/s both, bench/kernels.ts) and doubled the shaders to compile.
   let channel_lanes = 64u / params.column_lanes;
   let pixel_block = wid.x * params.column_lanes + lid % params.column_lanes;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
-#endif
   let image = wid.z;
   let out_y = pixel_block / blocks_per_row;
   let first_x = (pixel_block % blocks_per_row) * 8u;

@@ -90,6 +90,9 @@ convCases.push(
   ['resnet 3x3 s1 512->512 @7', resnetConv(512, 512, 7, 3, 1), relu6],
 );
 
+// A 3×3 stride-1 convolution of the RGB input, as VGG's first layer: few input channels per tap.
+convCases.push(['vgg 3x3 s1 3->64 @224', resnetConv(3, 64, 224, 3, 1), relu6]);
+
 const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm 512x512x512', { batch: 1, M: 512, N: 512, K: 512, transposeA: false, transposeB: false, alpha: 1, broadcastB: false }, { bias: false, activation: { kind: 'none' }, residual: 'none' }],
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],

@@ -1,8 +1,8 @@
 // Implicit-GEMM convolution for one group with a 3×3 kernel, dilation 1 and stride 1
-// along x (any stride along y). Each invocation computes 8 output channels × 8 consecutive pixels of one
-// output row in registers (register-block-8x8.wgsl). The three taps of a kernel row read
-// overlapping input, so each (input channel, kernel row) loads its input window once:
-// 10 values instead of 24 separate loads.
+// along x (any stride along y). Each invocation computes 8 output channels × 8
+// consecutive pixels of one output row in registers (register-block-8x8.wgsl). The three
+// taps of a kernel row read overlapping input, so each (input channel, kernel row) loads
+// its input window once: 10 values instead of 24 separate loads.
 // Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;

@@ -1,9 +1,17 @@
 /**
- * Times every convolution and GEMM variant on MobileNetV2 1.0 and ResNet-18 layer shapes
- * (224×224, batch 1) and on a 512³ GEMM, and prints GFLOP/s. Prints only: writes no files.
+ * Times every convolution and GEMM variant on MobileNetV2 1.0, ResNet-18 and ResNet-50 layer
+ * shapes (224×224, batch 1) and on a 512³ GEMM, and prints GFLOP/s and GB/s. Prints only:
+ * writes no files.
  *
  * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
  *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
+ * A full run took about 40 s on lavapipe (2 shared cores). Case names start with the network,
+ * so `node bench/run.mjs bench/kernels.ts resnet50` times only the ResNet-50 shapes and `dw`
+ * only the depthwise ones.
+ *
+ * GB/s counts the bytes of the input, weights and output (program.cost.bytes), each read or
+ * written once: the least traffic a kernel can have, so memory-bound kernels such as depthwise
+ * convolutions show how close they come to the memory bandwidth.
  *
  * Each variant runs once to compile and warm up ('first ms', compile included unless
  * Mesa's shader cache contains the pipeline: set MESA_SHADER_CACHE_DISABLE=true to time it),
@@ -90,6 +98,40 @@ convCases.push(
   ['resnet 3x3 s1 512->512 @7', resnetConv(512, 512, 7, 3, 1), relu6],
 );
 
+/**
+ * Builds the convolutions of one ResNet-50 stage (torchvision's v1.5, stride 2 in the 3×3).
+ * These are the 1×1 reduce and 3×3 of its later blocks and the 1×1 expand. Stages after the
+ * first add their entry block's 1×1 reduce, stride-2 3×3 and stride-2 1×1 shortcut, which
+ * read the previous stage's map.
+ */
+function resnet50Stage(width: number, outChannels: number, size: number, previousChannels: number): Array<[string, Conv2dShape, Epilogue]> {
+  const stage: Array<[string, Conv2dShape, Epilogue]> = [
+    [`resnet50 1x1 ${outChannels}->${width} @${size}`, resnetConv(outChannels, width, size, 1, 1), relu6],
+    [`resnet50 3x3 s1 ${width}->${width} @${size}`, resnetConv(width, width, size, 3, 1), relu6],
+    [`resnet50 1x1 ${width}->${outChannels} @${size}`, resnetConv(width, outChannels, size, 1, 1), linear],
+  ];
+  if (previousChannels === 64) {
+    stage.unshift([`resnet50 1x1 64->${width} @${size}`, resnetConv(64, width, size, 1, 1), relu6]);
+    return stage;
+  }
+  const inSize = size * 2;
+  stage.unshift(
+    [`resnet50 1x1 ${previousChannels}->${width} @${inSize}`, resnetConv(previousChannels, width, inSize, 1, 1), relu6],
+    [`resnet50 3x3 s2 ${width}->${width} @${inSize}`, resnetConv(width, width, inSize, 3, 2), relu6],
+    [`resnet50 1x1 s2 ${previousChannels}->${outChannels} @${inSize}`, resnetConv(previousChannels, outChannels, inSize, 1, 2), linear],
+  );
+  return stage;
+}
+
+// ResNet-50's 7×7 stem (the same shape as ResNet-18's) and its four bottleneck stages.
+convCases.push(
+  ['resnet50 stem 7x7 s2 3->64 @224', resnetConv(3, 64, 224, 7, 2), relu6],
+  ...resnet50Stage(64, 256, 56, 64),
+  ...resnet50Stage(128, 512, 28, 256),
+  ...resnet50Stage(256, 1024, 14, 512),
+  ...resnet50Stage(512, 2048, 7, 1024),
+);
+
 // A 3×3 stride-1 convolution of the RGB input, as VGG's first layer: few input channels per tap.
 convCases.push(['vgg 3x3 s1 3->64 @224', resnetConv(3, 64, 224, 3, 1), relu6]);
 
@@ -104,7 +146,7 @@ async function main(): Promise<void> {
   const gpu = await requestDevice();
   const { device } = gpu;
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
-  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'first ms'.padStart(9)].join(' '));
+  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
@@ -171,7 +213,10 @@ async function report(
   }
 
   const gflops = (program.cost?.flops ?? 0) / (best * 1e6);
-  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), first.toFixed(0).padStart(9)].join(' '));
+  // Without a cost estimate, count every bound buffer once.
+  const bytes = program.cost?.bytes ?? 4 * (inputLengths.slice(0, program.inputCount).reduce((a, b) => a + b, 0) + outputLength);
+  const gbps = bytes / (best * 1e6);
+  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
   releaseDispatch(prepared);
   for (const buffer of [...buffers, output]) buffer.destroy();
 }

@@ -1,14 +1,16 @@
 // Depthwise convolution (one input channel per group, any channel multiplier): each
 // invocation computes 4 consecutive outputs along a row of one output channel (4 or 8 such
-// rows for 3×3 kernels), so each weight is loaded once for 4 or more multiply-adds and, for
-// 3×3 kernels, each input once for up to 9 of them.
+// outputs along 4 or 8 such rows for 3×3 kernels), so each weight is loaded once for 4 or more
+// multiply-adds and, for 3×3 kernels, each input once for up to 9 of them.
 // Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
-const OUTPUTS = 4u;
+// Outputs along a row per invocation, in VECTORS vec4 sums per output row.
+const OUTPUTS = {{OUTPUTS}}u;
+const VECTORS = {{OUTPUTS}}u / 4u;
 const ROWS = {{ROWS}}u;
 
 // Input value at (in_y, in_x) of a plane, or 0 in the padding.
@@ -47,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = (image * params.in_channels + in_channel) * params.in_height;
   let in_y0 = i32(out_y) * params.stride_height - params.pad_top;
   let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
-  var sums: array<vec4<f32>, ROWS>;
+  var sums: array<vec4<f32>, {{SUMS}}>;
 
 #if KERNEL_3X3
   // 3×3, dilation 1, stride {{STRIDE}}: {{ROWS}} output rows read {{IN_ROWS}} input rows, and
@@ -69,7 +71,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var r = 0u; r < ROWS; r++) {
       if (t >= r * {{STRIDE}}u && t - r * {{STRIDE}}u < 3u) {
         let ky = t - r * {{STRIDE}}u;
-        sums[r] += window_sums(window, w[ky * 3u], w[ky * 3u + 1u], w[ky * 3u + 2u]);
+        for (var v = 0u; v < VECTORS; v++) {
+          sums[r * VECTORS + v] += window_sums(window, v * 4u * {{STRIDE}}u, w[ky * 3u], w[ky * 3u + 1u], w[ky * 3u + 2u]);
+        }
       }
     }
   }
@@ -92,15 +96,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   let index = ((image * params.out_channels + out_channel) * params.out_height + out_y) * params.out_width + first_x;
   for (var r = 0u; r < ROWS; r++) {
-    if (out_y + r < params.out_height) {
-      store_row(sums[r], out_channel, index + r * params.out_width, first_x);
+    for (var v = 0u; v < VECTORS; v++) {
+      if (out_y + r < params.out_height && first_x + v * 4u < params.out_width) {
+        store_row(sums[r * VECTORS + v], out_channel, index + r * params.out_width + v * 4u, first_x + v * 4u);
+      }
     }
   }
 }
 
 // Stores 4 outputs of a row through the epilogue, skipping those past the right edge.
 fn store_row(sums: vec4<f32>, out_channel: u32, index: u32, first_x: u32) {
-  if (first_x + OUTPUTS <= params.out_width) {
+  if (first_x + 4u <= params.out_width) {
     let values = epilogue4_one_channel(sums, out_channel, index);
     output[index] = values.x;
     output[index + 1u] = values.y;
@@ -114,11 +120,11 @@ fn store_row(sums: vec4<f32>, out_channel: u32, index: u32, first_x: u32) {
 }
 
 #if KERNEL_3X3
-// The 4 outputs of one kernel row: output j reads window[j * stride .. j * stride + 2].
-fn window_sums(window: array<f32, {{WINDOW}}>, w0: f32, w1: f32, w2: f32) -> vec4<f32> {
+// 4 outputs of one kernel row: output j reads window[offset + j * stride .. offset + j * stride + 2].
+fn window_sums(window: array<f32, {{WINDOW}}>, offset: u32, w0: f32, w1: f32, w2: f32) -> vec4<f32> {
   var sums: vec4<f32>;
-  for (var j = 0u; j < OUTPUTS; j++) {
-    let t = j * {{STRIDE}}u;
+  for (var j = 0u; j < 4u; j++) {
+    let t = offset + j * {{STRIDE}}u;
     sums[j] = fma(window[t], w0, fma(window[t + 1u], w1, window[t + 2u] * w2));
   }
   return sums;

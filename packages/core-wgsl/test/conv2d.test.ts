@@ -82,8 +82,8 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 66, inWidth: 40, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
   }, biasRelu6],
-  // Stride-1 rows of 16 or more outputs take 8 outputs per invocation: a second vec4 that ends past the
-  // right edge (21 wide) or starts past it (19 wide).
+  // Rows of 16 or more outputs take 8 outputs per invocation: a second vec4 that ends past the
+  // right edge (21 and 17 wide) or starts past it (19 wide).
   ['depthwise 3x3, 21 wide', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 21, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
@@ -92,6 +92,10 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 2, outChannels: 4, groups: 2, inHeight: 9, inWidth: 19, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  ['depthwise 3x3 stride 2, 17 wide', {
+    inChannels: 2, outChannels: 2, groups: 2, inHeight: 18, inWidth: 34, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, leaky],
   ['depthwise 3x3 stride 3', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 11, inWidth: 13, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 3, strideWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,

@@ -83,7 +83,7 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
   }, biasRelu6],
   // Rows of 16 or more outputs take 8 outputs per invocation: a second vec4 that ends past the
-  // right edge (21 and 17 wide) or starts past it (19 wide).
+  // right edge (21 wide) or starts past it (19 and 17 wide).
   ['depthwise 3x3, 21 wide', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 21, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,

@@ -20,9 +20,9 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
     shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
     shape.strideHeight === stride && (stride === 1 || stride === 2);
   // 8 outputs along a row share more of their input window than 4 (at stride 1, 10 loads for 8
-  // outputs instead of 6 for 4) and halve the invocations: on lavapipe 4-14% faster at stride 1
-  // and about 7-10% at stride 2 on 56-wide outputs. Rows narrower than 16 keep 4, because on
-  // 14- and 7-wide maps 8 showed no clear gain.
+  // outputs instead of 6 for 4) and halve the invocations. On lavapipe they were 4-14% faster
+  // at stride 1 and 7-10% at stride 2 on 56-wide outputs. Rows narrower than 16 keep 4,
+  // because on 14- and 7-wide maps 8 showed no clear gain.
   const outputs = kernel3x3 && outWidth >= 16 ? 8 : 4;
   const window = (outputs - 1) * stride + 3;
   // Output rows per invocation in the 3×3 path: consecutive rows share input rows, so more rows

@@ -6,6 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 
+import { ModelImportError, readSafetensors } from '@offshelf/backbone';
+
 import { CliError } from '../errors';
 
 export type SafetensorsDtype = 'F32' | 'I32' | 'U8';
@@ -20,8 +22,6 @@ export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
 }
-
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, I32: 4, U8: 1 };
 
 // Tensor payloads start 8-byte aligned so readers can map them as typed arrays.
 const HEADER_ALIGNMENT = 8;
@@ -59,50 +59,27 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
   return [prefix, headerBytes, ...payloads];
 }
 
-/** Parses safetensors bytes; `fileName` appears in error messages. */
+/**
+ * Parses safetensors bytes with the backbone's bounds-checked reader, keeping the F32 and
+ * I32 tensors a features file holds. `fileName` appears in error messages.
+ */
 export function decodeSafetensors(bytes: Uint8Array, fileName: string): SafetensorsFile {
-  const fail = (reason: string): never => {
-    throw new CliError(`${fileName}: not a valid safetensors file (${reason}); write it with \`offshelf extract\``);
-  };
-
-  if (bytes.byteLength < 8) fail('shorter than the 8-byte header length');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - 8) fail(`header length ${headerLength} exceeds the file size`);
-
-  let header: Record<string, unknown> = {};
+  let contents;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
-  } catch {
-    fail('header is not JSON');
+    contents = readSafetensors(bytes, fileName);
+  } catch (error) {
+    if (!(error instanceof ModelImportError)) throw error;
+    const reason = error.message.startsWith(`${fileName}: `) ? error.message.slice(fileName.length + 2) : error.message;
+    throw new CliError(`${fileName}: not a valid safetensors file (${reason}); write it with \`offshelf extract\``);
   }
 
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
   const tensors = new Map<string, SafetensorsTensor>();
-  let metadata: Record<string, string> = {};
-
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = entry as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (!(dtype in BYTES_PER_ELEMENT)) fail(`tensor ${name} has dtype ${dtype}; only F32, I32 and U8 are supported`);
-    const safeDtype = dtype as SafetensorsDtype;
-    const [begin, end] = offsets;
-    if (!(begin >= 0 && end >= begin && end <= dataLength)) fail(`tensor ${name} has data offsets [${begin}, ${end}] outside the data`);
-    if (end - begin !== elementCount(shape) * BYTES_PER_ELEMENT[safeDtype]) fail(`tensor ${name} byte length does not match its shape`);
-
-    // Copy so the typed array is aligned whatever the header length was.
-    const raw = bytes.slice(dataStart + begin, dataStart + end);
-    let data: SafetensorsTensor['data'] = raw;
-    if (safeDtype === 'F32') data = new Float32Array(raw.buffer);
-    if (safeDtype === 'I32') data = new Int32Array(raw.buffer);
-    tensors.set(name, { dtype: safeDtype, shape, data });
+  for (const [name, tensor] of contents.tensors) {
+    if (tensor.data instanceof Float32Array) tensors.set(name, { dtype: 'F32', shape: tensor.shape, data: tensor.data });
+    else if (tensor.data instanceof Int32Array) tensors.set(name, { dtype: 'I32', shape: tensor.shape, data: tensor.data });
+    else throw new CliError(`${fileName}: tensor ${name} has type ${tensor.dataType}; features files hold only F32 and I32 tensors`);
   }
-
-  return { tensors, metadata };
+  return { tensors, metadata: contents.metadata };
 }
 
 /**

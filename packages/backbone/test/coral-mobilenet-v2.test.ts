@@ -104,7 +104,7 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', { timeout: 300_000 }, () =>
   });
 
   it('plans batch 8 in far less memory than all activations', async () => {
-    // With liveness, MobileNetV2 holds two or three activations at a time, not all 100 node outputs.
+    // With liveness, MobileNetV2 keeps two or three activations live at a time, not all 100 node outputs.
     let activationSum = 0;
     for (const info of graph.valueInfo.values()) activationSum += 8 * 4 * info.shape.slice(1).reduce<number>((a, b) => a * Number(b), 1);
     const runner = new GraphRunner(gpu.device, optimizeGraph(graph));

@@ -136,7 +136,8 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     // A case's stack goes into the log of the run that spawned it; usage errors need only the message.
-    const detail = error instanceof Error ? (process.argv[2] === 'case' ? (error.stack ?? error.message) : error.message) : String(error);
+    let detail = String(error);
+    if (error instanceof Error) detail = process.argv[2] === 'case' ? (error.stack ?? error.message) : error.message;
     process.stderr.write(`bench: ${detail}\n`);
     process.exit(1);
   },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { requestDevice, type AdapterSummary } from '@offshelf/device';
 
-/** What a figure was measured on; a report without it is not written. */
+/** The adapter, machine and package versions behind a figure; the report is not written without them. */
 export interface BenchEnvironment {
   date: string;
   command: string;
@@ -26,7 +26,7 @@ const REPORTED_PACKAGES = [
   '@tensorflow/tfjs-backend-webgpu',
 ];
 
-/** The bench package folder, from `OFFSHELF_BENCH_REPO` (set by scripts/run.mjs) or the working directory. */
+/** Returns the bench package folder: `OFFSHELF_BENCH_REPO` (set by scripts/run.mjs), else the working directory. */
 export function benchPackageDir(): string {
   const repo = process.env.OFFSHELF_BENCH_REPO;
   return repo ? join(repo, 'packages', 'bench') : process.cwd();

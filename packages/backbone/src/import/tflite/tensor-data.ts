@@ -32,7 +32,7 @@ export function constantValues(model: TfliteModel, tensor: TfliteTensor, file: s
 
   const count = elementCount(tensor, file);
   if (count * elementSize !== bytes.byteLength) {
-    throw new ModelImportError(file, `${where} has shape [${tensor.shape.join(', ')}] (${count} elements) but its buffer holds ${bytes.byteLength} bytes; the file is corrupt`);
+    throw new ModelImportError(file, `${where} has shape [${tensor.shape.join(', ')}] (${count} elements) but its buffer has ${bytes.byteLength} bytes, so the file is corrupt`);
   }
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .description(
       'Transfer learning on WebGPU: a frozen pretrained CNN extracts features, a shallow classifier (logistic regression, SVM, k-NN) learns your classes.\n' +
         'Environment: OFFSHELF_MODELS, OFFSHELF_DATASETS (local folders for registry names), OFFSHELF_CACHE (download and feature cache), ' +
-        'OFFSHELF_OFFLINE=1 (never download), OFFSHELF_BACKEND (vulkan, opengles), OFFSHELF_TUNING (off, use or tune, default use: how the kernel tuning cache that `offshelf tune` writes is used), OFFSHELF_DEBUG=1 (stack traces).',
+        'OFFSHELF_OFFLINE=1 (never download), OFFSHELF_BACKEND (vulkan, opengles), OFFSHELF_TUNING (off, use or tune, default use: how the kernel tuning cache that `offshelf tune` writes is used; --tuning overrides it), OFFSHELF_DEBUG=1 (stack traces).',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

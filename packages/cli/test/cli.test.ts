@@ -69,6 +69,24 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stdout).toMatch(/OFFSHELF_TUNING\s+\(off,\s+use\s+or\s+tune/);
   });
 
+  it('documents --tuning on backbone commands', () => {
+    for (const command of ['extract', 'train', 'evaluate', 'classify', 'run']) {
+      const result = offshelf(command, '--help');
+      expect(result.status, `offshelf ${command} --help`).toBe(0);
+      expect(result.stdout, `offshelf ${command} --help`).toMatch(/--tuning <mode>\s+kernel tuning cache/);
+      expect(result.stdout, `offshelf ${command} --help`).toMatch(/\(choices:\s+"off",\s+"use",\s+"tune"\)/);
+    }
+
+    const tune = offshelf('tune', '--help');
+    expect(tune.stdout).toMatch(/--clear\s+delete the tuning cache file\s+\(\S+tuning\.json\)\s+with\s+the\s+results\s+of\s+every\s+adapter,\s+and\s+exit/);
+  });
+
+  it('rejects an invalid --tuning value', () => {
+    const result = offshelf('classify', 'a.jpg', '--model', 'm.json', '--tuning', 'fast');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: option '--tuning <mode>' argument 'fast' is invalid\. Allowed choices are off, use, tune\.\n/);
+  });
+
   it('exits with 2 on usage errors', () => {
     const unknown = offshelf('train', 'x', '-o', 'm.json', '--bogus');
     expect(unknown.status).toBe(2);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,11 +6,15 @@ import { Writable } from 'node:stream';
 import { createFeatureExtractor, exportOnnx, type Graph, type Initializer } from '@offshelf/backbone';
 import { adapterIdentityKey, buildVariant, pipelineCacheFor, tuningKeyString, type AdapterIdentity, type TuningKey, type TuningTable } from '@offshelf/core-wgsl';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { CommanderError, type Option } from 'commander';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runTune } from '../src/commands/tune';
 import { buildProgram } from '../src/program';
 import { FileTuningCache, tuningCachePath } from '../src/tuning/file-tuning-cache';
+import { encodeNpy } from '../src/io/npy';
+import { resolveTuningMode } from '../src/tuning/tuning-mode';
 import { cliTuningOptions, tuningAdapterOf } from '../src/tuning/tuning-options';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-tune-'));
@@ -76,12 +80,64 @@ describe('offshelf tune', () => {
       await new FileTuningCache(path).save('a', table);
       expect(existsSync(path)).toBe(true);
 
+      const otherFile = join(folder, 'user-cache', 'features-example.bin');
+      writeFileSync(otherFile, 'not tuning results');
+
       await buildProgram().parseAsync(['tune', '--clear', '--quiet'], { from: 'user' });
       expect(existsSync(path)).toBe(false);
+      expect(existsSync(otherFile), 'only the tuning cache file is removed').toBe(true);
+
+      // Clearing an absent cache is not an error.
+      await buildProgram().parseAsync(['tune', '--clear', '--quiet'], { from: 'user' });
     } finally {
       if (previous === undefined) delete process.env.OFFSHELF_CACHE;
       else process.env.OFFSHELF_CACHE = previous;
     }
+  });
+});
+
+describe('--tuning option', () => {
+  const backboneCommands = ['extract', 'train', 'evaluate', 'classify', 'run'];
+
+  it('exists on every backbone command', () => {
+    const program = buildProgram();
+    for (const name of backboneCommands) {
+      const command = program.commands.find((candidate) => candidate.name() === name);
+      const option = command?.options.find((candidate: Option) => candidate.long === '--tuning');
+      expect(option, `offshelf ${name} has no --tuning option`).toBeDefined();
+      expect(option!.argChoices, `offshelf ${name} --tuning choices`).toEqual(['off', 'use', 'tune']);
+    }
+  });
+
+  it('parses each mode', async () => {
+    for (const mode of ['off', 'use', 'tune']) {
+      const program = buildProgram();
+      const run = program.commands.find((command) => command.name() === 'run')!;
+      // Parsing stops at the action's first usage check (no input), after the options were read.
+      await expect(program.parseAsync(['run', '--backbone', 'x.onnx', '--tuning', mode], { from: 'user' })).rejects.toThrow(/pass exactly one of --input/);
+      expect(run.opts().tuning).toBe(mode);
+    }
+  });
+
+  it('rejects an invalid mode with the valid ones', async () => {
+    const program = buildProgram();
+    const errors: string[] = [];
+    program.commands.find((command) => command.name() === 'extract')!.configureOutput({ writeErr: (text) => errors.push(text) });
+
+    const parse = program.parseAsync(['extract', folder, '-o', 'x.safetensors', '--tuning', 'fast'], { from: 'user' });
+    await expect(parse).rejects.toBeInstanceOf(CommanderError);
+    expect(errors.join('')).toMatch(/option '--tuning <mode>' argument 'fast' is invalid\. Allowed choices are off, use, tune\./);
+  });
+
+  it('takes precedence over OFFSHELF_TUNING', () => {
+    expect(resolveTuningMode(undefined, {})).toBe('use');
+    expect(resolveTuningMode(undefined, { OFFSHELF_TUNING: 'tune' })).toBe('tune');
+    expect(resolveTuningMode('off', { OFFSHELF_TUNING: 'tune' })).toBe('off');
+    expect(resolveTuningMode('tune', { OFFSHELF_TUNING: 'off' })).toBe('tune');
+    // An invalid environment value does not matter when the option is given.
+    expect(resolveTuningMode('use', { OFFSHELF_TUNING: 'fast' })).toBe('use');
+    expect(() => resolveTuningMode(undefined, { OFFSHELF_TUNING: 'fast' })).toThrow(/OFFSHELF_TUNING=fast is invalid; set it to one of: off, use, tune, or pass --tuning/);
+    expect(() => resolveTuningMode('fast', {})).toThrow(/--tuning fast is invalid; pass one of: off, use, tune/);
   });
 });
 
@@ -126,6 +182,32 @@ function tinyNetwork(): Graph {
   };
 }
 
+/** Writes a folder with two classes of two 20×20 PNG images each. */
+async function tinyImageFolder(root: string): Promise<string> {
+  for (const [className, red] of [['ants', 40], ['bees', 220]] as const) {
+    mkdirSync(join(root, className), { recursive: true });
+    for (const index of [0, 1]) {
+      const background = { r: red, g: 90 + index * 60, b: 128 };
+      await sharp({ create: { width: 20, height: 20, channels: 3, background } }).png().toFile(join(root, className, `${index}.png`));
+    }
+  }
+  return root;
+}
+
+/** Runs `body` with the given environment variables set, then restores their previous values. */
+async function withEnvironment(values: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  try {
+    await body();
+  } finally {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 describe('tuned feature extractor', () => {
   let gpu: OffshelfDevice;
   beforeAll(async () => {
@@ -163,12 +245,57 @@ describe('tuned feature extractor', () => {
 
   it('reads OFFSHELF_TUNING', () => {
     const cacheFolder = join(folder, 'env-cache');
-    const defaults = cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder });
+    const defaults = cliTuningOptions(gpu, undefined, { OFFSHELF_CACHE: cacheFolder });
     expect(defaults.mode).toBe('use');
     expect((defaults.cache as FileTuningCache).path).toBe(join(cacheFolder, 'tuning.json'));
-    expect(cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'off' }).mode).toBe('off');
-    expect(cliTuningOptions(gpu, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'tune' }).mode).toBe('tune');
-    expect(() => cliTuningOptions(gpu, { OFFSHELF_TUNING: 'fast' })).toThrow(/OFFSHELF_TUNING=fast is invalid; set it to one of: off, use, tune/);
+    expect(cliTuningOptions(gpu, undefined, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'off' }).mode).toBe('off');
+    expect(cliTuningOptions(gpu, undefined, { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'tune' }).mode).toBe('tune');
+    expect(cliTuningOptions(gpu, 'off', { OFFSHELF_CACHE: cacheFolder, OFFSHELF_TUNING: 'tune' }).mode).toBe('off');
+    expect(() => cliTuningOptions(gpu, undefined, { OFFSHELF_TUNING: 'fast' })).toThrow(/OFFSHELF_TUNING=fast is invalid; set it to one of: off, use, tune/);
+  });
+
+  it('extract --tuning overrides OFFSHELF_TUNING', async () => {
+    const modelPath = join(folder, 'tiny-extract.onnx');
+    writeFileSync(modelPath, exportOnnx(tinyNetwork()));
+    const images = await tinyImageFolder(join(folder, 'images'));
+    const extract = (...tuning: string[]) =>
+      buildProgram().parseAsync(['extract', images, '-o', join(folder, 'features.safetensors'), '--backbone', modelPath, '--batch-size', '2', '--no-cache', '--quiet', ...tuning], { from: 'user' });
+
+    await withEnvironment({ OFFSHELF_CACHE: join(folder, 'extract-off'), OFFSHELF_TUNING: 'tune' }, async () => {
+      await extract('--tuning', 'off');
+      expect(existsSync(tuningCachePath()), 'OFFSHELF_TUNING=tune tuned despite --tuning off').toBe(false);
+
+      // Without the option, the environment variable applies.
+      await extract();
+      expect(existsSync(tuningCachePath()), 'OFFSHELF_TUNING=tune without --tuning did not tune').toBe(true);
+    });
+
+    await withEnvironment({ OFFSHELF_CACHE: join(folder, 'extract-tune'), OFFSHELF_TUNING: 'off' }, async () => {
+      await extract('--tuning', 'tune');
+      const stored = await new FileTuningCache(tuningCachePath()).load(adapterIdentityKey(tuningAdapterOf(gpu)));
+      // Three convolutions. The pooled features come before the classifier, so its GEMM is not planned.
+      expect(Object.keys(stored).filter((key) => key.startsWith('conv2d|'))).toHaveLength(3);
+    });
+
+    await withEnvironment({ OFFSHELF_CACHE: join(folder, 'extract-invalid-env'), OFFSHELF_TUNING: 'fast' }, async () => {
+      rmSync(join(folder, 'features.safetensors'));
+      await extract('--tuning', 'use');
+      expect(existsSync(join(folder, 'features.safetensors'))).toBe(true);
+    });
+  });
+
+  it('run --tuning tune fills the cache', async () => {
+    const modelPath = join(folder, 'tiny-run.onnx');
+    writeFileSync(modelPath, exportOnnx(tinyNetwork()));
+    const inputPath = join(folder, 'input.npy');
+    const input = Float32Array.from({ length: 3 * 16 * 16 }, (_, i) => Math.cos(i * 0.37));
+    writeFileSync(inputPath, encodeNpy({ shape: [1, 3, 16, 16], data: input }));
+
+    await withEnvironment({ OFFSHELF_CACHE: join(folder, 'run-tune'), OFFSHELF_TUNING: 'off' }, async () => {
+      await buildProgram().parseAsync(['run', '--backbone', modelPath, '--input', inputPath, '-o', join(folder, 'y.npy'), '--quiet', '--tuning', 'tune'], { from: 'user' });
+      const stored = await new FileTuningCache(tuningCachePath()).load(adapterIdentityKey(tuningAdapterOf(gpu)));
+      expect(Object.keys(stored).filter((key) => key.startsWith('conv2d|n=1|'))).toHaveLength(3);
+    });
   });
 
   it('matches the default variants', async () => {

@@ -8,6 +8,7 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { hasFeaturesFileHeader } from '../data/features-file';
 import { CliError, errorMessage } from '../errors';
 import { resolveModel, type ResolvedModel } from '../registry/models';
+import type { TuningMode } from '../tuning/tuning-mode';
 import { cliTuningOptions } from '../tuning/tuning-options';
 import { fileModelSource } from './file-source';
 
@@ -21,6 +22,8 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
   quiet?: boolean;
   /** When set, the model file must have this SHA-256 (a model bundle's); checked before loading. */
   expectedSha256?: string;
+  /** `--tuning`: how the tuning cache file is used when `tuning` is not set. */
+  tuningMode?: TuningMode;
 }
 
 export interface OpenedBackbone {
@@ -77,7 +80,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
       debug: options.debug,
       keep: options.keep,
       // Variants `offshelf tune` measured on this adapter, where it ran; the selectors' choices elsewhere.
-      tuning: options.tuning ?? cliTuningOptions(gpu),
+      tuning: options.tuning ?? cliTuningOptions(gpu, options.tuningMode),
     });
     return {
       model,

@@ -7,6 +7,7 @@ import { checkFeaturesMatchBundle, readBundle } from '../model/bundle';
 import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { UsageError } from '../errors';
+import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
@@ -19,6 +20,7 @@ interface ClassifyOptions extends CommonOptions {
   backbone?: string;
   batchSize: number;
   cache: boolean;
+  tuning?: TuningMode;
 }
 
 interface Classification {
@@ -92,6 +94,7 @@ export function registerClassify(program: Command): void {
     .option('--backbone <model>', "backbone file to use instead of the model's recorded one (must have the same SHA-256)")
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');
+  addTuningOption(command);
   addCommonOptions(command);
   command.action(runClassify);
 }

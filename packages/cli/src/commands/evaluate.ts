@@ -8,6 +8,7 @@ import { checkFeaturesMatchBundle, readBundle } from '../model/bundle';
 import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { formatClassificationReport, namedClassificationReport } from '../report/metrics';
+import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
@@ -18,6 +19,7 @@ interface EvaluateOptions extends CommonOptions {
   backbone?: string;
   batchSize: number;
   cache: boolean;
+  tuning?: TuningMode;
 }
 
 /** Maps the data's class indices onto the model's, by class name. */
@@ -64,6 +66,7 @@ export function registerEvaluate(program: Command): void {
     .option('--backbone <model>', "backbone file to use instead of the model's recorded one (must have the same SHA-256)")
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');
+  addTuningOption(command);
   addCommonOptions(command);
   command.action(runEvaluate);
 }

@@ -26,6 +26,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
       strict: options.strict,
       quiet: options.quiet,
       noCache: !options.cache,
+      tuningMode: options.tuning,
     },
     log,
   );

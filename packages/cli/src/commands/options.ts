@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { DEFAULT_BACKBONE, MODEL_REGISTRY } from '../registry/models';
+import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 
 export const DEFAULT_BATCH_SIZE = 8;
 
@@ -41,17 +42,19 @@ export interface BackboneOptions {
   arch?: string;
   batchSize: number;
   cache: boolean;
+  tuning?: TuningMode;
 }
 
-/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size` and `--no-cache`. */
+/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache` and `--tuning`. */
 export function addBackboneOptions(command: Command, defaultBackbone: string | undefined = DEFAULT_BACKBONE): Command {
   const names = MODEL_REGISTRY.map((entry) => entry.name).join(', ');
   const backbone = new Option('--backbone <model>', `model file (.onnx, .tflite, TF.js model.json, .safetensors with --arch) or registry name: ${names}`);
   if (defaultBackbone) backbone.default(defaultBackbone);
-  return command
+  command
     .addOption(backbone)
     .option('--layer <name>', "tensor to take features from (default: the model's pooled feature output)")
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache in the user cache folder');
+  return addTuningOption(command);
 }

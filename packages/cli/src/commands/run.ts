@@ -17,6 +17,8 @@ import { imageToTensor } from '../images/preprocess';
 import { writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
 import { resolveModel } from '../registry/models';
+import { addTuningOption, resolveTuningMode, type TuningMode } from '../tuning/tuning-mode';
+import { cliTuningOptions } from '../tuning/tuning-options';
 import { createLog } from '../ui/log';
 import { parseInteger } from './options';
 
@@ -31,6 +33,7 @@ interface RunOptions {
   labels?: string;
   debug?: boolean;
   quiet?: boolean;
+  tuning?: TuningMode;
 }
 
 /** Reads `--input` or `--image` into the model's input tensor. */
@@ -120,6 +123,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
   if (options.topK !== undefined && !options.labels) throw new UsageError('--top-k needs --labels FILE (one class name per line)');
   if (options.out === undefined && options.topK === undefined) throw new UsageError('pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both');
+  const tuningMode = resolveTuningMode(options.tuning);
   const log = createLog(options.quiet);
 
   const model = await resolveModel(options.backbone, { quiet: options.quiet });
@@ -141,7 +145,13 @@ export async function runRun(options: RunOptions): Promise<void> {
   let runner: FeatureExtractor;
   try {
     // The extractor's layer is irrelevant here; `keep` makes the requested values survive fusion.
-    runner = await createFeatureExtractor(gpu.device, graph, { debug: options.debug, batchSize: 1, keep: computedNames, layer: graph.metadata.featureOutput ?? computedNames[0] });
+    runner = await createFeatureExtractor(gpu.device, graph, {
+      debug: options.debug,
+      batchSize: 1,
+      keep: computedNames,
+      layer: graph.metadata.featureOutput ?? computedNames[0],
+      tuning: cliTuningOptions(gpu, tuningMode),
+    });
   } catch (error) {
     gpu.destroy();
     throw new CliError(`cannot prepare ${model.path} to run: ${errorMessage(error)}`);
@@ -170,7 +180,7 @@ export async function runRun(options: RunOptions): Promise<void> {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('run a network on one input and write the requested output tensors as .npy files')
     .requiredOption('--backbone <model>', 'model file (.onnx, .tflite, TF.js model.json) or registry name')
@@ -186,6 +196,7 @@ export function registerRun(program: Command): void {
     .option('--top-k <k>', 'print the k highest-scoring classes (needs --labels)', parseInteger(1))
     .option('--labels <file>', 'class names, one per line, in output order')
     .option('--debug', "print each node's output statistics (the runner's debug mode)")
-    .option('-q, --quiet', 'no status lines on stderr')
-    .action(runRun);
+    .option('-q, --quiet', 'no status lines on stderr');
+  addTuningOption(command);
+  command.action(runRun);
 }

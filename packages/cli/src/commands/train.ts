@@ -83,7 +83,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
 
   const data = await loadLabelledFeatures(
     input,
-    { backbone: options.backbone, layer: options.layer, arch: options.arch, batchSize: options.batchSize, strict: options.strict, quiet: options.quiet, noCache: !options.cache },
+    { backbone: options.backbone, layer: options.layer, arch: options.arch, batchSize: options.batchSize, strict: options.strict, quiet: options.quiet, noCache: !options.cache, tuningMode: options.tuning },
     log,
   );
   const presentClasses = new Set(data.labels);

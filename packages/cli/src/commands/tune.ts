@@ -93,13 +93,13 @@ export function registerTune(program: Command): void {
     .command('tune')
     .description(
       'time the convolution and GEMM kernel variants of a backbone on this GPU and cache the fastest for later runs. ' +
-        'Other commands use the cache; OFFSHELF_TUNING=off ignores it, OFFSHELF_TUNING=tune also tunes missing shapes first.',
+        'Commands that run a backbone use the cache; --tuning off (or OFFSHELF_TUNING=off) ignores it, --tuning tune also tunes missing shapes first.',
     )
     .option('--backbone <model>', 'model file or registry name to tune for', DEFAULT_BACKBONE)
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch to tune for (kernel shapes depend on it)', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--budget-ms <ms>', 'wall-clock milliseconds of timing per kernel shape before remaining variants get one run each', parseInteger(1), 400)
-    .option('--clear', `delete the tuning cache (${tuningCachePath()}) and exit`)
+    .option('--clear', `delete the tuning cache file (${tuningCachePath()}) with the results of every adapter, and exit`)
     .option('-q, --quiet', 'no status lines on stderr')
     .action((options: TuneOptions) => runTune(options));
 }

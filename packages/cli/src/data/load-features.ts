@@ -5,6 +5,7 @@
 import { openBackbone } from '../backbone/open-backbone';
 import { CliError } from '../errors';
 import { resolveDataset } from '../registry/datasets';
+import type { TuningMode } from '../tuning/tuning-mode';
 import { cacheFolder } from '../registry/paths';
 import type { Log } from '../ui/log';
 import { formatCount } from '../ui/plural';
@@ -25,6 +26,8 @@ export interface ExtractionSettings {
   noCache?: boolean;
   /** When set, the resolved backbone must have this SHA-256 (a model bundle's). */
   expectedSha256?: string;
+  /** `--tuning`: how the kernel tuning cache is used (default: `OFFSHELF_TUNING`, else use). */
+  tuningMode?: TuningMode;
 }
 
 export interface ImageFeatures {
@@ -40,6 +43,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     arch: settings.arch,
     quiet: settings.quiet,
     expectedSha256: settings.expectedSha256,
+    tuningMode: settings.tuningMode,
   });
   try {
     const provenance: FeatureProvenance = {

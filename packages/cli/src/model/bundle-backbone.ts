@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { ExtractionSettings } from '../data/load-features';
 import { CliError } from '../errors';
 import { findModelEntry } from '../registry/models';
+import type { TuningMode } from '../tuning/tuning-mode';
 import { bundleBackboneSpec, type ModelBundle } from './bundle';
 
 export interface BundleExtractionOptions {
@@ -13,6 +14,8 @@ export interface BundleExtractionOptions {
   strict?: boolean;
   quiet?: boolean;
   cache: boolean;
+  /** `--tuning`. */
+  tuning?: TuningMode;
 }
 
 export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string, options: BundleExtractionOptions): ExtractionSettings {
@@ -30,5 +33,6 @@ export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string,
     quiet: options.quiet,
     noCache: !options.cache,
     expectedSha256: bundle.backbone.sha256,
+    tuningMode: options.tuning,
   };
 }

@@ -1,6 +1,7 @@
 import { type DenseMatrix, createDenseMatrix } from './data';
-import { gemmABt, gemmAtBAccumulate } from './gemm';
+import { createLinearModelPasses } from './linearModelPasses';
 import { minimizeLbfgs } from './lbfgs';
+import { multiplyABt } from './productTiles';
 
 export interface LogisticRegressionOptions {
   /** Inverse regularization strength, as scikit-learn's `C` (default 1). */
@@ -66,9 +67,9 @@ export function fitLogisticRegression(
 
 /** J/C and its gradient for the binomial case; params = [w (d), b]. */
 function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64Array, C: number) {
-  const { rows: n, columns: d, data } = X;
+  const d = X.columns;
   const alpha = 1 / C;
-  const z = new Float64Array(n);
+  const passes = createLinearModelPasses(X, 1);
 
   return (params: Float64Array, grad: Float64Array): number => {
     let f = 0;
@@ -78,22 +79,23 @@ function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64A
     }
     const b = params[d]!;
 
-    gemmABt(data, n, params, 1, d, z);
     let gradB = 0;
-    for (let i = 0; i < n; i++) {
-      const zi = z[i]! + b;
-      const target = y[i] === 1 ? 1 : 0;
-      const s = sampleWeight[i]!;
+    passes.run(params, grad, (z, rowStart, rows) => {
+      for (let t = 0; t < rows; t++) {
+        const i = rowStart + t;
+        const zi = z[t]! + b;
+        const target = y[i] === 1 ? 1 : 0;
+        const s = sampleWeight[i]!;
 
-      // log(1 + e^z) computed without overflow for large |z|.
-      const softplus = zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi));
-      f += s * (softplus - target * zi);
+        // log(1 + e^z) computed without overflow for large |z|.
+        const softplus = zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi));
+        f += s * (softplus - target * zi);
 
-      const p = zi > 0 ? 1 / (1 + Math.exp(-zi)) : Math.exp(zi) / (1 + Math.exp(zi));
-      z[i] = s * (p - target); // z now contains the residuals r_i
-      gradB += z[i]!;
-    }
-    gemmAtBAccumulate(z, data, n, 1, d, grad);
+        const p = zi > 0 ? 1 / (1 + Math.exp(-zi)) : Math.exp(zi) / (1 + Math.exp(zi));
+        z[t] = s * (p - target); // z now contains the residuals r_i
+        gradB += z[t]!;
+      }
+    });
     grad[d] = gradB;
     return f;
   };
@@ -101,10 +103,10 @@ function binomialObjective(X: DenseMatrix, y: Int32Array, sampleWeight: Float64A
 
 /** J/C and its gradient for the multinomial case; params = [W (K × d) row-major, b (K)]. */
 function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWeight: Float64Array, C: number) {
-  const { rows: n, columns: d, data } = X;
+  const d = X.columns;
   const alpha = 1 / C;
   const nWeights = K * d;
-  const Z = new Float64Array(n * K);
+  const passes = createLinearModelPasses(X, K);
 
   return (params: Float64Array, grad: Float64Array): number => {
     let f = 0;
@@ -114,31 +116,32 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
     }
     for (let k = 0; k < K; k++) grad[nWeights + k] = 0;
 
-    gemmABt(data, n, params, K, d, Z);
-    for (let i = 0; i < n; i++) {
-      const row = i * K;
-      let zMax = -Infinity;
-      for (let k = 0; k < K; k++) {
-        Z[row + k]! += params[nWeights + k]!;
-        if (Z[row + k]! > zMax) zMax = Z[row + k]!;
-      }
+    passes.run(params, grad, (Z, rowStart, rows) => {
+      for (let t = 0; t < rows; t++) {
+        const i = rowStart + t;
+        const row = t * K;
+        let zMax = -Infinity;
+        for (let k = 0; k < K; k++) {
+          Z[row + k]! += params[nWeights + k]!;
+          if (Z[row + k]! > zMax) zMax = Z[row + k]!;
+        }
 
-      // log-sum-exp shifted by the max logit so exp never overflows.
-      let sumExp = 0;
-      for (let k = 0; k < K; k++) sumExp += Math.exp(Z[row + k]! - zMax);
-      const logSumExp = zMax + Math.log(sumExp);
-      const s = sampleWeight[i]!;
-      const label = y[i]!;
-      f += s * (logSumExp - Z[row + label]!);
+        // log-sum-exp shifted by the max logit so exp never overflows.
+        let sumExp = 0;
+        for (let k = 0; k < K; k++) sumExp += Math.exp(Z[row + k]! - zMax);
+        const logSumExp = zMax + Math.log(sumExp);
+        const s = sampleWeight[i]!;
+        const label = y[i]!;
+        f += s * (logSumExp - Z[row + label]!);
 
-      // Z's row becomes the residuals r_ik = s_i (p_ik − [k = y_i]).
-      for (let k = 0; k < K; k++) {
-        const r = s * (Math.exp(Z[row + k]! - logSumExp) - (k === label ? 1 : 0));
-        Z[row + k] = r;
-        grad[nWeights + k]! += r;
+        // Z's row becomes the residuals r_ik = s_i (p_ik − [k = y_i]).
+        for (let k = 0; k < K; k++) {
+          const r = s * (Math.exp(Z[row + k]! - logSumExp) - (k === label ? 1 : 0));
+          Z[row + k] = r;
+          grad[nWeights + k]! += r;
+        }
       }
-    }
-    gemmAtBAccumulate(Z, data, n, K, d, grad);
+    });
     return f;
   };
 }
@@ -147,7 +150,7 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
 export function logisticDecisionFunction(model: LogisticRegressionModel, X: DenseMatrix): DenseMatrix {
   const { nWeightVectors: K, nFeatures: d, coef, intercept } = model;
   const out = createDenseMatrix(X.rows, K);
-  gemmABt(X.data, X.rows, coef, K, d, out.data);
+  multiplyABt(X, { rows: K, columns: d, data: coef }, out.data);
   for (let i = 0; i < X.rows; i++) for (let k = 0; k < K; k++) out.data[i * K + k]! += intercept[k]!;
   return out;
 }

@@ -1,6 +1,10 @@
 // Oracle: scikit-learn 1.2 KNeighborsClassifier (brute force) and NearestCentroid from the fixtures.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DenseMatrix, createDenseMatrix } from '../src/data';
 import { trainHead } from '../src/index';
+import { type KnnModel, kNearestNeighbors } from '../src/neighbors';
+import { Random } from '../src/random';
+import { setSimdGemmEnabled } from '../src/simdGemm';
 import { agreement, casesOfKind, compare, rowsOf, specFor } from './fixtures';
 
 describe.each(casesOfKind('knn'))('knn %s', (_name, fixture, _key, reference) => {
@@ -18,5 +22,92 @@ describe.each(casesOfKind('nearest-centroid'))('nearest-centroid %s', (_name, fi
   it('predictions match', () => {
     const head = trainHead(rowsOf(fixture.XTrain), fixture.yTrain, specFor(fixture, reference));
     expect(agreement(head.predict(rowsOf(fixture.XTest)), reference.predict)).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+// Oracle: brute force in float64, distances from their definitions (√Σ(q − x)² and
+// 1 − q·x / (‖q‖‖x‖)) sorted by distance and then training index.
+describe.each([true, false])('kNearestNeighbors, SIMD %s', (simd) => {
+  afterEach(() => setSimdGemmEnabled(true));
+
+  function bruteForce(model: KnnModel, X: DenseMatrix): { indices: number[][]; distances: number[][] } {
+    const d = X.columns;
+    const indices: number[][] = [];
+    const distances: number[][] = [];
+    for (let i = 0; i < X.rows; i++) {
+      const all: [number, number][] = [];
+      for (let j = 0; j < model.X.rows; j++) {
+        let squared = 0;
+        let product = 0;
+        let qq = 0;
+        let xx = 0;
+        for (let t = 0; t < d; t++) {
+          const q = X.data[i * d + t]!;
+          const x = model.X.data[j * d + t]!;
+          squared += (q - x) ** 2;
+          product += q * x;
+          qq += q * q;
+          xx += x * x;
+        }
+        const cosine = 1 - product / ((Math.sqrt(qq) || 1) * (Math.sqrt(xx) || 1));
+        all.push([model.metric === 'euclidean' ? Math.sqrt(squared) : Math.min(Math.max(cosine, 0), 2), j]);
+      }
+      all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      indices.push(all.slice(0, model.nNeighbors).map((p) => p[1]));
+      distances.push(all.slice(0, model.nNeighbors).map((p) => p[0]));
+    }
+    return { indices, distances };
+  }
+
+  function check(model: KnnModel, X: DenseMatrix, distanceTolerance: number): void {
+    const got = kNearestNeighbors(model, X);
+    const expected = bruteForce(model, X);
+    const k = model.nNeighbors;
+    for (let i = 0; i < X.rows; i++) {
+      expect(got.counts[i]).toBe(k);
+      const indices = Array.from(got.indices.subarray(i * k, (i + 1) * k));
+      expect(indices, `query ${i}: distances ${got.distances.subarray(i * k, (i + 1) * k)} vs ${expected.distances[i]}`).toEqual(expected.indices[i]);
+      for (let t = 0; t < k; t++) {
+        const error = Math.abs(got.distances[i * k + t]! - expected.distances[i]![t]!);
+        expect(error, `query ${i}, neighbour ${t}: ${got.distances[i * k + t]} vs ${expected.distances[i]![t]}`).toBeLessThanOrEqual(distanceTolerance);
+      }
+    }
+  }
+
+  function matrix(rows: number, columns: number, value: (i: number, j: number) => number): DenseMatrix {
+    const m = createDenseMatrix(rows, columns);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) m.data[i * columns + j] = value(i, j);
+    return m;
+  }
+
+  it('euclidean on integer features with many exact ties', () => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(7);
+    // Integer features keep every norm and product exact, so ties are exact on both sides and only
+    // the tie-breaking by training index decides; 61 × 600 × 37 is large enough for the SIMD kernels.
+    // Each row appears three times in a row, so ties also occur among the first k rows a heap takes in.
+    const distinct = matrix(200, 37, () => random.nextInt(3) - 1);
+    const train = matrix(600, 37, (i, j) => distinct.data[Math.floor(i / 3) * 37 + j]!);
+    const queries = matrix(61, 37, () => random.nextInt(3) - 1);
+    check({ nNeighbors: 7, metric: 'euclidean', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(600) }, queries, 1e-12);
+  });
+
+  it('equal distances keep the lower training index', () => {
+    setSimdGemmEnabled(simd);
+    // Rows 0–2 tie at distance 5 and fill the heap first; row 3 must then evict the latest of them.
+    const train = matrix(5, 1, (i) => [5, 5, 5, 1, 5][i]!);
+    check({ nNeighbors: 2, metric: 'euclidean', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(5) }, matrix(1, 1, () => 0), 0);
+    check({ nNeighbors: 3, metric: 'euclidean', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(5) }, matrix(1, 1, () => 0), 0);
+  });
+
+  it('cosine with duplicated training rows and a zero query', () => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(11);
+    const base = matrix(300, 50, () => random.nextFloat() - 0.5);
+    // Rows 300–599 repeat rows 0–299, so every neighbour has an exact twin and the lower index must come first.
+    const train = matrix(600, 50, (i, j) => base.data[(i % 300) * 50 + j]!);
+    const queries = matrix(40, 50, (i) => (i === 0 ? 0 : random.nextFloat() - 0.5));
+    // Continuous features: the cosine of pre-normalised rows differs from the definition by rounding, ~1e-15.
+    check({ nNeighbors: 6, metric: 'cosine', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(600) }, queries, 1e-12);
   });
 });

@@ -1,0 +1,127 @@
+// Oracle: a naive float64 triple loop. Each dot product sums at most a few hundred terms of
+// size ≤ 1, so reordering the sum (two SIMD lanes, blocked loops) changes it by at most
+// d · 2⁻⁵² · Σ|a_j b_j| < 1e-12; the tolerance is 1e-12 relative to that sum.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DenseMatrix, createDenseMatrix } from '../src/data';
+import { multiplyABt } from '../src/productTiles';
+import { SimdGemm, paddedRows, setSimdGemmEnabled } from '../src/simdGemm';
+import { Random } from '../src/random';
+
+function randomMatrix(rows: number, columns: number, random: Random): DenseMatrix {
+  const m = createDenseMatrix(rows, columns);
+  for (let k = 0; k < m.data.length; k++) m.data[k] = 2 * random.nextFloat() - 1;
+  return m;
+}
+
+/** Largest |got − expected| divided by Σ|terms| of that entry, and where it occurs. */
+function worstError(got: Float64Array, expected: Float64Array, scale: Float64Array): { error: number; at: number } {
+  let error = 0;
+  let at = -1;
+  for (let k = 0; k < expected.length; k++) {
+    const e = Math.abs(got[k]! - expected[k]!) / Math.max(scale[k]!, 1e-300);
+    if (!(e <= error)) {
+      error = e;
+      at = k;
+    }
+  }
+  return { error, at };
+}
+
+function naiveABt(A: DenseMatrix, B: DenseMatrix): { product: Float64Array; scale: Float64Array } {
+  const d = A.columns;
+  const product = new Float64Array(A.rows * B.rows);
+  const scale = new Float64Array(A.rows * B.rows);
+  for (let i = 0; i < A.rows; i++) {
+    for (let k = 0; k < B.rows; k++) {
+      let s = 0;
+      let t = 0;
+      for (let j = 0; j < d; j++) {
+        s += A.data[i * d + j]! * B.data[k * d + j]!;
+        t += Math.abs(A.data[i * d + j]! * B.data[k * d + j]!);
+      }
+      product[i * B.rows + k] = s;
+      scale[i * B.rows + k] = t;
+    }
+  }
+  return { product, scale };
+}
+
+// Odd sizes on purpose: rows not a multiple of the 2 × 4 block, columns not a multiple of 4,
+// and A with more rows than one 256-row chunk. The first three are below the size where
+// the SIMD kernels take over, the others above it.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 9, 33],
+  [41, 45, 157],
+  [257, 9, 130],
+  [300, 70, 129],
+  [64, 1001, 5],
+];
+
+describe.each([true, false])('multiplyABt, SIMD %s', (simd) => {
+  afterEach(() => setSimdGemmEnabled(true));
+
+  it.each(SHAPES)('%i × %i rows of %i columns', (n, m, d) => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(n * 1000 + m + d);
+    const A = randomMatrix(n, d, random);
+    const B = randomMatrix(m, d, random);
+    const out = new Float64Array(n * m).fill(NaN);
+    multiplyABt(A, B, out);
+    const { product, scale } = naiveABt(A, B);
+    const { error, at } = worstError(out, product, scale);
+    expect(error, `relative error ${error} at row ${Math.floor(at / m)}, column ${at % m}: ${out[at]} vs ${product[at]}`).toBeLessThanOrEqual(1e-12);
+  });
+});
+
+describe('SimdGemm.accumulate', () => {
+  it.each([
+    [1, 4, 4],
+    [7, 4, 9],
+    [64, 12, 131],
+  ])('G += Rᵀ X for %i rows, %i weight rows, %i columns', (nRows, nK, d) => {
+    const gemm = SimdGemm.create(d);
+    expect(gemm, 'WebAssembly SIMD is available in Node 20').toBeDefined();
+    if (gemm === undefined) return;
+    const random = new Random(nRows + nK + d);
+    const X = randomMatrix(nRows, d, random);
+    const R = randomMatrix(nRows, nK, random);
+    const G0 = randomMatrix(nK, d, random);
+
+    const x = gemm.allocateRows(X.data, 0, nRows);
+    const g = gemm.allocateRows(G0.data, 0, nK);
+    const r = gemm.allocate(paddedRows(nRows) * nK);
+    gemm.heap.set(R.data, r / 8);
+    gemm.accumulate(r, nK, x, nRows, g, nK);
+
+    const got = new Float64Array(nK * d);
+    const expected = new Float64Array(nK * d);
+    const scale = new Float64Array(nK * d);
+    for (let k = 0; k < nK; k++) {
+      got.set(gemm.heap.subarray(g / 8 + k * gemm.stride, g / 8 + k * gemm.stride + d), k * d);
+      for (let j = 0; j < d; j++) {
+        let s = G0.data[k * d + j]!;
+        let t = Math.abs(s);
+        for (let i = 0; i < nRows; i++) {
+          s += R.data[i * nK + k]! * X.data[i * d + j]!;
+          t += Math.abs(R.data[i * nK + k]! * X.data[i * d + j]!);
+        }
+        expected[k * d + j] = s;
+        scale[k * d + j] = t;
+      }
+    }
+    const { error, at } = worstError(got, expected, scale);
+    expect(error, `relative error ${error} at G[${Math.floor(at / d)}][${at % d}]: ${got[at]} vs ${expected[at]}`).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('leaves the padding columns of G at zero', () => {
+    const gemm = SimdGemm.create(5)!;
+    const x = gemm.allocateRows(new Float64Array([1, 2, 3, 4, 5]), 0, 1);
+    const g = gemm.allocate(4 * gemm.stride);
+    const r = gemm.allocate(4);
+    gemm.heap.set([1, 1, 1, 1], r / 8);
+    gemm.accumulate(r, 4, x, 1, g, 4);
+    expect(Array.from(gemm.heap.subarray(g / 8, g / 8 + gemm.stride))).toEqual([1, 2, 3, 4, 5, 0, 0, 0]);
+  });
+});

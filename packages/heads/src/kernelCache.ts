@@ -1,12 +1,19 @@
 import type { DenseMatrix } from './data';
 import { gemvBlocked } from './gemm';
+import type { KernelMatrix } from './kernelMatrix';
 import { type KernelParams, kernelFromProduct, kernelValue, rowSquaredNorms } from './kernels';
+
+/** Precomputed kernel values for a subset of samples: sample t of the subset is row `indices[t]` of `matrix`. */
+export interface KernelMatrixRows {
+  matrix: KernelMatrix;
+  indices: ArrayLike<number>;
+}
 
 /**
  * Rows of the signed kernel matrix Q_ij = y_i y_j k(x_i, x_j) for SMO, computed on
  * demand and kept in a least-recently-used cache of `cacheSizeMb` megabytes.
  * Entries are float32, as libsvm's `Qfloat`, which halves memory; the diagonal
- * stays float64.
+ * stays float64. With `precomputed`, rows are copied from the kernel matrix instead.
  */
 export class KernelCache {
   readonly diagonal: Float64Array;
@@ -20,9 +27,11 @@ export class KernelCache {
     private readonly y: Int8Array,
     private readonly params: KernelParams,
     cacheSizeMb: number,
+    private readonly precomputed?: KernelMatrixRows,
   ) {
-    // At least two rows, because every SMO step needs rows i and j at once.
-    this.maxRows = Math.max(2, Math.floor((cacheSizeMb * 1024 * 1024) / (4 * X.rows)));
+    // The kernel matrix counts against the cache size. At least two rows, because every SMO step needs rows i and j at once.
+    const budget = cacheSizeMb * 1024 * 1024 - (precomputed?.matrix.values.byteLength ?? 0);
+    this.maxRows = Math.max(2, Math.floor(budget / (4 * X.rows)));
     this.norms = rowSquaredNorms(X);
     this.products = new Float64Array(X.rows);
     this.diagonal = new Float64Array(X.rows);
@@ -48,8 +57,15 @@ export class KernelCache {
       row = new Float32Array(this.X.rows);
     }
 
-    const { X, y, params, norms, products } = this;
+    const { X, y, params, norms, products, precomputed } = this;
     const yi = y[i]!;
+    if (precomputed !== undefined) {
+      const { matrix, indices } = precomputed;
+      const base = indices[i]! * matrix.size;
+      for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * matrix.values[base + indices[j]!]!;
+      this.rows.set(i, row);
+      return row;
+    }
     gemvBlocked(X.data, i * X.columns, X.data, X.rows, X.columns, products, 0);
     for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * kernelFromProduct(params, products[j]!, norms[i]!, norms[j]!);
     this.rows.set(i, row);

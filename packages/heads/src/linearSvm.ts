@@ -1,6 +1,6 @@
 import { type DenseMatrix, createDenseMatrix, dot } from './data';
 import { solveCrammerSinger } from './crammerSinger';
-import { gemmABt } from './gemm';
+import { multiplyABt } from './productTiles';
 import { Random } from './random';
 
 export type LinearSvmLoss = 'hinge' | 'squared_hinge';
@@ -263,7 +263,7 @@ export function linearSvmPrimalObjective(X: DenseMatrix, y: Int8Array, cost: Flo
 export function linearSvmDecisionFunction(model: LinearSvmModel, X: DenseMatrix): DenseMatrix {
   const { nWeightVectors: K, nFeatures: d, coef, intercept } = model;
   const out = createDenseMatrix(X.rows, K);
-  gemmABt(X.data, X.rows, coef, K, d, out.data);
+  multiplyABt(X, { rows: K, columns: d, data: coef }, out.data);
   for (let i = 0; i < X.rows; i++) for (let k = 0; k < K; k++) out.data[i * K + k]! += intercept[k]!;
   return out;
 }

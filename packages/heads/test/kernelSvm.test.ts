@@ -34,6 +34,16 @@ describe.each(casesOfKind('svm'))('svm %s', (_name, fixture, _key, reference) =>
     }
   });
 
+  it('kernel rows on demand give the same model', () => {
+    // A cache too small for the kernel matrix of all samples makes every one-vs-one problem compute its
+    // kernel rows one matrix-vector product at a time, the path large training sets take.
+    const onDemand = trainHead(X, fixture.yTrain, specFor(fixture, reference, { seed: 0, cacheSize: 1e-6 }));
+    if (onDemand.params.kind !== 'svm') throw new Error('expected an svm head');
+    expect(onDemand.params.model.nSupport).toEqual(reference.nSupport);
+    const decision = compare(onDemand.decisionFunction(XTest), reference.decision!);
+    expect(decision.maxAbs, `max abs ${decision.maxAbs} at ${decision.worst}`).toBeLessThanOrEqual(1e-7);
+  });
+
   it.runIf(reference.proba !== undefined)('Platt probabilities close', () => {
     // libsvm draws the 5 Platt folds with C rand(), which we cannot reproduce, so the sigmoid is fitted on
     // different cross-validated decision values: probabilities agree on average, not per point.

@@ -28,9 +28,14 @@ export function epilogueInputCount(epilogue: Epilogue): number {
 /**
  * WGSL of the epilogue and the defines it needs, for a kernel whose main operands
  * take bindings 1..`operandCount` (binding 0 is the uniform buffer). The output
- * binding number is returned as `OUTPUT_BINDING`.
+ * binding number is returned as `OUTPUT_BINDING`. `residualVec4` binds the residual as
+ * vec4 for kernels whose `load_residual4` indices are all multiples of 4 (one load, not four).
  */
-export function epilogueWgsl(epilogue: Epilogue, operandCount: number): { source: string; defines: Defines } {
+export function epilogueWgsl(
+  epilogue: Epilogue,
+  operandCount: number,
+  options: { residualVec4?: boolean } = {},
+): { source: string; defines: Defines } {
   const biasBinding = operandCount + 1;
   const residualBinding = biasBinding + (epilogue.bias ? 1 : 0);
   const outputBinding = operandCount + 1 + epilogueInputCount(epilogue);
@@ -41,6 +46,7 @@ export function epilogueWgsl(epilogue: Epilogue, operandCount: number): { source
       HAS_RESIDUAL: epilogue.residual !== 'none',
       RESIDUAL_BEFORE_ACTIVATION: epilogue.residual === 'beforeActivation',
       RESIDUAL_AFTER_ACTIVATION: epilogue.residual === 'afterActivation',
+      RESIDUAL_VEC4: options.residualVec4 ?? false,
       BIAS_BINDING: biasBinding,
       RESIDUAL_BINDING: residualBinding,
       OUTPUT_BINDING: outputBinding,

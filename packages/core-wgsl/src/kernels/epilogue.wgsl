@@ -6,7 +6,12 @@
 @group(0) @binding({{BIAS_BINDING}}) var<storage, read> bias: array<f32>;
 #endif
 #if HAS_RESIDUAL
+#if RESIDUAL_VEC4
+// Read as vec4: the kernel guarantees every index passed to load_residual4 is a multiple of 4.
+@group(0) @binding({{RESIDUAL_BINDING}}) var<storage, read> residual: array<vec4<f32>>;
+#else
 @group(0) @binding({{RESIDUAL_BINDING}}) var<storage, read> residual: array<f32>;
+#endif
 #endif
 
 {{ACTIVATION}}
@@ -18,11 +23,11 @@ fn epilogue(accumulator: f32, channel: u32, index: u32) -> f32 {
   value += bias[channel];
 #endif
 #if RESIDUAL_BEFORE_ACTIVATION
-  value += residual[index];
+  value += load_residual(index);
 #endif
   value = activate(value);
 #if RESIDUAL_AFTER_ACTIVATION
-  value += residual[index];
+  value += load_residual(index);
 #endif
   return value;
 }
@@ -60,7 +65,21 @@ fn epilogue4_columns(accumulator: vec4<f32>, channel: u32, index: u32) -> vec4<f
 }
 
 #if HAS_RESIDUAL
+#if RESIDUAL_VEC4
+fn load_residual(index: u32) -> f32 {
+  return residual[index / 4u][index % 4u];
+}
+
+fn load_residual4(index: u32) -> vec4<f32> {
+  return residual[index / 4u];
+}
+#else
+fn load_residual(index: u32) -> f32 {
+  return residual[index];
+}
+
 fn load_residual4(index: u32) -> vec4<f32> {
   return vec4<f32>(residual[index], residual[index + 1u], residual[index + 2u], residual[index + 3u]);
 }
+#endif
 #endif

@@ -77,12 +77,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
 
-  store_channel(first_channel, 0u, r0_lo, r0_hi, image, out_y, first_x);
-  store_channel(first_channel, 1u, r1_lo, r1_hi, image, out_y, first_x);
-  store_channel(first_channel, 2u, r2_lo, r2_hi, image, out_y, first_x);
-  store_channel(first_channel, 3u, r3_lo, r3_hi, image, out_y, first_x);
-  store_channel(first_channel, 4u, r4_lo, r4_hi, image, out_y, first_x);
-  store_channel(first_channel, 5u, r5_lo, r5_hi, image, out_y, first_x);
-  store_channel(first_channel, 6u, r6_lo, r6_hi, image, out_y, first_x);
-  store_channel(first_channel, 7u, r7_lo, r7_hi, image, out_y, first_x);
+  // A loop over a uniform bound, not 8 inlined copies: lavapipe compiled the kernel about 5× faster.
+  for (var row = 0u; row < params.block_rows; row++) {
+    store_channel(first_channel, row, block_row_lo(row), block_row_hi(row), image, out_y, first_x);
+  }
 }

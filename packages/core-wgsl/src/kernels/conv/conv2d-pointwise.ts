@@ -13,9 +13,9 @@ import { conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 /** Creates the 1×1 convolution (stride 1, no padding, one group) run as a register-blocked GEMM. */
 export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
   const pixelCount = shape.inHeight * shape.inWidth;
-  const fused = epilogueWgsl(epilogue, 2);
   // vec4 input loads need every channel plane to start on a 16-byte boundary.
   const vec4Input = pixelCount % 4 === 0;
+  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Input });
   const pixelBlocks = ceilDiv(pixelCount, 8);
   const lanes = laneLayout(pixelBlocks);
   const channelBlocks = ceilDiv(shape.outChannels, 8);

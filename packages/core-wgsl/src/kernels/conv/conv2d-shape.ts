@@ -98,5 +98,7 @@ export function conv2dUniforms(shape: Conv2dShape, workCount: number, columnLane
     ['u32', shape.outChannels / shape.groups],
     ['u32', workCount],
     ['u32', columnLanes],
+    // Rows of the 8×8 register block, as a uniform so that the store loop stays a loop.
+    ['u32', 8],
   ];
 }

@@ -54,6 +54,8 @@ export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 
     ['u32', shape.broadcastB ? 0 : shape.K * shape.N],
     ['u32', workCount],
     ['u32', columnLanes],
+    // Rows of the 8×8 register block, as a uniform so that the store loop stays a loop.
+    ['u32', 8],
   ];
 }
 

@@ -40,3 +40,29 @@ fn accumulate_outer_product(rows_lo: vec4<f32>, rows_hi: vec4<f32>, columns_lo: 
   r7_lo = fma(vec4<f32>(rows_hi.w), columns_lo, r7_lo);
   r7_hi = fma(vec4<f32>(rows_hi.w), columns_hi, r7_hi);
 }
+
+// Row `row` of the block (columns 0-3, then 4-7) by a chain of selects, so that a store loop
+// over the rows can read it without indexing the accumulators dynamically.
+fn block_row_lo(row: u32) -> vec4<f32> {
+  var v = r0_lo;
+  v = select(v, r1_lo, row == 1u);
+  v = select(v, r2_lo, row == 2u);
+  v = select(v, r3_lo, row == 3u);
+  v = select(v, r4_lo, row == 4u);
+  v = select(v, r5_lo, row == 5u);
+  v = select(v, r6_lo, row == 6u);
+  v = select(v, r7_lo, row == 7u);
+  return v;
+}
+
+fn block_row_hi(row: u32) -> vec4<f32> {
+  var v = r0_hi;
+  v = select(v, r1_hi, row == 1u);
+  v = select(v, r2_hi, row == 2u);
+  v = select(v, r3_hi, row == 3u);
+  v = select(v, r4_hi, row == 4u);
+  v = select(v, r5_hi, row == 5u);
+  v = select(v, r6_hi, row == 6u);
+  v = select(v, r7_hi, row == 7u);
+  return v;
+}

@@ -2,6 +2,7 @@ import { type DenseMatrix, createDenseMatrix, dot } from './data';
 import { solveCrammerSinger } from './crammerSinger';
 import { multiplyABt } from './productTiles';
 import { Random } from './random';
+import { type RowKernels, createRowKernels } from './rowKernels';
 
 export type LinearSvmLoss = 'hinge' | 'squared_hinge';
 
@@ -78,6 +79,7 @@ export function fitLinearSvm(
 
   const sign = new Int8Array(X.rows);
   const upperC = new Float64Array(X.rows);
+  const rows = createRowKernels(X);
   for (let v = 0; v < nVectors; v++) {
     const positive = nClasses === 2 ? 1 : v;
     for (let i = 0; i < X.rows; i++) {
@@ -86,7 +88,7 @@ export function fitLinearSvm(
       upperC[i] = nClasses === 2 || isPositive ? C * classWeights[y[i]!]! : C;
     }
 
-    const result = solveDualCoordinateDescent(X, sign, upperC, bias, options.loss ?? 'squared_hinge', options.tol ?? 1e-4, options.maxIter ?? 1000, random);
+    const result = solveDualCoordinateDescent(X, rows, sign, upperC, bias, options.loss ?? 'squared_hinge', options.tol ?? 1e-4, options.maxIter ?? 1000, random);
     coef.set(result.w.subarray(0, d), v * d);
     intercept[v] = bias * result.w[d]!;
     objectives.push(result.objective);
@@ -138,6 +140,7 @@ interface DualResult {
 
 function solveDualCoordinateDescent(
   X: DenseMatrix,
+  rows: RowKernels,
   y: Int8Array,
   cost: Float64Array,
   bias: number,
@@ -147,7 +150,9 @@ function solveDualCoordinateDescent(
   random: Random,
 ): DualResult {
   const { rows: l, columns: d, data } = X;
-  const w = new Float64Array(d + 1);
+  // w lives in `rows` (SIMD memory when available); the bias weight w_B is kept here.
+  rows.reset();
+  let wBias = 0;
   const alpha = new Float64Array(l);
   const diag = new Float64Array(l);
   const upper = new Float64Array(l);
@@ -185,8 +190,7 @@ function solveDualCoordinateDescent(
     for (let s = 0; s < activeSize; s++) {
       const i = index[s]!;
       const yi = y[i]!;
-      const offset = i * d;
-      const G = yi * (dot(data, offset, w, 0, d) + w[d]! * bias) - 1 + alpha[i]! * diag[i]!;
+      const G = yi * (rows.dot(i) + wBias * bias) - 1 + alpha[i]! * diag[i]!;
       const C = upper[i]!;
 
       let PG = 0;
@@ -222,8 +226,8 @@ function solveDualCoordinateDescent(
         const alphaOld = alpha[i]!;
         alpha[i] = Math.min(Math.max(alphaOld - G / QD[i]!, 0), C);
         const delta = (alpha[i]! - alphaOld) * yi;
-        for (let k = 0; k < d; k++) w[k]! += delta * data[offset + k]!;
-        w[d]! += delta * bias;
+        rows.axpy(i, delta);
+        wBias += delta * bias;
       }
     }
 
@@ -244,15 +248,18 @@ function solveDualCoordinateDescent(
     PGminOld = PGminNew >= 0 ? -Infinity : PGminNew;
   }
 
-  return { w, objective: linearSvmPrimalObjective(X, y, cost, bias, loss, w), iterations: iter, converged };
+  const w = new Float64Array(d + 1);
+  rows.copyWeights(w);
+  w[d] = wBias;
+  return { w, objective: linearSvmPrimalObjective(rows, y, cost, bias, loss, w), iterations: iter, converged };
 }
 
-/** ½‖w‖² + Σ_i C_i ξ(y_i w·x̃_i) for w = [w; w_B]. */
-export function linearSvmPrimalObjective(X: DenseMatrix, y: Int8Array, cost: Float64Array, bias: number, loss: LinearSvmLoss, w: Float64Array): number {
-  const d = X.columns;
-  let f = 0.5 * dot(w, 0, w, 0, d + 1);
-  for (let i = 0; i < X.rows; i++) {
-    const margin = y[i]! * (dot(X.data, i * d, w, 0, d) + w[d]! * bias);
+/** ½‖w‖² + Σ_i C_i ξ(y_i w·x̃_i) for w = [w; w_B], with the margins' products x_i·w taken from `rows`, which holds the same w. */
+function linearSvmPrimalObjective(rows: RowKernels, y: Int8Array, cost: Float64Array, bias: number, loss: LinearSvmLoss, w: Float64Array): number {
+  let f = 0.5 * dot(w, 0, w, 0, w.length);
+  const wBias = w[w.length - 1]!;
+  for (let i = 0; i < y.length; i++) {
+    const margin = y[i]! * (rows.dot(i) + wBias * bias);
     const slack = Math.max(0, 1 - margin);
     f += cost[i]! * (loss === 'hinge' ? slack : slack * slack);
   }

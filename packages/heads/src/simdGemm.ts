@@ -117,11 +117,23 @@ export class SimdGemm {
   accumulate(r: number, rStride: number, x: number, nRows: number, g: number, nK: number): void {
     this.kernels.accumulateTile(r, rStride * 8, x, nRows, g, nK);
   }
+
+  /** Σ_j x_j w_j over one packed row at x and one at w. */
+  dotRow(x: number, w: number): number {
+    return this.kernels.dotRow(x, w);
+  }
+
+  /** w_j += alpha·x_j over one packed row at x and one at w. */
+  axpyRow(x: number, w: number, alpha: number): void {
+    this.kernels.axpyRow(x, w, alpha);
+  }
 }
 
 interface GemmExports {
   dotTile(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
   accumulateTile(r: number, rStrideBytes: number, x: number, nRows: number, g: number, nK: number): void;
+  dotRow(x: number, w: number): number;
+  axpyRow(x: number, w: number, alpha: number): void;
 }
 
 const PAGE_BYTES = 65536;

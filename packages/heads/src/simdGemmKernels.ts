@@ -1,4 +1,4 @@
-import { I32, V128, type ValueType, type WasmFunction, encodeModule, op } from './wasmAssembler';
+import { F64, I32, V128, type ValueType, type WasmFunction, encodeModule, op } from './wasmAssembler';
 
 /**
  * WebAssembly f64x2 GEMM micro-kernels for row-major float64 operands whose rows are
@@ -11,6 +11,8 @@ import { I32, V128, type ValueType, type WasmFunction, encodeModule, op } from '
  * accumulateTile(r, rStrideBytes, x, nRows, g, nK), G += Rᵀ X:
  *   G[k, j] += Σ_{i < nRows} R[i, k] X[i, j]   for k < nK (a multiple of 4), j < stride,
  *   with G nK × stride and R nRows rows of rStrideBytes bytes.
+ * dotRow(x, w) returns Σ_j x_j w_j and axpyRow(x, w, alpha) sets w_j += alpha·x_j, both
+ * over one row of `stride` elements, for coordinate-descent solvers.
  * Pointers are byte addresses in the imported memory.
  */
 export const DOT_TILE_ROWS = 2;
@@ -151,10 +153,47 @@ function accumulateTile(stride: number): WasmFunction {
   return { name: 'accumulateTile', params: [I32, I32, I32, I32, I32, I32], locals: f.locals, body: f.body };
 }
 
-/** The module with both kernels for rows `stride` float64 elements apart. */
+function dotRow(stride: number): WasmFunction {
+  const [x, w] = [0, 1];
+  const f = new FunctionBuilder(2);
+  const xEnd = f.local(I32);
+  // Two f64x2 accumulators (4 partial sums) so consecutive multiply-adds do not wait on each other.
+  const acc = [f.local(V128), f.local(V128)];
+  f.emit(op.v128Zero, op.localSet(acc[0]!), op.v128Zero, op.localSet(acc[1]!));
+  f.emit(op.localGet(x), op.i32Const(stride * 8), op.i32Add, op.localSet(xEnd));
+  f.emit(op.loop);
+  for (let h = 0; h < 2; h++) {
+    f.emit(op.localGet(acc[h]!), op.localGet(x), op.v128Load(h * 16), op.localGet(w), op.v128Load(h * 16), op.f64x2Mul, op.f64x2Add, op.localSet(acc[h]!));
+  }
+  f.emit(op.localGet(w), op.i32Const(32), op.i32Add, op.localSet(w));
+  f.emit(op.localGet(x), op.i32Const(32), op.i32Add, op.localTee(x), op.localGet(xEnd), op.i32LtU, op.brIf(0));
+  f.emit(op.end);
+  f.emit(op.localGet(acc[0]!), op.localGet(acc[1]!), op.f64x2Add, op.localTee(acc[0]!), op.f64x2ExtractLane(0));
+  f.emit(op.localGet(acc[0]!), op.f64x2ExtractLane(1), op.f64Add);
+  return { name: 'dotRow', params: [I32, I32], results: [F64], locals: f.locals, body: f.body };
+}
+
+function axpyRow(stride: number): WasmFunction {
+  const [x, w, alpha] = [0, 1, 2];
+  const f = new FunctionBuilder(3);
+  const xEnd = f.local(I32);
+  const scale = f.local(V128);
+  f.emit(op.localGet(alpha), op.f64x2Splat, op.localSet(scale));
+  f.emit(op.localGet(x), op.i32Const(stride * 8), op.i32Add, op.localSet(xEnd));
+  f.emit(op.loop);
+  for (let h = 0; h < 2; h++) {
+    f.emit(op.localGet(w), op.localGet(w), op.v128Load(h * 16), op.localGet(x), op.v128Load(h * 16), op.localGet(scale), op.f64x2Mul, op.f64x2Add, op.v128Store(h * 16));
+  }
+  f.emit(op.localGet(w), op.i32Const(32), op.i32Add, op.localSet(w));
+  f.emit(op.localGet(x), op.i32Const(32), op.i32Add, op.localTee(x), op.localGet(xEnd), op.i32LtU, op.brIf(0));
+  f.emit(op.end);
+  return { name: 'axpyRow', params: [I32, I32, F64], locals: f.locals, body: f.body };
+}
+
+/** The module with all kernels for rows `stride` float64 elements apart. */
 export function encodeGemmModule(stride: number): Uint8Array<ArrayBuffer> {
   if (!(Number.isInteger(stride) && stride > 0 && stride % STRIDE_MULTIPLE === 0)) {
     throw new Error(`GEMM kernel stride ${stride} is invalid: pad rows to a positive multiple of ${STRIDE_MULTIPLE}`);
   }
-  return encodeModule([dotTile(stride), accumulateTile(stride)]);
+  return encodeModule([dotTile(stride), accumulateTile(stride), dotRow(stride), axpyRow(stride)]);
 }

@@ -12,10 +12,11 @@ export const V128 = 0x7b;
 
 export type ValueType = typeof I32 | typeof F64 | typeof V128;
 
-/** One exported function: parameter types, extra local types and the instruction bytes of its body. */
+/** One exported function: parameter and result types, extra local types and the instruction bytes of its body. */
 export interface WasmFunction {
   name: string;
   params: ValueType[];
+  results?: ValueType[];
   locals: ValueType[];
   body: number[];
 }
@@ -56,10 +57,10 @@ function name(text: string): number[] {
 
 /**
  * Encodes a module that imports its linear memory as `env.memory` (at least `minPages`
- * pages of 64 KiB) and exports `functions`, none of which returns a value.
+ * pages of 64 KiB) and exports `functions`.
  */
 export function encodeModule(functions: WasmFunction[], minPages = 1): Uint8Array<ArrayBuffer> {
-  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), 0]);
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector((f.results ?? []).map((t) => [t]))]);
   const bodies = functions.map((f) => {
     const body = [...vector(f.locals.map((t) => [1, t])), ...f.body, 0x0b];
     return [...unsignedLeb128(body.length), ...body];
@@ -96,6 +97,7 @@ export const op = {
   f64Load: (offset: number): number[] => [0x2b, 3, ...unsignedLeb128(offset)],
   f64Store: (offset: number): number[] => [0x39, 3, ...unsignedLeb128(offset)],
   f64Add: [0xa0],
+  f64Mul: [0xa2],
 
   v128Load: (offset: number): number[] => [SIMD, 0x00, 4, ...unsignedLeb128(offset)],
   v128Store: (offset: number): number[] => [SIMD, 0x0b, 4, ...unsignedLeb128(offset)],

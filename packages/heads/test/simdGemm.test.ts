@@ -6,6 +6,7 @@ import { type DenseMatrix, createDenseMatrix } from '../src/data';
 import { multiplyABt } from '../src/productTiles';
 import { SimdGemm, paddedRows, setSimdGemmEnabled } from '../src/simdGemm';
 import { Random } from '../src/random';
+import { createRowKernels } from '../src/rowKernels';
 
 function randomMatrix(rows: number, columns: number, random: Random): DenseMatrix {
   const m = createDenseMatrix(rows, columns);
@@ -123,5 +124,40 @@ describe('SimdGemm.accumulate', () => {
     gemm.heap.set([1, 1, 1, 1], r / 8);
     gemm.accumulate(r, 4, x, 1, g, 4);
     expect(Array.from(gemm.heap.subarray(g / 8, g / 8 + gemm.stride))).toEqual([1, 2, 3, 4, 5, 0, 0, 0]);
+  });
+});
+
+describe.each([true, false])('row kernels, SIMD %s', (simd) => {
+  afterEach(() => setSimdGemmEnabled(true));
+
+  it.each([1, 6, 1283])('x_i · w and w += a x_i with %i columns', (d) => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(d);
+    const X = randomMatrix(5, d, random);
+    const rows = createRowKernels(X);
+    const w = new Float64Array(d);
+    rows.reset();
+
+    // A few coordinate-descent-like steps; the float64 reference w follows the same updates.
+    for (const [i, a] of [[3, 0.5], [0, -1.25], [4, 2], [3, -0.75]] as const) {
+      rows.axpy(i, a);
+      for (let j = 0; j < d; j++) w[j]! += a * X.data[i * d + j]!;
+      for (let t = 0; t < X.rows; t++) {
+        let expected = 0;
+        let scale = 0;
+        for (let j = 0; j < d; j++) {
+          expected += X.data[t * d + j]! * w[j]!;
+          scale += Math.abs(X.data[t * d + j]! * w[j]!);
+        }
+        const got = rows.dot(t);
+        expect(Math.abs(got - expected) / scale, `x_${t} · w: ${got} vs ${expected}`).toBeLessThanOrEqual(1e-12);
+      }
+    }
+    const copied = new Float64Array(d);
+    rows.copyWeights(copied);
+    const error = worstError(copied, w, w.map(Math.abs)).error;
+    expect(error, `copied w, relative error ${error}`).toBeLessThanOrEqual(1e-12);
+    rows.reset();
+    expect(rows.dot(0)).toBe(0);
   });
 });

@@ -219,3 +219,35 @@ describe('conv2d shapes and selection', () => {
     for (const [, partial] of cases) expect(conv2dVariants({ ...base, ...partial })).toContain('direct');
   });
 });
+
+describe('clamp activations from uniforms', () => {
+  const shape: Conv2dShape = { ...base, inChannels: 4, outChannels: 8, inHeight: 4, inWidth: 4 };
+  const none: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+  const relu: Epilogue = { ...none, activation: { kind: 'relu' } };
+  const clip: Epilogue = { ...none, activation: { kind: 'clip', min: -0.5, max: 0.25 } };
+
+  it('no activation, ReLU and Clip share one pipeline per variant', () => {
+    for (const variant of conv2dVariants(shape)) {
+      const keys = new Set([none, relu, clip].map((epilogue) => selectConv2d(shape, epilogue, { variant }).program.shaderKey));
+      expect(keys.size, variant).toBe(1);
+    }
+  });
+
+  // Oracle: IEEE semantics, which the unfused ONNX graph has: x + 0 keeps NaN and infinities.
+  it.each(conv2dVariants(shape))('no activation passes NaN and infinities through (%s)', async (variant) => {
+    const input = new Float32Array(shape.inChannels * 16).fill(0);
+    input[0] = Number.NaN;
+    input[1] = Number.POSITIVE_INFINITY;
+    input[2] = Number.NEGATIVE_INFINITY;
+    const weights = new Float32Array(shape.outChannels * shape.inChannels);
+    for (let o = 0; o < shape.outChannels; o++) weights[o * shape.inChannels] = 1;
+    const kernel = selectConv2d(shape, none, { variant });
+    const output = await runProgram(gpu.device, kernel.program, [input, kernel.packWeights(weights)], conv2dOutputLength(shape));
+    for (let o = 0; o < shape.outChannels; o++) {
+      const plane = output.subarray(o * 16, o * 16 + 3);
+      expect(Number.isNaN(plane[0]), `channel ${o}: ${plane[0]}`).toBe(true);
+      expect(plane[1]).toBe(Number.POSITIVE_INFINITY);
+      expect(plane[2]).toBe(Number.NEGATIVE_INFINITY);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { Defines } from '../runtime/preprocess';
-import { activationKey, activationWgsl, type Activation } from './activation/activation';
+import type { UniformField } from '../runtime/program';
+import { activationKey, activationWgsl, clampUniforms, type Activation } from './activation/activation';
 import source from './epilogue.wgsl';
 
 /**
@@ -17,7 +18,17 @@ export const PLAIN_EPILOGUE: Epilogue = { bias: false, activation: { kind: 'none
 
 /** Returns a stable shader-key fragment that changes exactly when the epilogue code changes. */
 export function epilogueKey(epilogue: Epilogue): string {
-  return `bias=${epilogue.bias}|residual=${epilogue.residual}|act=${activationKey(epilogue.activation)}`;
+  return `bias=${epilogue.bias}|residual=${epilogue.residual}|act=${activationKey(epilogue.activation, { clampFromUniforms: true })}`;
+}
+
+/**
+ * Uniform fields of the epilogue, appended after the kernel's shape uniforms: the clamp
+ * bounds, so that no activation, ReLU and ReLU6 share one pipeline. Each pipeline
+ * compiled on lavapipe costs 0.1-0.5 s of the first run, and MobileNetV2 alone would
+ * need a second copy of most of its convolution pipelines.
+ */
+export function epilogueUniforms(epilogue: Epilogue): UniformField[] {
+  return clampUniforms(epilogue.activation);
 }
 
 /** Number of storage inputs the epilogue adds after the main operands: bias, then residual. */
@@ -50,7 +61,7 @@ export function epilogueWgsl(
       BIAS_BINDING: biasBinding,
       RESIDUAL_BINDING: residualBinding,
       OUTPUT_BINDING: outputBinding,
-      ACTIVATION: activationWgsl(epilogue.activation),
+      ACTIVATION: activationWgsl(epilogue.activation, { clampFromUniforms: true }),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { f32Literal } from '../../runtime/preprocess';
+import type { UniformField } from '../../runtime/program';
 
 /**
  * Activation functions fusable into any kernel's epilogue, with ONNX semantics
@@ -18,8 +19,25 @@ export type Activation =
 
 export const NO_ACTIVATION: Activation = { kind: 'none' };
 
+/** None, ReLU and Clip (ReLU6): activations that are a clamp, so one shader with its bounds as uniforms runs them all. */
+export function isClampActivation(activation: Activation): boolean {
+  return activation.kind === 'none' || activation.kind === 'relu' || activation.kind === 'clip';
+}
+
+/**
+ * Uniforms `[clamp_min, clamp_max, clamp_enabled]` of a clamp activation, in the order
+ * `activationWgsl(activation, { clampFromUniforms: true })` reads them from `params`.
+ * Other activations get the neutral values.
+ */
+export function clampUniforms(activation: Activation): [UniformField, UniformField, UniformField] {
+  if (activation.kind === 'relu') return [['f32', 0], ['f32', Infinity], ['u32', 1]];
+  if (activation.kind === 'clip') return [['f32', activation.min], ['f32', activation.max], ['u32', 1]];
+  return [['f32', -Infinity], ['f32', Infinity], ['u32', 0]];
+}
+
 /** A stable string for shader keys: changes exactly when the generated code changes. */
-export function activationKey(activation: Activation): string {
+export function activationKey(activation: Activation, options: { clampFromUniforms?: boolean } = {}): string {
+  if (options.clampFromUniforms && isClampActivation(activation)) return 'clamp';
   switch (activation.kind) {
     case 'leakyRelu':
       return `leakyRelu(${activation.alpha})`;
@@ -34,9 +52,12 @@ export function activationKey(activation: Activation): string {
 
 /**
  * WGSL for `fn activate(x: f32) -> f32` and `fn activate4(x: vec4<f32>) -> vec4<f32>`,
- * to be spliced into a kernel through the `{{ACTIVATION}}` placeholder.
+ * to be spliced into a kernel through the `{{ACTIVATION}}` placeholder. With
+ * `clampFromUniforms`, a clamp activation reads its bounds from `params.clamp_min`,
+ * `params.clamp_max` and `params.clamp_enabled` (see `clampUniforms`).
  */
-export function activationWgsl(activation: Activation): string {
+export function activationWgsl(activation: Activation, options: { clampFromUniforms?: boolean } = {}): string {
+  if (options.clampFromUniforms && isClampActivation(activation)) return UNIFORM_CLAMP_WGSL;
   const body = activationExpression(activation);
   return [
     `fn activate(x: f32) -> f32 { return ${body.replaceAll('T', 'f32')}; }`,
@@ -44,6 +65,16 @@ export function activationWgsl(activation: Activation): string {
     activationHelpers(activation),
   ].join('\n');
 }
+
+// The select keeps x unchanged, NaN included, when no clamp is wanted.
+const UNIFORM_CLAMP_WGSL = [
+  'fn activate(x: f32) -> f32 {',
+  '  return select(x, clamp(x, params.clamp_min, params.clamp_max), params.clamp_enabled != 0u);',
+  '}',
+  'fn activate4(x: vec4<f32>) -> vec4<f32> {',
+  '  return select(x, clamp(x, vec4<f32>(params.clamp_min), vec4<f32>(params.clamp_max)), params.clamp_enabled != 0u);',
+  '}',
+].join('\n');
 
 // Expressions over `x` of type T (f32 or vec4<f32>); T(...) splats scalars.
 function activationExpression(activation: Activation): string {

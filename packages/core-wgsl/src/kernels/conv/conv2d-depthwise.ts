@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
@@ -60,7 +60,7 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
       shaderKey: `conv2d-depthwise-4x|${kernelKey}|rows=${rows}|uniformChannel=${uniformChannel}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, source].join('\n'), defines),
       dispatch,
-      uniforms: conv2dUniforms(shape, blocksPerPlane * planes),
+      uniforms: [...conv2dUniforms(shape, blocksPerPlane * planes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape),
     },

@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import paramsSource from './conv2d-params.wgsl';
 import source from './conv2d-direct.wgsl';
 import { conv2dFlops, conv2dOutputLength, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
@@ -15,7 +15,7 @@ export function conv2dDirect(shape: Conv2dShape, epilogue: Epilogue): Conv2dKern
     shaderKey: `conv2d-direct|${epilogueKey(epilogue)}`,
     code: specializeWgsl([paramsSource, fused.source, source].join('\n'), fused.defines),
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
-    uniforms: conv2dUniforms(shape, outputLength),
+    uniforms: [...conv2dUniforms(shape, outputLength), ...epilogueUniforms(epilogue)],
     inputCount: 2 + epilogueInputCount(epilogue),
     cost: conv2dCost(shape),
   };

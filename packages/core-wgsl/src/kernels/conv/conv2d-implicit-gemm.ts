@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import blockSource from '../gemm/register-block-8x8.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
@@ -33,7 +33,7 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue): Conv
       shaderKey: `conv2d-implicit-gemm-8x8|uniformChannels=${uniformChannels}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
-      uniforms: conv2dUniforms(shape, 0, lanes.columnLanes),
+      uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape),
     },

@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import source from './gemm-dot.wgsl';
 import paramsSource from './gemm-params.wgsl';
 import { gemmCost, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
@@ -24,7 +24,7 @@ export function gemmDotVec4(shape: GemmShape, epilogue: Epilogue): GemmKernel {
       shaderKey: `gemm-dot-vec4|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, source].join('\n'), fused.defines),
       dispatch,
-      uniforms: gemmUniforms(shape, 0),
+      uniforms: [...gemmUniforms(shape, 0), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: gemmCost(shape),
     },

@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import paramsSource from './gemm-params.wgsl';
 import source from './gemm-naive.wgsl';
 import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
@@ -18,7 +18,7 @@ export function gemmNaive(shape: GemmShape, epilogue: Epilogue): GemmKernel {
       shaderKey: `gemm-naive|${gemmLayoutKey(shape)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, source].join('\n'), defines),
       dispatch: dispatch1d(ceilDiv(outputLength, 64)),
-      uniforms: gemmUniforms(shape, outputLength),
+      uniforms: [...gemmUniforms(shape, outputLength), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: gemmCost(shape),
     },

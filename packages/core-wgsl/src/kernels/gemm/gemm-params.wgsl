@@ -10,6 +10,10 @@ struct GemmParams {
   work_count: u32,      // work items launched by the variant; the rest of the last workgroup returns early
   column_lanes: u32,    // lanes along the columns in register-blocked variants; the other lanes take more rows
   block_rows: u32,      // 8, the rows of the register block, as a uniform so that the store loop is not unrolled
+  // Epilogue fields, in the order of epilogueUniforms().
+  clamp_min: f32,
+  clamp_max: f32,
+  clamp_enabled: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: GemmParams;

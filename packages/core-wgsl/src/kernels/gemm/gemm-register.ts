@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import source from './gemm-register.wgsl';
 import paramsSource from './gemm-params.wgsl';
 import blockSource from './register-block-8x8.wgsl';
@@ -40,7 +40,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
       shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
-      uniforms: gemmUniforms(shape, 0, lanes.columnLanes),
+      uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: gemmCost(shape),
     },

@@ -1,6 +1,6 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
-import { epilogueInputCount, epilogueKey, epilogueWgsl, type Epilogue } from '../epilogue';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import paramsSource from './gemm-params.wgsl';
 import source from './gemm-shared-tile.wgsl';
 import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
@@ -19,7 +19,7 @@ export function gemmSharedTile32(shape: GemmShape, epilogue: Epilogue): GemmKern
       shaderKey: `gemm-shared-tile-32x32|${gemmLayoutKey(shape)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([paramsSource, fused.source, source].join('\n'), defines),
       dispatch,
-      uniforms: gemmUniforms(shape, 0),
+      uniforms: [...gemmUniforms(shape, 0), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: gemmCost(shape),
     },

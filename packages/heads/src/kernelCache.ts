@@ -10,32 +10,44 @@ export interface KernelMatrixRows {
 }
 
 /**
- * Rows of the signed kernel matrix Q_ij = y_i y_j k(x_i, x_j) for SMO, computed on
- * demand and kept in a least-recently-used cache of `cacheSizeMb` megabytes.
+ * Rows of the signed kernel matrix Q_ij = y_i y_j k(x_i, x_j) for SMO, kept in a
+ * least-recently-used cache of `cacheSizeMb` megabytes. From samples, each row is
+ * computed on demand with one matrix-vector product; from a precomputed kernel matrix,
+ * which then counts against the cache size, it is copied.
  * Entries are float32, as libsvm's `Qfloat`, which halves memory; the diagonal
- * stays float64. With `precomputed`, rows are copied from the kernel matrix instead.
+ * stays float64.
  */
 export class KernelCache {
   readonly diagonal: Float64Array;
+  private readonly l: number;
   private readonly rows = new Map<number, Float32Array>();
   private readonly maxRows: number;
   private readonly norms: Float64Array;
   private readonly products: Float64Array;
 
   constructor(
-    private readonly X: DenseMatrix,
+    private readonly samples: DenseMatrix | KernelMatrixRows,
     private readonly y: Int8Array,
     private readonly params: KernelParams,
     cacheSizeMb: number,
-    private readonly precomputed?: KernelMatrixRows,
   ) {
-    // The kernel matrix counts against the cache size. At least two rows, because every SMO step needs rows i and j at once.
-    const budget = cacheSizeMb * 1024 * 1024 - (precomputed?.matrix.values.byteLength ?? 0);
-    this.maxRows = Math.max(2, Math.floor(budget / (4 * X.rows)));
-    this.norms = rowSquaredNorms(X);
-    this.products = new Float64Array(X.rows);
-    this.diagonal = new Float64Array(X.rows);
-    for (let i = 0; i < X.rows; i++) this.diagonal[i] = kernelValue(params, X, i, this.norms[i]!, X, i, this.norms[i]!);
+    const l = y.length;
+    this.l = l;
+    let budget = cacheSizeMb * 1024 * 1024;
+    if ('matrix' in samples) {
+      budget -= samples.matrix.values.byteLength;
+      this.norms = new Float64Array(0);
+      this.products = new Float64Array(0);
+      this.diagonal = Float64Array.from(samples.indices, (t) => samples.matrix.diagonal[t]!);
+    } else {
+      const X = samples;
+      this.norms = rowSquaredNorms(X);
+      this.products = new Float64Array(l);
+      this.diagonal = new Float64Array(l);
+      for (let i = 0; i < l; i++) this.diagonal[i] = kernelValue(params, X, i, this.norms[i]!, X, i, this.norms[i]!);
+    }
+    // At least two rows, because every SMO step needs rows i and j at once.
+    this.maxRows = Math.max(2, Math.floor(budget / (4 * l)));
   }
 
   /** Returns row i of Q (length l). The array stays valid until two more rows are requested. */
@@ -54,20 +66,20 @@ export class KernelCache {
       row = this.rows.get(oldest)!;
       this.rows.delete(oldest);
     } else {
-      row = new Float32Array(this.X.rows);
+      row = new Float32Array(this.l);
     }
 
-    const { X, y, params, norms, products, precomputed } = this;
+    const { samples, y, l } = this;
     const yi = y[i]!;
-    if (precomputed !== undefined) {
-      const { matrix, indices } = precomputed;
+    if ('matrix' in samples) {
+      const { matrix, indices } = samples;
       const base = indices[i]! * matrix.size;
-      for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * matrix.values[base + indices[j]!]!;
-      this.rows.set(i, row);
-      return row;
+      for (let j = 0; j < l; j++) row[j] = yi * y[j]! * matrix.values[base + indices[j]!]!;
+    } else {
+      const { params, norms, products } = this;
+      gemvBlocked(samples.data, i * samples.columns, samples.data, l, samples.columns, products, 0);
+      for (let j = 0; j < l; j++) row[j] = yi * y[j]! * kernelFromProduct(params, products[j]!, norms[i]!, norms[j]!);
     }
-    gemvBlocked(X.data, i * X.columns, X.data, X.rows, X.columns, products, 0);
-    for (let j = 0; j < X.rows; j++) row[j] = yi * y[j]! * kernelFromProduct(params, products[j]!, norms[i]!, norms[j]!);
     this.rows.set(i, row);
     return row;
   }

@@ -90,8 +90,7 @@ export function fitKernelSvm(
   for (let a = 0; a < nClasses; a++) {
     for (let b = a + 1; b < nClasses; b++) {
       const indices = [...members[a]!, ...members[b]!];
-      const sub = selectRows(X, indices);
-      const precomputed = kernelMatrix && { matrix: kernelMatrix, indices };
+      const samples = kernelMatrix !== undefined ? { matrix: kernelMatrix, indices } : selectRows(X, indices);
       const sign = new Int8Array(indices.length);
       const cost = new Float64Array(indices.length);
       for (let t = 0; t < indices.length; t++) {
@@ -101,12 +100,12 @@ export function fitKernelSvm(
       }
 
       if (options.probability) {
-        const { A, B } = fitPlattByCrossValidation(sub, sign, cost, kernel, smoOptions, cacheSize, random, precomputed);
+        const { A, B } = fitPlattByCrossValidation(selectRows(X, indices), sign, cost, kernel, smoOptions, cacheSize, random, kernelMatrix && { matrix: kernelMatrix, indices });
         probA.push(A);
         probB.push(B);
       }
 
-      const result = solveSmo(new KernelCache(sub, sign, kernel, cacheSize, precomputed), sign, cost, smoOptions);
+      const result = solveSmo(new KernelCache(samples, sign, kernel, cacheSize), sign, cost, smoOptions);
       const signedAlpha = new Float64Array(indices.length);
       for (let t = 0; t < indices.length; t++) {
         signedAlpha[t] = result.alpha[t]! * sign[t]!;
@@ -201,8 +200,8 @@ function fitPlattByCrossValidation(
     const subX = selectRows(X, trainIndices);
     const subSign = Int8Array.from(trainIndices, (i) => sign[i]!);
     const subCost = Float64Array.from(trainIndices, (i) => cost[i]!);
-    const subPrecomputed = precomputed && { matrix: precomputed.matrix, indices: trainIndices.map((t) => precomputed.indices[t]!) };
-    const result = solveSmo(new KernelCache(subX, subSign, kernel, cacheSize, subPrecomputed), subSign, subCost, smoOptions);
+    const samples = precomputed !== undefined ? { matrix: precomputed.matrix, indices: trainIndices.map((t) => precomputed.indices[t]!) } : subX;
+    const result = solveSmo(new KernelCache(samples, subSign, kernel, cacheSize), subSign, subCost, smoOptions);
 
     const subNorms = rowSquaredNorms(subX);
     const norms = rowSquaredNorms(X);

@@ -25,14 +25,16 @@ const MIN_SIMD_WORK = 1 << 18;
  * `visit`, never holding the whole n × m product. Tiles come row chunk by row chunk,
  * and within a chunk in increasing columnStart, so each row of A meets the columns in
  * order 0, 1, …, m − 1. The tile's values are valid only during the call.
+ * With `upperTriangle` (for A = B), tiles whose columns all lie below the first row of
+ * their row chunk are skipped, which leaves every product with column ≥ row computed.
  */
-export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile: ProductTile) => void): void {
+export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile: ProductTile) => void, upperTriangle = false): void {
   if (A.columns !== B.columns) throw new Error(`A has ${A.columns} columns but B has ${B.columns}: A Bᵀ needs equal row lengths`);
   const d = A.columns;
   const useSimd = A.rows * B.rows * d >= MIN_SIMD_WORK && fitsSimdWorkspace(B.rows + CHUNK_ROWS, d);
   const gemm = useSimd ? SimdGemm.create(d) : undefined;
   if (gemm === undefined) {
-    forEachProductTileJs(A, B, visit);
+    forEachProductTileJs(A, B, visit, upperTriangle);
     return;
   }
 
@@ -51,6 +53,7 @@ export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile:
     tile.rows = rows;
     for (let columnStart = 0; columnStart < B.rows; columnStart += tileRows) {
       const columns = Math.min(tileRows, B.rows - columnStart);
+      if (upperTriangle && columnStart + columns <= rowStart) continue;
       gemm.dot(a, roundUp(rows, 2), b + columnStart * gemm.rowBytes, paddedRows(columns), products, tileRows);
       tile.values = gemm.heap;
       tile.columnStart = columnStart;
@@ -61,7 +64,7 @@ export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile:
 }
 
 /** The same tiles from the scalar JavaScript kernel, for engines without WebAssembly SIMD. */
-function forEachProductTileJs(A: DenseMatrix, B: DenseMatrix, visit: (tile: ProductTile) => void): void {
+function forEachProductTileJs(A: DenseMatrix, B: DenseMatrix, visit: (tile: ProductTile) => void, upperTriangle: boolean): void {
   const d = A.columns;
   const tileRows = Math.max(4, Math.floor(TILE_BYTES / (8 * d)));
   const chunkRows = Math.min(CHUNK_ROWS, A.rows);
@@ -72,6 +75,7 @@ function forEachProductTileJs(A: DenseMatrix, B: DenseMatrix, visit: (tile: Prod
     const rows = Math.min(chunkRows, A.rows - rowStart);
     for (let columnStart = 0; columnStart < B.rows; columnStart += tileRows) {
       const columns = Math.min(tileRows, B.rows - columnStart);
+      if (upperTriangle && columnStart + columns <= rowStart) continue;
       gemmABt(A.data, rows, B.data.subarray(columnStart * d, (columnStart + columns) * d), columns, d, values, rowStart);
       Object.assign(tile, { stride: columns, rowStart, rows, columnStart, columns });
       visit(tile);

@@ -19,13 +19,13 @@ export type Activation =
 
 export const NO_ACTIVATION: Activation = { kind: 'none' };
 
-/** None, ReLU and Clip (ReLU6): activations that are a clamp, so one shader with its bounds as uniforms runs them all. */
+/** Returns true for no activation, ReLU and Clip (ReLU6): each is a clamp, so one shader with the bounds as uniforms runs all three. */
 export function isClampActivation(activation: Activation): boolean {
   return activation.kind === 'none' || activation.kind === 'relu' || activation.kind === 'clip';
 }
 
 /**
- * Uniforms `[clamp_min, clamp_max, clamp_enabled]` of a clamp activation, in the order
+ * Returns the uniforms `[clamp_min, clamp_max, clamp_enabled]` of a clamp activation, in the order
  * `activationWgsl(activation, { clampFromUniforms: true })` reads them from `params`.
  * Other activations get the neutral values.
  */

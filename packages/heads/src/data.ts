@@ -45,7 +45,8 @@ export function toDenseMatrix(input: FeatureInput, what = 'X'): DenseMatrix {
       if (row.length !== columns) {
         throw new Error(`${what}[${i}] has ${row.length} features but ${what}[0] has ${columns}: all samples need the same length`);
       }
-      for (let j = 0; j < columns; j++) out.data[i * columns + j] = row[j]!;
+      // set() converts and copies in native code, several times faster than an element loop.
+      out.data.set(row, i * columns);
     }
   } else if (isDenseMatrix(input)) {
     out = { rows: input.rows, columns: input.columns, data: Float64Array.from(input.data) };

@@ -1,12 +1,21 @@
 import { DeviceLostError } from '@offshelf/device';
 import type { BufferRange } from '@offshelf/core-wgsl';
 
+const IS_NODE = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+// Runs shorter than this are not worth a timer.
+const MIN_PACED_MS = 4;
+const PACING_FRACTION = 0.75;
+
 /**
  * Staging buffers that copy a fixed set of GPU ranges back to the CPU. Two of these used in
  * turn give double-buffered readback: one is being mapped while the next batch is recorded.
  */
 export class Readback {
   private readonly staging: GPUBuffer[];
+  /** When the last copies were recorded, just before their submit. */
+  private recordedAt = 0;
+  /** Milliseconds from record to mapped in the last read, or 0 before the first. */
+  private lastLatencyMs = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -19,6 +28,7 @@ export class Readback {
 
   /** Records the copies into the staging buffers. */
   encode(encoder: GPUCommandEncoder): void {
+    this.recordedAt = performance.now();
     this.ranges.forEach((range, i) => {
       encoder.copyBufferToBuffer(range.buffer, range.offset ?? 0, this.staging[i]!, 0, this.staging[i]!.size);
     });
@@ -26,12 +36,27 @@ export class Readback {
 
   /** Maps the staging buffers after the submitted copies finish and returns copies of their contents. */
   async read(): Promise<Float32Array[]> {
+    await this.waitBeforeMapping();
     await withDeviceLoss(this.device, Promise.all(this.staging.map((buffer) => buffer.mapAsync(GPUMapMode.READ))));
+    this.lastLatencyMs = performance.now() - this.recordedAt;
     return this.staging.map((buffer) => {
       const data = new Float32Array(buffer.getMappedRange().slice(0));
       buffer.unmap();
       return data;
     });
+  }
+
+  /**
+   * Sleeps, in Node, through 3/4 of the last read's latency before requesting the map.
+   * Dawn's Node binding polls the device from setImmediate while a map is pending, so one
+   * CPU core stays busy, and on a software adapter that core would otherwise run kernels.
+   * The estimate shrinks whenever the work gets faster, so it stays close to the real time.
+   */
+  private async waitBeforeMapping(): Promise<void> {
+    if (!IS_NODE || this.lastLatencyMs < MIN_PACED_MS) return;
+    const wakeAt = this.recordedAt + PACING_FRACTION * this.lastLatencyMs;
+    const delay = wakeAt - performance.now();
+    if (delay > 1) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
   destroy(): void {

@@ -1,6 +1,7 @@
 import type { DenseMatrix } from './data';
 import { gemmABt, gemmAtBAccumulate } from './gemm';
 import { SimdGemm, fitsSimdWorkspace, paddedRows, roundUp } from './simdGemm';
+import { ACCUMULATE_TILE_ROWS, DOT_TILE_ROWS } from './simdGemmKernels';
 
 /**
  * Turns a block of scores into residuals in place: block[(i − rowStart)·K + k] holds
@@ -49,7 +50,7 @@ class JsPasses implements LinearModelPasses {
 }
 
 class SimdPasses implements LinearModelPasses {
-  /** Weight rows rounded up to the accumulate kernel's multiple of 4 (the dot kernel needs 2). */
+  /** Weight rows rounded up to the multiple that the dot and accumulate kernels need. */
   private readonly kPadded: number;
   private readonly blockRows: number;
   private readonly x: number;
@@ -64,7 +65,7 @@ class SimdPasses implements LinearModelPasses {
     private readonly K: number,
     private readonly gemm: SimdGemm,
   ) {
-    this.kPadded = roundUp(K, 4);
+    this.kPadded = roundUp(K, Math.max(ACCUMULATE_TILE_ROWS, DOT_TILE_ROWS));
     this.blockRows = Math.max(4, Math.floor(BLOCK_BYTES / gemm.rowBytes / 4) * 4);
     this.x = gemm.allocateRows(X.data, 0, X.rows);
     this.w = gemm.allocate(this.kPadded * gemm.stride);
@@ -87,7 +88,7 @@ class SimdPasses implements LinearModelPasses {
       const xBlock = this.x + rowStart * gemm.rowBytes;
 
       // Zᵀ for the block (K × rows): the weights are the 2-row side, so each 4-row group of X is loaded once per weight pair.
-      gemm.dot(this.w, roundUp(K, 2), xBlock, paddedRows(rows), this.zt, blockRows);
+      gemm.dot(this.w, roundUp(K, DOT_TILE_ROWS), xBlock, paddedRows(rows), this.zt, blockRows);
       let heap = gemm.heap;
       for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) block[i * K + k] = heap[ztBase + k * blockRows + i]!;
 

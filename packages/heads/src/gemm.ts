@@ -1,7 +1,8 @@
 /**
  * Small dense GEMM kernels for float64 row-major data, register-blocked because
  * scalar JavaScript spends as much time loading typed-array elements as
- * multiplying: each block reuses every loaded value several times.
+ * multiplying: each block reuses every loaded value several times. They serve
+ * small products and engines without WebAssembly SIMD (see simdGemm.ts).
  */
 
 /**

@@ -57,6 +57,12 @@ describe('load-time rewrites', { timeout: 300_000 }, () => {
     const optimized = optimizeGraph(graph);
     expect(count(optimized, 'BatchNormalization')).toBe(0);
     expect(count(optimized, 'Add')).toBe(0);
+    // The three downsampling shortcuts become a 1×1 MaxPool and a stride-1 convolution.
+    expect(count(optimized, 'MaxPool') - count(graph, 'MaxPool')).toBe(3);
+    const stridedPointwise = optimized.nodes.filter(
+      (n) => n.opType === 'offshelf.FusedConv' && optimized.initializers.get(n.inputs[1]!)!.shape[2] === 1 && (n.attributes.strides as number[]).some((s) => s > 1),
+    );
+    expect(stridedPointwise).toHaveLength(0);
 
     const { unfused, fused } = await runBoth(graph, ['logits'], [1, 3, 64, 64]);
     expectSame(unfused, fused, 'logits');

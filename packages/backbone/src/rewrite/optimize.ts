@@ -3,6 +3,7 @@ import { inferShapes } from '../ir/shape-inference';
 import { foldBatchNorm } from './fold-batch-norm';
 import { fuseEpilogues } from './fuse-epilogue';
 import { removeIdentity } from './remove-identity';
+import { subsampleStridedPointwise } from './subsample-strided-pointwise';
 
 export interface OptimizeOptions {
   /** Values that must stay observable (feature taps); graph outputs are always kept. */
@@ -13,8 +14,9 @@ export interface OptimizeOptions {
 
 /**
  * Returns a copy of `graph` with the load-time rewrites applied: Identity/Dropout removed,
- * BatchNormalization folded into the preceding Conv, and activations and residual Adds fused
- * into Conv/Gemm epilogues. Initializers are shared with the input graph, never modified.
+ * BatchNormalization folded into the preceding Conv, activations and residual Adds fused
+ * into Conv/Gemm epilogues, and strided 1×1 convolutions split into a subsampling MaxPool
+ * and a stride-1 convolution. Initializers are shared with the input graph, never modified.
  */
 export function optimizeGraph(graph: Graph, options: OptimizeOptions = {}): Graph {
   const copy: Graph = {
@@ -33,5 +35,6 @@ export function optimizeGraph(graph: Graph, options: OptimizeOptions = {}): Grap
   const shapes = inferShapes(copy);
   for (const [name, shape] of shapes) copy.valueInfo.set(name, { name, dataType: 'float32', shape });
   fuseEpilogues(copy, protectedValues);
+  subsampleStridedPointwise(copy);
   return copy;
 }

@@ -5,6 +5,39 @@ const IS_NODE = typeof process !== 'undefined' && typeof process.versions?.node 
 // Runs shorter than this are not worth a timer.
 const MIN_PACED_MS = 4;
 const PACING_FRACTION = 0.75;
+// A map that resolves faster than this after the request found the work already done.
+const ALREADY_DONE_MS = 1;
+
+/**
+ * Estimates how long the GPU takes from submit to mapped, so that `Readback` can sleep
+ * instead of requesting the map at once. Dawn's Node binding polls the device from
+ * setImmediate while a map is pending, so one CPU core stays busy, and on a software
+ * adapter that core would otherwise run kernels.
+ */
+export class LatencyEstimate {
+  private reads = 0;
+  private latencyMs = 0;
+
+  /** Returns how long to sleep, at `now`, before requesting the map of work recorded at `recordedAt`. */
+  delayMs(recordedAt: number, now: number): number {
+    if (this.latencyMs < MIN_PACED_MS) return 0;
+    return Math.max(0, recordedAt + PACING_FRACTION * this.latencyMs - now);
+  }
+
+  /** Learns from one read: recorded, map requested and mapped times, and whether it slept first. */
+  record(recordedAt: number, requestedAt: number, mappedAt: number, slept: boolean): void {
+    this.reads += 1;
+    if (this.reads === 1) {
+      // The first run of a plan compiles its pipelines, which later runs do not repeat.
+      this.latencyMs = 0;
+    } else if (slept && mappedAt - requestedAt < ALREADY_DONE_MS) {
+      // The work was done before the request, so the real latency is unknown: measure it unpaced.
+      this.latencyMs = 0;
+    } else {
+      this.latencyMs = mappedAt - recordedAt;
+    }
+  }
+}
 
 /**
  * Staging buffers that copy a fixed set of GPU ranges back to the CPU. Two of these used in
@@ -14,8 +47,7 @@ export class Readback {
   private readonly staging: GPUBuffer[];
   /** When the last copies were recorded, just before their submit. */
   private recordedAt = 0;
-  /** Milliseconds from record to mapped in the last read, or 0 before the first. */
-  private lastLatencyMs = 0;
+  private readonly latency = new LatencyEstimate();
 
   constructor(
     private readonly device: GPUDevice,
@@ -36,27 +68,17 @@ export class Readback {
 
   /** Maps the staging buffers after the submitted copies finish and returns copies of their contents. */
   async read(): Promise<Float32Array[]> {
-    await this.waitBeforeMapping();
+    const delay = IS_NODE ? this.latency.delayMs(this.recordedAt, performance.now()) : 0;
+    if (delay > 1) await new Promise((resolve) => setTimeout(resolve, delay));
+
+    const requestedAt = performance.now();
     await withDeviceLoss(this.device, Promise.all(this.staging.map((buffer) => buffer.mapAsync(GPUMapMode.READ))));
-    this.lastLatencyMs = performance.now() - this.recordedAt;
+    this.latency.record(this.recordedAt, requestedAt, performance.now(), delay > 1);
     return this.staging.map((buffer) => {
       const data = new Float32Array(buffer.getMappedRange().slice(0));
       buffer.unmap();
       return data;
     });
-  }
-
-  /**
-   * Sleeps, in Node, through 3/4 of the last read's latency before requesting the map.
-   * Dawn's Node binding polls the device from setImmediate while a map is pending, so one
-   * CPU core stays busy, and on a software adapter that core would otherwise run kernels.
-   * The estimate shrinks whenever the work gets faster, so it stays close to the real time.
-   */
-  private async waitBeforeMapping(): Promise<void> {
-    if (!IS_NODE || this.lastLatencyMs < MIN_PACED_MS) return;
-    const wakeAt = this.recordedAt + PACING_FRACTION * this.lastLatencyMs;
-    const delay = wakeAt - performance.now();
-    if (delay > 1) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
   destroy(): void {

@@ -38,7 +38,7 @@ export function computeKernelMatrix(X: DenseMatrix, params: KernelParams): Kerne
         for (let c = 0; c < columns; c++) values[out + c] = kernelFromProduct(params, products[from + c]!, norms[i]!, norms[columnStart + c]!);
       }
     },
-    true,
+    { upperTriangle: true },
   );
   for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) values[i * n + j] = values[j * n + i]!;
   const diagonal = new Float64Array(n);

@@ -1,6 +1,7 @@
 import { type DenseMatrix, createDenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
-import { forEachProductTile, multiplyABt } from './productTiles';
+import { type NeighborList, kNearestNeighbors as searchNearestNeighbors } from './nearestNeighborSearch';
+import { multiplyABt } from './productTiles';
 
 export type NeighborMetric = 'euclidean' | 'cosine';
 export type NeighborWeights = 'uniform' | 'distance';
@@ -88,126 +89,10 @@ export function knnPredictProba(model: KnnModel, X: DenseMatrix): DenseMatrix {
   return out;
 }
 
-/** Nearest training rows of each query: row i of `indices` and `distances` (k wide) holds counts[i] neighbours, nearest first. */
-export interface NeighborList {
-  indices: Int32Array;
-  distances: Float64Array;
-  counts: Int32Array;
-}
-
-/**
- * The k nearest training rows of every query, found by streaming the query × train
- * product tiles (‖q‖² + ‖x‖² − 2q·x, or 1 − q̂·x̂ for cosine on pre-normalised rows)
- * through one max-heap of k entries per query, so the full distance matrix never exists.
- */
+/** The k nearest training rows of each query (see nearestNeighborSearch.ts), nearest first. */
 export function kNearestNeighbors(model: KnnModel, X: DenseMatrix): NeighborList {
-  const k = model.nNeighbors;
-  const heaps = new NeighborHeaps(X.rows, k);
-
-  if (model.metric === 'cosine') {
-    forEachProductTile(unitRows(X), unitRows(model.X), (tile) => {
-      const { values, offset, stride, rowStart, rows, columnStart, columns } = tile;
-      for (let r = 0; r < rows; r++) {
-        const base = offset + r * stride;
-        for (let c = 0; c < columns; c++) heaps.offer(rowStart + r, cosineDistance(values[base + c]!), columnStart + c);
-      }
-    });
-    return heaps.sorted();
-  }
-
-  const queryNorms = rowSquaredNorms(X);
-  const trainNorms = rowSquaredNorms(model.X);
-  forEachProductTile(X, model.X, (tile) => {
-    const { values, offset, stride, rowStart, rows, columnStart, columns } = tile;
-    for (let r = 0; r < rows; r++) {
-      const base = offset + r * stride;
-      const queryNorm = queryNorms[rowStart + r]!;
-      for (let c = 0; c < columns; c++) {
-        heaps.offer(rowStart + r, euclideanDistance(queryNorm, trainNorms[columnStart + c]!, values[base + c]!), columnStart + c);
-      }
-    }
-  });
-  return heaps.sorted();
-}
-
-/**
- * One max-heap of at most k (distance, training index) pairs per query, ordered by
- * distance and then index, so among equal distances the lower index is kept.
- */
-class NeighborHeaps {
-  private readonly distance: Float64Array;
-  private readonly index: Int32Array;
-  private readonly count: Int32Array;
-
-  constructor(
-    nQueries: number,
-    private readonly k: number,
-  ) {
-    this.distance = new Float64Array(nQueries * k);
-    this.index = new Int32Array(nQueries * k);
-    this.count = new Int32Array(nQueries);
-  }
-
-  /** Adds training row j at `dist` to query q's heap if it is among the k nearest so far; j must grow per query. */
-  offer(q: number, dist: number, j: number): void {
-    const { k, distance, index } = this;
-    const base = q * k;
-    const count = this.count[q]!;
-
-    if (count < k) {
-      // Sift up from the new leaf.
-      let p = count;
-      while (p > 0) {
-        const parent = (p - 1) >> 1;
-        // j is later than every kept index, so on equal distance it counts as farther and rises above its parent.
-        if (distance[base + parent]! > dist) break;
-        distance[base + p] = distance[base + parent]!;
-        index[base + p] = index[base + parent]!;
-        p = parent;
-      }
-      distance[base + p] = dist;
-      index[base + p] = j;
-      this.count[q] = count + 1;
-      return;
-    }
-
-    // The root is the farthest kept neighbour; j is later than every kept index, so a tie does not replace it.
-    if (!(dist < distance[base]!)) return;
-    let p = 0;
-    for (;;) {
-      let child = 2 * p + 1;
-      if (child >= k) break;
-      if (child + 1 < k && isFarther(distance[base + child + 1]!, index[base + child + 1]!, distance[base + child]!, index[base + child]!)) child++;
-      if (!isFarther(distance[base + child]!, index[base + child]!, dist, j)) break;
-      distance[base + p] = distance[base + child]!;
-      index[base + p] = index[base + child]!;
-      p = child;
-    }
-    distance[base + p] = dist;
-    index[base + p] = j;
-  }
-
-  /** Every query's neighbours sorted by distance, then index. */
-  sorted(): NeighborList {
-    const { k, distance, index, count } = this;
-    const order: number[] = [];
-    for (let q = 0; q < count.length; q++) {
-      const base = q * k;
-      order.length = 0;
-      for (let t = 0; t < count[q]!; t++) order.push(base + t);
-      order.sort((a, b) => distance[a]! - distance[b]! || index[a]! - index[b]!);
-      const sortedIndex = Int32Array.from(order, (t) => index[t]!);
-      const sortedDistance = Float64Array.from(order, (t) => distance[t]!);
-      index.set(sortedIndex, base);
-      distance.set(sortedDistance, base);
-    }
-    return { indices: index, distances: distance, counts: count };
-  }
-}
-
-/** Whether (d1, i1) comes after (d2, i2) in the order by distance, then index. */
-function isFarther(d1: number, i1: number, d2: number, i2: number): boolean {
-  return d1 > d2 || (d1 === d2 && i1 > i2);
+  if (model.metric === 'cosine') return searchNearestNeighbors(unitRows(X), unitRows(model.X), model.nNeighbors, true);
+  return searchNearestNeighbors(X, model.X, model.nNeighbors, false);
 }
 
 export interface NearestCentroidModel {

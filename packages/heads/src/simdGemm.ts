@@ -17,6 +17,7 @@ export class SimdGemm {
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: GemmExports;
   private heapView: Float64Array;
+  private heap32View: Float32Array | undefined;
   private used = 0;
 
   private constructor(
@@ -78,6 +79,12 @@ export class SimdGemm {
     return address;
   }
 
+  /** Float32 view of the whole linear memory, for operands packed with packRowsFloat32. */
+  get heap32(): Float32Array {
+    if (this.heap32View?.buffer !== this.memory.buffer) this.heap32View = new Float32Array(this.memory.buffer);
+    return this.heap32View;
+  }
+
   /** Frees every allocation made after `address` (a value allocate returned), so the space can be reused. */
   release(address: number): void {
     this.heap.fill(0, address / 8, this.used / 8);
@@ -111,6 +118,36 @@ export class SimdGemm {
   }
 
   /**
+   * Like allocateRows, but rounds the values to float32 (rows stride·4 bytes apart),
+   * for dotFloat32. Values beyond float32's range become ±Infinity.
+   */
+  allocateRowsFloat32(source: Float64Array, firstRow: number, rowCount: number): number {
+    const address = this.allocate((paddedRows(rowCount) * this.stride) / 2);
+    this.packRowsFloat32(source, firstRow, rowCount, address);
+    return address;
+  }
+
+  /** packRows for float32 operands: the address must hold paddedRows(rowCount) rows of stride float32 values. */
+  packRowsFloat32(source: Float64Array, firstRow: number, rowCount: number, address: number): void {
+    const heap32 = this.heap32;
+    const columns = this.columns;
+    const base = address / 4;
+    for (let r = 0; r < rowCount; r++) {
+      const from = (firstRow + r) * columns;
+      heap32.set(source.subarray(from, from + columns), base + r * this.stride);
+    }
+  }
+
+  /**
+   * dot for float32 operands from packRowsFloat32: products and the sum of each of 4
+   * lanes in float32 (every lane sums the columns j ≡ lane mod 4 in order), the lanes
+   * then added in float64. Twice the throughput of dot.
+   */
+  dotFloat32(a: number, nA: number, b: number, nB: number, out: number, outStride: number): void {
+    this.kernels.dotTileFloat32(a, nA, b, nB, out, outStride * 8);
+  }
+
+  /**
    * out[i·outStride + k] = A_i · B_k for nA packed rows at a (a multiple of 2) and nB
    * packed rows at b (a multiple of 4); outStride is in float64 elements.
    */
@@ -139,6 +176,7 @@ export class SimdGemm {
 
 interface GemmExports {
   dotTile(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
+  dotTileFloat32(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
   accumulateTile(r: number, rStrideBytes: number, x: number, nRows: number, g: number, nK: number): void;
   dotRow(x: number, w: number): number;
   axpyRow(x: number, w: number, alpha: number): void;

@@ -8,6 +8,7 @@ import { F64, I32, V128, type ValueType, type WasmFunction, encodeModule, op } f
  *
  * dotTile(a, nA, b, nB, out, outStrideBytes), C = A Bᵀ:
  *   out[i·outStride + k] = Σ_j A[i, j] B[k, j]   for i < nA (a multiple of 2), k < nB (a multiple of 4).
+ * dotTileFloat32 is the same for float32 operands (rows stride·4 bytes apart) and float64 output.
  * accumulateTile(r, rStrideBytes, x, nRows, g, nK), G += Rᵀ X:
  *   G[k, j] += Σ_{i < nRows} R[i, k] X[i, j]   for k < nK (a multiple of 2), j < stride,
  *   with G nK × stride and R nRows rows of rStrideBytes bytes.
@@ -44,8 +45,14 @@ class FunctionBuilder {
   }
 }
 
-function dotTile(stride: number): WasmFunction {
-  const rowBytes = stride * 8;
+/** Element type of the dot kernel's operands; float32 sums 4 lanes per f32x4 and adds the lanes in float64. */
+export type DotPrecision = 'float64' | 'float32';
+
+function dotTile(stride: number, precision: DotPrecision): WasmFunction {
+  const is32 = precision === 'float32';
+  const rowBytes = stride * (is32 ? 4 : 8);
+  const mul = is32 ? op.f32x4Mul : op.f64x2Mul;
+  const add = is32 ? op.f32x4Add : op.f64x2Add;
   const [a, nA, b, nB, out, outStride] = [0, 1, 2, 3, 4, 5];
   const f = new FunctionBuilder(6);
   const aEnd = f.local(I32);
@@ -69,7 +76,7 @@ function dotTile(stride: number): WasmFunction {
   f.emit(op.loop);
   f.emit(op.localGet(b), op.localSet(bRow), op.localGet(out), op.localSet(outRow));
 
-  // … and each group of 4 B rows: 8 dot products over the row, 2 columns per f64x2 lane pair.
+  // … and each group of 4 B rows: 8 dot products over the row, one column per lane (2 for f64x2, 4 for f32x4).
   f.emit(op.loop);
   for (const t of acc) f.emit(op.v128Zero, op.localSet(t));
   f.emit(op.localGet(a), op.localTee(pa), op.i32Const(rowBytes), op.i32Add, op.localSet(paEnd));
@@ -80,20 +87,26 @@ function dotTile(stride: number): WasmFunction {
     f.emit(op.localGet(pb), op.v128Load(c * rowBytes), op.localSet(bv));
     for (let r = 0; r < DOT_TILE_ROWS; r++) {
       const t = acc[r * DOT_TILE_COLUMNS + c]!;
-      f.emit(op.localGet(t), op.localGet(av[r]!), op.localGet(bv), op.f64x2Mul, op.f64x2Add, op.localSet(t));
+      f.emit(op.localGet(t), op.localGet(av[r]!), op.localGet(bv), mul, add, op.localSet(t));
     }
   }
   f.emit(op.localGet(pb), op.i32Const(16), op.i32Add, op.localSet(pb));
   f.emit(op.localGet(pa), op.i32Const(16), op.i32Add, op.localTee(pa), op.localGet(paEnd), op.i32LtU, op.brIf(0));
   f.emit(op.end);
 
-  // Each output is the sum of its accumulator's two lanes (even and odd columns).
+  // Each float64 output is the sum of its accumulator's lanes: (lane 0 + lane 1) for f64x2,
+  // ((lane 0 + lane 1) + (lane 2 + lane 3)) in float64 for f32x4.
   for (let r = 0; r < DOT_TILE_ROWS; r++) {
     for (let c = 0; c < DOT_TILE_COLUMNS; c++) {
       const t = acc[r * DOT_TILE_COLUMNS + c]!;
       f.emit(op.localGet(outRow));
       if (r > 0) f.emit(op.localGet(outStride), op.i32Const(r), op.i32Mul, op.i32Add);
-      f.emit(op.localGet(t), op.f64x2ExtractLane(0), op.localGet(t), op.f64x2ExtractLane(1), op.f64Add, op.f64Store(c * 8));
+      if (is32) {
+        const lane = (l: number): number[][] => [op.localGet(t), op.f32x4ExtractLane(l), op.f64PromoteF32];
+        f.emit(...lane(0), ...lane(1), op.f64Add, ...lane(2), ...lane(3), op.f64Add, op.f64Add, op.f64Store(c * 8));
+      } else {
+        f.emit(op.localGet(t), op.f64x2ExtractLane(0), op.localGet(t), op.f64x2ExtractLane(1), op.f64Add, op.f64Store(c * 8));
+      }
     }
   }
   f.emit(op.localGet(outRow), op.i32Const(DOT_TILE_COLUMNS * 8), op.i32Add, op.localSet(outRow));
@@ -104,7 +117,7 @@ function dotTile(stride: number): WasmFunction {
   f.emit(op.localGet(a), op.i32Const(DOT_TILE_ROWS * rowBytes), op.i32Add, op.localTee(a), op.localGet(aEnd), op.i32LtU, op.brIf(0));
   f.emit(op.end);
 
-  return { name: 'dotTile', params: [I32, I32, I32, I32, I32, I32], locals: f.locals, body: f.body };
+  return { name: is32 ? 'dotTileFloat32' : 'dotTile', params: [I32, I32, I32, I32, I32, I32], locals: f.locals, body: f.body };
 }
 
 function accumulateTile(stride: number): WasmFunction {
@@ -203,5 +216,5 @@ export function encodeGemmModule(stride: number): Uint8Array<ArrayBuffer> {
   if (!(Number.isInteger(stride) && stride > 0 && stride % STRIDE_MULTIPLE === 0)) {
     throw new Error(`GEMM kernel stride ${stride} is invalid: pad rows to a positive multiple of ${STRIDE_MULTIPLE}`);
   }
-  return encodeModule([dotTile(stride), accumulateTile(stride), dotRow(stride), axpyRow(stride)]);
+  return encodeModule([dotTile(stride, 'float64'), accumulateTile(stride), dotRow(stride), axpyRow(stride), dotTile(stride, 'float32')]);
 }

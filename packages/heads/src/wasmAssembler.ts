@@ -98,6 +98,7 @@ export const op = {
   f64Store: (offset: number): number[] => [0x39, 3, ...unsignedLeb128(offset)],
   f64Add: [0xa0],
   f64Mul: [0xa2],
+  f64PromoteF32: [0xbb],
 
   v128Load: (offset: number): number[] => [SIMD, 0x00, 4, ...unsignedLeb128(offset)],
   v128Store: (offset: number): number[] => [SIMD, 0x0b, 4, ...unsignedLeb128(offset)],
@@ -106,4 +107,7 @@ export const op = {
   f64x2ExtractLane: (lane: number): number[] => [SIMD, 0x21, lane],
   f64x2Add: [SIMD, ...unsignedLeb128(0xf0)],
   f64x2Mul: [SIMD, ...unsignedLeb128(0xf2)],
+  f32x4ExtractLane: (lane: number): number[] => [SIMD, 0x1f, lane],
+  f32x4Add: [SIMD, ...unsignedLeb128(0xe4)],
+  f32x4Mul: [SIMD, ...unsignedLeb128(0xe6)],
 };

@@ -3,7 +3,7 @@
 // d · 2⁻⁵² · Σ|a_j b_j| < 1e-12; the tolerance is 1e-12 relative to that sum.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DenseMatrix, createDenseMatrix } from '../src/data';
-import { multiplyABt } from '../src/productTiles';
+import { forEachProductTile, multiplyABt } from '../src/productTiles';
 import { SimdGemm, paddedRows, setSimdGemmEnabled } from '../src/simdGemm';
 import { Random } from '../src/random';
 import { createRowKernels } from '../src/rowKernels';
@@ -159,5 +159,44 @@ describe.each([true, false])('row kernels, SIMD %s', (simd) => {
     expect(error, `copied w, relative error ${error}`).toBeLessThanOrEqual(1e-12);
     rows.reset();
     expect(rows.dot(0)).toBe(0);
+  });
+});
+
+describe('forEachProductTile error bounds', () => {
+  // Oracle: the naive float64 loop; its own error (< 1e-13 of ‖a‖‖b‖ here) is far below the float32 bound checked.
+  it.each([
+    ['unit scale', 1],
+    ['large and tiny rows', 1e20],
+  ])('float32 tiles stay within their stated bound, %s', (_name, spread) => {
+    const random = new Random(3);
+    const A = randomMatrix(70, 301, random);
+    const B = randomMatrix(90, 301, random);
+    // Scale alternate rows up and down so products span many orders of magnitude.
+    for (let i = 0; i < 70; i++) for (let j = 0; j < 301; j++) A.data[i * 301 + j]! *= i % 2 === 0 ? spread : 1 / spread;
+    for (let i = 0; i < 90; i++) for (let j = 0; j < 301; j++) B.data[i * 301 + j]! *= i % 3 === 0 ? 1 / spread : 1;
+    const { product } = naiveABt(A, B);
+    const lengthA = Array.from({ length: 70 }, (_, i) => Math.hypot(...A.data.subarray(i * 301, (i + 1) * 301)));
+    const lengthB = Array.from({ length: 90 }, (_, i) => Math.hypot(...B.data.subarray(i * 301, (i + 1) * 301)));
+
+    let worst = 0;
+    let usedFloat32 = false;
+    forEachProductTile(
+      A,
+      B,
+      (tile) => {
+        usedFloat32 ||= tile.relativeError > 1e-9;
+        for (let r = 0; r < tile.rows; r++) {
+          for (let c = 0; c < tile.columns; c++) {
+            const i = tile.rowStart + r;
+            const k = tile.columnStart + c;
+            const bound = tile.relativeError * lengthA[i]! * lengthB[k]! + tile.absoluteError;
+            worst = Math.max(worst, Math.abs(tile.values[tile.offset + r * tile.stride + c]! - product[i * 90 + k]!) / bound);
+          }
+        }
+      },
+      { float32: true },
+    );
+    expect(usedFloat32, 'the float32 kernel ran').toBe(true);
+    expect(worst, `largest error as a fraction of the stated bound: ${worst}`).toBeLessThanOrEqual(1);
   });
 });

@@ -12,8 +12,8 @@ export interface KernelMatrixRows {
 /**
  * Rows of the signed kernel matrix Q_ij = y_i y_j k(x_i, x_j) for SMO, kept in a
  * least-recently-used cache of `cacheSizeMb` megabytes. From samples, each row is
- * computed on demand with one matrix-vector product; from a precomputed kernel matrix,
- * which then counts against the cache size, it is copied.
+ * computed on demand with one matrix-vector product. From a precomputed kernel matrix,
+ * rows are copied, and the matrix counts against the cache size.
  * Entries are float32, as libsvm's `Qfloat`, which halves memory; the diagonal
  * stays float64.
  */

@@ -10,7 +10,7 @@ export interface KernelMatrix {
   diagonal: Float64Array;
 }
 
-/** Whether the float32 kernel matrix of n samples fits in a kernel cache of `cacheSizeMb` megabytes. */
+/** Returns whether the float32 kernel matrix of n samples fits in a kernel cache of `cacheSizeMb` megabytes. */
 export function kernelMatrixFits(n: number, cacheSizeMb: number): boolean {
   return n * n * 4 <= cacheSizeMb * 1024 * 1024;
 }

@@ -254,7 +254,7 @@ function solveDualCoordinateDescent(
   return { w, objective: linearSvmPrimalObjective(rows, y, cost, bias, loss, w), iterations: iter, converged };
 }
 
-/** ½‖w‖² + Σ_i C_i ξ(y_i w·x̃_i) for w = [w; w_B], with the margins' products x_i·w taken from `rows`, which holds the same w. */
+/** ½‖w‖² + Σ_i C_i ξ(y_i w·x̃_i) for w = [w; w_B], with the margins' products x_i·w taken from `rows`, which contains the same w. */
 function linearSvmPrimalObjective(rows: RowKernels, y: Int8Array, cost: Float64Array, bias: number, loss: LinearSvmLoss, w: Float64Array): number {
   let f = 0.5 * dot(w, 0, w, 0, w.length);
   const wBias = w[w.length - 1]!;

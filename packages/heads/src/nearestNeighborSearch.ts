@@ -2,7 +2,7 @@ import type { DenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
 import { forEachProductTile } from './productTiles';
 
-/** Nearest training rows of each query: row i of `indices` and `distances` (k wide) holds counts[i] neighbours, nearest first. */
+/** Nearest training rows of each query: row i of `indices` and `distances` (k wide) contains counts[i] neighbours, nearest first. */
 export interface NeighborList {
   indices: Int32Array;
   distances: Float64Array;
@@ -39,8 +39,8 @@ export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: n
   const trainNorms = rowSquaredNorms(train);
   const queryLengths = queryNorms.map(Math.sqrt);
   const trainLengths = trainNorms.map(Math.sqrt);
-  // The float64 products of the ranking pass err by at most γ over the even/odd lane sums; the
-  // 1e-9 absorbs the rounding of the norms' square roots.
+  // The float64 products of the ranking pass err by at most γ of their even/odd lane sums.
+  // The factor 1 + 1e-9 below absorbs the rounding of the norms' square roots.
   const rankingError = ((Math.ceil(d / 2) + 3) * FLOAT64_UNIT_ROUNDOFF) / (1 - (Math.ceil(d / 2) + 3) * FLOAT64_UNIT_ROUNDOFF);
   const screen = new CandidateScreen(queries.rows, k);
   const result: NeighborList = {
@@ -145,7 +145,7 @@ class CandidateScreen {
     this.lowers = Array.from({ length: nQueries }, () => []);
   }
 
-  /** The k-th smallest upper bound so far (+∞ before k rows were offered). */
+  /** Returns the k-th smallest upper bound so far (+∞ before k rows were offered). */
   threshold(q: number): number {
     return this.count[q]! < this.k ? Infinity : this.upper[q * this.k]!;
   }

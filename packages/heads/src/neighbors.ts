@@ -89,7 +89,7 @@ export function knnPredictProba(model: KnnModel, X: DenseMatrix): DenseMatrix {
   return out;
 }
 
-/** The k nearest training rows of each query (see nearestNeighborSearch.ts), nearest first. */
+/** Finds the k nearest training rows of each query (see nearestNeighborSearch.ts), nearest first. */
 export function kNearestNeighbors(model: KnnModel, X: DenseMatrix): NeighborList {
   if (model.metric === 'cosine') return searchNearestNeighbors(unitRows(X), unitRows(model.X), model.nNeighbors, true);
   return searchNearestNeighbors(X, model.X, model.nNeighbors, false);

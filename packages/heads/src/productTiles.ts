@@ -112,7 +112,7 @@ export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile:
   }
 }
 
-/** The same tiles in float64 from the scalar JavaScript kernel, for engines without WebAssembly SIMD. */
+/** Computes the same tiles in float64 with the scalar JavaScript kernel, for engines without WebAssembly SIMD. */
 function forEachProductTileJs(A: DenseMatrix, B: DenseMatrix, visit: (tile: ProductTile) => void, upperTriangle: boolean): void {
   const d = A.columns;
   const tileRows = Math.max(4, Math.floor(TILE_BYTES / (8 * d)));

@@ -103,9 +103,9 @@ describe.each([true, false])('kNearestNeighbors, SIMD %s', (simd) => {
   it('gaps below float32 resolution', () => {
     setSimdGemmEnabled(simd);
     const random = new Random(5);
-    // Six variants of each base row differ in feature 0 by multiples of 3e-8: their distances to a query
-    // differ by ~1e-8, far below what float32 products resolve (~1e-6 here) and far above float64 rounding
-    // (~1e-13), so only the float64 ranking of the candidates orders them right.
+    // Six variants of each base row differ in feature 0 by multiples of 3e-8, so their distances to a query
+    // differ by ~1e-8. That is far below what float32 products resolve (~1e-6 here) and far above float64
+    // rounding (~1e-13), so only the float64 ranking of the candidates orders them right.
     const base = matrix(100, 64, () => random.nextFloat() - 0.5);
     const train = matrix(600, 64, (i, j) => base.data[Math.floor(i / 6) * 64 + j]! + (j === 0 ? ((i % 6) - 2.5) * 3e-8 : 0));
     const queries = matrix(40, 64, () => random.nextFloat() - 0.5);

@@ -90,6 +90,8 @@ export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: n
         const base = offset + r * stride;
         const queryNorm = queryNorms[q]!;
         const queryLength = queryLengths[q]!;
+        // Most pairs fail the screen, so the threshold is kept here and the offer call made only for the rest.
+        let threshold = screen.threshold(q);
         for (let c = 0; c < columns; c++) {
           const j = columnStart + c;
           const product = values[base + c]!;
@@ -105,7 +107,9 @@ export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: n
             key = queryNorm + trainNorms[j]! - 2 * product;
             slack = 2 * bound + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + trainNorms[j]! + 1);
           }
-          screen.offer(q, j, clampKey(key - slack), clampKey(key + slack));
+          const lower = clampKey(key - slack);
+          if (lower > threshold) continue;
+          threshold = screen.offer(q, j, lower, clampKey(key + slack));
         }
       }
     },
@@ -150,9 +154,9 @@ class CandidateScreen {
     return this.count[q]! < this.k ? Infinity : this.upper[q * this.k]!;
   }
 
-  /** Records training row j with distance in [lower, upper] for query q. */
-  offer(q: number, j: number, lower: number, upper: number): void {
-    if (lower > this.threshold(q)) return;
+  /** Records training row j with distance in [lower, upper] for query q and returns the new threshold. */
+  offer(q: number, j: number, lower: number, upper: number): number {
+    if (lower > this.threshold(q)) return this.threshold(q);
     this.rows[q]!.push(j);
     this.lowers[q]!.push(lower);
 
@@ -170,9 +174,9 @@ class CandidateScreen {
       }
       heap[base + p] = upper;
       this.count[q] = count + 1;
-      return;
+      return this.threshold(q);
     }
-    if (!(upper < heap[base]!)) return;
+    if (!(upper < heap[base]!)) return heap[base]!;
     let p = 0;
     for (;;) {
       let child = 2 * p + 1;
@@ -183,6 +187,7 @@ class CandidateScreen {
       p = child;
     }
     heap[base + p] = upper;
+    return heap[base]!;
   }
 
   /** Query q's candidates as [training row, lower bound] pairs, in the order offered. */

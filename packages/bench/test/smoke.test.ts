@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { chromiumPath } from '../src/browser/chromium';
 import type { CaseResult } from '../src/measure/result';
 import { runCase } from '../src/measure/run-case';
 import { MODELS } from '../src/models';
@@ -14,17 +15,57 @@ import type { BenchEnvironment } from '../src/report/environment';
 import { renderMarkdown } from '../src/report/markdown';
 import { formatTextTable, relativeDifferenceToReference, speedupOverEngine } from '../src/report/table';
 
+const CHROMIUM_MISSING = existsSync(chromiumPath())
+  ? null
+  : `Chromium not found at ${chromiumPath()}; install Debian's chromium package or set OFFSHELF_CHROMIUM`;
+
+// Threads requested from ort-wasm-chromium, so the check does not depend on the test machine's core count.
+const CHROMIUM_THREADS = 2;
+
+function testEnvironment(): BenchEnvironment {
+  return {
+    date: '2026-01-01T00:00:00.000Z',
+    command: 'pnpm bench --models=tiny',
+    node: process.version,
+    cpu: 'test CPU',
+    cpuCount: 1,
+    loadAverage: 0.5,
+    adapter: {
+      backend: 'vulkan',
+      adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
+      isFallbackAdapter: true,
+      featureLevel: 'core',
+      features: {},
+      limits: {} as never,
+    },
+    versions: { 'onnxruntime-node': '1.31.1' },
+  };
+}
+
 // The harness on the tiny generated model with one engine pair (offshelf on the GPU, onnxruntime-node
-// on the CPU), so that it cannot rot. Timings vary with load and are never asserted.
+// on the CPU), plus onnxruntime-web in headless Chromium where Chromium is installed, so that it
+// cannot rot. Timings vary with load and are never asserted.
 describe('bench harness', () => {
   let cache: string;
   const results: CaseResult[] = [];
+  let chromiumResult: CaseResult | null = null;
 
   beforeAll(async () => {
     cache = mkdtempSync(join(tmpdir(), 'offshelf-bench-test-'));
     process.env.OFFSHELF_BENCH_CACHE = cache;
     for (const engine of ['offshelf', 'ort-node'] as const) {
       results.push(await runCase({ engine, model: 'tiny', batch: 2, warmup: 0, repeats: 2, profileKernels: false }));
+    }
+    if (!CHROMIUM_MISSING) {
+      chromiumResult = await runCase({
+        engine: 'ort-wasm-chromium',
+        model: 'tiny',
+        batch: 2,
+        warmup: 0,
+        repeats: 2,
+        profileKernels: false,
+        chromiumThreads: CHROMIUM_THREADS,
+      });
     }
   });
 
@@ -75,26 +116,42 @@ describe('bench harness', () => {
     expect(table).toContain('offshelf');
     expect(table).toContain('ort-node');
 
-    const environment: BenchEnvironment = {
-      date: '2026-01-01T00:00:00.000Z',
-      command: 'pnpm bench --models=tiny',
-      node: process.version,
-      cpu: 'test CPU',
-      cpuCount: 1,
-      loadAverage: 0.5,
-      adapter: {
-        backend: 'vulkan',
-        adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
-        isFallbackAdapter: true,
-        featureLevel: 'core',
-        features: {},
-        limits: {} as never,
-      },
-      versions: { 'onnxruntime-node': '1.31.1' },
-    };
-    const markdown = renderMarkdown(environment, { warmup: 0, repeats: 2, flopsPerImage: { tiny: 65024 } }, results);
+    const markdown = renderMarkdown(testEnvironment(), { warmup: 0, repeats: 2, flopsPerImage: { tiny: 65024 } }, results);
     expect(markdown).toContain('llvmpipe');
     expect(markdown).toContain('pnpm bench --models=tiny');
     expect(markdown).toContain(MODELS.tiny.description);
+  });
+
+  describe.skipIf(CHROMIUM_MISSING !== null)(`ort-wasm-chromium${CHROMIUM_MISSING ? ` (skipped: ${CHROMIUM_MISSING})` : ''}`, () => {
+    it('produces figures with threads', () => {
+      const result = chromiumResult!;
+      expect(result.status, `ort-wasm-chromium: ${result.error}`).toBe('ok');
+      expect(result.runsMs).toHaveLength(2);
+      expect(result.imagesPerSecond).toBeGreaterThan(0);
+      expect(result.gflops).toBeGreaterThan(0);
+      expect(result.peakGpuBytes).toBeNull();
+      // The summed PSS of the Chromium processes, read from /proc on Linux.
+      expect(result.rssBytes).toBeGreaterThan(0);
+      expect(result.engineDetail).toContain('headless Chromium');
+      expect(result.engineDetail).toContain(`${CHROMIUM_THREADS} WebAssembly thread(s)`);
+    });
+
+    it('features match onnxruntime-node', () => {
+      // Oracle: onnxruntime-node on the same ONNX file and the same seeded input, which the page
+      // builds itself. Float32 sums of at most 72 products differ by reordering only, so 1e-4 of
+      // the largest feature is a loose bound.
+      const difference = relativeDifferenceToReference(chromiumResult!, [...results, chromiumResult!]);
+      expect(difference).not.toBeNull();
+      expect(difference!, `max relative difference ${difference}`).toBeLessThan(1e-4);
+    });
+
+    it('report names Chromium and threads', () => {
+      const all = [...results, chromiumResult!];
+      const markdown = renderMarkdown(testEnvironment(), { warmup: 0, repeats: 2, flopsPerImage: { tiny: 65024 } }, all);
+      const engineLine = markdown.split('\n').find((line) => line.startsWith('- `ort-wasm-chromium`'));
+      expect(engineLine).toContain('headless Chromium');
+      expect(engineLine).toContain(`${CHROMIUM_THREADS} WebAssembly thread(s)`);
+      expect(markdown).toContain('timed inside its page with performance.now()');
+    });
   });
 });

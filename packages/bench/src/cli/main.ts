@@ -3,8 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { runCaseInChild, RESULT_MARKER } from '../measure/child-process';
-import type { CaseResult } from '../measure/result';
-import { runCase } from '../measure/run-case';
+import { emptyResult, type CaseResult } from '../measure/result';
+import { runCase, type CaseOptions } from '../measure/run-case';
 import { benchCacheDir, modelPath, MODELS, parseModelName, readModel, type ModelName } from '../models';
 import { countFlops } from '../onnx/flops';
 import { readBenchGraph } from '../onnx/read-graph';
@@ -43,6 +43,7 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
           warmup: options.warmup,
           repeats: options.repeats,
           profileKernels: options.profileKernels,
+          ...(options.chromiumThreads === null ? {} : { chromiumThreads: options.chromiumThreads }),
           timeoutSeconds: options.caseTimeoutSeconds,
         });
         results.push(result);
@@ -84,16 +85,28 @@ async function runCaseCommand(args: string[]): Promise<void> {
       warmup: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '3' },
       'profile-kernels': { type: 'boolean', default: false },
+      'chromium-threads': { type: 'string' },
     },
   });
-  const result = await runCase({
+  const chromiumThreads = values['chromium-threads'];
+  const options: CaseOptions = {
     engine: parseEngineName(values.engine ?? ''),
     model: parseModelName(values.model ?? ''),
     batch: Number(values.batch),
     warmup: Number(values.warmup),
     repeats: Number(values.repeats),
     profileKernels: values['profile-kernels']!,
-  });
+    ...(chromiumThreads === undefined ? {} : { chromiumThreads: Number(chromiumThreads) }),
+  };
+
+  let result: CaseResult;
+  try {
+    result = await runCase(options);
+  } catch (error) {
+    // The stack goes to the log; the message goes into the report's "Not measured" list.
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    result = emptyResult(options.engine, options.model, options.batch, 'failed', error instanceof Error ? error.message : String(error));
+  }
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 }
 

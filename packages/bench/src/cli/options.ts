@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { chromiumPath } from '../browser/chromium';
 import type { EngineName } from '../engines/engine';
 import { ENGINE_NAMES, parseEngineName } from '../engines/registry';
 import { MODEL_NAMES, parseModelName, type ModelName } from '../models';
@@ -15,6 +16,8 @@ export interface BenchOptions {
   /** Path of the Markdown report to write, or null. */
   writeDocs: string | null;
   profileKernels: boolean;
+  /** WebAssembly threads of ort-wasm-chromium. Null means navigator.hardwareConcurrency capped at 2. */
+  chromiumThreads: number | null;
   caseTimeoutSeconds: number;
   help: boolean;
 }
@@ -24,17 +27,22 @@ export const USAGE = `Usage: pnpm bench [run] [options]
        pnpm bench generate [--out=DIR]   write the random-weight ONNX models
 
 Measures feature extraction per engine, model and batch size, each case in its own Node process.
-With no options it runs a quick set (MobileNetV2, batch 1, every engine), which took
-about 7 minutes on lavapipe with 2 cores under a load average of 16.
+With no options it runs a quick set (MobileNetV2, batch 1, every engine). With the five Node
+engines it took about 7 minutes on lavapipe with 2 cores under a load average of 16.
 
 Options:
   --models=LIST       comma-separated: ${MODEL_NAMES.join(', ')} (default mobilenetv2)
-  --engines=LIST      comma-separated: ${ENGINE_NAMES.join(', ')} (default all)
+  --engines=LIST      comma-separated: ${ENGINE_NAMES.join(', ')} (default all);
+                      ort-wasm-chromium runs onnxruntime-web's WASM backend with threads in
+                      headless Chromium (${chromiumPath()}), the others in Node
   --batches=LIST      comma-separated batch sizes (default 1; "full" = 1,8 and 32 on a hardware adapter)
   --full              all three 224×224 models with the full batch list
   --warmup=N          untimed runs after the first run (default 1)
   --repeats=N         timed runs; the median is reported (default 3)
   --profile-kernels   also time each GPU kernel of the offshelf runner
+  --chromium-threads=N
+                      WebAssembly threads of ort-wasm-chromium (default navigator.hardwareConcurrency
+                      of the browser, capped at 2)
   --case-timeout=S    seconds before a case is stopped and reported as failed (default 900)
   --json              print one JSON object with a results array instead of a table
   --write-docs[=FILE] write the Markdown report (default docs/benchmarks.md)
@@ -72,6 +80,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
       warmup: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '3' },
       'profile-kernels': { type: 'boolean', default: false },
+      'chromium-threads': { type: 'string' },
       'case-timeout': { type: 'string', default: '900' },
       json: { type: 'boolean', default: false },
       'write-docs': { type: 'string' },
@@ -99,6 +108,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
     json: values.json!,
     writeDocs: values['write-docs'] === undefined ? null : values['write-docs'] || defaultDocsPath,
     profileKernels: values['profile-kernels']!,
+    chromiumThreads: values['chromium-threads'] === undefined ? null : positiveInteger('chromium-threads', values['chromium-threads']),
     caseTimeoutSeconds: positiveInteger('case-timeout', values['case-timeout']!),
     help: values.help!,
   };

@@ -1,6 +1,7 @@
 import type { Engine, EngineName } from './engine';
 import { offshelf } from './offshelf';
 import { ortNode } from './ort-node';
+import { ortWasmChromium } from './ort-wasm-chromium';
 import { ortWasm, ortWebGpu } from './ort-web';
 import { tfjsWebGpu } from './tfjs-webgpu';
 
@@ -9,6 +10,7 @@ export const ENGINES: Record<EngineName, Engine> = {
   'ort-webgpu': ortWebGpu,
   'tfjs-webgpu': tfjsWebGpu,
   'ort-wasm': ortWasm,
+  'ort-wasm-chromium': ortWasmChromium,
   'ort-node': ortNode,
 };
 

@@ -20,6 +20,7 @@ export function caseArguments(options: CaseOptions): string[] {
     `--repeats=${options.repeats}`,
   ];
   if (options.profileKernels) args.push('--profile-kernels');
+  if (options.chromiumThreads !== undefined) args.push(`--chromium-threads=${options.chromiumThreads}`);
   return args;
 }
 

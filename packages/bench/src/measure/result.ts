@@ -20,7 +20,7 @@ export interface CaseResult {
   peakGpuBytes: number | null;
   /** Achieved GFLOP/s at the median time, from the FLOPs counted in the ONNX graph. */
   gflops: number | null;
-  /** Peak resident set size of the process that ran the case. */
+  /** Peak resident set size of the process that ran the case; for an engine in a browser, the figure the engine measured, or null when it cannot. */
   rssBytes: number | null;
   /** Every timed run's wall time for the whole batch, in ms. */
   runsMs: number[];
@@ -28,6 +28,8 @@ export interface CaseResult {
   featureSample: number[];
   /** Per-kernel GPU times over one run, slowest first, when kernel profiling was requested. */
   kernels?: KernelTime[];
+  /** The engine's setup in this case (browser version, thread count), when the engine reports one. */
+  engineDetail?: string;
 }
 
 /** Returns a result without figures, for a case whose engine is missing or failed. */

@@ -7,8 +7,8 @@ import { KernelProfiler } from '../gpu/kernel-profiler';
 import { installNavigatorGpu } from '../gpu/navigator-shim';
 import { MODELS, readModel, type ModelName } from '../models';
 import { countFlops } from '../onnx/flops';
-import { seededRandom } from '../onnx/graph-builder';
 import { readBenchGraph } from '../onnx/read-graph';
+import { randomInput } from './random-input';
 import { emptyResult, type CaseResult } from './result';
 
 // Kernels listed per case in the report.
@@ -27,6 +27,8 @@ export interface CaseOptions {
   repeats: number;
   /** Also time each GPU kernel over one extra run, for engines whose dispatches can be replayed. */
   profileKernels: boolean;
+  /** WebAssembly threads for engines in a browser page. Undefined means the engine's default. */
+  chromiumThreads?: number;
 }
 
 /** Returns the median of a non-empty list. */
@@ -39,7 +41,8 @@ export function median(values: number[]): number {
 /**
  * Measures one engine on one model and batch size in this process: load and first run
  * (cold, when the caller gave the process a fresh shader cache), warm-up, then `repeats`
- * timed runs. Every run uploads the input and waits for the features on the CPU.
+ * timed runs. Every run uploads the input and waits for the features on the CPU. An engine
+ * that runs in a browser page reports its own times and memory (see PreparedEngine).
  */
 export async function runCase(options: CaseOptions): Promise<CaseResult> {
   const engine = ENGINES[options.engine];
@@ -65,10 +68,19 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     const input = randomInput(options.batch * graph.inputShape.reduce((a, b) => a * b, 1));
 
     const loadStart = performance.now();
-    const prepared = await engine.prepare({ spec, modelPath: path, modelBytes: bytes, graph, batch: options.batch, gpu });
-    const loadMs = performance.now() - loadStart;
+    const prepared = await engine.prepare({
+      spec,
+      modelPath: path,
+      modelBytes: bytes,
+      graph,
+      batch: options.batch,
+      gpu,
+      ...(options.chromiumThreads === undefined ? {} : { chromiumThreads: options.chromiumThreads }),
+    });
+    // An engine that times itself (in a browser page) excludes its browser start and the round trips to Node.
+    const loadMs = prepared.loadMs ?? performance.now() - loadStart;
     const firstOutput = await prepared.run(input);
-    const firstRunMs = performance.now() - loadStart;
+    const firstRunMs = prepared.lastRunMs ? loadMs + prepared.lastRunMs() : performance.now() - loadStart;
     const featureSample = Array.from(firstOutput.subarray(0, FEATURE_SAMPLE_LENGTH));
 
     for (let i = 0; i < options.warmup; i++) await prepared.run(input);
@@ -77,7 +89,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     for (let i = 0; i < options.repeats; i++) {
       const start = performance.now();
       await prepared.run(input);
-      runsMs.push(performance.now() - start);
+      runsMs.push(prepared.lastRunMs ? prepared.lastRunMs() : performance.now() - start);
     }
 
     let kernels: KernelTime[] | undefined;
@@ -86,6 +98,8 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       await prepared.run(input);
       kernels = (await profiler.time(profiler.stop())).slice(0, TOP_KERNELS);
     }
+    // maxRSS is in kilobytes.
+    const rssBytes = prepared.peakRssBytes ? await prepared.peakRssBytes() : process.resourceUsage().maxRSS * 1024;
     await prepared.dispose();
 
     const batchMs = median(runsMs);
@@ -101,21 +115,13 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       loadMs,
       peakGpuBytes: gpu ? gpu.buffers.peakBytes : null,
       gflops: (flopsPerImage * options.batch) / (batchMs / 1000) / 1e9,
-      // maxRSS is in kilobytes.
-      rssBytes: process.resourceUsage().maxRSS * 1024,
+      rssBytes,
       runsMs,
       featureSample,
       ...(kernels ? { kernels } : {}),
+      ...(prepared.detail ? { engineDetail: prepared.detail } : {}),
     };
   } finally {
     handle?.destroy();
   }
-}
-
-/** Uniform values in [-1, 1), the range of normalized image pixels, from a fixed seed. */
-function randomInput(count: number): Float32Array {
-  const random = seededRandom(1234);
-  const values = new Float32Array(count);
-  for (let i = 0; i < count; i++) values[i] = random() * 2 - 1;
-  return values;
 }

@@ -24,6 +24,7 @@ const REPORTED_PACKAGES = [
   'onnxruntime-node',
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-backend-webgpu',
+  'playwright-core',
 ];
 
 /** Returns the bench package folder: `OFFSHELF_BENCH_REPO` (set by scripts/run.mjs), else the working directory. */

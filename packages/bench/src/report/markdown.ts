@@ -1,3 +1,4 @@
+import type { EngineName } from '../engines/engine';
 import { ENGINES } from '../engines/registry';
 import type { CaseResult } from '../measure/result';
 import { MODELS, type ModelName } from '../models';
@@ -10,6 +11,20 @@ export interface RunSettings {
   repeats: number;
   /** FLOPs per image of each model, counted from its ONNX graph. */
   flopsPerImage: Partial<Record<ModelName, number>>;
+}
+
+const CHROMIUM_TIMING_NOTE =
+  '`ort-wasm-chromium` is timed inside its page with performance.now(): first run is session creation ' +
+  '(importing onnxruntime-web, compiling its WebAssembly, starting its threads, loading the model bytes) plus one ' +
+  '`session.run`, and each timed run is one `session.run` on an input the page builds from the same seed, so the ' +
+  'browser start and the transfers between Node and the page are not counted. Its RSS is the largest summed ' +
+  'proportional set size (PSS) of the Chromium processes, sampled after each run; the driving Node process is not included.';
+
+/** Formats one line of the engine list: the description, then the setup that the engine's cases reported (browser, threads). */
+function engineLine(name: EngineName, results: CaseResult[]): string {
+  const details = [...new Set(results.filter((r) => r.engine === name && r.engineDetail).map((r) => r.engineDetail!))];
+  const measured = details.length > 0 ? ` (this run: ${details.join('; ')})` : '';
+  return `- \`${name}\`: ${ENGINES[name].description}${measured}`;
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
@@ -45,7 +60,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
   );
 
   parts.push('### Engines');
-  parts.push(usedEngines.map((name) => `- \`${name}\`: ${ENGINES[name].description}`).join('\n'));
+  parts.push(usedEngines.map((name) => engineLine(name, results)).join('\n'));
 
   parts.push('### Models');
   parts.push(
@@ -64,7 +79,8 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       'the features back to the CPU. First run counts from model bytes in memory to the first features ' +
       '(session creation, shader compilation, one run). GFLOP/s uses the FLOPs counted in the ONNX graph ' +
       '(2 per multiply-accumulate). Peak GPU is the largest total of live buffers created on the device. ' +
-      'offshelf speed-up is offshelf images/s divided by the engine images/s, on the same model and batch in this run.',
+      'offshelf speed-up is offshelf images/s divided by the engine images/s, on the same model and batch in this run.' +
+      (usedEngines.includes('ort-wasm-chromium') ? ` ${CHROMIUM_TIMING_NOTE}` : ''),
   );
   parts.push(markdownTable(TABLE_HEADER, tableRows(results)));
 

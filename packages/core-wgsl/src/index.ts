@@ -5,6 +5,7 @@ export * from './runtime/pipeline-cache';
 export * from './runtime/dispatch';
 export * from './runtime/buffers';
 export * from './runtime/run-program';
+export * from './runtime/float16';
 
 // Kernels.
 export * from './kernels/activation/activation';
@@ -12,6 +13,7 @@ export * from './kernels/elementwise/unary';
 
 // Convolution and GEMM kernels with fused epilogues.
 export * from './kernels/epilogue';
+export * from './kernels/weight-precision';
 export * from './kernels/conv/conv2d-shape';
 export * from './kernels/conv/conv2d-kernel';
 export * from './kernels/conv/select-conv2d';

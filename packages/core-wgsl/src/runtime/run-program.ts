@@ -3,13 +3,14 @@ import { encodeDispatch, prepareDispatch, releaseDispatch } from './dispatch';
 import type { KernelProgram } from './program';
 
 /**
- * Runs one program on float32 inputs and reads back `outputLength` floats.
+ * Runs one program on its inputs (float32, or float16 bit patterns for f16 weights) and reads
+ * back `outputLength` floats.
  * Allocates and frees its own buffers: for tests and one-off calls, not for graphs.
  */
 export async function runProgram(
   device: GPUDevice,
   program: KernelProgram,
-  inputs: readonly Float32Array[],
+  inputs: readonly (Float32Array | Uint16Array)[],
   outputLength: number,
   initialOutput?: Float32Array,
 ): Promise<Float32Array> {

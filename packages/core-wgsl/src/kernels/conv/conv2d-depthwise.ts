@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
@@ -9,7 +10,7 @@ import paramsSource from './conv2d-params.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
 /** Creates the depthwise convolution (groups = inChannels): 4 or 8 outputs along 1, 4 or 8 rows per invocation. */
-export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
   const fused = epilogueWgsl(epilogue, 2);
 
@@ -42,6 +43,7 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
 
   const defines = {
     ...fused.defines,
+    ...weightDefines(weightPrecision),
     KERNEL_3X3: kernel3x3,
     STRIDE: kernel3x3 ? stride : 1,
     WINDOW: kernel3x3 ? window : 1,
@@ -54,11 +56,12 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   const kernelKey = kernel3x3 ? `3x3s${stride}x${outputs}` : 'any';
   return {
     variant: 'depthwise-4x',
-    packWeights: (weights) => Float32Array.from(weights),
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(Float32Array.from(weights), weightPrecision),
     program: {
       name: 'conv2d-depthwise-4x',
-      shaderKey: `conv2d-depthwise-4x|${kernelKey}|rows=${rows}|uniformChannel=${uniformChannel}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, source].join('\n'), defines),
+      shaderKey: `conv2d-depthwise-4x|${kernelKey}|rows=${rows}|uniformChannel=${uniformChannel}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, blocksPerPlane * planes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -5,7 +5,12 @@
 // Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
+// f16 weights widen to f32 on load, so the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<f16>;
+#else
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
 // Outputs along a row per invocation, in VECTORS vec4 sums per output row.
@@ -56,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // the 4 outputs of a row read one window of {{WINDOW}} inputs, each loaded once into registers.
   var w: array<f32, 9>;
   for (var t = 0u; t < 9u; t++) {
-    w[t] = weights[out_channel * 9u + t];
+    w[t] = f32(weights[out_channel * 9u + t]);
   }
   for (var t = 0u; t < {{IN_ROWS}}u; t++) {
     let in_y = in_y0 + i32(t);
@@ -84,7 +89,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       continue;
     }
     for (var kx = 0u; kx < params.kernel_width; kx++) {
-      let weight = weights[(out_channel * params.kernel_height + ky) * params.kernel_width + kx];
+      let weight = f32(weights[(out_channel * params.kernel_height + ky) * params.kernel_width + kx]);
       let in_x = in_x0 + i32(kx) * params.dilation_width;
       let step = params.stride_width;
       let values = vec4<f32>(load_input(plane, in_y, in_x), load_input(plane, in_y, in_x + step),

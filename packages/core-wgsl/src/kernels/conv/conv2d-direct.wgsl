@@ -3,7 +3,12 @@
 // Bindings: input NCHW, weights OIHW, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
+// f16 weights widen to f32 on load, so the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<f16>;
+#else
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
 @compute @workgroup_size(64)
@@ -40,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (in_x < 0 || in_x >= i32(params.in_width)) {
           continue;
         }
-        sum = fma(input[input_row + u32(in_x)], weights[weight_row + kx], sum);
+        sum = fma(input[input_row + u32(in_x)], f32(weights[weight_row + kx]), sum);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import blockSource from '../gemm/register-block-8x8.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
@@ -21,7 +22,7 @@ export function fitsImplicitGemm3x3(shape: Conv2dShape): boolean {
  * Creates the implicit-GEMM convolution for one group and a 3×3 kernel: 8 channels × 8
  * pixels of a row per invocation, loading each input row window once for all three taps.
  */
-export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
   if (!fitsImplicitGemm3x3(shape)) {
     throw new Error(
       `conv2d implicit-gemm-3x3-8x8: invalid shape (groups ${shape.groups}, kernel ${shape.kernelHeight}x${shape.kernelWidth}, ` +
@@ -42,11 +43,12 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue): C
 
   return {
     variant: 'implicit-gemm-3x3-8x8',
-    packWeights: (weights) => packImplicitGemmWeights(weights, outChannels, reduction),
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(packImplicitGemmWeights(weights, outChannels, reduction), weightPrecision),
     program: {
       name: 'conv2d-implicit-gemm-3x3-8x8',
-      shaderKey: `conv2d-implicit-gemm-3x3-8x8|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), fused.defines),
+      shaderKey: `conv2d-implicit-gemm-3x3-8x8|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision) }),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

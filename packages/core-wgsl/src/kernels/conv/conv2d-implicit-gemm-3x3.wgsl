@@ -6,7 +6,12 @@
 // Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
+// f16 weights widen to f32 on load, so the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
+#else
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
 // Input value at x of the row starting at `row`, or 0 in the padding. `row_inside` is false
@@ -39,9 +44,9 @@ fn accumulate_row(row: u32, x: i32, row_inside: bool, w: u32) {
   let hi = vec4<f32>(load_input(row, x + 4, row_inside), load_input(row, x + 5, row_inside),
                      load_input(row, x + 6, row_inside), load_input(row, x + 7, row_inside));
   let tail = vec2<f32>(load_input(row, x + 8, row_inside), load_input(row, x + 9, row_inside));
-  accumulate_outer_product(weights[w], weights[w + 1u], lo, hi);
-  accumulate_outer_product(weights[w + 2u], weights[w + 3u], vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
-  accumulate_outer_product(weights[w + 4u], weights[w + 5u], vec4<f32>(lo.zw, hi.xy), vec4<f32>(hi.zw, tail));
+  accumulate_outer_product(vec4<f32>(weights[w]), vec4<f32>(weights[w + 1u]), lo, hi);
+  accumulate_outer_product(vec4<f32>(weights[w + 2u]), vec4<f32>(weights[w + 3u]), vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
+  accumulate_outer_product(vec4<f32>(weights[w + 4u]), vec4<f32>(weights[w + 5u]), vec4<f32>(lo.zw, hi.xy), vec4<f32>(hi.zw, tail));
 }
 
 @compute @workgroup_size(64)

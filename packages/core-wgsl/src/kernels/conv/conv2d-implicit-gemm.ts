@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import blockSource from '../gemm/register-block-8x8.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
@@ -11,13 +12,13 @@ import paramsSource from './conv2d-params.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
 /** Creates the implicit-GEMM convolution for one group: 8 channels × 8 pixels of a row per invocation. */
-export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
   const fused = epilogueWgsl(epilogue, 2);
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   const lanes = laneLayout(pixelBlocks);
   const uniformChannels = lanes.rowLanes === 1;
-  const defines = { ...fused.defines, UNIFORM_CHANNELS: uniformChannels };
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), UNIFORM_CHANNELS: uniformChannels };
   const dispatch = checkWorkgroupCounts('conv2d implicit-gemm-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(ceilDiv(outChannels, 8), lanes.rowLanes),
@@ -27,11 +28,12 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue): Conv
 
   return {
     variant: 'implicit-gemm-8x8',
-    packWeights: (weights) => packImplicitGemmWeights(weights, outChannels, reduction),
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(packImplicitGemmWeights(weights, outChannels, reduction), weightPrecision),
     program: {
       name: 'conv2d-implicit-gemm-8x8',
-      shaderKey: `conv2d-implicit-gemm-8x8|uniformChannels=${uniformChannels}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      shaderKey: `conv2d-implicit-gemm-8x8|uniformChannels=${uniformChannels}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -5,7 +5,12 @@
 // Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
+// f16 weights widen to f32 on load, so the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
+#else
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
 
 // Input value at (in_y, in_x) of the row starting at `row`, or 0 in the padding.
@@ -71,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                            load_input(row, x + 2 * step), load_input(row, x + 3 * step));
         let hi = vec4<f32>(load_input(row, x + 4 * step), load_input(row, x + 5 * step),
                            load_input(row, x + 6 * step), load_input(row, x + 7 * step));
-        accumulate_outer_product(weights[w], weights[w + 1u], lo, hi);
+        accumulate_outer_product(vec4<f32>(weights[w]), vec4<f32>(weights[w + 1u]), lo, hi);
         w += 2u;
       }
     }

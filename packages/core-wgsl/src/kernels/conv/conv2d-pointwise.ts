@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import blockSource from '../gemm/register-block-8x8.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
@@ -11,7 +12,7 @@ import source from './conv2d-pointwise.wgsl';
 import { conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
 /** Creates the 1×1 convolution (stride 1, no padding, one group) run as a register-blocked GEMM. */
-export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dKernel {
+export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
   const pixelCount = shape.inHeight * shape.inWidth;
   // vec4 input loads need every channel plane to start on a 16-byte boundary.
   const vec4Input = pixelCount % 4 === 0;
@@ -20,7 +21,7 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
   const lanes = laneLayout(pixelBlocks);
   const channelBlocks = ceilDiv(shape.outChannels, 8);
   const uniformChannels = lanes.rowLanes === 1;
-  const defines = { ...fused.defines, VEC4_INPUT: vec4Input, UNIFORM_CHANNELS: uniformChannels };
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, UNIFORM_CHANNELS: uniformChannels };
   const dispatch = checkWorkgroupCounts('conv2d pointwise-gemm-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(channelBlocks, lanes.rowLanes),
@@ -29,11 +30,12 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue): Conv2dK
 
   return {
     variant: 'pointwise-gemm-8x8',
-    packWeights: (weights) => packPointwiseWeights(weights, shape.outChannels, shape.inChannels),
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(packPointwiseWeights(weights, shape.outChannels, shape.inChannels), weightPrecision),
     program: {
       name: 'conv2d-pointwise-gemm-8x8',
-      shaderKey: `conv2d-pointwise-gemm-8x8|vec4=${vec4Input}|uniformChannels=${uniformChannels}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      shaderKey: `conv2d-pointwise-gemm-8x8|vec4=${vec4Input}|uniformChannels=${uniformChannels}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

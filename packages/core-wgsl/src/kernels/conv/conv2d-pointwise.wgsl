@@ -8,7 +8,11 @@
 #else
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 #endif
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
+#else
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+#endif
 #if VEC4_INPUT
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<vec4<f32>>;
 #else
@@ -36,9 +40,10 @@ fn load_input(k: u32, offset: u32) -> vec4<f32> {
 }
 
 // Weights are packed [ceil(O/8)][I][8], zero past O, so 8 channels of one input channel are two vec4.
+// f16 weights widen to f32 on load, so the products and sums stay f32.
 fn accumulate_step(k: u32) {
   let w = weight_base + k * 2u;
-  accumulate_outer_product(weights[w], weights[w + 1u], load_input(k, 0u), load_input(k, 4u));
+  accumulate_outer_product(vec4<f32>(weights[w]), vec4<f32>(weights[w + 1u]), load_input(k, 0u), load_input(k, 4u));
 }
 
 // Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.

@@ -1,4 +1,5 @@
 import type { Epilogue } from '../epilogue';
+import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
@@ -8,7 +9,7 @@ import type { Conv2dKernel } from './conv2d-kernel';
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
-type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue) => Conv2dKernel;
+type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision?: WeightPrecision) => Conv2dKernel;
 
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
@@ -60,12 +61,18 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
 /**
  * Picks a convolution variant for `shape`: the one `options.variant` names, or else the
  * first of `conv2dVariants`, which lists them fastest first as measured on lavapipe.
+ * `options.weightPrecision` (default 'f32') sets the weights' storage type. 'f16' needs a
+ * device with the `shader-f16` feature.
  */
-export function selectConv2d(shape: Conv2dShape, epilogue: Epilogue, options: { variant?: string } = {}): Conv2dKernel {
+export function selectConv2d(
+  shape: Conv2dShape,
+  epilogue: Epilogue,
+  options: { variant?: string; weightPrecision?: WeightPrecision } = {},
+): Conv2dKernel {
   const applicable = conv2dVariants(shape);
   const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue);
+  return factories[variant]!(shape, epilogue, options.weightPrecision ?? 'f32');
 }

@@ -4,7 +4,12 @@
 // A is the same across a workgroup. Bindings: A, B, [bias], [residual], Y.
 
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+// A constant B (weights) may be f16, widened to f32 on load so that the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
@@ -20,7 +25,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b_start = entry * params.b_batch_stride / 4u + b_row * k4;
   var sums = vec4<f32>(0.0);
   for (var i = 0u; i < k4; i++) {
-    sums = fma(a[a_start + i], b[b_start + i], sums);
+    sums = fma(a[a_start + i], vec4<f32>(b[b_start + i]), sums);
   }
 
   if (column < params.n) {

@@ -2,7 +2,12 @@
 // Bindings: A, B, [bias], [residual], Y.
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
+// A constant B (weights) may be f16, widened to f32 on load so that the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<f32>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
@@ -36,7 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   var sum = 0.0;
   for (var k = 0u; k < params.k; k++) {
-    sum = fma(a[a_base + row * a_row_step + k * a_k_step], b[b_base + column * b_column_step + k * b_k_step], sum);
+    sum = fma(a[a_base + row * a_row_step + k * a_k_step], f32(b[b_base + column * b_column_step + k * b_k_step]), sum);
   }
 
   y[index] = epilogue(params.alpha * sum, column, index);

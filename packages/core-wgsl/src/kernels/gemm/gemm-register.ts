@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import source from './gemm-register.wgsl';
 import paramsSource from './gemm-params.wgsl';
 import blockSource from './register-block-8x8.wgsl';
@@ -9,7 +10,7 @@ import { laneLayout } from './lane-layout';
 import { checkWorkgroupCounts } from './workgroup-limits';
 
 /** Creates the register-blocked GEMM: 8×8 outputs per invocation, 64 invocations per workgroup. */
-export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKernel {
+export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32'): GemmKernel {
   const fused = epilogueWgsl(epilogue, 2);
   // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries. A stored
   // M×K is read one column at a time, 8 scalars that are uniform across the workgroup.
@@ -25,6 +26,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
   ]);
   const defines = {
     ...fused.defines,
+    ...weightDefines(bPrecision),
     TRANSPOSE_A: shape.transposeA,
     TRANSPOSE_B: shape.transposeB,
     VEC4_A: vec4A,
@@ -34,11 +36,12 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue): GemmKerne
   };
   return {
     variant: 'register-8x8',
-    packB: (b) => Float32Array.from(b),
+    bPrecision,
+    packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
     program: {
       name: 'gemm-register-8x8',
-      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

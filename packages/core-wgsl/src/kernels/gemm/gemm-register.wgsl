@@ -11,10 +11,19 @@
 #else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 #endif
+// A constant B (weights) may be f16, widened to f32 on load so that the products and sums stay f32.
 #if VEC4_B
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+#endif
+#else
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> b: array<f16>;
 #else
 @group(0) @binding(2) var<storage, read> b: array<f32>;
+#endif
 #endif
 #if VEC4_Y
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<vec4<f32>>;
@@ -51,16 +60,16 @@ fn load_b(k: u32, offset: u32) -> vec4<f32> {
   let last = params.n - 1u;
 #if TRANSPOSE_B
   let base = b_base + k;
-  return vec4<f32>(b[base + min(first_column + offset, last) * params.k], b[base + min(first_column + offset + 1u, last) * params.k],
-                   b[base + min(first_column + offset + 2u, last) * params.k], b[base + min(first_column + offset + 3u, last) * params.k]);
+  return vec4<f32>(f32(b[base + min(first_column + offset, last) * params.k]), f32(b[base + min(first_column + offset + 1u, last) * params.k]),
+                   f32(b[base + min(first_column + offset + 2u, last) * params.k]), f32(b[base + min(first_column + offset + 3u, last) * params.k]));
 #else
 #if VEC4_B
   // N is a multiple of 4, so clamping to the last whole vec4 keeps columns below N exact.
-  return b[(b_base + k * params.n + min(first_column + offset, params.n - 4u)) / 4u];
+  return vec4<f32>(b[(b_base + k * params.n + min(first_column + offset, params.n - 4u)) / 4u]);
 #else
   let base = b_base + k * params.n;
-  return vec4<f32>(b[base + min(first_column + offset, last)], b[base + min(first_column + offset + 1u, last)],
-                   b[base + min(first_column + offset + 2u, last)], b[base + min(first_column + offset + 3u, last)]);
+  return vec4<f32>(f32(b[base + min(first_column + offset, last)]), f32(b[base + min(first_column + offset + 1u, last)]),
+                   f32(b[base + min(first_column + offset + 2u, last)]), f32(b[base + min(first_column + offset + 3u, last)]));
 #endif
 #endif
 }

@@ -1,4 +1,5 @@
 import type { KernelProgram, UniformField } from '../../runtime/program';
+import type { WeightPrecision } from '../weight-precision';
 
 /**
  * A batched matrix product with ONNX Gemm/MatMul semantics:
@@ -24,8 +25,13 @@ export interface GemmShape {
  */
 export interface GemmKernel {
   variant: string;
-  /** Reorders B into the layout the variant reads. Every variant here reads B as stored, so this copies. */
-  packB(b: Float32Array): Float32Array;
+  /** Storage type the program reads B in: 'f16' only for a constant B (weights), never for an activation. */
+  bPrecision: WeightPrecision;
+  /**
+   * Reorders a constant B into the layout the variant reads, as float32 or, for 'f16', as float16
+   * bit patterns. Every variant here reads B as stored, so this copies (or converts).
+   */
+  packB(b: Float32Array): Float32Array | Uint16Array;
   program: KernelProgram;
 }
 

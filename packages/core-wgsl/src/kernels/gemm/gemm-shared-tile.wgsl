@@ -4,7 +4,12 @@
 // Lavapipe does not, so it is selected only on request. Bindings: A, B, [bias], [residual], Y.
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
+// A constant B (weights) may be f16, widened to f32 on load so that the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<f32>;
+#endif
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> y: array<f32>;
 
 const TILE = 32u;
@@ -31,9 +36,9 @@ fn load_b(b_base: u32, k: u32, column: u32) -> f32 {
     return 0.0;
   }
 #if TRANSPOSE_B
-  return b[b_base + column * params.k + k];
+  return f32(b[b_base + column * params.k + k]);
 #else
-  return b[b_base + k * params.n + column];
+  return f32(b[b_base + k * params.n + column]);
 #endif
 }
 

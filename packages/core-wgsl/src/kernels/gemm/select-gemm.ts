@@ -1,4 +1,5 @@
 import type { Epilogue } from '../epilogue';
+import type { WeightPrecision } from '../weight-precision';
 import { gemmDotVec4 } from './gemm-dot';
 import { gemmNaive } from './gemm-naive';
 import { gemmRegister8x8 } from './gemm-register';
@@ -6,7 +7,7 @@ import { gemmSharedTile32 } from './gemm-shared-tile';
 import { validateGemmShape, type GemmKernel, type GemmShape } from './gemm-shape';
 import { MAX_WORKGROUPS_PER_DIMENSION } from './workgroup-limits';
 
-type GemmFactory = (shape: GemmShape, epilogue: Epilogue) => GemmKernel;
+type GemmFactory = (shape: GemmShape, epilogue: Epilogue, bPrecision?: WeightPrecision) => GemmKernel;
 
 const factories: Record<string, GemmFactory> = {
   'register-8x8': gemmRegister8x8,
@@ -46,12 +47,18 @@ export function gemmVariants(shape: GemmShape): string[] {
  * Picks a GEMM variant for `shape`, or the one `options.variant` names. The default is
  * the first of `gemmVariants`: register blocking without workgroup memory, because on
  * lavapipe it beats shared-memory tiles several times over (see bench/kernels.ts).
+ * `options.bPrecision` (default 'f32') sets B's storage type. Use 'f16' only for a constant B
+ * (weights) on a device with the `shader-f16` feature, never for an activation.
  */
-export function selectGemm(shape: GemmShape, epilogue: Epilogue, options: { variant?: string } = {}): GemmKernel {
+export function selectGemm(
+  shape: GemmShape,
+  epilogue: Epilogue,
+  options: { variant?: string; bPrecision?: WeightPrecision } = {},
+): GemmKernel {
   const applicable = gemmVariants(shape);
   const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`gemm: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue);
+  return factories[variant]!(shape, epilogue, options.bPrecision ?? 'f32');
 }

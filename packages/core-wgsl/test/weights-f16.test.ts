@@ -1,0 +1,181 @@
+import { requestDevice, type OffshelfDevice } from '@offshelf/device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  conv2dOutputLength,
+  conv2dVariants,
+  float16BitsToNumber,
+  float32ToFloat16Bits,
+  gemmVariants,
+  runProgram,
+  selectConv2d,
+  selectGemm,
+  type Conv2dShape,
+  type Epilogue,
+  type GemmShape,
+} from '../src/index';
+import { compareToReference, reductionTolerance } from './reference/compare';
+import { conv2dReference } from './reference/conv2d';
+import { gemmReference } from './reference/gemm';
+import { randomTensor, seededUniform } from './reference/conv-gemm-random';
+
+// Oracle: the float64 convolution and GEMM in test/reference, run on the weights (B) rounded to
+// float16. The f16 kernels widen each weight to f32 exactly and accumulate in f32, so the only
+// difference from that reference is f32 rounding. The tolerances are therefore the f32 ones of
+// conv2d.test.ts and gemm.test.ts, not a float16 bound.
+
+const SKIP_NOTE = "the device lacks the WebGPU 'shader-f16' feature, so f16 weights cannot run here";
+
+const convBase: Conv2dShape = {
+  batch: 1, inChannels: 1, inHeight: 1, inWidth: 1, outChannels: 1, kernelHeight: 1, kernelWidth: 1,
+  strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
+  padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1,
+};
+
+const plain: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+const biasRelu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
+const resnetAdd: Epilogue = { bias: true, activation: { kind: 'relu' }, residual: 'beforeActivation' };
+const projectAdd: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'afterActivation' };
+
+// Shapes from conv2d.test.ts that, together, reach every convolution variant and both weight
+// layouts (vec4 and scalar), including weight counts that are not a multiple of 4.
+const convCases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
+  ['pointwise 7x7, odd channels', { inChannels: 5, outChannels: 7, inHeight: 7, inWidth: 7 }, projectAdd],
+  ['pointwise 4x8, channels of 8', { inChannels: 16, outChannels: 24, inHeight: 4, inWidth: 8 }, biasRelu6],
+  ['stem 3x3 stride 2, pads 0 0 1 1', {
+    inChannels: 3, outChannels: 8, inHeight: 9, inWidth: 9, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['3x3 pad 1, batch 2, odd sizes', {
+    batch: 2, inChannels: 6, outChannels: 5, inHeight: 7, inWidth: 5, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['depthwise 3x3, 21 wide', {
+    inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 21, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 stride 2, pads 0 0 1 1', {
+    batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 10, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 5x5 dilation 2', {
+    inChannels: 4, outChannels: 4, groups: 4, inHeight: 10, inWidth: 9, kernelHeight: 5, kernelWidth: 5,
+    dilationHeight: 2, dilationWidth: 2, padTop: 4, padLeft: 4, padBottom: 4, padRight: 4,
+  }, plain],
+  ['grouped 2 groups', {
+    inChannels: 6, outChannels: 4, groups: 2, inHeight: 5, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 0, padBottom: 0, padRight: 2,
+  }, projectAdd],
+];
+
+const gemmBase: GemmShape = { batch: 1, M: 1, N: 1, K: 1, transposeA: false, transposeB: false, alpha: 1, broadcastB: false };
+const biasOnly: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'none' };
+
+// Shapes from gemm.test.ts that reach every GEMM variant with B read as vec4 and as scalars.
+const gemmCases: Array<[string, Partial<GemmShape>, Epilogue]> = [
+  ['classifier row, transposed B', { M: 1, N: 37, K: 64, transposeB: true }, biasOnly],
+  ['odd sizes', { M: 13, N: 11, K: 7 }, biasRelu6],
+  ['aligned 16x24x32', { M: 16, N: 24, K: 32 }, resnetAdd],
+  ['batched, shared transposed B', { batch: 2, M: 4, N: 16, K: 12, broadcastB: true, transposeB: true }, plain],
+  ['batched rows, transposed B', { batch: 2, M: 3, N: 70, K: 20, transposeB: true }, biasOnly],
+];
+
+/** Rounds each value to the nearest float16, as the f16 weight buffer stores it. */
+function roundToFloat16(values: Float32Array): Float32Array {
+  return Float32Array.from(values, (v) => float16BitsToNumber(float32ToFloat16Bits(v)));
+}
+
+let gpu: OffshelfDevice;
+let hasF16 = false;
+beforeAll(async () => {
+  gpu = await requestDevice();
+  hasF16 = gpu.device.features.has('shader-f16');
+  if (!hasF16) console.warn(`weights-f16.test.ts: skipping, ${SKIP_NOTE}.`);
+});
+afterAll(() => gpu?.destroy());
+
+describe('conv2d variants with f16 weights', () => {
+  const runs = convCases.flatMap(([name, partial, epilogue], caseIndex) => {
+    const shape = { ...convBase, ...partial };
+    return conv2dVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+  });
+
+  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex, context) => {
+    if (!hasF16) context.skip(SKIP_NOTE);
+    const random = seededUniform(3000 + caseIndex);
+    const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
+    const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+    const weights = randomTensor(weightLength, random);
+    const outputLength = conv2dOutputLength(shape);
+    const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
+    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+    const kernel = selectConv2d(shape, epilogue, { variant, weightPrecision: 'f16' });
+    expect(kernel.weightPrecision).toBe('f16');
+    const packed = kernel.packWeights(weights);
+    expect(packed).toBeInstanceOf(Uint16Array);
+    const inputs = [input, packed];
+    if (bias) inputs.push(bias);
+    if (residual) inputs.push(residual);
+    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+
+    const expected = conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);
+    const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
+    const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
+    expect(summary.passed, summary.message).toBe(true);
+  });
+});
+
+describe('gemm variants with f16 B', () => {
+  const runs = gemmCases.flatMap(([name, partial, epilogue], caseIndex) => {
+    const shape = { ...gemmBase, ...partial };
+    return gemmVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+  });
+
+  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex, context) => {
+    if (!hasF16) context.skip(SKIP_NOTE);
+    const random = seededUniform(4000 + caseIndex);
+    const a = randomTensor(shape.batch * shape.M * shape.K, random);
+    const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
+    const outputLength = shape.batch * shape.M * shape.N;
+    const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
+    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+    const kernel = selectGemm(shape, epilogue, { variant, bPrecision: 'f16' });
+    expect(kernel.bPrecision).toBe('f16');
+    const inputs = [a, kernel.packB(b)];
+    if (bias) inputs.push(bias);
+    if (residual) inputs.push(residual);
+    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+
+    const expected = gemmReference(shape, epilogue, a, roundToFloat16(b), bias, residual);
+    const tolerance = reductionTolerance(shape.K) * Math.max(1, Math.abs(shape.alpha));
+    const summary = compareToReference(label, output, expected, tolerance);
+    expect(summary.passed, summary.message).toBe(true);
+  });
+});
+
+describe('f16 weight shader code', () => {
+  const conv = { ...convBase, inChannels: 8, outChannels: 8, inHeight: 8, inWidth: 8 };
+  const programs = [
+    ...conv2dVariants(conv).map((variant) => [variant, selectConv2d(conv, plain, { variant, weightPrecision: 'f16' }).program, selectConv2d(conv, plain, { variant }).program] as const),
+    ...gemmVariants({ ...gemmBase, M: 8, N: 8, K: 8, transposeB: true }).map((variant) => {
+      const shape = { ...gemmBase, M: 8, N: 8, K: 8, transposeB: true };
+      return [variant, selectGemm(shape, plain, { variant, bPrecision: 'f16' }).program, selectGemm(shape, plain, { variant }).program] as const;
+    }),
+  ];
+
+  it.each(programs)('%s opens with enable f16', (_, f16, f32) => {
+    const firstStatement = f16.code.split('\n').map((line) => line.trim()).find((line) => line !== '' && !line.startsWith('//'));
+    expect(firstStatement).toBe('enable f16;');
+    expect(f32.code).not.toContain('enable f16');
+    expect(f16.shaderKey).not.toBe(f32.shaderKey);
+  });
+
+  it('f16 rounding changes random weights', () => {
+    // The rounding the oracle above applies is real: random weights change when stored as f16.
+    const weights = randomTensor(64, seededUniform(5));
+    const rounded = roundToFloat16(weights);
+    expect(rounded.some((v, i) => v !== weights[i])).toBe(true);
+  });
+});

@@ -11,6 +11,8 @@ export { importTflite } from './import/tflite/index';
 export { importTfjs } from './import/tfjs/index';
 export { optimizeGraph, type OptimizeOptions } from './rewrite/optimize';
 export { GraphRunner, type RunnerOptions, type Tensor } from './run/graph-runner';
+export { checkWeightPrecisionSupport, WeightPrecisionError } from './run/weight-precision';
+export type { WeightPrecision } from '@offshelf/core-wgsl';
 export { UnsupportedNodeError, type KernelVariants } from './plan/lower-node';
 
 // Public extraction API.

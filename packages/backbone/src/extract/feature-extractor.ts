@@ -13,6 +13,7 @@ import {
   type TuningCache,
   type TuningKey,
   type TuningResult,
+  type WeightPrecision,
 } from '@offshelf/core-wgsl';
 
 import type { Graph, Preprocessing } from '../ir/graph';
@@ -20,6 +21,7 @@ import { optimizeGraph } from '../rewrite/optimize';
 import type { KernelVariants } from '../plan/lower-node';
 import { GraphRunner, type Tensor } from '../run/graph-runner';
 import { Readback } from '../run/readback';
+import { checkWeightPrecisionSupport } from '../run/weight-precision';
 import type { RgbaImage } from '../source';
 
 export interface FeatureExtractorOptions {
@@ -35,6 +37,11 @@ export interface FeatureExtractorOptions {
   kernelVariants?: KernelVariants;
   /** Measured conv and GEMM variant choices; without it the selectors' built-in choices run. */
   tuning?: TuningOptions;
+  /**
+   * Storage type of convolution and classifier weights (default 'f32'). 'f16' halves their GPU
+   * memory and needs the device feature 'shader-f16'. Bias, activations and sums stay f32.
+   */
+  weightPrecision?: WeightPrecision;
 }
 
 export interface TuningOptions {
@@ -57,6 +64,8 @@ export interface FeatureExtractor {
   readonly preprocessing: Preprocessing;
   /** The value features come from. */
   readonly layer: string;
+  /** Storage type of the weights on the GPU. */
+  readonly weightPrecision: WeightPrecision;
   /** Peak bytes of GPU buffers this extractor has held (constants plus activations). */
   readonly peakGpuBytes: number;
   /** Preprocesses images on the GPU, runs the model in batches and returns one feature vector per image. */
@@ -74,6 +83,9 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   const layer = options.layer ?? graph.metadata.featureOutput;
   if (!layer) throw new Error(`model ${graph.metadata.sourceName} names no feature output; pass options.layer with a value name.`);
   const batchSize = options.batchSize ?? 8;
+  const weightPrecision = options.weightPrecision ?? 'f32';
+  // Checked before tuning and planning, which would otherwise fail later with a WGSL error.
+  checkWeightPrecisionSupport(device, weightPrecision);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
 
   const optimized = optimizeGraph(graph, { keep: [layer, ...(options.keep ?? [])], fuse: !options.debug });
@@ -93,7 +105,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   const { preprocessing } = graph.metadata;
   const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];
   const tuned = input ? await tunedLookup(device, optimized, { [input.name]: inputShape }, [tap], options) : undefined;
-  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: { ...options.kernelVariants, tuned } });
+  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: { ...options.kernelVariants, tuned }, weightPrecision });
   let peakGpuBytes = 0;
   const notePeak = (extra = 0): void => {
     peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);
@@ -103,6 +115,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     featureSize,
     preprocessing,
     layer,
+    weightPrecision,
     get peakGpuBytes() {
       return peakGpuBytes;
     },
@@ -175,6 +188,7 @@ async function tunedLookup(
       keys.push(key);
       return undefined;
     };
+    // NOTE: tuning times the variants with f32 weights; an f16 extractor runs the same choices.
     const recorder = new GraphRunner(device, graph, { kernelVariants: { tuned: recordKey } });
     try {
       await recorder.plan(inputShapes, outputs);

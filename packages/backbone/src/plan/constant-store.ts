@@ -10,7 +10,7 @@ export class ConstantStore {
   constructor(private readonly device: GPUDevice) {}
 
   /** Returns the buffer for `key`, uploading `data` the first time. */
-  get(key: string, data: Float32Array): { buffer: GPUBuffer; size: number } {
+  get(key: string, data: Float32Array | Uint16Array): { buffer: GPUBuffer; size: number } {
     let entry = this.buffers.get(key);
     if (!entry) {
       entry = { buffer: createStorageBuffer(this.device, data, key), size: data.byteLength };

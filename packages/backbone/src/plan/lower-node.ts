@@ -15,8 +15,10 @@ import {
   unaryProgram,
   type Conv2dShape,
   type Epilogue,
+  type GemmKernel,
   type GemmShape,
   type TuningKey,
+  type WeightPrecision,
 } from '@offshelf/core-wgsl';
 
 import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attributes';
@@ -44,8 +46,17 @@ export interface KernelVariants {
   tuned?: (key: TuningKey) => string | undefined;
 }
 
-/** Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes. */
-export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants = {}): Lowered {
+/**
+ * Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes.
+ * `weightPrecision` sets the storage type of convolution weights and of constant GEMM B operands.
+ */
+export function lowerNode(
+  graph: Graph,
+  node: Node,
+  shapes: ConcreteShapes,
+  variants: KernelVariants = {},
+  weightPrecision: WeightPrecision = 'f32',
+): Lowered {
   if (VIEW_OPERATORS.has(node.opType)) return { view: { node: node.name, input: node.inputs[0]!, output: node.outputs[0]! } };
 
   const activation = activationOf(node);
@@ -57,12 +68,12 @@ export function lowerNode(graph: Graph, node: Node, shapes: ConcreteShapes, vari
   switch (node.opType) {
     case 'Conv':
     case 'offshelf.FusedConv':
-      return { steps: [lowerConv(graph, node, shapes, variants)] };
+      return { steps: [lowerConv(graph, node, shapes, variants, weightPrecision)] };
     case 'Gemm':
     case 'offshelf.FusedGemm':
-      return { steps: [lowerGemm(graph, node, shapes, variants)] };
+      return { steps: [lowerGemm(graph, node, shapes, variants, weightPrecision)] };
     case 'MatMul':
-      return { steps: [lowerMatMul(graph, node, shapes, variants)] };
+      return { steps: [lowerMatMul(graph, node, shapes, variants, weightPrecision)] };
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -147,7 +158,7 @@ function epilogueOf(node: Node, hasBias: boolean): Epilogue {
   return { bias: hasBias, activation: fused ? fusedActivation(node) : { kind: 'none' }, residual };
 }
 
-function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
+function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Step {
   const x = shapes.get(node.inputs[0]!)!;
   const weights = requireConstant(graph, node, 1, 'weight tensor');
   if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D convolutions are supported, got a rank-${x.length} input.`);
@@ -184,17 +195,17 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
   const epilogue = epilogueOf(node, hasBias);
   const forced = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
   const variant = forced ?? variants.tuned?.({ kind: 'conv2d', shape, epilogue });
-  const kernelChoice = selectConv2d(shape, epilogue, { variant });
+  const kernelChoice = selectConv2d(shape, epilogue, { variant, weightPrecision });
   const inputs: Operand[] = [
     { value: node.inputs[0]! },
-    { constant: `${weights.name}#${kernelChoice.variant}`, data: kernelChoice.packWeights(toFloat32(weights)) },
+    { constant: `${weights.name}#${kernelChoice.variant}#${weightPrecision}`, data: kernelChoice.packWeights(toFloat32(weights)) },
   ];
   if (hasBias) inputs.push(operand(graph, node.inputs[2]!));
   if (epilogue.residual !== 'none') inputs.push(operand(graph, node.inputs[3]!));
   return step(node, kernelChoice.program, inputs);
 }
 
-function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
+function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Step {
   const a = shapes.get(node.inputs[0]!)!;
   const b = shapes.get(node.inputs[1]!)!;
   const transposeA = numberAttribute(node, 'transA', 0) === 1;
@@ -223,7 +234,7 @@ function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
 
   const epilogue = epilogueOf(node, bias !== null);
   if (residual) epilogue.residual = 'beforeActivation';
-  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants) });
+  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants), bPrecision: bPrecisionOf(graph, node, weightPrecision) });
   const inputs: Operand[] = [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)];
   if (bias) inputs.push({ constant: `${node.name}#bias`, data: bias });
   if (residual) inputs.push({ constant: `${node.name}#c`, data: residual });
@@ -235,14 +246,19 @@ function gemmVariant(shape: GemmShape, epilogue: Epilogue, variants: KernelVaria
   return forced ?? variants.tuned?.({ kind: 'gemm', shape, epilogue });
 }
 
-function constantOrValueB(graph: Graph, node: Node, kernelChoice: { variant: string; packB(b: Float32Array): Float32Array }): Operand {
+/** Storage type of a GEMM's B: the weight precision for a constant B (weights), f32 for an activation. */
+function bPrecisionOf(graph: Graph, node: Node, weightPrecision: WeightPrecision): WeightPrecision {
+  return graph.initializers.has(node.inputs[1]!) ? weightPrecision : 'f32';
+}
+
+function constantOrValueB(graph: Graph, node: Node, kernelChoice: GemmKernel): Operand {
   const b = graph.initializers.get(node.inputs[1]!);
   // NOTE: a computed B is bound as stored, which is correct only while every GEMM variant's packB is a plain copy.
   if (!b) return { value: node.inputs[1]! };
-  return { constant: `${b.name}#${kernelChoice.variant}`, data: kernelChoice.packB(toFloat32(b)) };
+  return { constant: `${b.name}#${kernelChoice.variant}#${kernelChoice.bPrecision}`, data: kernelChoice.packB(toFloat32(b)) };
 }
 
-function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants): Step {
+function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Step {
   const a = shapes.get(node.inputs[0]!)!;
   const b = shapes.get(node.inputs[1]!)!;
   if (a.length < 2 || b.length < 2) throw new UnsupportedNodeError(node, '1-D MatMul operands are not supported; reshape them to 2-D.');
@@ -262,7 +278,7 @@ function lowerMatMul(graph: Graph, node: Node, shapes: ConcreteShapes, variants:
   }
 
   const epilogue: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
-  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants) });
+  const kernelChoice = selectGemm(shape, epilogue, { variant: gemmVariant(shape, epilogue, variants), bPrecision: bPrecisionOf(graph, node, weightPrecision) });
   return step(node, kernelChoice.program, [{ value: node.inputs[0]! }, constantOrValueB(graph, node, kernelChoice)]);
 }
 

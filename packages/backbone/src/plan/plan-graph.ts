@@ -1,4 +1,4 @@
-import { pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch } from '@offshelf/core-wgsl';
+import { pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch, type WeightPrecision } from '@offshelf/core-wgsl';
 
 import { ModelImportError, type Graph, type Node } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
@@ -14,6 +14,8 @@ export interface PlanOptions {
   reuseBuffers?: boolean;
   /** Kernel variants to force where they apply. */
   kernelVariants?: KernelVariants;
+  /** Storage type of convolution weights and constant GEMM B operands (default 'f32'). */
+  weightPrecision?: WeightPrecision;
 }
 
 /** A graph planned for one set of input shapes: kernels chosen, buffers leased, bind groups made. */
@@ -51,7 +53,7 @@ export async function planGraph(
   const views: View[] = [];
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
-    const lowered = lowerNode(graph, node, shapes, options.kernelVariants);
+    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision);
     if ('view' in lowered) views.push(lowered.view);
     else steps.push(...lowered.steps);
   }

@@ -1,7 +1,10 @@
 import type { KernelProgram } from '@offshelf/core-wgsl';
 
-/** A kernel operand: a graph value (activation) or a constant uploaded once (packed weights, bias). */
-export type Operand = { value: string } | { constant: string; data: Float32Array };
+/**
+ * A kernel operand: a graph value (activation) or a constant uploaded once (packed weights, bias).
+ * Constant data is float32, or float16 bit patterns for weights stored as f16.
+ */
+export type Operand = { value: string } | { constant: string; data: Float32Array | Uint16Array };
 
 /** One kernel dispatch of a lowered graph node. */
 export interface Step {

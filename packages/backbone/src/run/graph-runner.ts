@@ -1,4 +1,4 @@
-import { writeBuffer } from '@offshelf/core-wgsl';
+import { writeBuffer, type WeightPrecision } from '@offshelf/core-wgsl';
 
 import { ModelImportError, type Graph } from '../ir/graph';
 import { ConstantStore } from '../plan/constant-store';
@@ -6,6 +6,7 @@ import type { KernelVariants } from '../plan/lower-node';
 import { planGraph, type GraphPlan } from '../plan/plan-graph';
 import { Readback } from './readback';
 import { formatTensorStats } from './tensor-stats';
+import { checkWeightPrecisionSupport } from './weight-precision';
 
 /** A tensor on the CPU: float32 data in row-major order and its shape. */
 export interface Tensor {
@@ -20,6 +21,11 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** Conv and GEMM variants to force where they apply, such as `{ conv2d: 'direct' }` to rule out a fast path. */
   kernelVariants?: KernelVariants;
+  /**
+   * Storage type of convolution weights and constant GEMM B operands (default 'f32'). 'f16' halves
+   * their GPU memory and needs the device feature 'shader-f16'. Bias and activations stay f32.
+   */
+  weightPrecision?: WeightPrecision;
 }
 
 /**
@@ -36,6 +42,7 @@ export class GraphRunner {
     readonly graph: Graph,
     private readonly options: RunnerOptions = {},
   ) {
+    checkWeightPrecisionSupport(device, options.weightPrecision ?? 'f32');
     this.constants = new ConstantStore(device);
   }
 
@@ -119,7 +126,12 @@ export class GraphRunner {
     const key = JSON.stringify([inputShapes, outputs]);
     let entry = this.plans.get(key);
     if (!entry) {
-      const plan = await planGraph(this.device, this.graph, inputShapes, this.constants, { keep, reuseBuffers: !this.options.debug, kernelVariants: this.options.kernelVariants });
+      const plan = await planGraph(this.device, this.graph, inputShapes, this.constants, {
+        keep,
+        reuseBuffers: !this.options.debug,
+        kernelVariants: this.options.kernelVariants,
+        weightPrecision: this.options.weightPrecision,
+      });
       const readOutputs = this.options.debug ? keep : [...outputs];
       entry = { plan, readback: new Readback(this.device, readOutputs.map((name) => plan.rangeOf(name))), outputs: readOutputs };
       this.plans.set(key, entry);

@@ -87,6 +87,21 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr).toMatch(/^error: option '--tuning <mode>' argument 'fast' is invalid\. Allowed choices are off, use, tune\.\n/);
   });
 
+  it('documents --weights on backbone commands', () => {
+    for (const command of ['extract', 'train', 'evaluate', 'classify', 'run']) {
+      const result = offshelf(command, '--help');
+      expect(result.status, `offshelf ${command} --help`).toBe(0);
+      expect(result.stdout, `offshelf ${command} --help`).toMatch(/--weights <precision>\s+storage type of the backbone weights on the GPU/);
+      expect(result.stdout, `offshelf ${command} --help`).toMatch(/\(choices:\s+"f32",\s+"f16"\)/);
+    }
+  });
+
+  it('rejects an invalid --weights value', () => {
+    const result = offshelf('extract', 'data', '-o', 'f.safetensors', '--weights', 'f8');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: option '--weights <precision>' argument 'f8' is invalid\. Allowed choices are f32, f16\.\n/);
+  });
+
   it('exits with 2 on usage errors', () => {
     const unknown = offshelf('train', 'x', '-o', 'm.json', '--bogus');
     expect(unknown.status).toBe(2);
@@ -144,6 +159,8 @@ describe('offshelf CLI without a GPU', () => {
     expect(bundle.classNames).toEqual(['ants', 'bees']);
     expect(bundle.backbone.sha256).toBe('a'.repeat(64));
     expect(bundle.layer).toBe('features');
+    // A features file without a recorded precision was computed with f32 weights.
+    expect(bundle.weightPrecision).toBe('f32');
     expect(bundle.head.format).toBe('offshelf-head');
 
     const evaluated = offshelf('evaluate', train, '--model', model, '--json');
@@ -262,6 +279,30 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^top 3 of conv_preds \(score, softmax probability\):\n/);
     expect(result.stdout.match(/^ {2}[123] {2}class\d+ /gm)).toHaveLength(3);
+  });
+
+  it('ranks the same top class with --weights f16', () => {
+    // Oracle: the same command with f32 weights. f16 weights move the scores by a small fraction
+    // of their range, too little to reorder the top class of this photo.
+    const labels = join(folder, 'labels-1000.txt');
+    writeFileSync(labels, Array.from({ length: 1000 }, (_, i) => `class${i}`).join('\n') + '\n');
+    const topClass = (weights: string) => {
+      const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '1', '--labels', labels, '--weights', weights, '--quiet');
+      expect(result.stderr.replace(/^Warning: .*\n/gm, ''), `--weights ${weights}`).toBe('');
+      expect(result.status, `--weights ${weights}`).toBe(0);
+      return /^ {2}1 {2}(class\d+) /m.exec(result.stdout)?.[1];
+    };
+    const f32 = topClass('f32');
+    expect(f32).toMatch(/^class\d+$/);
+
+    // An adapter without shader-f16 must reject the option with the fix instead.
+    if (!/shader-f16 yes/.test(offshelf('doctor').stdout)) {
+      const rejected = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '1', '--labels', labels, '--weights', 'f16');
+      expect(rejected.status).toBe(1);
+      expect(rejected.stderr).toMatch(/--weights f16 needs the WebGPU feature shader-f16, .* pass --weights f32/);
+      return;
+    }
+    expect(topClass('f16')).toBe(f32);
   });
 
   it('counts classes over every non-batch dimension', () => {

@@ -11,6 +11,7 @@ import { resolveModel, type ResolvedModel } from '../registry/models';
 import type { TuningMode } from '../tuning/tuning-mode';
 import { cliTuningOptions } from '../tuning/tuning-options';
 import { fileModelSource } from './file-source';
+import { checkWeightsSupported } from './weights-option';
 
 export type { FeatureExtractor };
 /** A float32 tensor with its shape, as the runner takes and returns them. */
@@ -24,6 +25,8 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
   expectedSha256?: string;
   /** `--tuning`: how the tuning cache file is used when `tuning` is not set. */
   tuningMode?: TuningMode;
+  /** Source of `weightPrecision` named when the adapter lacks shader-f16 (default `--weights <precision>`). */
+  weightPrecisionOrigin?: string;
 }
 
 export interface OpenedBackbone {
@@ -74,6 +77,8 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
 
   const gpu = await requestDevice();
   try {
+    const weightPrecision = options.weightPrecision ?? 'f32';
+    checkWeightsSupported(weightPrecision, gpu.summary, options.weightPrecisionOrigin);
     const extractor = await createFeatureExtractor(gpu.device, graph, {
       layer: options.layer,
       batchSize: options.batchSize,
@@ -81,6 +86,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
       keep: options.keep,
       // Variants `offshelf tune` measured on this adapter, where it ran; the selectors' choices elsewhere.
       tuning: options.tuning ?? cliTuningOptions(gpu, options.tuningMode),
+      weightPrecision,
     });
     return {
       model,

@@ -1,4 +1,5 @@
 /** `offshelf classify`: labels and class probabilities for image files and folders. */
+import type { WeightPrecision } from '@offshelf/backbone';
 import type { Command } from 'commander';
 
 import { collectImagePaths } from '../data/dataset';
@@ -8,6 +9,7 @@ import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { UsageError } from '../errors';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
+import { addWeightsOption } from '../backbone/weights-option';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
@@ -21,6 +23,7 @@ interface ClassifyOptions extends CommonOptions {
   batchSize: number;
   cache: boolean;
   tuning?: TuningMode;
+  weights?: WeightPrecision;
 }
 
 interface Classification {
@@ -95,6 +98,7 @@ export function registerClassify(program: Command): void {
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');
   addTuningOption(command);
+  addWeightsOption(command, "the model's recorded precision, else f32");
   addCommonOptions(command);
   command.action(runClassify);
 }

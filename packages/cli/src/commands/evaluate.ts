@@ -1,4 +1,5 @@
 /** `offshelf evaluate`: accuracy, per-class metrics and confusion matrix of a model on labelled images. */
+import type { WeightPrecision } from '@offshelf/backbone';
 import type { Command } from 'commander';
 
 import { extractDatasetFeatures } from '../data/load-features';
@@ -9,6 +10,7 @@ import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
 import { formatClassificationReport, namedClassificationReport } from '../report/metrics';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
+import { addWeightsOption } from '../backbone/weights-option';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
 import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
@@ -20,6 +22,7 @@ interface EvaluateOptions extends CommonOptions {
   batchSize: number;
   cache: boolean;
   tuning?: TuningMode;
+  weights?: WeightPrecision;
 }
 
 /** Maps the data's class indices onto the model's, by class name. */
@@ -67,6 +70,7 @@ export function registerEvaluate(program: Command): void {
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');
   addTuningOption(command);
+  addWeightsOption(command, "the model's recorded precision, else f32");
   addCommonOptions(command);
   command.action(runEvaluate);
 }

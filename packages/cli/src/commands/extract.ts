@@ -27,6 +27,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
       quiet: options.quiet,
       noCache: !options.cache,
       tuningMode: options.tuning,
+      weightPrecision: options.weights,
     },
     log,
   );

@@ -1,6 +1,9 @@
 /** Option parsers and option groups shared by several commands. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
+import type { WeightPrecision } from '@offshelf/backbone';
+
+import { addWeightsOption } from '../backbone/weights-option';
 import { DEFAULT_BACKBONE, MODEL_REGISTRY } from '../registry/models';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 
@@ -43,9 +46,10 @@ export interface BackboneOptions {
   batchSize: number;
   cache: boolean;
   tuning?: TuningMode;
+  weights?: WeightPrecision;
 }
 
-/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache` and `--tuning`. */
+/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache`, `--tuning` and `--weights`. */
 export function addBackboneOptions(command: Command, defaultBackbone: string | undefined = DEFAULT_BACKBONE): Command {
   const names = MODEL_REGISTRY.map((entry) => entry.name).join(', ');
   const backbone = new Option('--backbone <model>', `model file (.onnx, .tflite, TF.js model.json, .safetensors with --arch) or registry name: ${names}`);
@@ -56,5 +60,5 @@ export function addBackboneOptions(command: Command, defaultBackbone: string | u
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache in the user cache folder');
-  return addTuningOption(command);
+  return addWeightsOption(addTuningOption(command));
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { Option, type Command } from 'commander';
 
-import { createFeatureExtractor, type Graph, type Preprocessing } from '@offshelf/backbone';
+import { createFeatureExtractor, type Graph, type Preprocessing, type WeightPrecision } from '@offshelf/backbone';
 import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
 import { resolveModel } from '../registry/models';
 import { addTuningOption, resolveTuningMode, type TuningMode } from '../tuning/tuning-mode';
+import { addWeightsOption, checkWeightsSupported } from '../backbone/weights-option';
 import { cliTuningOptions } from '../tuning/tuning-options';
 import { createLog } from '../ui/log';
 import { parseInteger } from './options';
@@ -34,6 +35,7 @@ interface RunOptions {
   debug?: boolean;
   quiet?: boolean;
   tuning?: TuningMode;
+  weights?: WeightPrecision;
 }
 
 /** Reads `--input` or `--image` into the model's input tensor. */
@@ -144,6 +146,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   const gpu = await requestDevice();
   let runner: FeatureExtractor;
   try {
+    checkWeightsSupported(options.weights ?? 'f32', gpu.summary);
     // The extractor's layer is irrelevant here; `keep` makes the requested values survive fusion.
     runner = await createFeatureExtractor(gpu.device, graph, {
       debug: options.debug,
@@ -151,9 +154,11 @@ export async function runRun(options: RunOptions): Promise<void> {
       keep: computedNames,
       layer: graph.metadata.featureOutput ?? computedNames[0],
       tuning: cliTuningOptions(gpu, tuningMode),
+      weightPrecision: options.weights,
     });
   } catch (error) {
     gpu.destroy();
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot prepare ${model.path} to run: ${errorMessage(error)}`);
   }
   try {
@@ -198,5 +203,6 @@ export function registerRun(program: Command): void {
     .option('--debug', "print each node's output statistics (the runner's debug mode)")
     .option('-q, --quiet', 'no status lines on stderr');
   addTuningOption(command);
+  addWeightsOption(command);
   command.action(runRun);
 }

@@ -83,7 +83,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
 
   const data = await loadLabelledFeatures(
     input,
-    { backbone: options.backbone, layer: options.layer, arch: options.arch, batchSize: options.batchSize, strict: options.strict, quiet: options.quiet, noCache: !options.cache, tuningMode: options.tuning },
+    { backbone: options.backbone, layer: options.layer, arch: options.arch, batchSize: options.batchSize, strict: options.strict, quiet: options.quiet, noCache: !options.cache, tuningMode: options.tuning, weightPrecision: options.weights },
     log,
   );
   const presentClasses = new Set(data.labels);
@@ -148,6 +148,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
     layer: data.provenance.layer,
     preprocessing: data.provenance.preprocessing,
     featureSize: data.provenance.featureSize,
+    weightPrecision: data.provenance.weightPrecision ?? 'f32',
     head: head.head.toJSON(),
     training: {
       input,

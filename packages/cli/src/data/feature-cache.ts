@@ -1,7 +1,7 @@
 /**
  * Cached feature vectors, one file per image, keyed by everything that determines
- * them: the backbone file's SHA-256, the layer, the preprocessing, the code that
- * computed them and the image file's own SHA-256. A rerun over unchanged images
+ * them: the backbone file's SHA-256, the layer, the preprocessing, the weight precision,
+ * the code that computed them and the image file's own SHA-256. A rerun over unchanged images
  * skips decoding and the GPU.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Preprocessing } from '@offshelf/backbone';
+import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
 
 import { writeFileAtomic } from '../io/atomic-write';
 import { sha256Hex } from '../registry/hash';
@@ -18,6 +18,8 @@ export interface FeatureCacheKey {
   backboneSha256: string;
   layer: string;
   preprocessing: Preprocessing;
+  /** f16 weights give slightly different features than f32 ones. */
+  weightPrecision: WeightPrecision;
 }
 
 /**
@@ -36,7 +38,7 @@ export class FeatureCache {
     key: FeatureCacheKey,
     readonly featureSize: number,
   ) {
-    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, CODE_VERSION]));
+    const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, key.weightPrecision, CODE_VERSION]));
     this.folder = join(cacheRoot, 'features', extractorKey);
   }
 

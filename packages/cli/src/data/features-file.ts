@@ -1,12 +1,13 @@
 /**
  * Feature files written by `offshelf extract`: safetensors with `features`
  * (F32, N × D) and `labels` (I32, N), and metadata naming the classes, the image
- * paths and the backbone, layer and preprocessing that produced the features.
+ * paths and the backbone, layer, preprocessing and weight precision that produced the features.
  */
 import { readFile } from 'node:fs/promises';
 
-import type { Preprocessing } from '@offshelf/backbone';
+import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
 
+import { parseRecordedPrecision } from '../backbone/weights-option';
 import { CliError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../io/safetensors';
@@ -22,6 +23,8 @@ export interface FeatureProvenance {
   layer: string;
   preprocessing: Preprocessing;
   featureSize: number;
+  /** Storage type of the backbone weights that computed the features; absent means f32. */
+  weightPrecision?: WeightPrecision;
 }
 
 export interface LabelledFeatures {
@@ -49,6 +52,7 @@ export async function writeFeaturesFile(path: string, data: LabelledFeatures): P
     backboneSha256: provenance.backbone.sha256,
     layer: provenance.layer,
     preprocessing: JSON.stringify(provenance.preprocessing),
+    weightPrecision: provenance.weightPrecision ?? 'f32',
   };
   const chunks = encodeSafetensors(
     {
@@ -98,6 +102,7 @@ export async function readFeaturesFile(path: string): Promise<LabelledFeatures> 
       layer: file.metadata.layer ?? 'default',
       preprocessing: parseJsonField(path, file.metadata, 'preprocessing'),
       featureSize: features.shape[1]!,
+      weightPrecision: parseRecordedPrecision(file.metadata.weightPrecision, path),
     },
     classNames,
     paths: parseJsonField(path, file.metadata, 'paths'),

@@ -2,6 +2,8 @@
  * Features for `extract`, `train`, `evaluate` and `classify`: read from a
  * features file, or computed from images with a backbone (through the cache).
  */
+import type { WeightPrecision } from '@offshelf/backbone';
+
 import { openBackbone } from '../backbone/open-backbone';
 import { CliError } from '../errors';
 import { resolveDataset } from '../registry/datasets';
@@ -28,6 +30,10 @@ export interface ExtractionSettings {
   expectedSha256?: string;
   /** `--tuning`: how the kernel tuning cache is used (default: `OFFSHELF_TUNING`, else use). */
   tuningMode?: TuningMode;
+  /** `--weights`: storage type of the backbone weights on the GPU (default f32). */
+  weightPrecision?: WeightPrecision;
+  /** Source of `weightPrecision` named in errors, such as a model bundle (default `--weights <precision>`). */
+  weightPrecisionOrigin?: string;
 }
 
 export interface ImageFeatures {
@@ -44,6 +50,8 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     quiet: settings.quiet,
     expectedSha256: settings.expectedSha256,
     tuningMode: settings.tuningMode,
+    weightPrecision: settings.weightPrecision,
+    weightPrecisionOrigin: settings.weightPrecisionOrigin,
   });
   try {
     const provenance: FeatureProvenance = {
@@ -51,10 +59,15 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
       layer: backbone.layer,
       preprocessing: backbone.extractor.preprocessing,
       featureSize: backbone.extractor.featureSize,
+      weightPrecision: backbone.extractor.weightPrecision,
     };
     const cache = settings.noCache
       ? undefined
-      : new FeatureCache(cacheFolder(), { backboneSha256: provenance.backbone.sha256, layer: provenance.layer, preprocessing: provenance.preprocessing }, provenance.featureSize);
+      : new FeatureCache(
+          cacheFolder(),
+          { backboneSha256: provenance.backbone.sha256, layer: provenance.layer, preprocessing: provenance.preprocessing, weightPrecision: backbone.extractor.weightPrecision },
+          provenance.featureSize,
+        );
 
     const result = await extractFeatures(paths, backbone.extractor, {
       batchSize: settings.batchSize,

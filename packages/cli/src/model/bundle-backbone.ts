@@ -1,6 +1,8 @@
 /** Settings that rebuild a model bundle's features from images, with its backbone checked. */
 import { existsSync } from 'node:fs';
 
+import type { WeightPrecision } from '@offshelf/backbone';
+
 import type { ExtractionSettings } from '../data/load-features';
 import { CliError } from '../errors';
 import { findModelEntry } from '../registry/models';
@@ -16,6 +18,8 @@ export interface BundleExtractionOptions {
   cache: boolean;
   /** `--tuning`. */
   tuning?: TuningMode;
+  /** `--weights`; defaults to the precision the bundle records for its training features. */
+  weights?: WeightPrecision;
 }
 
 export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string, options: BundleExtractionOptions): ExtractionSettings {
@@ -34,5 +38,7 @@ export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string,
     noCache: !options.cache,
     expectedSha256: bundle.backbone.sha256,
     tuningMode: options.tuning,
+    weightPrecision: options.weights ?? bundle.weightPrecision ?? 'f32',
+    weightPrecisionOrigin: options.weights ? undefined : `${modelPath} (trained on features from f16 weights)`,
   };
 }

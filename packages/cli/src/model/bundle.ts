@@ -1,18 +1,20 @@
 /**
  * Model bundles written by `offshelf train`: one JSON file with the trained head
- * (in @offshelf/heads' JSON format), the class names, and the backbone, layer and
- * preprocessing that produced its features. With these, `evaluate` and `classify`
- * rebuild the same features and detect a changed backbone.
+ * (in @offshelf/heads' JSON format), the class names, and the backbone, layer,
+ * preprocessing and weight precision that produced its features. With these, `evaluate`
+ * and `classify` rebuild the same features and detect a changed backbone.
  *
  * Format, version 1:
  * { "format": "offshelf-model", "version": 1, "classNames": [...],
  *   "backbone": { "name"?, "path", "sha256" }, "layer", "preprocessing", "featureSize",
+ *   "weightPrecision"?: "f32" | "f16" (absent in older bundles: f32),
  *   "head": { ...offshelf-head JSON... }, "training": { ... } }
  */
 import { readFile } from 'node:fs/promises';
 
-import type { Preprocessing } from '@offshelf/backbone';
+import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
 
+import { parseRecordedPrecision } from '../backbone/weights-option';
 import type { FeatureProvenance } from '../data/features-file';
 import { CliError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -28,6 +30,8 @@ export interface ModelBundle {
   layer: string;
   preprocessing: Preprocessing;
   featureSize: number;
+  /** Storage type of the backbone weights that computed the training features; absent means f32. */
+  weightPrecision?: WeightPrecision;
   head: unknown;
   /** Training record: data, options and cross-validation scores. */
   training: Record<string, unknown>;
@@ -35,7 +39,13 @@ export interface ModelBundle {
 
 /** Returns the provenance stored in a bundle. */
 export function bundleProvenance(bundle: ModelBundle): FeatureProvenance {
-  return { backbone: bundle.backbone, layer: bundle.layer, preprocessing: bundle.preprocessing, featureSize: bundle.featureSize };
+  return {
+    backbone: bundle.backbone,
+    layer: bundle.layer,
+    preprocessing: bundle.preprocessing,
+    featureSize: bundle.featureSize,
+    weightPrecision: bundle.weightPrecision ?? 'f32',
+  };
 }
 
 export async function writeBundle(path: string, bundle: ModelBundle): Promise<void> {
@@ -56,6 +66,7 @@ export async function readBundle(path: string): Promise<ModelBundle> {
   if (bundle?.format !== BUNDLE_FORMAT) throw new CliError(`--model ${path}: not an offshelf model (format ${JSON.stringify(bundle?.format)}); pass a model written by \`offshelf train\``);
   if (bundle.version !== BUNDLE_VERSION) throw new CliError(`--model ${path}: model format version ${bundle.version} is not supported by this build (version ${BUNDLE_VERSION}); retrain it`);
   if (!Array.isArray(bundle.classNames) || !bundle.backbone?.sha256 || !bundle.head) throw new CliError(`--model ${path}: the model is incomplete (classNames, backbone or head missing); retrain it`);
+  bundle.weightPrecision = parseRecordedPrecision(bundle.weightPrecision, `--model ${path}`);
   return bundle;
 }
 

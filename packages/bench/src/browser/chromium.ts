@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 import type { BrowserContext, Page } from 'playwright-core';
 
+import { CASE_SCRATCH_ENV } from '../measure/child-process';
+
 /** Returns the Chromium executable: `OFFSHELF_CHROMIUM`, else Debian's package, because playwright-core downloads no browser here. */
 export function chromiumPath(): string {
   return process.env.OFFSHELF_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,8 +50,9 @@ export async function chromiumUnavailableReason(): Promise<string | null> {
 /** Launches headless Chromium with a fresh profile in a temporary folder and opens one page. */
 export async function launchChromium(): Promise<ChromiumSession> {
   const { chromium } = await import('playwright-core');
-  const userDataDir = mkdtempSync(join(tmpdir(), 'offshelf-bench-chromium-'));
-  // The profile is removed even when the case fails before `close`, because the process then exits.
+  // Inside the case's scratch folder when there is one, which the parent removes even after killing this process.
+  const userDataDir = mkdtempSync(join(process.env[CASE_SCRATCH_ENV] ?? tmpdir(), 'offshelf-bench-chromium-'));
+  // The profile is also removed when the case fails before `close`, because the process then exits.
   const removeProfile = (): void => rmSync(userDataDir, { recursive: true, force: true });
   process.once('exit', removeProfile);
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { chromiumUnavailableReason, launchChromium, type ChromiumSession } from '../browser/chromium';
 import { startIsolatedServer, type IsolatedServer } from '../browser/isolated-server';
 import type { PagePrepared, PageRun, PageSetup } from '../browser/ort-wasm-page';
-import { processTreePssBytes } from '../browser/process-memory';
+import { processTreePssBytes } from '../browser/process-tree';
 import { benchPackageDir } from '../report/environment';
 import type { Engine, EngineCase, PreparedEngine } from './engine';
 

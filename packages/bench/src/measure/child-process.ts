@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { killProcessTree } from '../browser/process-tree';
 import type { CaseOptions } from './run-case';
 import { emptyResult, type CaseResult } from './result';
+
+/** Environment variable with the case's scratch folder, which the parent removes after the child exits. */
+export const CASE_SCRATCH_ENV = 'OFFSHELF_BENCH_CASE_SCRATCH';
 
 /** Prefix of the stdout line that carries a child's result as JSON. */
 export const RESULT_MARKER = '@@offshelf-bench-result ';
@@ -24,16 +28,33 @@ export function caseArguments(options: CaseOptions): string[] {
   return args;
 }
 
+function removeScratch(scratch: string): void {
+  // A browser whose driver was killed kept writing its profile for over 20 s in a test, so
+  // the processes started with a profile in this folder are killed first (by id, from /proc).
+  const killed = killProcessTree(scratch);
+  if (killed.length > 0) process.stderr.write(`bench: killed ${killed.length} leftover browser process(es) of the case: ${killed.join(', ')}\n`);
+
+  try {
+    rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch (error) {
+    process.stderr.write(`bench: failed to remove the case folder ${scratch}: ${(error as Error).message}\n`);
+  }
+}
+
 /**
  * Runs one case in a fresh Node process with an empty Mesa shader cache, so first-run times
  * include shader compilation and no engine inherits another's WebAssembly, GPU buffers or
  * pipelines. The child's own output goes to stderr; its result comes back on one marked line.
  */
 export async function runCaseInChild(options: CaseOptions & { timeoutSeconds: number }): Promise<CaseResult> {
-  const shaderCache = mkdtempSync(join(tmpdir(), 'offshelf-bench-mesa-'));
+  // One scratch folder per case, removed here even when the child is killed: the Mesa shader
+  // cache, and the browser profile of an engine that runs in Chromium.
+  const scratch = mkdtempSync(join(tmpdir(), 'offshelf-bench-case-'));
+  const shaderCache = join(scratch, 'mesa');
+  mkdirSync(shaderCache);
   const entry = process.argv[1]!;
   const child = spawn(process.execPath, ['--liftoff-only', '--enable-source-maps', entry, ...caseArguments(options)], {
-    env: { ...process.env, MESA_SHADER_CACHE_DIR: shaderCache },
+    env: { ...process.env, MESA_SHADER_CACHE_DIR: shaderCache, [CASE_SCRATCH_ENV]: scratch },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 
@@ -55,7 +76,7 @@ export async function runCaseInChild(options: CaseOptions & { timeoutSeconds: nu
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   clearTimeout(timer);
-  rmSync(shaderCache, { recursive: true, force: true });
+  removeScratch(scratch);
 
   if (stdout.startsWith(RESULT_MARKER)) resultLine = stdout;
   if (resultLine) return JSON.parse((resultLine as string).slice(RESULT_MARKER.length)) as CaseResult;

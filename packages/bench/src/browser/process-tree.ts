@@ -15,17 +15,15 @@ function parentPid(stat: string): number {
 }
 
 /**
- * Sums the proportional set size (PSS) of the processes whose command line contains `marker`
- * and of all their descendants, in bytes. PSS splits each shared page between the processes
- * that map it, so the sum does not count Chromium's shared binary once per process as an RSS
- * sum would. Returns null where /proc is unavailable (not Linux) or no process matches.
+ * Finds the processes whose command line contains `marker` and all their descendants, from
+ * /proc. Returns an empty list where /proc is unavailable (not Linux) or no process matches.
  */
-export function processTreePssBytes(marker: string): number | null {
+export function findProcessTree(marker: string): number[] {
   let pids: number[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
   } catch {
-    return null;
+    return [];
   }
 
   const children = new Map<number, number[]>();
@@ -37,7 +35,6 @@ export function processTreePssBytes(marker: string): number | null {
     children.set(parent, [...(children.get(parent) ?? []), pid]);
     if (readProcFile(pid, 'cmdline')?.includes(marker)) roots.push(pid);
   }
-  if (roots.length === 0) return null;
 
   const tree = new Set<number>();
   const pending = [...roots];
@@ -47,6 +44,18 @@ export function processTreePssBytes(marker: string): number | null {
     tree.add(pid);
     pending.push(...(children.get(pid) ?? []));
   }
+  return [...tree];
+}
+
+/**
+ * Sums the proportional set size (PSS) of the processes that `findProcessTree` finds for
+ * `marker`, in bytes. PSS splits each shared page between the processes that map it, so the sum
+ * does not count Chromium's shared binary once per process as an RSS sum would. Returns null
+ * where /proc is unavailable (not Linux) or no process matches.
+ */
+export function processTreePssBytes(marker: string): number | null {
+  const tree = findProcessTree(marker);
+  if (tree.length === 0) return null;
 
   let totalKilobytes = 0;
   for (const pid of tree) {
@@ -54,4 +63,17 @@ export function processTreePssBytes(marker: string): number | null {
     if (match) totalKilobytes += Number(match[1]);
   }
   return totalKilobytes * 1024;
+}
+
+/** Sends SIGKILL to each process that `findProcessTree` finds for `marker`, and returns their ids. */
+export function killProcessTree(marker: string): number[] {
+  const tree = findProcessTree(marker);
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // The process exited since it was listed.
+    }
+  }
+  return tree;
 }

@@ -100,7 +100,7 @@ describe('conv2d variants with f16 weights', () => {
     return conv2dVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
-  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex, context) => {
+  it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!hasF16) context.skip(SKIP_NOTE);
     const random = seededUniform(3000 + caseIndex);
     const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
@@ -132,7 +132,7 @@ describe('gemm variants with f16 B', () => {
     return gemmVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
-  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex, context) => {
+  it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!hasF16) context.skip(SKIP_NOTE);
     const random = seededUniform(4000 + caseIndex);
     const a = randomTensor(shape.batch * shape.M * shape.K, random);
@@ -170,6 +170,16 @@ describe('f16 weight shader code', () => {
     expect(firstStatement).toBe('enable f16;');
     expect(f32.code).not.toContain('enable f16');
     expect(f16.shaderKey).not.toBe(f32.shaderKey);
+  });
+
+  it('counts 2 bytes per f16 weight in cost', () => {
+    const f16 = selectConv2d(conv, plain, { weightPrecision: 'f16' }).program.cost!;
+    const f32 = selectConv2d(conv, plain).program.cost!;
+    expect(f32.bytes - f16.bytes).toBe(2 * 8 * 8);
+    expect(f16.flops).toBe(f32.flops);
+
+    const shape = { ...gemmBase, M: 3, N: 5, K: 7, transposeB: true };
+    expect(selectGemm(shape, plain).program.cost!.bytes - selectGemm(shape, plain, { bPrecision: 'f16' }).program.cost!.bytes).toBe(2 * 5 * 7);
   });
 
   it('f16 rounding changes random weights', () => {

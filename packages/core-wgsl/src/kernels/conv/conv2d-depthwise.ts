@@ -65,7 +65,7 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
       dispatch,
       uniforms: [...conv2dUniforms(shape, blocksPerPlane * planes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: conv2dCost(shape),
+      cost: conv2dCost(shape, weightPrecision),
     },
   };
 }

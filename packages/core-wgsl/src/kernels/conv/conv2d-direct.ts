@@ -18,14 +18,15 @@ export function conv2dDirect(shape: Conv2dShape, epilogue: Epilogue, weightPreci
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
     uniforms: [...conv2dUniforms(shape, outputLength), ...epilogueUniforms(epilogue)],
     inputCount: 2 + epilogueInputCount(epilogue),
-    cost: conv2dCost(shape),
+    cost: conv2dCost(shape, weightPrecision),
   };
   return { variant: 'direct', weightPrecision, packWeights: (weights) => encodeWeights(Float32Array.from(weights), weightPrecision), program };
 }
 
-/** FLOPs and the bytes of input, weights and output, each touched once. */
-export function conv2dCost(shape: Conv2dShape): { flops: number; bytes: number } {
+/** FLOPs and the bytes of input, weights (2 each as f16) and output, each touched once. */
+export function conv2dCost(shape: Conv2dShape, weightPrecision: WeightPrecision = 'f32'): { flops: number; bytes: number } {
   const inputLength = shape.batch * shape.inChannels * shape.inHeight * shape.inWidth;
   const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
-  return { flops: conv2dFlops(shape), bytes: 4 * (inputLength + weightLength + conv2dOutputLength(shape)) };
+  const weightBytes = weightPrecision === 'f16' ? 2 : 4;
+  return { flops: conv2dFlops(shape), bytes: 4 * (inputLength + conv2dOutputLength(shape)) + weightBytes * weightLength };
 }

@@ -52,7 +52,7 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue, we
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: conv2dCost(shape),
+      cost: conv2dCost(shape, weightPrecision),
     },
   };
 }

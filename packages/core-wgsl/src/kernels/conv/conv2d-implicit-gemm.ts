@@ -37,7 +37,7 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue, weigh
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: conv2dCost(shape),
+      cost: conv2dCost(shape, weightPrecision),
     },
   };
 }

@@ -39,7 +39,7 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: conv2dCost(shape),
+      cost: conv2dCost(shape, weightPrecision),
     },
   };
 }

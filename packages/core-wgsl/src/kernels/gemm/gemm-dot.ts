@@ -28,7 +28,7 @@ export function gemmDotVec4(shape: GemmShape, epilogue: Epilogue, bPrecision: We
       dispatch,
       uniforms: [...gemmUniforms(shape, 0), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: gemmCost(shape),
+      cost: gemmCost(shape, bPrecision),
     },
   };
 }

@@ -22,7 +22,7 @@ export function gemmNaive(shape: GemmShape, epilogue: Epilogue, bPrecision: Weig
       dispatch: dispatch1d(ceilDiv(outputLength, 64)),
       uniforms: [...gemmUniforms(shape, outputLength), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: gemmCost(shape),
+      cost: gemmCost(shape, bPrecision),
     },
   };
 }

@@ -45,7 +45,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision
       dispatch,
       uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: gemmCost(shape),
+      cost: gemmCost(shape, bPrecision),
     },
   };
 }

@@ -65,12 +65,13 @@ export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 
   ];
 }
 
-/** FLOPs and the bytes of A, B and Y, each touched once. */
-export function gemmCost(shape: GemmShape): { flops: number; bytes: number } {
+/** FLOPs and the bytes of A, B (2 per value as f16) and Y, each touched once. */
+export function gemmCost(shape: GemmShape, bPrecision: WeightPrecision = 'f32'): { flops: number; bytes: number } {
   const bLength = (shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N;
+  const bBytes = bPrecision === 'f16' ? 2 : 4;
   return {
     flops: 2 * shape.batch * shape.M * shape.N * shape.K,
-    bytes: 4 * (shape.batch * shape.M * shape.K + bLength + shape.batch * shape.M * shape.N),
+    bytes: 4 * (shape.batch * shape.M * shape.K + shape.batch * shape.M * shape.N) + bBytes * bLength,
   };
 }
 

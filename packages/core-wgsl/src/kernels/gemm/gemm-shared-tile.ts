@@ -23,7 +23,7 @@ export function gemmSharedTile32(shape: GemmShape, epilogue: Epilogue, bPrecisio
       dispatch,
       uniforms: [...gemmUniforms(shape, 0), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
-      cost: gemmCost(shape),
+      cost: gemmCost(shape, bPrecision),
     },
   };
 }

@@ -1,7 +1,8 @@
 import { DeviceLostError } from '@offshelf/device';
 import type { BufferRange } from '@offshelf/core-wgsl';
 
-const IS_NODE = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+// Read through globalThis, because this module also runs in browsers, which have no `process`.
+const IS_NODE = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 // Runs shorter than this are not worth a timer.
 const MIN_PACED_MS = 4;
 const PACING_FRACTION = 0.75;

@@ -60,12 +60,13 @@ export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: n
         if (lower > threshold) continue;
         const product = evenOddDot(queries.data, q * d, train.data, j * d, d);
         const key = cosine ? 1 - product : queryNorms[q]! + trainNorms[j]! - 2 * product;
-        ranked.push([clampKey(key), j]);
+        // Ranked by the distance itself: two keys one rounding apart can share a square root, and then the index decides.
+        ranked.push([toDistance(key), j]);
       }
       ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
       const count = Math.min(k, ranked.length);
       for (let t = 0; t < count; t++) {
-        result.distances[q * k + t] = toDistance(ranked[t]![0]);
+        result.distances[q * k + t] = ranked[t]![0];
         result.indices[q * k + t] = ranked[t]![1];
       }
       result.counts[q] = count;

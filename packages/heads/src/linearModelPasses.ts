@@ -28,7 +28,14 @@ const BLOCK_BYTES = 512 * 1024;
  */
 export function createLinearModelPasses(X: DenseMatrix, K: number): LinearModelPasses {
   const gemm = fitsSimdWorkspace(X.rows + 2 * K, X.columns) ? SimdGemm.create(X.columns) : undefined;
-  return gemm === undefined ? new JsPasses(X, K) : new SimdPasses(X, K, gemm);
+  if (gemm === undefined) return new JsPasses(X, K);
+  try {
+    return new SimdPasses(X, K, gemm);
+  } catch (error) {
+    // Too little memory for the packed copy of X (e.g. a 32-bit browser): the JavaScript kernels need none.
+    if (error instanceof RangeError) return new JsPasses(X, K);
+    throw error;
+  }
 }
 
 class JsPasses implements LinearModelPasses {

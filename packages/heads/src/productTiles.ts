@@ -84,9 +84,19 @@ export function forEachProductTile(A: DenseMatrix, B: DenseMatrix, visit: (tile:
 
   const tileRows = Math.max(4, Math.floor(TILE_BYTES / gemm.rowBytes / 4) * 4);
   const chunkRows = Math.min(CHUNK_ROWS, paddedRows(A.rows));
-  const b = float32 ? gemm.allocateRowsFloat32(B.data, 0, B.rows) : gemm.allocateRows(B.data, 0, B.rows);
-  const a = gemm.allocate((chunkRows * gemm.stride) / (float32 ? 2 : 1));
-  const products = gemm.allocate(chunkRows * tileRows);
+  let a: number;
+  let b: number;
+  let products: number;
+  try {
+    b = float32 ? gemm.allocateRowsFloat32(B.data, 0, B.rows) : gemm.allocateRows(B.data, 0, B.rows);
+    a = gemm.allocate((chunkRows * gemm.stride) / (float32 ? 2 : 1));
+    products = gemm.allocate(chunkRows * tileRows);
+  } catch (error) {
+    // Too little memory for the packed operands (e.g. a 32-bit browser): the JavaScript kernels need none.
+    if (!(error instanceof RangeError)) throw error;
+    forEachProductTileJs(A, B, visit, upperTriangle);
+    return;
+  }
   const bRowBytes = float32 ? gemm.rowBytes / 2 : gemm.rowBytes;
   tile.offset = products / 8;
   tile.stride = tileRows;

@@ -17,7 +17,14 @@ export interface RowKernels {
 /** The WebAssembly SIMD version on a packed copy of X when available, else plain JavaScript. */
 export function createRowKernels(X: DenseMatrix): RowKernels {
   const gemm = fitsSimdWorkspace(X.rows + 1, X.columns) ? SimdGemm.create(X.columns) : undefined;
-  return gemm === undefined ? new JsRowKernels(X) : new SimdRowKernels(X, gemm);
+  if (gemm === undefined) return new JsRowKernels(X);
+  try {
+    return new SimdRowKernels(X, gemm);
+  } catch (error) {
+    // Too little memory for the packed copy of X (e.g. a 32-bit browser): the JavaScript kernels need none.
+    if (error instanceof RangeError) return new JsRowKernels(X);
+    throw error;
+  }
 }
 
 class JsRowKernels implements RowKernels {

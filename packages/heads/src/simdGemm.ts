@@ -66,14 +66,19 @@ export class SimdGemm {
     return this.heapView;
   }
 
-  /** Reserves `length` zeroed float64 values and returns their byte address (16-byte aligned). */
+  /**
+   * Reserves `length` zeroed float64 values and returns their byte address (16-byte aligned).
+   * Throws a RangeError when the memory cannot grow that far, which callers answer by
+   * switching to the JavaScript kernels.
+   */
   allocate(length: number): number {
     const address = this.used;
     const bytes = roundUp(length * 8, 16);
     if (address + bytes > MAX_MEMORY_BYTES) {
-      throw new Error(`SIMD GEMM workspace needs ${address + bytes} bytes, over the ${MAX_MEMORY_BYTES}-byte limit: use smaller blocks`);
+      throw new RangeError(`SIMD GEMM workspace needs ${address + bytes} bytes, over the ${MAX_MEMORY_BYTES}-byte limit: use smaller blocks`);
     }
     const missing = address + bytes - this.memory.buffer.byteLength;
+    // Memory.grow throws a RangeError when the engine cannot reserve the pages.
     if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE_BYTES));
     this.used = address + bytes;
     return address;

@@ -1,8 +1,9 @@
 // Oracle: a naive float64 triple loop. Each dot product sums at most a few hundred terms of
 // size ≤ 1, so reordering the sum (two SIMD lanes, blocked loops) changes it by at most
 // d · 2⁻⁵² · Σ|a_j b_j| < 1e-12; the tolerance is 1e-12 relative to that sum.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DenseMatrix, createDenseMatrix } from '../src/data';
+import { createLinearModelPasses } from '../src/linearModelPasses';
 import { forEachProductTile, multiplyABt } from '../src/productTiles';
 import { SimdGemm, paddedRows, setSimdGemmEnabled } from '../src/simdGemm';
 import { Random } from '../src/random';
@@ -198,5 +199,34 @@ describe('forEachProductTile error bounds', () => {
     );
     expect(usedFloat32, 'the float32 kernel ran').toBe(true);
     expect(worst, `largest error as a fraction of the stated bound: ${worst}`).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('SIMD workspace out of memory', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('falls back to the JavaScript kernels', () => {
+    // Every Memory.grow fails as it does when the engine cannot reserve the pages.
+    vi.spyOn(WebAssembly.Memory.prototype, 'grow').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    });
+    const random = new Random(9);
+    const A = randomMatrix(41, 157, random);
+    const B = randomMatrix(45, 157, random);
+    const out = new Float64Array(41 * 45);
+    multiplyABt(A, B, out);
+    const { product, scale } = naiveABt(A, B);
+    const { error } = worstError(out, product, scale);
+    expect(error, `relative error ${error}`).toBeLessThanOrEqual(1e-12);
+
+    const rows = createRowKernels(A);
+    rows.reset();
+    rows.axpy(0, 1);
+    expect(rows.dot(0), 'x_0 · x_0 from the JavaScript row kernels').toBeGreaterThan(0);
+
+    const passes = createLinearModelPasses(A, 3);
+    const gradW = new Float64Array(3 * 157);
+    passes.run(new Float64Array(3 * 157).fill(0.01), gradW, () => {});
+    expect(Number.isFinite(gradW[0]!)).toBe(true);
   });
 });

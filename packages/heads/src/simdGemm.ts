@@ -6,8 +6,8 @@ import { DOT_TILE_COLUMNS, STRIDE_MULTIPLE, encodeGemmModule } from './simdGemmK
  * 22 against 4 GFLOP/s of CPU time for A Bᵀ with 240 × 4,800 rows of 1,280 columns on
  * one AMD EPYC core with Node 20.
  * Operands live in the instance's own linear memory with their rows padded to
- * `stride` columns and their row count to a multiple of 4, both with zeros, so the
- * kernels need no edge cases and the padding adds nothing to any dot product.
+ * `stride` columns and their row count to a multiple of 4, both with zeros. The
+ * kernels then need no edge cases, and the padding adds nothing to any dot product.
  * Results are deterministic: they depend only on the operands, not on the machine.
  */
 export class SimdGemm {
@@ -68,8 +68,8 @@ export class SimdGemm {
 
   /**
    * Reserves `length` zeroed float64 values and returns their byte address (16-byte aligned).
-   * Throws a RangeError when the memory cannot grow that far, which callers answer by
-   * switching to the JavaScript kernels.
+   * Throws a RangeError when the memory cannot grow that far, and callers then switch to
+   * the JavaScript kernels.
    */
   allocate(length: number): number {
     const address = this.used;
@@ -204,7 +204,7 @@ export function setSimdGemmEnabled(enabled: boolean): void {
   simdEnabled = enabled;
 }
 
-/** Whether a packed block of rows·columns float64 values fits the workspace limit with room to spare. */
+/** Returns whether a packed block of rows·columns float64 values fits the workspace limit with room to spare. */
 export function fitsSimdWorkspace(rows: number, columns: number): boolean {
   return paddedRows(rows) * roundUp(columns, STRIDE_MULTIPLE) * 8 <= MAX_MEMORY_BYTES / 2;
 }

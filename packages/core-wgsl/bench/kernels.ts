@@ -22,7 +22,9 @@
 import { requestDevice } from '@offshelf/device';
 
 import {
+  conv2dFlops,
   conv2dOutputLength,
+  conv2dPasses,
   conv2dVariants,
   createStorageBuffer,
   encodeDispatch,
@@ -31,10 +33,13 @@ import {
   releaseDispatch,
   selectConv2d,
   selectGemm,
+  type Conv2dKernel,
+  type Conv2dOperand,
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
   type KernelProgram,
+  type PreparedDispatch,
 } from '../src/index';
 
 const relu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
@@ -135,6 +140,13 @@ convCases.push(
 // A 3×3 stride-1 convolution of the RGB input, as VGG's first layer: few input channels per tap.
 convCases.push(['vgg 3x3 s1 3->64 @224', resnetConv(3, 64, 224, 3, 1), relu6]);
 
+// Narrow 3×3 stride-1 convolutions, where Winograd's transforms weigh most against its GEMM.
+convCases.push(
+  ['narrow 3x3 s1 8->32 @56', resnetConv(8, 32, 56, 3, 1), relu6],
+  ['narrow 3x3 s1 16->32 @56', resnetConv(16, 32, 56, 3, 1), relu6],
+  ['narrow 3x3 s1 32->32 @56', resnetConv(32, 32, 56, 3, 1), relu6],
+);
+
 const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm 512x512x512', { batch: 1, M: 512, N: 512, K: 512, transposeA: false, transposeB: false, alpha: 1, broadcastB: false }, { bias: false, activation: { kind: 'none' }, residual: 'none' }],
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
@@ -153,13 +165,8 @@ async function main(): Promise<void> {
     if (!name.includes(caseFilter)) continue;
     for (const variant of conv2dVariants(shape).filter((v) => v.includes(variantFilter))) {
       const kernel = selectConv2d(shape, epilogue, { variant });
-      const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
-      const inputs = [
-        shape.batch * shape.inChannels * shape.inHeight * shape.inWidth,
-        kernel.packWeights(new Float32Array(weightLength)).length,
-        shape.outChannels,
-      ];
-      await report(device, name, variant, kernel.program, inputs, conv2dOutputLength(shape));
+      if (kernel.passes) await reportPasses(device, name, shape, epilogue, kernel);
+      else await report(device, name, variant, kernel.program, convInputLengths(shape, kernel), conv2dOutputLength(shape));
     }
   }
   for (const [name, shape, epilogue] of gemmCases) {
@@ -172,6 +179,38 @@ async function main(): Promise<void> {
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
+}
+
+/** Float lengths of a convolution's input, packed weights and bias. */
+function convInputLengths(shape: Conv2dShape, kernel: Conv2dKernel): number[] {
+  const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+  return [
+    shape.batch * shape.inChannels * shape.inHeight * shape.inWidth,
+    kernel.packWeights(new Float32Array(weightLength)).length,
+    shape.outChannels,
+  ];
+}
+
+/**
+ * Times a multi-pass convolution (such as Winograd) as all its dispatches in one compute pass,
+ * and prints a row with the direct convolution's FLOPs, so its GFLOP/s compare with one-pass
+ * variants', and the bytes of every pass.
+ */
+async function reportPasses(device: GPUDevice, name: string, shape: Conv2dShape, epilogue: Epilogue, kernel: Conv2dKernel): Promise<void> {
+  const [inputLength, weightLength, biasLength] = convInputLengths(shape, kernel);
+  const lengths = new Map<string, number>([['input', inputLength!], ['weights', weightLength!], ['bias', biasLength!], ['residual', conv2dOutputLength(shape)], ['output', conv2dOutputLength(shape)]]);
+  (kernel.scratchLengths ?? []).forEach((length, i) => lengths.set(`scratch${i}`, length));
+  const buffers = new Map([...lengths].map(([key, length]) => [key, createStorageBuffer(device, length * 4)] as const));
+  const rangeOf = (operand: Conv2dOperand) => {
+    const key = typeof operand === 'string' ? operand : `scratch${operand.scratch}`;
+    return { buffer: buffers.get(key)!, size: lengths.get(key)! * 4 };
+  };
+  const passes = conv2dPasses(kernel, epilogue);
+  const prepared = passes.map((pass) => prepareDispatch(device, pass.program, pass.inputs.map(rangeOf), rangeOf(pass.output)));
+  const cost = { flops: conv2dFlops(shape), bytes: passes.reduce((total, pass) => total + (pass.program.cost?.bytes ?? 0), 0) };
+  await timeAndPrint(device, name, kernel.variant, prepared, cost);
+  for (const dispatch of prepared) releaseDispatch(dispatch);
+  for (const buffer of buffers.values()) buffer.destroy();
 }
 
 /** Times one program on zero-filled buffers of the given float lengths and prints a row. */
@@ -192,11 +231,26 @@ async function report(
     { buffer: output, size: outputLength * 4 },
   );
 
+  // Without a cost estimate, count every bound buffer once.
+  const bytes = program.cost?.bytes ?? 4 * (inputLengths.slice(0, program.inputCount).reduce((a, b) => a + b, 0) + outputLength);
+  await timeAndPrint(device, name, variant, [prepared], { flops: program.cost?.flops ?? 0, bytes });
+  releaseDispatch(prepared);
+  for (const buffer of [...buffers, output]) buffer.destroy();
+}
+
+/** Runs `prepared` once to warm up, then repeats it, and prints the best time with GFLOP/s and GB/s. */
+async function timeAndPrint(
+  device: GPUDevice,
+  name: string,
+  variant: string,
+  prepared: PreparedDispatch[],
+  cost: { flops: number; bytes: number },
+): Promise<void> {
   const runOnce = async (): Promise<number> => {
     const start = performance.now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    encodeDispatch(pass, prepared);
+    for (const dispatch of prepared) encodeDispatch(pass, dispatch);
     pass.end();
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
@@ -212,13 +266,9 @@ async function report(
     spent += elapsed;
   }
 
-  const gflops = (program.cost?.flops ?? 0) / (best * 1e6);
-  // Without a cost estimate, count every bound buffer once.
-  const bytes = program.cost?.bytes ?? 4 * (inputLengths.slice(0, program.inputCount).reduce((a, b) => a + b, 0) + outputLength);
-  const gbps = bytes / (best * 1e6);
+  const gflops = cost.flops / (best * 1e6);
+  const gbps = cost.bytes / (best * 1e6);
   console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
-  releaseDispatch(prepared);
-  for (const buffer of [...buffers, output]) buffer.destroy();
 }
 
 await main();

@@ -5,11 +5,11 @@ import {
   conv2dOutputLength,
   conv2dOutputShape,
   conv2dVariants,
-  runProgram,
   selectConv2d,
   type Conv2dShape,
   type Epilogue,
 } from '../src/index';
+import { runConv2d } from './helpers/run-conv2d';
 import { compareToReference, reductionTolerance } from './reference/compare';
 import { conv2dReference } from './reference/conv2d';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
@@ -139,6 +139,26 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 12, outChannels: 24, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, projectAdd],
+  // 3×3 stride 1, which Winograd F(2×2, 3×3) also runs: odd output sizes end in half-outside
+  // tiles, and a 1×1 image is one tile that is mostly padding.
+  ['3x3 pad 1 on 1x1 image', {
+    inChannels: 5, outChannels: 3, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['3x3 pad 1 on 5x9, batch 3', {
+    batch: 3, inChannels: 7, outChannels: 9, inHeight: 5, inWidth: 9, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['3x3 no padding on 7x7 to 5x5', {
+    inChannels: 3, outChannels: 6, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+  }, leaky],
+  ['3x3 pads 1 0 0 2 on 6x8', {
+    batch: 2, inChannels: 10, outChannels: 13, inHeight: 6, inWidth: 8, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 0, padBottom: 0, padRight: 2,
+  }, projectAdd],
+  ['3x3 pad 1 on 14x14, 64 channels', {
+    inChannels: 64, outChannels: 20, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, hardSwishAfter],
 ];
 
 let gpu: OffshelfDevice;
@@ -164,10 +184,7 @@ describe('conv2d variants against float64 reference', () => {
 
     const kernel = selectConv2d(shape, epilogue, { variant });
     expect(kernel.variant).toBe(variant);
-    const inputs = [input, kernel.packWeights(weights)];
-    if (bias) inputs.push(bias);
-    if (residual) inputs.push(residual);
-    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+    const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual }, outputLength);
 
     const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
     const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
@@ -206,13 +223,16 @@ describe('conv2d shapes and selection', () => {
     expect(selectConv2d(grouped, plain).variant).toBe('direct');
   });
 
-  it('picks the 3x3 path for ResNet stride 1', () => {
-    const resnet = (stride: number) => ({
-      ...base, inChannels: 64, outChannels: 64, inHeight: 56, inWidth: 56, kernelHeight: 3, kernelWidth: 3,
+  it('picks Winograd for ResNet 3x3 stride 1 and the implicit GEMMs elsewhere', () => {
+    const resnet = (stride: number, channels = 64) => ({
+      ...base, inChannels: channels, outChannels: 64, inHeight: 56, inWidth: 56, kernelHeight: 3, kernelWidth: 3,
       strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
     });
-    expect(selectConv2d(resnet(1), resnetAdd).variant).toBe('implicit-gemm-3x3-8x8');
+    expect(selectConv2d(resnet(1), resnetAdd).variant).toBe('winograd-2x2-3x3');
+    expect(selectConv2d(resnet(1, 8), resnetAdd).variant).toBe('implicit-gemm-3x3-8x8');
     expect(selectConv2d(resnet(2), resnetAdd).variant).toBe('implicit-gemm-8x8');
+    expect(conv2dVariants(resnet(2))).not.toContain('winograd-2x2-3x3');
+    expect(conv2dVariants({ ...resnet(1), dilationHeight: 2, padTop: 2, padBottom: 2 })).not.toContain('winograd-2x2-3x3');
   });
 
   it('direct applies to every shape', () => {
@@ -242,7 +262,7 @@ describe('clamp activations from uniforms', () => {
     const weights = new Float32Array(shape.outChannels * shape.inChannels);
     for (let o = 0; o < shape.outChannels; o++) weights[o * shape.inChannels] = 1;
     const kernel = selectConv2d(shape, none, { variant });
-    const output = await runProgram(gpu.device, kernel.program, [input, kernel.packWeights(weights)], conv2dOutputLength(shape));
+    const output = await runConv2d(gpu.device, kernel, none, { input, weights: kernel.packWeights(weights) }, conv2dOutputLength(shape));
     for (let o = 0; o < shape.outChannels; o++) {
       const plane = output.subarray(o * 16, o * 16 + 3);
       expect(Number.isNaN(plane[0]), `channel ${o}: ${plane[0]}`).toBe(true);

@@ -3,26 +3,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   conv2dOutputLength,
+  conv2dPasses,
   conv2dVariants,
   float16BitsToNumber,
   float32ToFloat16Bits,
   gemmVariants,
   runProgram,
   selectConv2d,
+  WINOGRAD_VARIANT,
   selectGemm,
+  type Conv2dKernel,
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
 } from '../src/index';
+import { runConv2d } from './helpers/run-conv2d';
 import { compareToReference, reductionTolerance } from './reference/compare';
 import { conv2dReference } from './reference/conv2d';
 import { gemmReference } from './reference/gemm';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
+import { winogradConv2dReference } from './reference/winograd';
 
 // Oracle: the float64 convolution and GEMM in test/reference, run on the weights (B) rounded to
 // float16. The f16 kernels widen each weight to f32 exactly and accumulate in f32, so the only
 // difference from that reference is f32 rounding. The tolerances are therefore the f32 ones of
-// conv2d.test.ts and gemm.test.ts, not a float16 bound.
+// conv2d.test.ts and gemm.test.ts, not a float16 bound. Winograd stores the transformed weights
+// G g Gᵀ as f16, so its oracle is the float64 Winograd algorithm with those rounded instead;
+// that reference itself matches the direct one (see the test below).
 
 const SKIP_NOTE = "the device lacks the WebGPU 'shader-f16' feature, so f16 weights cannot run here";
 
@@ -50,6 +57,13 @@ const convCases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 6, outChannels: 5, inHeight: 7, inWidth: 5, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  ['3x3 pad 1 on 5x9, batch 2, 14 channels', {
+    batch: 2, inChannels: 14, outChannels: 9, inHeight: 5, inWidth: 9, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['3x3 no padding, 16 channels', {
+    inChannels: 16, outChannels: 16, inHeight: 6, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+  }, biasRelu6],
   ['depthwise 3x3, 21 wide', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 21, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
@@ -79,6 +93,11 @@ const gemmCases: Array<[string, Partial<GemmShape>, Epilogue]> = [
   ['batched, shared transposed B', { batch: 2, M: 4, N: 16, K: 12, broadcastB: true, transposeB: true }, plain],
   ['batched rows, transposed B', { batch: 2, M: 3, N: 70, K: 20, transposeB: true }, biasOnly],
 ];
+
+/** Rounds one value to the nearest float16 (through float32, as the packing does). */
+function roundNumberToFloat16(value: number): number {
+  return float16BitsToNumber(float32ToFloat16Bits(Math.fround(value)));
+}
 
 /** Rounds each value to the nearest float16, as the f16 weight buffer stores it. */
 function roundToFloat16(values: Float32Array): Float32Array {
@@ -114,15 +133,31 @@ describe('conv2d variants with f16 weights', () => {
     expect(kernel.weightPrecision).toBe('f16');
     const packed = kernel.packWeights(weights);
     expect(packed).toBeInstanceOf(Uint16Array);
-    const inputs = [input, packed];
-    if (bias) inputs.push(bias);
-    if (residual) inputs.push(residual);
-    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+    const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: packed, bias, residual }, outputLength);
 
-    const expected = conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);
+    const expected = variant === WINOGRAD_VARIANT
+      ? winogradConv2dReference(shape, epilogue, input, weights, bias, residual, roundNumberToFloat16)
+      : conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);
     const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
     const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
     expect(summary.passed, summary.message).toBe(true);
+  });
+});
+
+describe('float64 Winograd reference', () => {
+  // Oracle: the direct float64 convolution. Without rounding the transformed weights, the
+  // Winograd algorithm is exact, so the two differ only by float64 rounding (about 1e-15).
+  it('matches the direct convolution', () => {
+    const shape = { ...convBase, batch: 2, inChannels: 3, outChannels: 4, inHeight: 5, inWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 0, padBottom: 1, padRight: 2 };
+    const random = seededUniform(7);
+    const input = randomTensor(2 * 3 * 5 * 7, random);
+    const weights = randomTensor(4 * 3 * 9, random);
+    const residual = randomTensor(conv2dOutputLength(shape), random);
+    const bias = randomTensor(4, random);
+    const expected = conv2dReference(shape, resnetAdd, input, weights, bias, residual);
+    const actual = winogradConv2dReference(shape, resnetAdd, input, weights, bias, residual);
+    const maxError = expected.reduce((max, e, i) => Math.max(max, Math.abs(e - actual[i]!)), 0);
+    expect(maxError, `max abs error ${maxError}`).toBeLessThan(1e-12);
   });
 });
 
@@ -156,9 +191,13 @@ describe('gemm variants with f16 B', () => {
 });
 
 describe('f16 weight shader code', () => {
-  const conv = { ...convBase, inChannels: 8, outChannels: 8, inHeight: 8, inWidth: 8 };
+  // A 3×3 stride-1 shape, so that every one-group variant, Winograd included, applies.
+  const conv = { ...convBase, inChannels: 8, outChannels: 8, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3 };
+  const pointwise = { ...convBase, inChannels: 8, outChannels: 8, inHeight: 8, inWidth: 8 };
+  // The program that reads the weights: a multi-pass variant's other passes bind none.
+  const weightProgram = (kernel: Conv2dKernel) => conv2dPasses(kernel, plain).find((pass) => pass.inputs.includes('weights'))!.program;
   const programs = [
-    ...conv2dVariants(conv).map((variant) => [variant, selectConv2d(conv, plain, { variant, weightPrecision: 'f16' }).program, selectConv2d(conv, plain, { variant }).program] as const),
+    ...conv2dVariants(conv).map((variant) => [variant, weightProgram(selectConv2d(conv, plain, { variant, weightPrecision: 'f16' })), weightProgram(selectConv2d(conv, plain, { variant }))] as const),
     ...gemmVariants({ ...gemmBase, M: 8, N: 8, K: 8, transposeB: true }).map((variant) => {
       const shape = { ...gemmBase, M: 8, N: 8, K: 8, transposeB: true };
       return [variant, selectGemm(shape, plain, { variant, bPrecision: 'f16' }).program, selectGemm(shape, plain, { variant }).program] as const;
@@ -173,8 +212,8 @@ describe('f16 weight shader code', () => {
   });
 
   it('counts 2 bytes per f16 weight in cost', () => {
-    const f16 = selectConv2d(conv, plain, { weightPrecision: 'f16' }).program.cost!;
-    const f32 = selectConv2d(conv, plain).program.cost!;
+    const f16 = selectConv2d(pointwise, plain, { weightPrecision: 'f16' }).program.cost!;
+    const f32 = selectConv2d(pointwise, plain).program.cost!;
     expect(f32.bytes - f16.bytes).toBe(2 * 8 * 8);
     expect(f16.flops).toBe(f32.flops);
 

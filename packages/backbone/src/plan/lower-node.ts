@@ -2,6 +2,7 @@ import {
   batchNormalizationProgram,
   binaryProgram,
   concatPrograms,
+  conv2dPasses,
   conv2dVariants,
   gemmVariants,
   globalPoolProgram,
@@ -13,6 +14,7 @@ import {
   selectConv2d,
   selectGemm,
   unaryProgram,
+  type Conv2dOperand,
   type Conv2dShape,
   type Epilogue,
   type GemmKernel,
@@ -68,7 +70,7 @@ export function lowerNode(
   switch (node.opType) {
     case 'Conv':
     case 'offshelf.FusedConv':
-      return { steps: [lowerConv(graph, node, shapes, variants, weightPrecision)] };
+      return lowerConv(graph, node, shapes, variants, weightPrecision);
     case 'Gemm':
     case 'offshelf.FusedGemm':
       return { steps: [lowerGemm(graph, node, shapes, variants, weightPrecision)] };
@@ -158,7 +160,12 @@ function epilogueOf(node: Node, hasBias: boolean): Epilogue {
   return { bias: hasBias, activation: fused ? fusedActivation(node) : { kind: 'none' }, residual };
 }
 
-function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Step {
+/**
+ * Lowers a convolution to its kernel's dispatches: one for most variants, several for a
+ * multi-pass variant such as Winograd, whose scratch buffers become private values named
+ * after the node's output.
+ */
+function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Lowered {
   const x = shapes.get(node.inputs[0]!)!;
   const weights = requireConstant(graph, node, 1, 'weight tensor');
   if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D convolutions are supported, got a rank-${x.length} input.`);
@@ -196,13 +203,26 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
   const forced = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
   const variant = forced ?? variants.tuned?.({ kind: 'conv2d', shape, epilogue });
   const kernelChoice = selectConv2d(shape, epilogue, { variant, weightPrecision });
-  const inputs: Operand[] = [
-    { value: node.inputs[0]! },
-    { constant: `${weights.name}#${kernelChoice.variant}#${weightPrecision}`, data: kernelChoice.packWeights(toFloat32(weights)) },
-  ];
-  if (hasBias) inputs.push(operand(graph, node.inputs[2]!));
-  if (epilogue.residual !== 'none') inputs.push(operand(graph, node.inputs[3]!));
-  return step(node, kernelChoice.program, inputs);
+
+  const packed: Operand = { constant: `${weights.name}#${kernelChoice.variant}#${weightPrecision}`, data: kernelChoice.packWeights(toFloat32(weights)) };
+  const scratchName = (index: number): string => `${node.outputs[0]!}#${kernelChoice.variant}-scratch${index}`;
+  const resolve = (bound: Conv2dOperand): Operand => {
+    if (typeof bound !== 'string') return { value: scratchName(bound.scratch) };
+    if (bound === 'input') return { value: node.inputs[0]! };
+    if (bound === 'weights') return packed;
+    if (bound === 'bias') return operand(graph, node.inputs[2]!);
+    if (bound === 'residual') return operand(graph, node.inputs[3]!);
+    throw new UnsupportedNodeError(node, `conv2d ${kernelChoice.variant} binds the output as an input, which no kernel pass may do.`);
+  };
+
+  const steps = conv2dPasses(kernelChoice, epilogue).map((pass): Step => ({
+    node: node.name,
+    program: pass.program,
+    inputs: pass.inputs.map(resolve),
+    output: typeof pass.output === 'string' ? node.outputs[0]! : scratchName(pass.output.scratch),
+  }));
+  const scratchBytes = new Map((kernelChoice.scratchLengths ?? []).map((length, index) => [scratchName(index), 4 * length] as const));
+  return { steps, scratchBytes };
 }
 
 function lowerGemm(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Step {

@@ -51,17 +51,24 @@ export async function planGraph(
 
   const steps: Step[] = [];
   const views: View[] = [];
+  const scratchBytes = new Map<string, number>();
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
     const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision);
-    if ('view' in lowered) views.push(lowered.view);
-    else steps.push(...lowered.steps);
+    if ('view' in lowered) {
+      views.push(lowered.view);
+      continue;
+    }
+    steps.push(...lowered.steps);
+    for (const [name, bytes] of lowered.scratchBytes ?? []) scratchBytes.set(name, bytes);
   }
 
   const byteSizes = new Map<string, number>();
   for (const [name, shape] of shapes) {
     if (!graph.initializers.has(name)) byteSizes.set(name, 4 * shape.reduce((a, b) => a * b, 1));
   }
+  // Scratch values between the dispatches of one node (such as Winograd's transforms) have no graph shape.
+  for (const [name, bytes] of scratchBytes) byteSizes.set(name, bytes);
   const inputBytes = new Map(graph.inputs.map((input) => [input.name, byteSizes.get(input.name)!] as const));
   const assignment = assignBuffers(inputBytes, steps, views, byteSizes, new Set(options.keep), options.reuseBuffers ?? true);
   const buffers = assignment.bufferSizes.map((bytes, i) =>

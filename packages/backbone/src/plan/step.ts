@@ -23,5 +23,9 @@ export interface View {
   output: string;
 }
 
-/** A node lowered to kernel dispatches, or to a view of its input. */
-export type Lowered = { steps: Step[] } | { view: View };
+/**
+ * A node lowered to kernel dispatches, or to a view of its input. Several dispatches of one node
+ * may pass data in private values, listed with their byte sizes in `scratchBytes`. The buffer
+ * planner leases and frees them like any other value.
+ */
+export type Lowered = { steps: Step[]; scratchBytes?: ReadonlyMap<string, number> } | { view: View };

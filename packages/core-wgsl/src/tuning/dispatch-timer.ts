@@ -19,13 +19,13 @@ export class DispatchTimer {
     this.readBuffer = device.createBuffer({ label: 'tuning timestamps readback', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 
-  /** Runs `prepared` once and returns its time in milliseconds. */
-  async time(prepared: PreparedDispatch): Promise<number> {
+  /** Runs `prepared` (one dispatch, or several in one pass) once and returns its time in milliseconds. */
+  async time(prepared: PreparedDispatch | readonly PreparedDispatch[]): Promise<number> {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass(
       this.querySet ? { timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : undefined,
     );
-    encodeDispatch(pass, prepared);
+    for (const dispatch of Array.isArray(prepared) ? prepared : [prepared]) encodeDispatch(pass, dispatch);
     pass.end();
     if (this.querySet) {
       encoder.resolveQuerySet(this.querySet, 0, 2, this.resolveBuffer!, 0);

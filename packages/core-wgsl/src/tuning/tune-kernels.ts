@@ -1,6 +1,7 @@
 import { conv2dOutputLength } from '../kernels/conv/conv2d-shape';
 import { createStorageBuffer, readFloat32 } from '../runtime/buffers';
-import { prepareDispatch, releaseDispatch, type PreparedDispatch } from '../runtime/dispatch';
+import type { Conv2dOperand } from '../kernels/conv/conv2d-kernel';
+import { encodeDispatch, prepareDispatch, releaseDispatch, type PreparedDispatch } from '../runtime/dispatch';
 import { pipelineCacheFor } from '../runtime/pipeline-cache';
 import { DispatchTimer } from './dispatch-timer';
 import type { TunedChoice, TuningCache, TuningTable } from './tuning-cache';
@@ -113,7 +114,7 @@ async function tuneKey(
   const epilogueInputs = operands.epilogue.map((length) => createStorageBuffer(device, randomValues(random, length), 'tuning epilogue input'));
   const output = createStorageBuffer(device, operands.output * 4, 'tuning output');
   const owned: GPUBuffer[] = [mainInput, output, ...epilogueInputs];
-  const prepared = new Map<string, PreparedDispatch>();
+  const prepared = new Map<string, PreparedDispatch[]>();
   const timesMs: Record<string, number> = {};
   const skipped: string[] = [];
   let timedDispatches = 0;
@@ -121,11 +122,11 @@ async function tuneKey(
   try {
     // Compile every variant at once, so the driver can build them in parallel.
     const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant) }));
-    await Promise.all(built.map(({ program }) => pipelineCacheFor(device).getAsync(program)));
+    await Promise.all(built.flatMap(({ passes }) => passes.map((pass) => pipelineCacheFor(device).getAsync(pass.program))));
 
     const start = performance.now();
     let best = Infinity;
-    for (const { variant, program, pack } of built) {
+    for (const { variant, passes, scratchLengths, pack } of built) {
       // Selectors list variants fastest first by their own estimate, so the skipped ones are the likely slow fallbacks.
       if (variant !== defaultVariant && performance.now() - start > budgetMs) {
         skipped.push(variant);
@@ -135,12 +136,18 @@ async function tuneKey(
       const packed = pack(constantData);
       const constant = createStorageBuffer(device, packed, `tuning ${variant} constant`);
       owned.push(constant);
-      const ranges = [
-        { buffer: mainInput, size: operands.main * 4 },
-        { buffer: constant, size: packed.byteLength },
-        ...epilogueInputs.map((buffer, i) => ({ buffer, size: operands.epilogue[i]! * 4 })),
-      ];
-      const dispatch = prepareDispatch(device, program, ranges, { buffer: output, size: operands.output * 4 });
+      const scratch = scratchLengths.map((length, i) => ({ buffer: createStorageBuffer(device, length * 4, `tuning ${variant} scratch ${i}`), size: length * 4 }));
+      owned.push(...scratch.map((range) => range.buffer));
+      const ranges: Record<string, { buffer: GPUBuffer; size: number }> = {
+        input: { buffer: mainInput, size: operands.main * 4 },
+        weights: { buffer: constant, size: packed.byteLength },
+        output: { buffer: output, size: operands.output * 4 },
+      };
+      // Epilogue inputs come bias first, then residual, as operandLengths lists them.
+      if (key.epilogue.bias) ranges.bias = { buffer: epilogueInputs[0]!, size: operands.epilogue[0]! * 4 };
+      if (key.epilogue.residual !== 'none') ranges.residual = { buffer: epilogueInputs.at(-1)!, size: operands.epilogue.at(-1)! * 4 };
+      const rangeOf = (operand: Conv2dOperand) => (typeof operand === 'string' ? ranges[operand]! : scratch[operand.scratch]!);
+      const dispatch = passes.map((pass) => prepareDispatch(device, pass.program, pass.inputs.map(rangeOf), rangeOf(pass.output)));
       prepared.set(variant, dispatch);
 
       // The first run pays one-time costs (pipeline upload, page faults), so a later run usually sets the minimum.
@@ -173,7 +180,7 @@ async function tuneKey(
     }
     return { choice: { variant: chosen, defaultVariant, timesMs }, timedDispatches, rejected, skipped };
   } finally {
-    for (const dispatch of prepared.values()) releaseDispatch(dispatch);
+    for (const dispatches of prepared.values()) dispatches.forEach(releaseDispatch);
     for (const buffer of owned) buffer.destroy();
   }
 }
@@ -200,12 +207,10 @@ function operandLengths(key: TuningKey): { main: number; constant: number; epilo
   return { main: s.batch * s.M * s.K, constant: (s.broadcastB ? 1 : s.batch) * s.K * s.N, epilogue, output };
 }
 
-async function runAndRead(device: GPUDevice, prepared: PreparedDispatch, output: GPUBuffer, length: number): Promise<Float32Array> {
+async function runAndRead(device: GPUDevice, prepared: readonly PreparedDispatch[], output: GPUBuffer, length: number): Promise<Float32Array> {
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
-  pass.setPipeline(prepared.pipeline);
-  pass.setBindGroup(0, prepared.bindGroup);
-  pass.dispatchWorkgroups(...prepared.program.dispatch);
+  for (const dispatch of prepared) encodeDispatch(pass, dispatch);
   pass.end();
   device.queue.submit([encoder.finish()]);
   return readFloat32(device, output, length);

@@ -1,4 +1,5 @@
 import { conv2dVariants, selectConv2d } from '../kernels/conv/select-conv2d';
+import { conv2dPasses, type Conv2dPass } from '../kernels/conv/conv2d-kernel';
 import type { Conv2dShape } from '../kernels/conv/conv2d-shape';
 import { epilogueKey, type Epilogue } from '../kernels/epilogue';
 import { gemmLayoutKey, type GemmShape } from '../kernels/gemm/gemm-shape';
@@ -32,7 +33,7 @@ export function tuningKeyString(key: TuningKey): string {
 function variantCodeFingerprint(key: TuningKey): string {
   let hash = 0x811c9dc5;
   for (const variant of variantsFor(key)) {
-    const text = `${variant}\n${buildVariant(key, variant).program.code}\n`;
+    const text = `${variant}\n${buildVariant(key, variant).passes.map((pass) => pass.program.code).join('\n')}\n`;
     for (let i = 0; i < text.length; i++) {
       hash ^= text.charCodeAt(i);
       hash = Math.imul(hash, 0x01000193) >>> 0;
@@ -64,12 +65,20 @@ export function reductionLength(key: TuningKey): number {
   return (s.inChannels / s.groups) * s.kernelHeight * s.kernelWidth;
 }
 
-/** A kernel program for one variant of `key`, with the function that packs its constant operand. */
+/**
+ * The dispatches of one variant of `key` (one, or several for a multi-pass convolution such as
+ * Winograd), the scratch buffers between them, and the function that packs its constant operand.
+ * A GEMM's A and B bind where a convolution's input and weights do. `program` is the last dispatch.
+ */
 export function buildVariant(key: TuningKey, variant: string) {
   if (key.kind === 'conv2d') {
     const kernel = selectConv2d(key.shape, key.epilogue, { variant });
-    return { program: kernel.program, pack: (data: Float32Array) => kernel.packWeights(data) };
+    const passes = conv2dPasses(kernel, key.epilogue);
+    return { program: kernel.program, passes, scratchLengths: kernel.scratchLengths ?? [], pack: (data: Float32Array) => kernel.packWeights(data) };
   }
   const kernel = selectGemm(key.shape, key.epilogue, { variant });
-  return { program: kernel.program, pack: (data: Float32Array) => kernel.packB(data) };
+  const pass: Conv2dPass = { program: kernel.program, inputs: ['input', 'weights'], output: 'output' };
+  if (key.epilogue.bias) pass.inputs.push('bias');
+  if (key.epilogue.residual !== 'none') pass.inputs.push('residual');
+  return { program: kernel.program, passes: [pass], scratchLengths: [] as number[], pack: (data: Float32Array) => kernel.packB(data) };
 }

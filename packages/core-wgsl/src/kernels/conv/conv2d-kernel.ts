@@ -1,4 +1,5 @@
 import type { KernelProgram } from '../../runtime/program';
+import type { Epilogue } from '../epilogue';
 import type { WeightPrecision } from '../weight-precision';
 
 /**
@@ -16,4 +17,33 @@ export interface Conv2dKernel {
    */
   packWeights(weightsOIHW: Float32Array): Float32Array | Uint16Array;
   program: KernelProgram;
+  /**
+   * The dispatches of a multi-pass variant such as Winograd, in order, with `program` the last.
+   * Absent for one-dispatch variants. `conv2dPasses` returns the dispatches of either kind.
+   */
+  passes?: Conv2dPass[];
+  /** Float32 length of each scratch buffer that `passes` name, written by one pass and read by a later one. */
+  scratchLengths?: number[];
+}
+
+/** A buffer that one pass of a multi-pass variant binds: an operand of the convolution, or a scratch buffer. */
+export type Conv2dOperand = 'input' | 'weights' | 'bias' | 'residual' | 'output' | { scratch: number };
+
+/** One dispatch of a multi-pass variant, with the buffers it reads (in binding order) and writes. */
+export interface Conv2dPass {
+  program: KernelProgram;
+  inputs: Conv2dOperand[];
+  output: Conv2dOperand;
+}
+
+/**
+ * Returns the dispatches that compute `kernel`'s convolution: its `passes`, or else its one
+ * `program` reading input, weights, [bias], [residual] into the output.
+ */
+export function conv2dPasses(kernel: Conv2dKernel, epilogue: Epilogue): Conv2dPass[] {
+  if (kernel.passes) return kernel.passes;
+  const inputs: Conv2dOperand[] = ['input', 'weights'];
+  if (epilogue.bias) inputs.push('bias');
+  if (epilogue.residual !== 'none') inputs.push('residual');
+  return [{ program: kernel.program, inputs, output: 'output' }];
 }

@@ -6,6 +6,9 @@ import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
 import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
+import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT } from './winograd-2x2-3x3';
+
+export { WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
@@ -15,6 +18,7 @@ const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
   'depthwise-4x': conv2dDepthwise,
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
+  [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
   'implicit-gemm-8x8': conv2dImplicitGemm,
   direct: conv2dDirect,
 };
@@ -48,7 +52,15 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
   const implicitGemmFits = shape.groups === 1 && registerBlockedFits(Math.ceil(outWidth / 8) * outHeight);
   // 3×3 at stride 1 along x: loading each input row window once for its three taps ran ResNet-18's
   // 3×3 layers at 11-17 GFLOP/s against 9-10 for implicit-gemm-8x8 (bench/kernels.ts, lavapipe).
+  // Winograd F(2×2, 3×3) does 16 multiplies per 2×2 outputs and input channel instead of 36. With
+  // 16 or more input channels its GEMM outweighs its transforms: ResNet-18/50's 3×3 stride-1
+  // layers ran at 20-41 GFLOP/s (direct-convolution FLOPs) against 9-16 for implicit-gemm-3x3-8x8,
+  // 16->32 @56 at 1.8 ms against 2.8, but 8->32 @56 at 1.9 ms against 1.6 (bench/kernels.ts, lavapipe).
+  const winograd = fitsWinograd2x2_3x3(shape);
+  const winogradFirst = winograd && shape.inChannels >= 16;
+  if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
+  if (winograd && !winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits) {
     variants.push('implicit-gemm-8x8');
   }

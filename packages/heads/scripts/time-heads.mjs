@@ -1,8 +1,9 @@
 // Times head training on the synthetic features written by scripts/sklearn/time_heads.py
 // (run that first; it also prints scikit-learn's times for the same data and parameters):
 //
-//   node packages/heads/scripts/time-heads.mjs [/tmp/offshelf-head-timing]
+//   node packages/heads/scripts/time-heads.mjs [/tmp/offshelf-head-timing] [--only logreg|linear-svm|rbf-svm|knn]
 //
+// --only times one head, e.g. to profile it with `node --cpu-prof`.
 // The package source is bundled with esbuild into a temporary file, then imported.
 import { build } from 'esbuild';
 import { readFileSync, mkdtempSync } from 'node:fs';
@@ -11,7 +12,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const N_FEATURES = 1280;
-const dataDir = process.argv[2] ?? '/tmp/offshelf-head-timing';
+const args = process.argv.slice(2);
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
+const HEADS = ['logreg', 'linear-svm', 'rbf-svm', 'knn'];
+if (onlyAt >= 0 && !HEADS.includes(only)) {
+  console.error(`--only ${only} is unknown: use one of ${HEADS.join(', ')}`);
+  process.exit(1);
+}
+const dataDir = args[0] ?? '/tmp/offshelf-head-timing';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const bundle = join(mkdtempSync(join(tmpdir(), 'offshelf-heads-')), 'heads.mjs');
@@ -32,6 +41,7 @@ for (let i = 0; i < y.length; i++) X.push(flat.subarray(i * N_FEATURES, (i + 1) 
 
 // Wall time and process CPU time: on a shared machine the CPU time is the steadier number.
 function timed(name, run) {
+  if (only !== undefined && !name.startsWith(`${only} `)) return;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const note = run();

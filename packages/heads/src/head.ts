@@ -21,6 +21,7 @@ import {
   fitNearestCentroid,
   knnPredictProba,
   nearestCentroidDecision,
+  neighborIndexOf,
 } from './neighbors';
 import { type FittedTransform, type TransformSpec, applyTransforms, fitTransforms } from './transforms';
 
@@ -236,7 +237,10 @@ export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec):
       const metric = validateMetric(spec.metric);
       const weights = spec.weights ?? 'uniform';
       if (weights !== 'uniform' && weights !== 'distance') throw new Error(`weights '${weights}' is unknown: use 'uniform' or 'distance'`);
-      params = { kind: 'knn', model: { nNeighbors, metric, weights, nClasses, X: Z, y: indices } };
+      const model: KnnModel = { nNeighbors, metric, weights, nClasses, X: Z, y: indices };
+      // Prepare the training side of the search once here rather than in every predict call.
+      neighborIndexOf(model);
+      params = { kind: 'knn', model };
       break;
     }
     case 'nearest-centroid':

@@ -1,6 +1,8 @@
 import type { DenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
+import { MAX_QUANTIZED_MAGNITUDE, type NeighborIndex, QUERY_BLOCK_ROWS, type QuantizedRows, maxAbs, quantizeRows } from './neighborIndex';
 import { forEachProductTile } from './productTiles';
+import { paddedRows, roundUp, simdGemmEnabled } from './simdGemm';
 
 /** Nearest training rows of each query: row i of `indices` and `distances` (k wide) contains counts[i] neighbours, nearest first. */
 export interface NeighborList {
@@ -15,12 +17,14 @@ const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
  * Exact brute-force k-nearest-neighbour search in two passes, so the full distance
  * matrix never exists:
  *
- * 1. Screening: the query × train products come tile by tile, in float32 where the SIMD
- *    kernels run (twice the speed of float64), each with an error bound, which gives every
- *    pair an interval [lower, upper] around its float64 distance. Per query, a max-heap
- *    keeps the k smallest upper ends, and a pair becomes a candidate when its lower end
- *    is at most the heap's maximum at that time.
- * 2. Ranking: after a chunk of queries, the candidates whose lower end is at most the
+ * 1. Screening: the query × train products come tile by tile, each with an error bound,
+ *    which gives every pair an interval [lower, upper] around its float64 distance.
+ *    Where WebAssembly SIMD runs, the products are exact integer dot products of the rows
+ *    rounded to 16 bits (see neighborIndex.ts), at about twice the float32 kernel's rate.
+ *    Elsewhere they come from forEachProductTile. Per query, a max-heap keeps the k
+ *    smallest upper ends, and a pair becomes a candidate when its lower end is at most
+ *    the heap's maximum at that time.
+ * 2. Ranking: after a block of queries, the candidates whose lower end is at most the
  *    final k-th smallest upper end are measured in float64 and the k nearest kept,
  *    ordered by distance and then training index.
  *
@@ -30,62 +34,212 @@ const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
  * k·ln(m/k) per query on typical data, but up to all m when many distances are equal
  * within the bound (duplicated training rows), which is correct but slower.
  *
- * Distances are √(‖q‖² + ‖x‖² − 2q·x), or 1 − q̂·x̂ clipped to [0, 2] for `cosine` with
- * the rows normalised by the caller (pass `cosine = true` and unit rows).
+ * Distances are √(‖q‖² + ‖x‖² − 2q·x), or 1 − q̂·x̂ clipped to [0, 2] for a cosine
+ * index with the query rows normalised by the caller.
  */
-export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: number, cosine: boolean): NeighborList {
+export function kNearestNeighbors(queries: DenseMatrix, index: NeighborIndex, k: number): NeighborList {
+  const { train, cosine } = index;
+  if (queries.columns !== train.columns) {
+    throw new Error(`queries have ${queries.columns} features but the k-NN training rows have ${train.columns}: pass features from the same extractor`);
+  }
   const d = queries.columns;
   const queryNorms = rowSquaredNorms(queries);
-  const trainNorms = rowSquaredNorms(train);
-  const queryLengths = queryNorms.map(Math.sqrt);
-  const trainLengths = trainNorms.map(Math.sqrt);
   // The float64 products of the ranking pass err by at most γ of their even/odd lane sums.
-  // The factor 1 + 1e-9 below absorbs the rounding of the norms' square roots.
   const rankingError = ((Math.ceil(d / 2) + 3) * FLOAT64_UNIT_ROUNDOFF) / (1 - (Math.ceil(d / 2) + 3) * FLOAT64_UNIT_ROUNDOFF);
-  const screen = new CandidateScreen(queries.rows, k);
-  const result: NeighborList = {
-    indices: new Int32Array(queries.rows * k),
-    distances: new Float64Array(queries.rows * k),
-    counts: new Int32Array(queries.rows),
+  const search: Search = {
+    queries,
+    index,
+    k,
+    queryNorms,
+    queryLengths: queryNorms.map(Math.sqrt),
+    // The factor 1 + 1e-9 absorbs the rounding of the norms' square roots.
+    rankingError: rankingError * (1 + 1e-9),
+    screen: new CandidateScreen(queries.rows, k),
+    best: new TopK(k),
+    result: {
+      indices: new Int32Array(queries.rows * k),
+      distances: new Float64Array(queries.rows * k),
+      counts: new Int32Array(queries.rows),
+    },
   };
-  // Screening compares clamped keys (squared distances for Euclidean): the same order as the distances, without a square root per pair.
-  const clampKey = cosine ? (key: number) => Math.min(Math.max(key, 0), 2) : (key: number) => Math.max(key, 0);
-  const toDistance = cosine ? clampKey : (key: number) => Math.sqrt(Math.max(key, 0));
 
-  const rankChunk = (first: number, end: number): void => {
-    for (let q = first; q < end; q++) {
-      const threshold = screen.threshold(q);
-      const ranked: [number, number][] = [];
-      for (const [j, lower] of screen.candidates(q)) {
-        if (lower > threshold) continue;
-        const product = evenOddDot(queries.data, q * d, train.data, j * d, d);
-        const key = cosine ? 1 - product : queryNorms[q]! + trainNorms[j]! - 2 * product;
-        // Ranked by the distance itself: two keys one rounding apart can share a square root, and then the index decides.
-        ranked.push([toDistance(key), j]);
+  const quantized = index.quantized;
+  if (quantized !== undefined && simdGemmEnabled() && maxAbs(queries.data) <= MAX_QUANTIZED_MAGNITUDE) screenQuantized(search, quantized);
+  else screenTiles(search);
+  return search.result;
+}
+
+interface Search {
+  queries: DenseMatrix;
+  index: NeighborIndex;
+  k: number;
+  queryNorms: Float64Array;
+  queryLengths: Float64Array;
+  rankingError: number;
+  screen: CandidateScreen;
+  best: TopK;
+  result: NeighborList;
+}
+
+/**
+ * Screens with the index's 16-bit rows. For x ≈ s_x·Q_x and q ≈ s_q·Q_q, each entry within
+ * h = s/2, the product p̃ = s_q·s_x·(Q_q·Q_x) has
+ * |q·x − p̃| ≤ ‖q‖₁ h_x + ‖x‖₁ h_q + d h_q h_x, plus the rounding of s_q·s_x·(Q_q·Q_x).
+ */
+function screenQuantized(search: Search, quantized: QuantizedRows): void {
+  const { queries, index, screen, queryNorms, queryLengths, rankingError } = search;
+  const { gemm, levels, scales, l1, address, queryAddress, productAddress, tileRows } = quantized;
+  const { norms: trainNorms, lengths: trainLengths, cosine } = index;
+  const n = index.train.rows;
+  const d = queries.columns;
+  const rowBytes = gemm.stride * 2;
+  const queryScales = new Float64Array(QUERY_BLOCK_ROWS);
+  const queryL1 = new Float64Array(QUERY_BLOCK_ROWS);
+  // d h_q h_x, with room for the two roundings of s_q·s_x·I (|I| ≤ d·levels², each rounding ≤ 2⁻⁵³ of it).
+  const cross = d * (1 + levels * levels * 2 ** -48);
+  const boundFactor = 1 + 1e-6; // rounding of the L1 norms, the scales' halves and x·(1/s) against x/s
+  let maxTrainScale = 0;
+  let maxTrainL1 = 0;
+  let maxTrainNorm = 0;
+  let maxTrainLength = 0;
+  for (let j = 0; j < n; j++) {
+    maxTrainScale = Math.max(maxTrainScale, scales[j]!);
+    maxTrainL1 = Math.max(maxTrainL1, l1[j]!);
+    maxTrainNorm = Math.max(maxTrainNorm, trainNorms[j]!);
+    maxTrainLength = Math.max(maxTrainLength, trainLengths[j]!);
+  }
+
+  // One object, updated per query row, so the row screens allocate nothing.
+  const pair: PairBound = { queryL1Norm: 0, queryHalf: 0, queryLength: 0, boundFactor, cross, rankingError, l1, scales, trainLengths };
+
+  for (let rowStart = 0; rowStart < queries.rows; rowStart += QUERY_BLOCK_ROWS) {
+    const rows = Math.min(QUERY_BLOCK_ROWS, queries.rows - rowStart);
+    // Rows past `rows` keep the previous block's values; their products are computed but never read.
+    quantizeRows(queries.data, d, rowStart, rows, gemm.heap16, queryAddress / 2, gemm.stride, levels, queryScales, queryL1);
+
+    for (let columnStart = 0; columnStart < n; columnStart += tileRows) {
+      const columns = Math.min(tileRows, n - columnStart);
+      gemm.dotInt16(queryAddress, roundUp(rows, 2), address + columnStart * rowBytes, paddedRows(columns), productAddress, tileRows);
+      const values = gemm.heap;
+
+      for (let r = 0; r < rows; r++) {
+        const q = rowStart + r;
+        const base = productAddress / 8 + r * tileRows;
+        const queryNorm = queryNorms[q]!;
+        const queryLength = queryLengths[q]!;
+        const queryScale = queryScales[r]!;
+        const queryHalf = queryScale / 2;
+        const queryL1Norm = queryL1[r]!;
+        // The largest slack of any training row: pairs whose key minus it exceeds the threshold are out
+        // at the cost of one multiply-add, and only the rest get their own, tighter slack.
+        const maxBound = boundFactor * (queryL1Norm * (maxTrainScale / 2) + maxTrainL1 * queryHalf + cross * queryHalf * (maxTrainScale / 2)) + rankingError * queryLength * maxTrainLength;
+        pair.queryL1Norm = queryL1Norm;
+        pair.queryHalf = queryHalf;
+        pair.queryLength = queryLength;
+        if (cosine) {
+          const maxSlack = maxBound * (1 + 2 ** -40) + 24 * FLOAT64_UNIT_ROUNDOFF;
+          screenCosineRow(screen, q, values, base, columnStart, columns, queryScale, scales, maxSlack, pair);
+        } else {
+          const maxSlack = 2 * maxBound * (1 + 2 ** -40) + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + maxTrainNorm + 1);
+          screenEuclideanRow(screen, q, values, base, columnStart, columns, queryNorm, queryScale, scales, trainNorms, maxSlack, pair);
+        }
       }
-      ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      const count = Math.min(k, ranked.length);
-      for (let t = 0; t < count; t++) {
-        result.distances[q * k + t] = ranked[t]![0];
-        result.indices[q * k + t] = ranked[t]![1];
-      }
-      result.counts[q] = count;
-      screen.clear(q);
     }
-  };
+    rankBlock(search, rowStart, rowStart + rows);
+  }
+}
 
-  let chunkStart = 0;
+/** What a pair's own product bound needs, besides the training row's index. */
+interface PairBound {
+  queryL1Norm: number;
+  queryHalf: number;
+  queryLength: number;
+  boundFactor: number;
+  cross: number;
+  rankingError: number;
+  l1: Float64Array;
+  scales: Float64Array;
+  trainLengths: Float64Array;
+}
+
+/** Bound on |p̃ − the ranking pass's product| for training row j (see screenQuantized). */
+function pairBound(p: PairBound, j: number): number {
+  const half = p.scales[j]! / 2;
+  return p.boundFactor * (p.queryL1Norm * half + p.l1[j]! * p.queryHalf + p.cross * p.queryHalf * half) + p.rankingError * p.queryLength * p.trainLengths[j]!;
+}
+
+// The two row screens are small functions of their own, called once per query row and tile, so
+// V8 optimises them after a few calls instead of waiting for on-stack replacement in one long loop.
+
+/** Offers the Euclidean candidates of one query's row of integer products. */
+function screenEuclideanRow(
+  screen: CandidateScreen,
+  q: number,
+  values: Float64Array,
+  base: number,
+  columnStart: number,
+  columns: number,
+  queryNorm: number,
+  queryScale: number,
+  scales: Float64Array,
+  trainNorms: Float64Array,
+  maxSlack: number,
+  pair: PairBound,
+): void {
+  const twiceQueryScale = 2 * queryScale;
+  let threshold = screen.threshold(q);
+  for (let c = 0; c < columns; c++) {
+    const j = columnStart + c;
+    const key = queryNorm + trainNorms[j]! - twiceQueryScale * scales[j]! * values[base + c]!;
+    if (key - maxSlack > threshold) continue;
+    // Key rounding: the sums and the product p̃ (|2p̃| ≤ ‖q‖² + ‖x‖² + 2·bound) add at most
+    // 8u·(‖q‖² + ‖x‖² + 1) + 2⁻⁴⁰ of the bound.
+    const slack = 2 * pairBound(pair, j) * (1 + 2 ** -40) + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + trainNorms[j]! + 1);
+    threshold = screen.offer(q, j, Math.max(key - slack, 0), Math.max(key + slack, 0));
+  }
+}
+
+/** Offers the cosine candidates of one query's row of integer products. */
+function screenCosineRow(
+  screen: CandidateScreen,
+  q: number,
+  values: Float64Array,
+  base: number,
+  columnStart: number,
+  columns: number,
+  queryScale: number,
+  scales: Float64Array,
+  maxSlack: number,
+  pair: PairBound,
+): void {
+  let threshold = screen.threshold(q);
+  for (let c = 0; c < columns; c++) {
+    const j = columnStart + c;
+    const key = 1 - queryScale * scales[j]! * values[base + c]!;
+    // Clamped like the distances: a key above 2 still ties at 2 with the threshold.
+    if (Math.min(key - maxSlack, 2) > threshold) continue;
+    // Key rounding: 1 − p̃ adds at most 3 units of 1 + bound, inside the 2⁻⁴⁰ and 24u margins.
+    const slack = pairBound(pair, j) * (1 + 2 ** -40) + 24 * FLOAT64_UNIT_ROUNDOFF;
+    threshold = screen.offer(q, j, clampCosine(key - slack), clampCosine(key + slack));
+  }
+}
+
+/** Screens with forEachProductTile's float32 (SIMD) or float64 (JavaScript) products and their error bounds. */
+function screenTiles(search: Search): void {
+  const { queries, index, screen, queryNorms, queryLengths, rankingError } = search;
+  const { train, norms: trainNorms, lengths: trainLengths, cosine } = index;
+  let blockStart = 0;
   forEachProductTile(
     queries,
     train,
     (tile) => {
       const { values, offset, stride, rowStart, rows, columnStart, columns, relativeError, absoluteError } = tile;
-      // A new row chunk: the previous chunk has met every training row, so rank it and free its candidates.
-      if (rowStart !== chunkStart) {
-        rankChunk(chunkStart, rowStart);
-        chunkStart = rowStart;
+      // A new row block: the previous block has met every training row, so rank it and free its candidates.
+      if (rowStart !== blockStart) {
+        rankBlock(search, blockStart, rowStart);
+        blockStart = rowStart;
       }
-      const productError = (relativeError + rankingError) * (1 + 1e-9);
+      const productError = relativeError * (1 + 1e-9) + rankingError;
       for (let r = 0; r < rows; r++) {
         const q = rowStart + r;
         const base = offset + r * stride;
@@ -99,25 +253,56 @@ export function kNearestNeighbors(queries: DenseMatrix, train: DenseMatrix, k: n
           // Bound on |this product − the ranking pass's product|, then on the keys, whose own float64
           // rounding (two operations on each side) adds at most 8u·(‖q‖² + ‖x‖² + 1).
           const bound = productError * queryLength * trainLengths[j]! + 2 * absoluteError;
-          let key: number;
-          let slack: number;
           if (cosine) {
-            key = 1 - product;
-            slack = bound + 8 * FLOAT64_UNIT_ROUNDOFF * 3;
+            const key = 1 - product;
+            const slack = bound + 8 * FLOAT64_UNIT_ROUNDOFF * 3;
+            const lower = clampCosine(key - slack);
+            if (lower > threshold) continue;
+            threshold = screen.offer(q, j, lower, clampCosine(key + slack));
           } else {
-            key = queryNorm + trainNorms[j]! - 2 * product;
-            slack = 2 * bound + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + trainNorms[j]! + 1);
+            const key = queryNorm + trainNorms[j]! - 2 * product;
+            const slack = 2 * bound + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + trainNorms[j]! + 1);
+            const lower = Math.max(key - slack, 0);
+            if (lower > threshold) continue;
+            threshold = screen.offer(q, j, lower, Math.max(key + slack, 0));
           }
-          const lower = clampKey(key - slack);
-          if (lower > threshold) continue;
-          threshold = screen.offer(q, j, lower, clampKey(key + slack));
         }
       }
     },
     { float32: true },
   );
-  rankChunk(chunkStart, queries.rows);
-  return result;
+  rankBlock(search, blockStart, queries.rows);
+}
+
+/** Screening keys are clamped as the distances are: squared distances at 0, cosine distances to [0, 2]. */
+function clampCosine(key: number): number {
+  return Math.min(Math.max(key, 0), 2);
+}
+
+/** Measures the surviving candidates of queries [first, end) in float64, keeps the k nearest and frees all candidates. */
+function rankBlock(search: Search, first: number, end: number): void {
+  const { queries, index, k, queryNorms, screen, best, result } = search;
+  const { train, norms: trainNorms, cosine } = index;
+  const d = queries.columns;
+  const { rows: candidateRows, lowers: candidateLowers, next } = screen;
+  for (let q = first; q < end; q++) {
+    const threshold = screen.threshold(q);
+    best.clear();
+    for (let t = screen.head[q]!; t >= 0; t = next[t]!) {
+      if (candidateLowers[t]! > threshold) continue;
+      const j = candidateRows[t]!;
+      const product = evenOddDot(queries.data, q * d, train.data, j * d, d);
+      // Ranked by the distance itself: two keys one rounding apart can share a square root, and then the index decides.
+      const distance = cosine ? clampCosine(1 - product) : Math.sqrt(Math.max(queryNorms[q]! + trainNorms[j]! - 2 * product, 0));
+      best.insert(distance, j);
+    }
+    for (let t = 0; t < best.count; t++) {
+      result.distances[q * k + t] = best.distances[t]!;
+      result.indices[q * k + t] = best.indices[t]!;
+    }
+    result.counts[q] = best.count;
+  }
+  screen.clearCandidates();
 }
 
 /** Σ_j a_j b_j summed as the float64 SIMD kernel sums it: even and odd columns apart, then added. */
@@ -133,12 +318,57 @@ function evenOddDot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: 
   return even + odd;
 }
 
-/** Per query: a max-heap of the k smallest upper bounds seen so far, and the candidate rows. */
+/** The k smallest (distance, index) pairs seen, in increasing order of distance and then index. */
+class TopK {
+  readonly distances: Float64Array;
+  readonly indices: Int32Array;
+  count = 0;
+
+  constructor(private readonly k: number) {
+    this.distances = new Float64Array(k);
+    this.indices = new Int32Array(k);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  insert(distance: number, index: number): void {
+    const { distances, indices, k } = this;
+    let p = this.count;
+    if (p === k) {
+      const last = k - 1;
+      if (distance > distances[last]! || (distance === distances[last]! && index > indices[last]!)) return;
+      p = last;
+    } else {
+      this.count = p + 1;
+    }
+    // Shift larger pairs one place right, then place the new one.
+    while (p > 0 && (distances[p - 1]! > distance || (distances[p - 1]! === distance && indices[p - 1]! > index))) {
+      distances[p] = distances[p - 1]!;
+      indices[p] = indices[p - 1]!;
+      p--;
+    }
+    distances[p] = distance;
+    indices[p] = index;
+  }
+}
+
+/**
+ * Per query: a max-heap of the k smallest upper bounds seen so far, and the candidate rows
+ * as a linked list in shared typed arrays that grow by doubling and are reused after each
+ * block, so screening allocates nothing in steady state.
+ */
 class CandidateScreen {
   private readonly upper: Float64Array;
   private readonly count: Int32Array;
-  private readonly rows: number[][];
-  private readonly lowers: number[][];
+  /** Per query: its first and last candidate slot, −1 when it has none. */
+  readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  rows: Int32Array;
+  lowers: Float64Array;
+  next: Int32Array;
+  private used = 0;
 
   constructor(
     nQueries: number,
@@ -146,8 +376,12 @@ class CandidateScreen {
   ) {
     this.upper = new Float64Array(nQueries * k);
     this.count = new Int32Array(nQueries);
-    this.rows = Array.from({ length: nQueries }, () => []);
-    this.lowers = Array.from({ length: nQueries }, () => []);
+    this.head = new Int32Array(nQueries).fill(-1);
+    this.tail = new Int32Array(nQueries).fill(-1);
+    const capacity = 1024;
+    this.rows = new Int32Array(capacity);
+    this.lowers = new Float64Array(capacity);
+    this.next = new Int32Array(capacity);
   }
 
   /** Returns the k-th smallest upper bound so far (+∞ before k rows were offered). */
@@ -158,8 +392,7 @@ class CandidateScreen {
   /** Records training row j with distance in [lower, upper] for query q and returns the new threshold. */
   offer(q: number, j: number, lower: number, upper: number): number {
     if (lower > this.threshold(q)) return this.threshold(q);
-    this.rows[q]!.push(j);
-    this.lowers[q]!.push(lower);
+    this.append(q, j, lower);
 
     const { k } = this;
     const heap = this.upper;
@@ -191,16 +424,33 @@ class CandidateScreen {
     return heap[base]!;
   }
 
-  /** Query q's candidates as [training row, lower bound] pairs, in the order offered. */
-  *candidates(q: number): Generator<[number, number]> {
-    const rows = this.rows[q]!;
-    const lowers = this.lowers[q]!;
-    for (let t = 0; t < rows.length; t++) yield [rows[t]!, lowers[t]!];
+  private append(q: number, j: number, lower: number): void {
+    if (this.used === this.rows.length) this.grow();
+    const slot = this.used++;
+    this.rows[slot] = j;
+    this.lowers[slot] = lower;
+    this.next[slot] = -1;
+    if (this.head[q] === -1) this.head[q] = slot;
+    else this.next[this.tail[q]!] = slot;
+    this.tail[q] = slot;
   }
 
-  /** Frees query q's candidate lists. */
-  clear(q: number): void {
-    this.rows[q] = [];
-    this.lowers[q] = [];
+  private grow(): void {
+    const capacity = 2 * this.rows.length;
+    const rows = new Int32Array(capacity);
+    const lowers = new Float64Array(capacity);
+    const next = new Int32Array(capacity);
+    rows.set(this.rows);
+    lowers.set(this.lowers);
+    next.set(this.next);
+    this.rows = rows;
+    this.lowers = lowers;
+    this.next = next;
+  }
+
+  /** Frees every candidate slot; called when all queries holding candidates have been ranked. */
+  clearCandidates(): void {
+    this.used = 0;
+    this.head.fill(-1);
   }
 }

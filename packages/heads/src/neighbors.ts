@@ -1,6 +1,7 @@
 import { type DenseMatrix, createDenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
 import { type NeighborList, kNearestNeighbors as searchNearestNeighbors } from './nearestNeighborSearch';
+import { type NeighborIndex, buildNeighborIndex, unitRows } from './neighborIndex';
 import { multiplyABt } from './productTiles';
 
 export type NeighborMetric = 'euclidean' | 'cosine';
@@ -34,20 +35,6 @@ function cosineDistance(unitProduct: number): number {
   return Math.min(Math.max(1 - unitProduct, 0), 2);
 }
 
-/**
- * Copy of X with each row divided by its L2 norm, so cosine similarity is a plain dot
- * product. Zero rows stay zero, so their cosine distance is 1, as in scikit-learn.
- */
-function unitRows(X: DenseMatrix): DenseMatrix {
-  const out = createDenseMatrix(X.rows, X.columns);
-  const norms = rowSquaredNorms(X);
-  for (let i = 0; i < X.rows; i++) {
-    const scale = 1 / (Math.sqrt(norms[i]!) || 1);
-    for (let j = 0; j < X.columns; j++) out.data[i * X.columns + j] = X.data[i * X.columns + j]! * scale;
-  }
-  return out;
-}
-
 export interface KnnModel {
   nNeighbors: number;
   metric: NeighborMetric;
@@ -56,6 +43,11 @@ export interface KnnModel {
   /** Training features after transforms, n × nFeatures row-major. */
   X: DenseMatrix;
   y: Int32Array;
+  /**
+   * The prepared training side of the search (neighborIndex.ts), built at fit or on the first
+   * search after loading, and rebuilt when X or the metric changes. Non-enumerable and never serialized.
+   */
+  index?: NeighborIndex;
 }
 
 /**
@@ -91,8 +83,19 @@ export function knnPredictProba(model: KnnModel, X: DenseMatrix): DenseMatrix {
 
 /** Finds the k nearest training rows of each query (see nearestNeighborSearch.ts), nearest first. */
 export function kNearestNeighbors(model: KnnModel, X: DenseMatrix): NeighborList {
-  if (model.metric === 'cosine') return searchNearestNeighbors(unitRows(X), unitRows(model.X), model.nNeighbors, true);
-  return searchNearestNeighbors(X, model.X, model.nNeighbors, false);
+  const cosine = model.metric === 'cosine';
+  return searchNearestNeighbors(cosine ? unitRows(X) : X, neighborIndexOf(model), model.nNeighbors);
+}
+
+/** The model's prepared index, built now if it is missing or was built for another X or metric. */
+export function neighborIndexOf(model: KnnModel): NeighborIndex {
+  const cosine = model.metric === 'cosine';
+  const current = model.index;
+  if (current !== undefined && current.source === model.X.data && current.cosine === cosine && current.train.rows === model.X.rows) return current;
+  const index = buildNeighborIndex(model.X, cosine);
+  // Non-enumerable, so spreading or stringifying the model never copies the index.
+  Object.defineProperty(model, 'index', { value: index, writable: true, configurable: true, enumerable: false });
+  return index;
 }
 
 export interface NearestCentroidModel {

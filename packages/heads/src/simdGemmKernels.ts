@@ -8,7 +8,9 @@ import { F64, I32, V128, type ValueType, type WasmFunction, encodeModule, op } f
  *
  * dotTile(a, nA, b, nB, out, outStrideBytes), C = A Bᵀ:
  *   out[i·outStride + k] = Σ_j A[i, j] B[k, j]   for i < nA (a multiple of 2), k < nB (a multiple of 4).
- * dotTileFloat32 is the same for float32 operands (rows stride·4 bytes apart) and float64 output.
+ * dotTileFloat32 is the same for float32 operands (rows stride·4 bytes apart) and float64 output,
+ * dotTileInt16 for 16-bit integer operands (rows stride·2 bytes apart): exact products summed in
+ * 4 int32 lanes, which the caller keeps from overflowing, then added in float64 (exact).
  * accumulateTile(r, rStrideBytes, x, nRows, g, nK), G += Rᵀ X:
  *   G[k, j] += Σ_{i < nRows} R[i, k] X[i, j]   for k < nK (a multiple of 2), j < stride,
  *   with G nK × stride and R nRows rows of rStrideBytes bytes.
@@ -45,14 +47,22 @@ class FunctionBuilder {
   }
 }
 
-/** Element type of the dot kernel's operands; float32 sums 4 lanes per f32x4 and adds the lanes in float64. */
-export type DotPrecision = 'float64' | 'float32';
+/**
+ * Element type of the dot kernel's operands; float32 sums 4 lanes per f32x4 and int16 4 int32
+ * lanes per i32x4 (2 products each step), and both add the lanes in float64.
+ */
+export type DotPrecision = 'float64' | 'float32' | 'int16';
+
+const ELEMENT_BYTES: Record<DotPrecision, number> = { float64: 8, float32: 4, int16: 2 };
 
 function dotTile(stride: number, precision: DotPrecision): WasmFunction {
-  const is32 = precision === 'float32';
-  const rowBytes = stride * (is32 ? 4 : 8);
-  const mul = is32 ? op.f32x4Mul : op.f64x2Mul;
-  const add = is32 ? op.f32x4Add : op.f64x2Add;
+  const rowBytes = stride * ELEMENT_BYTES[precision];
+  // Each step multiplies and adds one vector pair; int16 does 8 exact products in one i32x4.dot_i16x8_s.
+  const multiplyAdd: Record<DotPrecision, number[][]> = {
+    float64: [op.f64x2Mul, op.f64x2Add],
+    float32: [op.f32x4Mul, op.f32x4Add],
+    int16: [op.i32x4DotI16x8S, op.i32x4Add],
+  };
   const [a, nA, b, nB, out, outStride] = [0, 1, 2, 3, 4, 5];
   const f = new FunctionBuilder(6);
   const aEnd = f.local(I32);
@@ -87,7 +97,7 @@ function dotTile(stride: number, precision: DotPrecision): WasmFunction {
     f.emit(op.localGet(pb), op.v128Load(c * rowBytes), op.localSet(bv));
     for (let r = 0; r < DOT_TILE_ROWS; r++) {
       const t = acc[r * DOT_TILE_COLUMNS + c]!;
-      f.emit(op.localGet(t), op.localGet(av[r]!), op.localGet(bv), mul, add, op.localSet(t));
+      f.emit(op.localGet(t), op.localGet(av[r]!), op.localGet(bv), ...multiplyAdd[precision], op.localSet(t));
     }
   }
   f.emit(op.localGet(pb), op.i32Const(16), op.i32Add, op.localSet(pb));
@@ -95,14 +105,15 @@ function dotTile(stride: number, precision: DotPrecision): WasmFunction {
   f.emit(op.end);
 
   // Each float64 output is the sum of its accumulator's lanes: (lane 0 + lane 1) for f64x2,
-  // ((lane 0 + lane 1) + (lane 2 + lane 3)) in float64 for f32x4.
+  // ((lane 0 + lane 1) + (lane 2 + lane 3)) in float64 for f32x4 and i32x4.
   for (let r = 0; r < DOT_TILE_ROWS; r++) {
     for (let c = 0; c < DOT_TILE_COLUMNS; c++) {
       const t = acc[r * DOT_TILE_COLUMNS + c]!;
       f.emit(op.localGet(outRow));
       if (r > 0) f.emit(op.localGet(outStride), op.i32Const(r), op.i32Mul, op.i32Add);
-      if (is32) {
-        const lane = (l: number): number[][] => [op.localGet(t), op.f32x4ExtractLane(l), op.f64PromoteF32];
+      if (precision !== 'float64') {
+        const [extract, widen] = precision === 'float32' ? [op.f32x4ExtractLane, op.f64PromoteF32] : [op.i32x4ExtractLane, op.f64ConvertI32S];
+        const lane = (l: number): number[][] => [op.localGet(t), extract(l), widen];
         f.emit(...lane(0), ...lane(1), op.f64Add, ...lane(2), ...lane(3), op.f64Add, op.f64Add, op.f64Store(c * 8));
       } else {
         f.emit(op.localGet(t), op.f64x2ExtractLane(0), op.localGet(t), op.f64x2ExtractLane(1), op.f64Add, op.f64Store(c * 8));
@@ -117,7 +128,8 @@ function dotTile(stride: number, precision: DotPrecision): WasmFunction {
   f.emit(op.localGet(a), op.i32Const(DOT_TILE_ROWS * rowBytes), op.i32Add, op.localTee(a), op.localGet(aEnd), op.i32LtU, op.brIf(0));
   f.emit(op.end);
 
-  return { name: is32 ? 'dotTileFloat32' : 'dotTile', params: [I32, I32, I32, I32, I32, I32], locals: f.locals, body: f.body };
+  const names: Record<DotPrecision, string> = { float64: 'dotTile', float32: 'dotTileFloat32', int16: 'dotTileInt16' };
+  return { name: names[precision], params: [I32, I32, I32, I32, I32, I32], locals: f.locals, body: f.body };
 }
 
 function accumulateTile(stride: number): WasmFunction {
@@ -216,5 +228,5 @@ export function encodeGemmModule(stride: number): Uint8Array<ArrayBuffer> {
   if (!(Number.isInteger(stride) && stride > 0 && stride % STRIDE_MULTIPLE === 0)) {
     throw new Error(`GEMM kernel stride ${stride} is invalid: pad rows to a positive multiple of ${STRIDE_MULTIPLE}`);
   }
-  return encodeModule([dotTile(stride, 'float64'), accumulateTile(stride), dotRow(stride), axpyRow(stride), dotTile(stride, 'float32')]);
+  return encodeModule([dotTile(stride, 'float64'), accumulateTile(stride), dotRow(stride), axpyRow(stride), dotTile(stride, 'float32'), dotTile(stride, 'int16')]);
 }

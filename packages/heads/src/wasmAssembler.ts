@@ -99,6 +99,7 @@ export const op = {
   f64Add: [0xa0],
   f64Mul: [0xa2],
   f64PromoteF32: [0xbb],
+  f64ConvertI32S: [0xb7],
 
   v128Load: (offset: number): number[] => [SIMD, 0x00, 4, ...unsignedLeb128(offset)],
   v128Store: (offset: number): number[] => [SIMD, 0x0b, 4, ...unsignedLeb128(offset)],
@@ -110,4 +111,8 @@ export const op = {
   f32x4ExtractLane: (lane: number): number[] => [SIMD, 0x1f, lane],
   f32x4Add: [SIMD, ...unsignedLeb128(0xe4)],
   f32x4Mul: [SIMD, ...unsignedLeb128(0xe6)],
+  i32x4ExtractLane: (lane: number): number[] => [SIMD, 0x1b, lane],
+  i32x4Add: [SIMD, ...unsignedLeb128(0xae)],
+  /** Multiplies 8 pairs of signed 16-bit lanes exactly and adds neighbouring products into 4 32-bit lanes. */
+  i32x4DotI16x8S: [SIMD, ...unsignedLeb128(0xba)],
 };

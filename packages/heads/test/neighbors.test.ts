@@ -1,7 +1,7 @@
 // Oracle: scikit-learn 1.2 KNeighborsClassifier (brute force) and NearestCentroid from the fixtures.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DenseMatrix, createDenseMatrix } from '../src/data';
-import { trainHead } from '../src/index';
+import { loadHead, trainHead } from '../src/index';
 import { type KnnModel, kNearestNeighbors } from '../src/neighbors';
 import { Random } from '../src/random';
 import { setSimdGemmEnabled } from '../src/simdGemm';
@@ -74,6 +74,10 @@ describe.each([true, false])('kNearestNeighbors, SIMD %s', (simd) => {
     }
   }
 
+  function rowsOf2(m: DenseMatrix): Float64Array[] {
+    return Array.from({ length: m.rows }, (_, i) => m.data.slice(i * m.columns, (i + 1) * m.columns));
+  }
+
   function matrix(rows: number, columns: number, value: (i: number, j: number) => number): DenseMatrix {
     const m = createDenseMatrix(rows, columns);
     for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) m.data[i * columns + j] = value(i, j);
@@ -111,6 +115,50 @@ describe.each([true, false])('kNearestNeighbors, SIMD %s', (simd) => {
     const queries = matrix(40, 64, () => random.nextFloat() - 0.5);
     check({ nNeighbors: 5, metric: 'euclidean', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(600) }, queries, 1e-12);
     check({ nNeighbors: 5, metric: 'cosine', weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(600) }, queries, 1e-12);
+  });
+
+  it('rows of very different magnitudes', () => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(13);
+    // Row scales from 1e-150 (below the smallest 16-bit quantization scale, so every screening product is 0
+    // and only the bounds keep the neighbours) to 1e150 (above the largest, so the float kernels screen).
+    // Distances scale with the rows, so the tolerance is 1e-12 relative to the largest distance.
+    for (const magnitude of [1e-150, 1e-3, 1e150]) {
+      const mixed = (i: number): number => magnitude * (i % 7 === 0 ? 1000 : i % 5 === 0 ? 1e-3 : 1);
+      const train = matrix(400, 24, (i) => mixed(i) * (random.nextFloat() - 0.5));
+      const queries = matrix(30, 24, (i) => mixed(i + 1) * (random.nextFloat() - 0.5));
+      for (const metric of ['euclidean', 'cosine'] as const) {
+        const tolerance = metric === 'euclidean' ? 1e-12 * 1000 * magnitude * 10 : 1e-12;
+        check({ nNeighbors: 4, metric, weights: 'uniform', nClasses: 2, X: train, y: new Int32Array(400) }, queries, tolerance);
+      }
+    }
+  });
+
+  it('predicting twice and after a JSON round trip gives identical neighbours', () => {
+    setSimdGemmEnabled(simd);
+    const random = new Random(17);
+    // Big enough (300 × 64 against 700 rows) for the SIMD screening kernels; the oracle is the brute force
+    // above for the first call, and the same model's first call for the others, which must match bit for bit.
+    const XTrain = Array.from({ length: 700 }, () => Array.from({ length: 64 }, () => random.nextFloat() - 0.5));
+    const yTrain = XTrain.map((_, i) => i % 3);
+    const XTest = matrix(300, 64, () => random.nextFloat() - 0.5);
+    for (const metric of ['euclidean', 'cosine'] as const) {
+      const head = trainHead(XTrain, yTrain, { kind: 'knn', nNeighbors: 5, metric, weights: 'distance' });
+      const model = (head.params as { model: KnnModel }).model;
+      check(model, XTest, 1e-12);
+      const first = kNearestNeighbors(model, XTest);
+      const second = kNearestNeighbors(model, XTest);
+      const json = JSON.stringify(head.toJSON());
+      expect(json).not.toContain('"index"');
+      const loaded = loadHead(json);
+      const reloaded = kNearestNeighbors((loaded.params as { model: KnnModel }).model, XTest);
+      for (const other of [second, reloaded]) {
+        expect(Array.from(other.indices)).toEqual(Array.from(first.indices));
+        expect(Array.from(other.distances)).toEqual(Array.from(first.distances));
+        expect(Array.from(other.counts)).toEqual(Array.from(first.counts));
+      }
+      expect(loaded.predictProba(rowsOf2(XTest))).toEqual(head.predictProba(rowsOf2(XTest)));
+    }
   });
 
   it('cosine with duplicated training rows and a zero query', () => {

@@ -6,6 +6,7 @@ import { type DenseMatrix, createDenseMatrix } from '../src/data';
 import { createLinearModelPasses } from '../src/linearModelPasses';
 import { forEachProductTile, multiplyABt } from '../src/productTiles';
 import { SimdGemm, paddedRows, setSimdGemmEnabled } from '../src/simdGemm';
+import { quantizationLevels } from '../src/neighborIndex';
 import { Random } from '../src/random';
 import { createRowKernels } from '../src/rowKernels';
 
@@ -125,6 +126,46 @@ describe('SimdGemm.accumulate', () => {
     gemm.heap.set([1, 1, 1, 1], r / 8);
     gemm.accumulate(r, 4, x, 1, g, 4);
     expect(Array.from(gemm.heap.subarray(g / 8, g / 8 + gemm.stride))).toEqual([1, 2, 3, 4, 5, 0, 0, 0]);
+  });
+});
+
+// Oracle: the integer dot product in a JavaScript loop, exact in float64 (every sum < 2⁵³), so results must be equal.
+describe('SimdGemm.dotInt16', () => {
+  it.each([
+    [2, 4, 8],
+    [6, 12, 37],
+    [10, 8, 1280],
+  ])('A Bᵀ for %i × %i rows of %i int16 values at the largest safe level', (nA, nB, d) => {
+    const gemm = SimdGemm.create(d);
+    expect(gemm, 'WebAssembly SIMD is available in Node 20').toBeDefined();
+    if (gemm === undefined) return;
+    const random = new Random(nA + nB + d);
+    // Values at ±levels in every lane drive each int32 lane sum to its bound, which must not wrap.
+    const levels = quantizationLevels(gemm.stride);
+    const a = gemm.allocate((nA * gemm.stride) / 4);
+    const b = gemm.allocate((nB * gemm.stride) / 4);
+    const out = gemm.allocate(nA * nB);
+    const heap16 = gemm.heap16;
+    const A = new Int16Array(nA * d);
+    const B = new Int16Array(nB * d);
+    for (let k = 0; k < A.length; k++) A[k] = k % 3 === 0 ? levels : random.nextInt(2 * levels + 1) - levels;
+    for (let k = 0; k < B.length; k++) B[k] = k % 3 === 0 ? levels : random.nextInt(2 * levels + 1) - levels;
+    for (let i = 0; i < nA; i++) heap16.set(A.subarray(i * d, (i + 1) * d), a / 2 + i * gemm.stride);
+    for (let i = 0; i < nB; i++) heap16.set(B.subarray(i * d, (i + 1) * d), b / 2 + i * gemm.stride);
+    // A row of all +levels against itself reaches the largest sum any lane can hold.
+    heap16.fill(levels, a / 2, a / 2 + d);
+    heap16.fill(levels, b / 2, b / 2 + d);
+    A.fill(levels, 0, d);
+    B.fill(levels, 0, d);
+    gemm.dotInt16(a, nA, b, nB, out, nB);
+
+    for (let i = 0; i < nA; i++) {
+      for (let k = 0; k < nB; k++) {
+        let expected = 0;
+        for (let j = 0; j < d; j++) expected += A[i * d + j]! * B[k * d + j]!;
+        expect(gemm.heap[out / 8 + i * nB + k], `A${i} · B${k}`).toBe(expected);
+      }
+    }
   });
 });
 

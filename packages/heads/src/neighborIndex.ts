@@ -1,0 +1,198 @@
+import type { DenseMatrix } from './data';
+import { rowSquaredNorms } from './kernels';
+import { SimdGemm, paddedRows, simdGemmEnabled } from './simdGemm';
+
+/**
+ * The training side of a k-nearest-neighbour search, prepared once per model so that
+ * predict calls copy and measure only their queries:
+ *
+ * - `train`: the rows the float64 ranking pass reads, the model's own X (Euclidean) or
+ *   a float64 copy of it with unit rows (cosine);
+ * - their squared norms and lengths;
+ * - where WebAssembly SIMD runs, `quantized`: every row rounded to 16-bit integers with
+ *   its own scale and kept resident in a SimdGemm workspace, for the screening products.
+ *
+ * Memory: the fit-time copy costs 2 bytes per value for the 16-bit rows (padded to a
+ * multiple of 8 columns and 4 rows), 51 MB for 20,000 × 1,280 features. Each row adds 5
+ * float64 values, and the query and product buffers about 1 MB. Cosine also keeps the unit
+ * rows in float64, 8 bytes per value (205 MB for the same data). The WebAssembly memory
+ * never shrinks, so it is freed only with the index, when the model is no longer referenced.
+ */
+export interface NeighborIndex {
+  /** model.X.data when the index was built, to detect a replaced training set. */
+  source: Float64Array;
+  cosine: boolean;
+  train: DenseMatrix;
+  norms: Float64Array;
+  lengths: Float64Array;
+  quantized: QuantizedRows | undefined;
+}
+
+/** Rows x as integers Q in [−levels, levels] with x ≈ scale·Q, each entry within scale / 2. */
+export interface QuantizedRows {
+  gemm: SimdGemm;
+  levels: number;
+  /** Byte address of the training rows in gemm's memory, paddedRows(n) rows of gemm.stride int16 values. */
+  address: number;
+  /** Per training row: its scale and its L1 norm Σ|x_j|. */
+  scales: Float64Array;
+  l1: Float64Array;
+  /** Byte address of the query block, QUERY_BLOCK_ROWS rows of gemm.stride int16 values. */
+  queryAddress: number;
+  /** Byte address of the product block, QUERY_BLOCK_ROWS × tileRows float64 values. */
+  productAddress: number;
+  /** Training rows per product tile. */
+  tileRows: number;
+}
+
+/** Queries quantized and screened at a time; their candidates are ranked before the next block. */
+export const QUERY_BLOCK_ROWS = 256;
+/** Bytes of 16-bit training rows per tile: about half of a 1 MB L2 cache, so a tile stays there while the query block meets it. */
+const TILE_BYTES = 512 * 1024;
+/**
+ * Rows with larger entries are screened by the float kernels instead: with every scale in
+ * [2^-400, 2^400], no product of two scales and an integer sum overflows or underflows.
+ */
+export const MAX_QUANTIZED_MAGNITUDE = 2 ** 400;
+const MIN_SCALE = 2 ** -400;
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Builds the index of X; `cosine` normalises the rows first. */
+export function buildNeighborIndex(X: DenseMatrix, cosine: boolean): NeighborIndex {
+  const train = cosine ? unitRows(X) : X;
+  const norms = new Float64Array(train.rows);
+  // The quantizing pass measures the norms too; without SIMD (or on overflow) they are measured apart.
+  const quantized = simdGemmEnabled() ? quantizeTraining(train, norms) : undefined;
+  if (quantized === undefined) norms.set(rowSquaredNorms(train));
+  return { source: X.data, cosine, train, norms, lengths: norms.map(Math.sqrt), quantized };
+}
+
+/**
+ * Largest integer level for rows of `stride` int16 values: each of the dot kernel's 4 int32
+ * lanes sums stride / 4 products of at most levels², which must stay within 2³¹ − 1.
+ */
+export function quantizationLevels(stride: number): number {
+  return Math.min(32767, Math.floor(Math.sqrt(INT32_MAX / (stride / 4))));
+}
+
+/** Quantizes the training rows into a new SimdGemm workspace and measures their squared norms into `norms`. */
+function quantizeTraining(train: DenseMatrix, norms: Float64Array): QuantizedRows | undefined {
+  const { rows: n, columns: d, data } = train;
+  const gemm = SimdGemm.create(d);
+  if (gemm === undefined) return undefined;
+
+  const int16RowBytes = gemm.stride * 2;
+  const tileRows = Math.max(4, Math.floor(TILE_BYTES / int16RowBytes / 4) * 4);
+  let address: number;
+  let queryAddress: number;
+  let productAddress: number;
+  try {
+    // allocate counts float64 values: 4 int16 values each.
+    address = gemm.allocate((paddedRows(n) * gemm.stride) / 4);
+    queryAddress = gemm.allocate((QUERY_BLOCK_ROWS * gemm.stride) / 4);
+    productAddress = gemm.allocate(QUERY_BLOCK_ROWS * tileRows);
+  } catch (error) {
+    // Too little memory for the 16-bit rows (e.g. a 32-bit browser): the JavaScript kernels need none.
+    if (!(error instanceof RangeError)) throw error;
+    return undefined;
+  }
+
+  const levels = quantizationLevels(gemm.stride);
+  const scales = new Float64Array(n);
+  const l1 = new Float64Array(n);
+  const largest = quantizeRows(data, d, 0, n, gemm.heap16, address / 2, gemm.stride, levels, scales, l1, norms);
+  if (largest > MAX_QUANTIZED_MAGNITUDE) return undefined;
+  return { gemm, levels, address, scales, l1, queryAddress, productAddress, tileRows };
+}
+
+/**
+ * Writes rows [firstRow, firstRow + count) of a row-major matrix as integers into `out`
+ * (rows `stride` apart from `outOffset`, padding left as it is, zero) and each row's scale
+ * and L1 norm into scales[r] and l1[r], r counted from 0; with `norms`, also the squared
+ * norms, summed exactly as rowSquaredNorms sums them. Returns the largest magnitude; callers
+ * discard the output when it exceeds MAX_QUANTIZED_MAGNITUDE.
+ */
+export function quantizeRows(
+  data: Float64Array,
+  columns: number,
+  firstRow: number,
+  count: number,
+  out: Int16Array,
+  outOffset: number,
+  stride: number,
+  levels: number,
+  scales: Float64Array,
+  l1: Float64Array,
+  norms?: Float64Array,
+): number {
+  let largest = 0;
+  for (let r = 0; r < count; r++) {
+    const from = (firstRow + r) * columns;
+    // One pass for the magnitude, the L1 norm and the four partial sums of dot() in data.ts.
+    let max = 0;
+    let sum = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let j = 0;
+    for (; j + 3 < columns; j += 4) {
+      const x0 = data[from + j]!;
+      const x1 = data[from + j + 1]!;
+      const x2 = data[from + j + 2]!;
+      const x3 = data[from + j + 3]!;
+      s0 += x0 * x0;
+      s1 += x1 * x1;
+      s2 += x2 * x2;
+      s3 += x3 * x3;
+      const a0 = Math.abs(x0);
+      const a1 = Math.abs(x1);
+      const a2 = Math.abs(x2);
+      const a3 = Math.abs(x3);
+      sum += a0 + a1 + a2 + a3;
+      max = Math.max(max, a0, a1, a2, a3);
+    }
+    for (; j < columns; j++) {
+      const x = data[from + j]!;
+      s0 += x * x;
+      sum += Math.abs(x);
+      max = Math.max(max, Math.abs(x));
+    }
+    if (norms !== undefined) norms[r] = s0 + s1 + s2 + s3;
+    largest = Math.max(largest, max);
+
+    // max / scale ≤ levels, and x·inverse is within 2 roundings of x / scale, so every value rounds into [−levels, levels].
+    const scale = Math.max(max / levels, MIN_SCALE);
+    const inverse = 1 / scale;
+    const to = outOffset + r * stride;
+    // floor(v + 0.5) rounds to nearest (3× faster than Math.round in V8); the addition's rounding moves it by at most u·|v| more.
+    for (let k = 0; k < columns; k++) out[to + k] = Math.floor(data[from + k]! * inverse + 0.5);
+    scales[r] = scale;
+    l1[r] = sum;
+  }
+  return largest;
+}
+
+export function maxAbs(values: Float64Array): number {
+  let max = 0;
+  for (let k = 0; k < values.length; k++) {
+    const a = Math.abs(values[k]!);
+    if (a > max) max = a;
+  }
+  return max;
+}
+
+/**
+ * Copy of X with each row divided by its L2 norm, so cosine similarity is a plain dot
+ * product. Zero rows stay zero, so their cosine distance is 1, as in scikit-learn.
+ */
+export function unitRows(X: DenseMatrix): DenseMatrix {
+  const { rows, columns } = X;
+  const out: DenseMatrix = { rows, columns, data: new Float64Array(rows * columns) };
+  const norms = rowSquaredNorms(X);
+  for (let i = 0; i < rows; i++) {
+    const scale = 1 / (Math.sqrt(norms[i]!) || 1);
+    for (let j = 0; j < columns; j++) out.data[i * columns + j] = X.data[i * columns + j]! * scale;
+  }
+  return out;
+}

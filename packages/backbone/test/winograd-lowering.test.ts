@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeTestModels } from '../../../scripts/onnx/make_test_models.mjs';
-import { GraphRunner, loadModel, optimizeGraph, type KernelVariants } from '../src/index';
+import { GraphRunner, loadModel, optimizeGraph, type KernelVariants, type WeightPrecision } from '../src/index';
 import { assignBuffers } from '../src/plan/buffer-plan';
 import type { Step } from '../src/plan/step';
 import { compareTensors } from './helpers/compare';
@@ -18,6 +18,10 @@ import { fileSource } from './helpers/file-source';
 // transforms add and subtract a few values (constants 1 and 1/2), so its float32 rounding stays
 // near the direct sums' (conv2d.test.ts measures both against a float64 reference).
 const TOLERANCE = 1e-4;
+// With f16 weights, Winograd stores the transformed weights G g Gᵀ as f16, each off by at most
+// 2^-12 relative, as weights-f16.test.ts bounds MobileNetV2's f16 weights. Its tolerance of 1e-2
+// of the largest |value| applies, while a wrongly decoded weight gives errors of order 1.
+const F16_TOLERANCE = 1e-2;
 const INPUT_SHAPE = [2, 3, 64, 64];
 
 let gpu: OffshelfDevice;
@@ -44,10 +48,15 @@ function randomInput(seed: number): Float32Array {
 }
 
 /** Runs the optimized ResNet-18 on the runner and on onnxruntime, and returns the relative error of the logits. */
-async function logitsError(options: { kernelVariants?: KernelVariants; debug?: boolean }): Promise<{ relative: number; message: string; steps: Step[] }> {
+async function logitsError(options: { kernelVariants?: KernelVariants; debug?: boolean; weightPrecision?: WeightPrecision }): Promise<{ relative: number; message: string; steps: Step[] }> {
   const graph = await loadModel(fileSource(resnet18));
   const optimized = optimizeGraph(graph, { keep: ['logits'], fuse: !options.debug });
-  const runner = new GraphRunner(gpu.device, optimized, { kernelVariants: options.kernelVariants, debug: options.debug, log: () => {} });
+  const runner = new GraphRunner(gpu.device, optimized, {
+    kernelVariants: options.kernelVariants,
+    debug: options.debug,
+    weightPrecision: options.weightPrecision,
+    log: () => {},
+  });
   const session = await ort.InferenceSession.create(resnet18);
   try {
     const data = randomInput(11);
@@ -81,6 +90,13 @@ describe('Winograd in a planned ResNet-18', { timeout: 300_000 }, () => {
     // Debug mode keeps every value in its own buffer and leaves batch norm, ReLU and Add unfused.
     const { relative, message, steps } = await logitsError({ kernelVariants: { conv2d: 'winograd-2x2-3x3' }, debug: true });
     expect(relative, message).toBeLessThan(TOLERANCE);
+    expect(steps.some((step) => step.program.name === 'conv2d-winograd-gemm')).toBe(true);
+  });
+
+  it('f16 weights match onnxruntime', async (context) => {
+    if (!gpu.device.features.has('shader-f16')) context.skip("the device lacks the WebGPU 'shader-f16' feature");
+    const { relative, message, steps } = await logitsError({ weightPrecision: 'f16' });
+    expect(relative, message).toBeLessThan(F16_TOLERANCE);
     expect(steps.some((step) => step.program.name === 'conv2d-winograd-gemm')).toBe(true);
   });
 });

@@ -70,6 +70,11 @@ export interface FeatureExtractor {
   readonly peakGpuBytes: number;
   /** Preprocesses images on the GPU, runs the model in batches and returns one feature vector per image. */
   extract(images: RgbaImage[]): Promise<Float32Array[]>;
+  /**
+   * Returns the NCHW input tensor [images, 3, height, width] that `extract` feeds the model, made by
+   * the same GPU preprocessing, for running the model through `runTensors` on an image.
+   */
+  preprocess(images: RgbaImage[]): Promise<Tensor>;
   /** Runs the model on given input tensors and returns the requested values. */
   runTensors(inputs: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>>;
   /** Frees every buffer this extractor created; the device stays usable. */
@@ -158,6 +163,27 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
         for (const readback of readbacks) readback.destroy();
       }
       return features;
+    },
+
+    async preprocess(images) {
+      if (images.length === 0) throw new Error('preprocess needs at least one image.');
+      const shape = [images.length, 3, preprocessing.height, preprocessing.width];
+      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+      const target = device.createBuffer({ label: 'preprocessed images', size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const upload = uploadImages(device, images, preprocessing, shape, target);
+      const readback = new Readback(device, [{ buffer: target, size: bytes }]);
+      try {
+        const encoder = device.createCommandEncoder();
+        upload.encode(encoder);
+        readback.encode(encoder);
+        device.queue.submit([encoder.finish()]);
+        const [data] = await readback.read();
+        return { data: data!, shape };
+      } finally {
+        upload.release();
+        readback.destroy();
+        target.destroy();
+      }
     },
 
     dispose() {

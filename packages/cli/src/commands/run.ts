@@ -7,13 +7,12 @@ import { join } from 'node:path';
 
 import { Option, type Command } from 'commander';
 
-import { createFeatureExtractor, type Graph, type Preprocessing, type WeightPrecision } from '@offshelf/backbone';
+import { createFeatureExtractor, type Graph, type RgbaImage, type WeightPrecision } from '@offshelf/backbone';
 import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
 import { CliError, errorMessage, UsageError } from '../errors';
 import { decodeImageFile } from '../images/decode';
-import { imageToTensor } from '../images/preprocess';
 import { writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
 import { resolveModel } from '../registry/models';
@@ -38,15 +37,15 @@ interface RunOptions {
   weights?: WeightPrecision;
 }
 
-/** Reads `--input` or `--image` into the model's input tensor. */
-async function readInput(options: RunOptions, preprocessing: Preprocessing): Promise<FloatTensor> {
+/** Reads `--input` as a tensor, or decodes `--image` for the GPU preprocessing that `extract` also uses. */
+async function readInput(options: RunOptions): Promise<{ tensor: FloatTensor } | { image: RgbaImage }> {
   if (options.input) {
     const bytes = await readFile(options.input).catch(() => {
       throw new CliError(`--input ${options.input}: file not found`);
     });
-    return decodeNpy(new Uint8Array(bytes), options.input);
+    return { tensor: decodeNpy(new Uint8Array(bytes), options.input) };
   }
-  return imageToTensor(await decodeImageFile(options.image!), preprocessing);
+  return { image: await decodeImageFile(options.image!) };
 }
 
 /** File name for an output tensor: its name with characters unsafe in file names replaced. */
@@ -142,7 +141,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   const labels = options.labels === undefined ? undefined : await readLabels(options.labels);
   const computedNames = [...new Set([...outputNames, ...(scoresName ? [scoresName] : [])])];
 
-  const input = await readInput(options, graph.metadata.preprocessing);
+  const input = await readInput(options);
   const gpu = await requestDevice();
   let runner: FeatureExtractor;
   try {
@@ -163,7 +162,8 @@ export async function runRun(options: RunOptions): Promise<void> {
   }
   try {
     const inputName = graph.inputs[0]!.name;
-    const outputs = await runner.runTensors({ [inputName]: input }, computedNames);
+    const tensor = 'tensor' in input ? input.tensor : await runner.preprocess([input.image]);
+    const outputs = await runner.runTensors({ [inputName]: tensor }, computedNames);
     for (const name of computedNames) {
       if (!outputs[name]) throw new CliError(`the runner returned no tensor ${name}`);
     }

@@ -7,6 +7,16 @@ export interface DenseMatrix {
   data: Float64Array;
 }
 
+/** A dense row-major float32 matrix, for features kept in the precision the caller passed them in. */
+export interface Float32Matrix {
+  rows: number;
+  columns: number;
+  data: Float32Array;
+}
+
+/** Features in float64 or float32, row-major. */
+export type FeatureMatrix = DenseMatrix | Float32Matrix;
+
 /** Anything with `rows`, `columns` and `get(i, j)`, such as an ml-matrix `Matrix`. */
 export interface MatrixLike {
   readonly rows: number;
@@ -62,8 +72,30 @@ export function toDenseMatrix(input: FeatureInput, what = 'X'): DenseMatrix {
   return out;
 }
 
+/**
+ * Copies one Float32Array per sample into a float32 matrix, with the checks of toDenseMatrix,
+ * at half the memory of a float64 copy. Returns undefined for any other input, which
+ * toDenseMatrix then takes.
+ */
+export function toFloat32Matrix(input: FeatureInput, what = 'X'): Float32Matrix | undefined {
+  if (!Array.isArray(input) || input.length === 0 || !input.every((row) => row instanceof Float32Array)) return undefined;
+  const rows = input as Float32Array[];
+  const columns = rows[0]!.length;
+  if (columns === 0) throw new Error(`${what} has samples with 0 features: pass at least one feature`);
+  const out: Float32Matrix = { rows: rows.length, columns, data: new Float32Array(rows.length * columns) };
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.length !== columns) {
+      throw new Error(`${what}[${i}] has ${row.length} features but ${what}[0] has ${columns}: all samples need the same length`);
+    }
+    out.data.set(row, i * columns);
+  }
+  assertFinite(out, what);
+  return out;
+}
+
 /** Throws on the first NaN or infinite value, naming its position. */
-export function assertFinite(m: DenseMatrix, what: string): void {
+export function assertFinite(m: FeatureMatrix, what: string): void {
   const { data, columns } = m;
   for (let k = 0; k < data.length; k++) {
     const v = data[k]!;

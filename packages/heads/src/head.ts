@@ -1,5 +1,5 @@
 import { type ClassWeight, computeClassWeights } from './classWeight';
-import { type DenseMatrix, type FeatureInput, type Label, createDenseMatrix, toDenseMatrix, toRows } from './data';
+import { type DenseMatrix, type FeatureInput, type FeatureMatrix, type Label, createDenseMatrix, toDenseMatrix, toFloat32Matrix, toRows } from './data';
 import type { GammaOption, KernelName } from './kernels';
 import { validateKernel } from './kernels';
 import {
@@ -197,14 +197,20 @@ function argmaxRows(m: DenseMatrix): Int32Array {
  */
 export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec): Head {
   if (!KINDS.includes(spec.kind)) throw new Error(`head kind '${spec.kind}' is unknown: use one of ${KINDS.join(', ')}`);
-  const raw = toDenseMatrix(X, 'X');
+  // k-NN without transforms keeps Float32Array rows in float32: its search reads them exactly, and a
+  // float64 copy would double the memory of the stored training set.
+  const float32 = spec.kind === 'knn' && (spec.transforms ?? []).length === 0 ? toFloat32Matrix(X, 'X') : undefined;
+  const raw: FeatureMatrix = float32 ?? toDenseMatrix(X, 'X');
   if (y.length !== raw.rows) throw new Error(`X has ${raw.rows} samples but y has ${y.length} labels: pass one label per sample`);
   const { classes, indices } = encodeLabels(y);
   if (classes.length < 2) throw new Error(`y contains a single class (${JSON.stringify(classes[0])}): a classifier needs at least 2 classes`);
   validateNumbers(spec);
 
   const classWeights = computeClassWeights(spec.classWeight, classes, indices);
-  const { transforms, output: Z } = fitTransforms(spec.transforms ?? [], raw);
+  let transforms: FittedTransform[] = [];
+  // Z is unset only for k-NN on float32 rows, which reads `float32` instead.
+  let Z!: DenseMatrix;
+  if (float32 === undefined) ({ transforms, output: Z } = fitTransforms(spec.transforms ?? [], raw as DenseMatrix));
   const nClasses = classes.length;
   const seed = spec.seed ?? 0;
   const { transforms: _t, classWeight: _w, ...storedSpec } = spec;
@@ -231,13 +237,13 @@ export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec):
     }
     case 'knn': {
       const nNeighbors = spec.nNeighbors ?? 5;
-      if (!Number.isInteger(nNeighbors) || nNeighbors < 1 || nNeighbors > Z.rows) {
-        throw new Error(`nNeighbors = ${nNeighbors} is invalid: use an integer in [1, n_samples = ${Z.rows}]`);
+      if (!Number.isInteger(nNeighbors) || nNeighbors < 1 || nNeighbors > raw.rows) {
+        throw new Error(`nNeighbors = ${nNeighbors} is invalid: use an integer in [1, n_samples = ${raw.rows}]`);
       }
       const metric = validateMetric(spec.metric);
       const weights = spec.weights ?? 'uniform';
       if (weights !== 'uniform' && weights !== 'distance') throw new Error(`weights '${weights}' is unknown: use 'uniform' or 'distance'`);
-      const model: KnnModel = { nNeighbors, metric, weights, nClasses, X: Z, y: indices };
+      const model: KnnModel = { nNeighbors, metric, weights, nClasses, X: float32 ?? Z, y: indices };
       // Prepare the training side of the search once here rather than in every predict call.
       neighborIndexOf(model);
       params = { kind: 'knn', model };

@@ -1,6 +1,6 @@
 import type { DenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
-import { MAX_QUANTIZED_MAGNITUDE, type NeighborIndex, QUERY_BLOCK_ROWS, type QuantizedRows, maxAbs, quantizeRows } from './neighborIndex';
+import { MAX_QUANTIZED_MAGNITUDE, type NeighborIndex, QUERY_BLOCK_ROWS, type QuantizedRows, float64RowsOf, maxAbs, quantizeRows } from './neighborIndex';
 import { forEachProductTile } from './productTiles';
 import { paddedRows, roundUp, simdGemmEnabled } from './simdGemm';
 
@@ -38,9 +38,8 @@ const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
  * index with the query rows normalised by the caller.
  */
 export function kNearestNeighbors(queries: DenseMatrix, index: NeighborIndex, k: number): NeighborList {
-  const { train, cosine } = index;
-  if (queries.columns !== train.columns) {
-    throw new Error(`queries have ${queries.columns} features but the k-NN training rows have ${train.columns}: pass features from the same extractor`);
+  if (queries.columns !== index.rows.columns) {
+    throw new Error(`queries have ${queries.columns} features but the k-NN training rows have ${index.rows.columns}: pass features from the same extractor`);
   }
   const d = queries.columns;
   const queryNorms = rowSquaredNorms(queries);
@@ -90,7 +89,7 @@ function screenQuantized(search: Search, quantized: QuantizedRows): void {
   const { queries, index, screen, queryNorms, queryLengths, rankingError } = search;
   const { gemm, levels, scales, l1, address, queryAddress, productAddress, tileRows } = quantized;
   const { norms: trainNorms, lengths: trainLengths, cosine } = index;
-  const n = index.train.rows;
+  const n = index.rows.rows;
   const d = queries.columns;
   const rowBytes = gemm.stride * 2;
   const queryScales = new Float64Array(QUERY_BLOCK_ROWS);
@@ -227,11 +226,11 @@ function screenCosineRow(
 /** Screens with forEachProductTile's float32 (SIMD) or float64 (JavaScript) products and their error bounds. */
 function screenTiles(search: Search): void {
   const { queries, index, screen, queryNorms, queryLengths, rankingError } = search;
-  const { train, norms: trainNorms, lengths: trainLengths, cosine } = index;
+  const { norms: trainNorms, lengths: trainLengths, cosine } = index;
   let blockStart = 0;
   forEachProductTile(
     queries,
-    train,
+    float64RowsOf(index),
     (tile) => {
       const { values, offset, stride, rowStart, rows, columnStart, columns, relativeError, absoluteError } = tile;
       // A new row block: the previous block has met every training row, so rank it and free its candidates.
@@ -282,7 +281,7 @@ function clampCosine(key: number): number {
 /** Measures the surviving candidates of queries [first, end) in float64, keeps the k nearest and frees all candidates. */
 function rankBlock(search: Search, first: number, end: number): void {
   const { queries, index, k, queryNorms, screen, best, result } = search;
-  const { train, norms: trainNorms, cosine } = index;
+  const { rows: train, norms: trainNorms, cosine } = index;
   const d = queries.columns;
   const { rows: candidateRows, lowers: candidateLowers, next } = screen;
   for (let q = first; q < end; q++) {
@@ -306,7 +305,7 @@ function rankBlock(search: Search, first: number, end: number): void {
 }
 
 /** Σ_j a_j b_j summed as the float64 SIMD kernel sums it: even and odd columns apart, then added. */
-function evenOddDot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, d: number): number {
+function evenOddDot(a: Float64Array, aOffset: number, b: Float64Array | Float32Array, bOffset: number, d: number): number {
   let even = 0;
   let odd = 0;
   let j = 0;

@@ -1,13 +1,12 @@
-import type { DenseMatrix } from './data';
-import { rowSquaredNorms } from './kernels';
+import type { DenseMatrix, FeatureMatrix } from './data';
 import { SimdGemm, paddedRows, simdGemmEnabled } from './simdGemm';
 
 /**
  * The training side of a k-nearest-neighbour search, prepared once per model so that
  * predict calls copy and measure only their queries:
  *
- * - `train`: the rows the float64 ranking pass reads, the model's own X (Euclidean) or
- *   a float64 copy of it with unit rows (cosine);
+ * - `rows`, which the float64 ranking pass reads: the model's own X (Euclidean) or a
+ *   float64 copy of it with unit rows (cosine);
  * - their squared norms and lengths;
  * - where WebAssembly SIMD runs, `quantized`: every row rounded to 16-bit integers with
  *   its own scale and kept resident in a SimdGemm workspace, for the screening products.
@@ -15,17 +14,22 @@ import { SimdGemm, paddedRows, simdGemmEnabled } from './simdGemm';
  * Memory: the fit-time copy costs 2 bytes per value for the 16-bit rows (padded to a
  * multiple of 8 columns and 4 rows), 51 MB for 20,000 × 1,280 features. Each row adds 5
  * float64 values, and the query and product buffers about 1 MB. Cosine also keeps the unit
- * rows in float64, 8 bytes per value (205 MB for the same data). The WebAssembly memory
- * never shrinks, so it is freed only with the index, when the model is no longer referenced.
+ * rows in float64, 8 bytes per value (205 MB for the same data). The model's X itself is
+ * float32 (102 MB) where trainHead got Float32Array rows without transforms, else float64.
+ * The WebAssembly memory never shrinks, so it is freed only with the index, when the model
+ * is no longer referenced.
  */
 export interface NeighborIndex {
   /** model.X.data when the index was built, to detect a replaced training set. */
-  source: Float64Array;
+  source: Float64Array | Float32Array;
   cosine: boolean;
-  train: DenseMatrix;
+  /** Rows the float64 ranking pass reads: model.X (Euclidean, float32 or float64) or its unit rows in float64 (cosine). */
+  rows: FeatureMatrix;
   norms: Float64Array;
   lengths: Float64Array;
   quantized: QuantizedRows | undefined;
+  /** A float64 copy of float32 `rows` for the float screening kernels, made on first use (without SIMD). */
+  float64Rows: DenseMatrix | undefined;
 }
 
 /** Rows x as integers Q in [−levels, levels] with x ≈ scale·Q, each entry within scale / 2. */
@@ -58,13 +62,38 @@ const MIN_SCALE = 2 ** -400;
 const INT32_MAX = 2 ** 31 - 1;
 
 /** Builds the index of X; `cosine` normalises the rows first. */
-export function buildNeighborIndex(X: DenseMatrix, cosine: boolean): NeighborIndex {
-  const train = cosine ? unitRows(X) : X;
-  const norms = new Float64Array(train.rows);
-  // The quantizing pass measures the norms too; without SIMD (or on overflow) they are measured apart.
-  const quantized = simdGemmEnabled() ? quantizeTraining(train, norms) : undefined;
-  if (quantized === undefined) norms.set(rowSquaredNorms(train));
-  return { source: X.data, cosine, train, norms, lengths: norms.map(Math.sqrt), quantized };
+export function buildNeighborIndex(X: FeatureMatrix, cosine: boolean): NeighborIndex {
+  const rows = cosine ? unitRows(X) : X;
+  const norms = new Float64Array(rows.rows);
+  // The quantizing pass measures the norms too; without SIMD they are measured apart.
+  const quantized = simdGemmEnabled() ? quantizeTraining(rows, norms) : undefined;
+  if (quantized === undefined) for (let i = 0; i < rows.rows; i++) norms[i] = squaredNorm(rows.data, i * rows.columns, rows.columns);
+  return { source: X.data, cosine, rows, norms, lengths: norms.map(Math.sqrt), quantized, float64Rows: undefined };
+}
+
+/** The index's rows in float64, for forEachProductTile: the rows themselves, or a copy kept for later calls. */
+export function float64RowsOf(index: NeighborIndex): DenseMatrix {
+  const { rows } = index;
+  if (rows.data instanceof Float64Array) return { rows: rows.rows, columns: rows.columns, data: rows.data };
+  index.float64Rows ??= { rows: rows.rows, columns: rows.columns, data: Float64Array.from(rows.data) };
+  return index.float64Rows;
+}
+
+/** Σ x_j² over one row, summed in the order of dot() in data.ts, so float32 and float64 copies of the same values agree. */
+function squaredNorm(data: Float64Array | Float32Array, offset: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += data[offset + j]! * data[offset + j]!;
+    s1 += data[offset + j + 1]! * data[offset + j + 1]!;
+    s2 += data[offset + j + 2]! * data[offset + j + 2]!;
+    s3 += data[offset + j + 3]! * data[offset + j + 3]!;
+  }
+  for (; j < n; j++) s0 += data[offset + j]! * data[offset + j]!;
+  return s0 + s1 + s2 + s3;
 }
 
 /**
@@ -76,7 +105,7 @@ export function quantizationLevels(stride: number): number {
 }
 
 /** Quantizes the training rows into a new SimdGemm workspace and measures their squared norms into `norms`. */
-function quantizeTraining(train: DenseMatrix, norms: Float64Array): QuantizedRows | undefined {
+function quantizeTraining(train: FeatureMatrix, norms: Float64Array): QuantizedRows | undefined {
   const { rows: n, columns: d, data } = train;
   const gemm = SimdGemm.create(d);
   if (gemm === undefined) return undefined;
@@ -113,7 +142,7 @@ function quantizeTraining(train: DenseMatrix, norms: Float64Array): QuantizedRow
  * discard the output when it exceeds MAX_QUANTIZED_MAGNITUDE.
  */
 export function quantizeRows(
-  data: Float64Array,
+  data: Float64Array | Float32Array,
   columns: number,
   firstRow: number,
   count: number,
@@ -173,7 +202,7 @@ export function quantizeRows(
   return largest;
 }
 
-export function maxAbs(values: Float64Array): number {
+export function maxAbs(values: Float64Array | Float32Array): number {
   let max = 0;
   for (let k = 0; k < values.length; k++) {
     const a = Math.abs(values[k]!);
@@ -186,12 +215,11 @@ export function maxAbs(values: Float64Array): number {
  * Copy of X with each row divided by its L2 norm, so cosine similarity is a plain dot
  * product. Zero rows stay zero, so their cosine distance is 1, as in scikit-learn.
  */
-export function unitRows(X: DenseMatrix): DenseMatrix {
+export function unitRows(X: FeatureMatrix): DenseMatrix {
   const { rows, columns } = X;
   const out: DenseMatrix = { rows, columns, data: new Float64Array(rows * columns) };
-  const norms = rowSquaredNorms(X);
   for (let i = 0; i < rows; i++) {
-    const scale = 1 / (Math.sqrt(norms[i]!) || 1);
+    const scale = 1 / (Math.sqrt(squaredNorm(X.data, i * columns, columns)) || 1);
     for (let j = 0; j < columns; j++) out.data[i * columns + j] = X.data[i * columns + j]! * scale;
   }
   return out;

@@ -1,4 +1,4 @@
-import { type DenseMatrix, createDenseMatrix } from './data';
+import { type DenseMatrix, type FeatureMatrix, createDenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
 import { type NeighborList, kNearestNeighbors as searchNearestNeighbors } from './nearestNeighborSearch';
 import { type NeighborIndex, buildNeighborIndex, unitRows } from './neighborIndex';
@@ -40,8 +40,8 @@ export interface KnnModel {
   metric: NeighborMetric;
   weights: NeighborWeights;
   nClasses: number;
-  /** Training features after transforms, n × nFeatures row-major. */
-  X: DenseMatrix;
+  /** Training features after transforms, n × nFeatures row-major: float32 where trainHead got Float32Array rows and no transforms. */
+  X: FeatureMatrix;
   y: Int32Array;
   /**
    * The prepared training side of the search (neighborIndex.ts), built at fit or on the first
@@ -91,7 +91,7 @@ export function kNearestNeighbors(model: KnnModel, X: DenseMatrix): NeighborList
 export function neighborIndexOf(model: KnnModel): NeighborIndex {
   const cosine = model.metric === 'cosine';
   const current = model.index;
-  if (current !== undefined && current.source === model.X.data && current.cosine === cosine && current.train.rows === model.X.rows) return current;
+  if (current !== undefined && current.source === model.X.data && current.cosine === cosine && current.rows.rows === model.X.rows) return current;
   const index = buildNeighborIndex(model.X, cosine);
   // Non-enumerable, so spreading or stringifying the model never copies the index.
   Object.defineProperty(model, 'index', { value: index, writable: true, configurable: true, enumerable: false });

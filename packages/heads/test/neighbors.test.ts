@@ -139,12 +139,20 @@ describe.each([true, false])('kNearestNeighbors, SIMD %s', (simd) => {
     const random = new Random(17);
     // Big enough (300 × 64 against 700 rows) for the SIMD screening kernels; the oracle is the brute force
     // above for the first call, and the same model's first call for the others, which must match bit for bit.
-    const XTrain = Array.from({ length: 700 }, () => Array.from({ length: 64 }, () => random.nextFloat() - 0.5));
-    const yTrain = XTrain.map((_, i) => i % 3);
+    // Float32Array rows stay float32 in the model and come back as float64 from JSON, with the same values.
+    const XTrain64 = Array.from({ length: 700 }, () => Array.from({ length: 64 }, () => random.nextFloat() - 0.5));
+    const XTrain32 = XTrain64.map((row) => Float32Array.from(row));
+    const yTrain = XTrain64.map((_, i) => i % 3);
     const XTest = matrix(300, 64, () => random.nextFloat() - 0.5);
-    for (const metric of ['euclidean', 'cosine'] as const) {
+    for (const [XTrain, metric] of [
+      [XTrain64, 'euclidean'],
+      [XTrain64, 'cosine'],
+      [XTrain32, 'euclidean'],
+      [XTrain32, 'cosine'],
+    ] as const) {
       const head = trainHead(XTrain, yTrain, { kind: 'knn', nNeighbors: 5, metric, weights: 'distance' });
       const model = (head.params as { model: KnnModel }).model;
+      expect(model.X.data).toBeInstanceOf(XTrain === XTrain32 ? Float32Array : Float64Array);
       check(model, XTest, 1e-12);
       const first = kNearestNeighbors(model, XTest);
       const second = kNearestNeighbors(model, XTest);

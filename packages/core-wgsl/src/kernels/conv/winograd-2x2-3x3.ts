@@ -70,7 +70,8 @@ export function conv2dWinograd2x2_3x3(
 
   // M[ξ] (tiles × O) = V[ξ]ᵀ · U[ξ]: the weights are the GEMM's B, which it can read as f16. The
   // other orientation, U[ξ] · V[ξ] (O × tiles), ran at the same speed or slower on ResNet's
-  // 3×3 layers (bench/kernels.ts, lavapipe).
+  // 3×3 layers (bench/kernels.ts, lavapipe). So did a dedicated GEMM whose lanes read adjacent
+  // columns (8 columns per lane, 64 apart): 10-60% slower than gemm-register on the same layers.
   const gemmShape: GemmShape = { batch: 16, M: tiles, N: outChannels, K: inChannels, transposeA: true, transposeB: false, alpha: 1, broadcastB: false };
   const gemm = gemmRegister8x8(gemmShape, PLAIN_EPILOGUE, weightPrecision);
   const gemmProgram: KernelProgram = { ...gemm.program, name: 'conv2d-winograd-gemm' };

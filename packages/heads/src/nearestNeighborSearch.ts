@@ -2,7 +2,7 @@ import type { DenseMatrix } from './data';
 import { rowSquaredNorms } from './kernels';
 import { MAX_QUANTIZED_MAGNITUDE, type NeighborIndex, QUERY_BLOCK_ROWS, type QuantizedRows, float64RowsOf, maxAbs, quantizeRows } from './neighborIndex';
 import { forEachProductTile } from './productTiles';
-import { paddedRows, roundUp, simdGemmEnabled } from './simdGemm';
+import { type SimdGemm, paddedRows, roundUp, simdGemmEnabled } from './simdGemm';
 
 /** Nearest training rows of each query: row i of `indices` and `distances` (k wide) contains counts[i] neighbours, nearest first. */
 export interface NeighborList {
@@ -129,18 +129,19 @@ function screenQuantized(search: Search, quantized: QuantizedRows): void {
         const queryScale = queryScales[r]!;
         const queryHalf = queryScale / 2;
         const queryL1Norm = queryL1[r]!;
-        // The largest slack of any training row: pairs whose key minus it exceeds the threshold are out
-        // at the cost of one multiply-add, and only the rest get their own, tighter slack.
+        // The largest slack of any training row: screenRow drops the pairs whose key minus it exceeds
+        // the threshold, and only the rest get their own, tighter slack.
         const maxBound = boundFactor * (queryL1Norm * (maxTrainScale / 2) + maxTrainL1 * queryHalf + cross * queryHalf * (maxTrainScale / 2)) + rankingError * queryLength * maxTrainLength;
         pair.queryL1Norm = queryL1Norm;
         pair.queryHalf = queryHalf;
         pair.queryLength = queryLength;
+        const products = productAddress + r * tileRows * 8;
         if (cosine) {
           const maxSlack = maxBound * (1 + 2 ** -40) + 24 * FLOAT64_UNIT_ROUNDOFF;
-          screenCosineRow(screen, q, values, base, columnStart, columns, queryScale, scales, maxSlack, pair);
+          screenCosineRow(screen, q, values, base, columnStart, columns, queryScale, scales, maxSlack, pair, gemm, products, quantized);
         } else {
           const maxSlack = 2 * maxBound * (1 + 2 ** -40) + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + maxTrainNorm + 1);
-          screenEuclideanRow(screen, q, values, base, columnStart, columns, queryNorm, queryScale, scales, trainNorms, maxSlack, pair);
+          screenEuclideanRow(screen, q, values, base, columnStart, columns, queryNorm, queryScale, scales, trainNorms, maxSlack, pair, gemm, products, quantized);
         }
       }
     }
@@ -148,7 +149,7 @@ function screenQuantized(search: Search, quantized: QuantizedRows): void {
   }
 }
 
-/** What a pair's own product bound needs, besides the training row's index. */
+/** Query-side terms and training-row arrays of a pair's own product bound. */
 interface PairBound {
   queryL1Norm: number;
   queryHalf: number;
@@ -167,8 +168,13 @@ function pairBound(p: PairBound, j: number): number {
   return p.boundFactor * (p.queryL1Norm * half + p.l1[j]! * p.queryHalf + p.cross * p.queryHalf * half) + p.rankingError * p.queryLength * p.trainLengths[j]!;
 }
 
-// The two row screens are small functions of their own, called once per query row and tile, so
-// V8 optimises them after a few calls instead of waiting for on-stack replacement in one long loop.
+/**
+ * Limit for screenRow: keys above it have key − maxSlack > threshold with room for the rounding
+ * of the sum, so skipping them skips only pairs that the exact test below rejects too.
+ */
+function screenLimit(threshold: number, maxSlack: number): number {
+  return (threshold + maxSlack) * (1 + 2 ** -40);
+}
 
 /** Offers the Euclidean candidates of one query's row of integer products. */
 function screenEuclideanRow(
@@ -184,13 +190,19 @@ function screenEuclideanRow(
   trainNorms: Float64Array,
   maxSlack: number,
   pair: PairBound,
+  gemm: SimdGemm,
+  products: number,
+  quantized: QuantizedRows,
 ): void {
   const twiceQueryScale = 2 * queryScale;
+  const normsAddress = quantized.normsAddress + columnStart * 8;
+  const scalesAddress = quantized.scalesAddress + columnStart * 8;
   let threshold = screen.threshold(q);
   for (let c = 0; c < columns; c++) {
+    c = gemm.screenRow(products, normsAddress, scalesAddress, c, columns, queryNorm, 1, twiceQueryScale, screenLimit(threshold, maxSlack));
+    if (c >= columns) break;
     const j = columnStart + c;
     const key = queryNorm + trainNorms[j]! - twiceQueryScale * scales[j]! * values[base + c]!;
-    if (key - maxSlack > threshold) continue;
     // Key rounding: the sums and the product p̃ (|2p̃| ≤ ‖q‖² + ‖x‖² + 2·bound) add at most
     // 8u·(‖q‖² + ‖x‖² + 1) + 2⁻⁴⁰ of the bound.
     const slack = 2 * pairBound(pair, j) * (1 + 2 ** -40) + 8 * FLOAT64_UNIT_ROUNDOFF * (queryNorm + trainNorms[j]! + 1);
@@ -210,13 +222,21 @@ function screenCosineRow(
   scales: Float64Array,
   maxSlack: number,
   pair: PairBound,
+  gemm: SimdGemm,
+  products: number,
+  quantized: QuantizedRows,
 ): void {
+  const normsAddress = quantized.normsAddress + columnStart * 8;
+  const scalesAddress = quantized.scalesAddress + columnStart * 8;
   let threshold = screen.threshold(q);
   for (let c = 0; c < columns; c++) {
+    // Distances are clamped to 2, so at a threshold of 2 a key above it still ties and nothing is skipped.
+    const limit = threshold < 2 ? screenLimit(threshold, maxSlack) : Infinity;
+    // Weight 0 drops the norms: the key is 1 − (scale_q·scale_x)·product, rounded as below.
+    c = gemm.screenRow(products, normsAddress, scalesAddress, c, columns, 1, 0, queryScale, limit);
+    if (c >= columns) break;
     const j = columnStart + c;
     const key = 1 - queryScale * scales[j]! * values[base + c]!;
-    // Clamped like the distances: a key above 2 still ties at 2 with the threshold.
-    if (Math.min(key - maxSlack, 2) > threshold) continue;
     // Key rounding: 1 − p̃ adds at most 3 units of 1 + bound, inside the 2⁻⁴⁰ and 24u margins.
     const slack = pairBound(pair, j) * (1 + 2 ** -40) + 24 * FLOAT64_UNIT_ROUNDOFF;
     threshold = screen.offer(q, j, clampCosine(key - slack), clampCosine(key + slack));

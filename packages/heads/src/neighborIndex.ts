@@ -47,6 +47,9 @@ export interface QuantizedRows {
   productAddress: number;
   /** Training rows per product tile. */
   tileRows: number;
+  /** Byte addresses of copies of the squared norms and the scales, for screenRow. */
+  normsAddress: number;
+  scalesAddress: number;
 }
 
 /** Queries quantized and screened at a time; their candidates are ranked before the next block. */
@@ -115,11 +118,16 @@ function quantizeTraining(train: FeatureMatrix, norms: Float64Array): QuantizedR
   let address: number;
   let queryAddress: number;
   let productAddress: number;
+  let normsAddress: number;
+  let scalesAddress: number;
   try {
     // allocate counts float64 values: 4 int16 values each.
     address = gemm.allocate((paddedRows(n) * gemm.stride) / 4);
     queryAddress = gemm.allocate((QUERY_BLOCK_ROWS * gemm.stride) / 4);
-    productAddress = gemm.allocate(QUERY_BLOCK_ROWS * tileRows);
+    // 2 spare values past each array: screenRow reads pairs and may read one past the end.
+    productAddress = gemm.allocate(QUERY_BLOCK_ROWS * tileRows + 2);
+    normsAddress = gemm.allocate(n + 2);
+    scalesAddress = gemm.allocate(n + 2);
   } catch (error) {
     // Too little memory for the 16-bit rows (e.g. a 32-bit browser): the JavaScript kernels need none.
     if (!(error instanceof RangeError)) throw error;
@@ -131,7 +139,9 @@ function quantizeTraining(train: FeatureMatrix, norms: Float64Array): QuantizedR
   const l1 = new Float64Array(n);
   const largest = quantizeRows(data, d, 0, n, gemm.heap16, address / 2, gemm.stride, levels, scales, l1, norms);
   if (largest > MAX_QUANTIZED_MAGNITUDE) return undefined;
-  return { gemm, levels, address, scales, l1, queryAddress, productAddress, tileRows };
+  gemm.heap.set(norms, normsAddress / 8);
+  gemm.heap.set(scales, scalesAddress / 8);
+  return { gemm, levels, address, scales, l1, queryAddress, productAddress, tileRows, normsAddress, scalesAddress };
 }
 
 /**

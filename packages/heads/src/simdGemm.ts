@@ -177,6 +177,14 @@ export class SimdGemm {
   }
 
   /**
+   * Returns the first c in [start, end) whose key (base + weight·norms[c]) − (multiplier·scales[c])·products[c]
+   * is at most limit, or a value ≥ end when none is; see screenRow in simdGemmKernels.ts.
+   */
+  screenRow(products: number, norms: number, scales: number, start: number, end: number, base: number, weight: number, multiplier: number, limit: number): number {
+    return this.kernels.screenRow(products, norms, scales, start, end, base, weight, multiplier, limit);
+  }
+
+  /**
    * out[i·outStride + k] = A_i · B_k for nA packed rows at a (a multiple of 2) and nB
    * packed rows at b (a multiple of 4); outStride is in float64 elements.
    */
@@ -207,6 +215,7 @@ interface GemmExports {
   dotTile(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
   dotTileFloat32(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
   dotTileInt16(a: number, nA: number, b: number, nB: number, out: number, outStrideBytes: number): void;
+  screenRow(products: number, norms: number, scales: number, start: number, end: number, base: number, weight: number, multiplier: number, limit: number): number;
   accumulateTile(r: number, rStrideBytes: number, x: number, nRows: number, g: number, nK: number): void;
   dotRow(x: number, w: number): number;
   axpyRow(x: number, w: number, alpha: number): void;

@@ -8,12 +8,13 @@ import { F64, I32, V128, type ValueType, type WasmFunction, encodeModule, op } f
  *
  * dotTile(a, nA, b, nB, out, outStrideBytes), C = A Bᵀ:
  *   out[i·outStride + k] = Σ_j A[i, j] B[k, j]   for i < nA (a multiple of 2), k < nB (a multiple of 4).
- * dotTileFloat32 is the same for float32 operands (rows stride·4 bytes apart) and float64 output,
- * dotTileInt16 for 16-bit integer operands (rows stride·2 bytes apart): exact products summed in
- * 4 int32 lanes, which the caller keeps from overflowing, then added in float64 (exact).
+ * dotTileFloat32 is the same for float32 operands (rows stride·4 bytes apart) and float64 output.
+ * dotTileInt16 is the same for 16-bit integer operands (rows stride·2 bytes apart), whose exact
+ * products are summed in 4 int32 lanes (the caller keeps them from overflowing) and then in float64.
  * accumulateTile(r, rStrideBytes, x, nRows, g, nK), G += Rᵀ X:
  *   G[k, j] += Σ_{i < nRows} R[i, k] X[i, j]   for k < nK (a multiple of 2), j < stride,
  *   with G nK × stride and R nRows rows of rStrideBytes bytes.
+ * screenRow (below) filters a row of k-NN screening keys.
  * dotRow(x, w) returns Σ_j x_j w_j and axpyRow(x, w, alpha) sets w_j += alpha·x_j, both
  * over one row of `stride` elements, for coordinate-descent solvers.
  * Pointers are byte addresses in the imported memory.
@@ -48,7 +49,7 @@ class FunctionBuilder {
 }
 
 /**
- * Element type of the dot kernel's operands; float32 sums 4 lanes per f32x4 and int16 4 int32
+ * Element type of the dot kernel's operands. Float32 sums 4 lanes per f32x4 and int16 4 int32
  * lanes per i32x4 (2 products each step), and both add the lanes in float64.
  */
 export type DotPrecision = 'float64' | 'float32' | 'int16';
@@ -223,10 +224,50 @@ function axpyRow(stride: number): WasmFunction {
   return { name: 'axpyRow', params: [I32, I32, F64], locals: f.locals, body: f.body };
 }
 
+/**
+ * screenRow(products, norms, scales, start, end, base, weight, multiplier, limit) returns the
+ * first c in [start, end) with key_c = (base + weight·norms[c]) − (multiplier·scales[c])·products[c]
+ * ≤ limit, or a value ≥ end when there is none. Arrays are float64 at byte addresses, read two
+ * at a time, so index end (and end + 1 for an odd start) must be readable. Each key is rounded
+ * exactly as the same expression in JavaScript, so the k-NN screen can skip the pairs it rejects.
+ */
+function screenRow(): WasmFunction {
+  const [products, norms, scales, start, end, base, weight, multiplier, limit] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder(9);
+  const c = f.local(I32);
+  const offset = f.local(I32);
+  const baseV = f.local(V128);
+  const weightV = f.local(V128);
+  const multiplierV = f.local(V128);
+  const limitV = f.local(V128);
+  const key = f.local(V128);
+  f.emit(op.localGet(base), op.f64x2Splat, op.localSet(baseV));
+  f.emit(op.localGet(weight), op.f64x2Splat, op.localSet(weightV));
+  f.emit(op.localGet(multiplier), op.f64x2Splat, op.localSet(multiplierV));
+  f.emit(op.localGet(limit), op.f64x2Splat, op.localSet(limitV));
+  f.emit(op.localGet(start), op.localSet(c));
+
+  f.emit(op.block, op.loop);
+  f.emit(op.localGet(c), op.localGet(end), op.i32GeU, op.brIf(1));
+  f.emit(op.localGet(c), op.i32Const(3), op.i32Shl, op.localSet(offset));
+  // (base + weight·norm) − (multiplier·scale)·product for columns c and c + 1.
+  f.emit(op.localGet(baseV), op.localGet(weightV), op.localGet(norms), op.localGet(offset), op.i32Add, op.v128Load(0), op.f64x2Mul, op.f64x2Add);
+  f.emit(op.localGet(multiplierV), op.localGet(scales), op.localGet(offset), op.i32Add, op.v128Load(0), op.f64x2Mul);
+  f.emit(op.localGet(products), op.localGet(offset), op.i32Add, op.v128Load(0), op.f64x2Mul, op.f64x2Sub, op.localSet(key));
+  f.emit(op.localGet(key), op.localGet(limitV), op.f64x2Le, op.v128AnyTrue, op.if);
+  f.emit(op.localGet(key), op.f64x2ExtractLane(0), op.localGet(limit), op.f64Le, op.if, op.localGet(c), op.return, op.end);
+  f.emit(op.localGet(c), op.i32Const(1), op.i32Add, op.return);
+  f.emit(op.end);
+  f.emit(op.localGet(c), op.i32Const(2), op.i32Add, op.localSet(c), op.br(0));
+  f.emit(op.end, op.end);
+  f.emit(op.localGet(c));
+  return { name: 'screenRow', params: [I32, I32, I32, I32, I32, F64, F64, F64, F64], results: [I32], locals: f.locals, body: f.body };
+}
+
 /** The module with all kernels for rows `stride` float64 elements apart. */
 export function encodeGemmModule(stride: number): Uint8Array<ArrayBuffer> {
   if (!(Number.isInteger(stride) && stride > 0 && stride % STRIDE_MULTIPLE === 0)) {
     throw new Error(`GEMM kernel stride ${stride} is invalid: pad rows to a positive multiple of ${STRIDE_MULTIPLE}`);
   }
-  return encodeModule([dotTile(stride, 'float64'), accumulateTile(stride), dotRow(stride), axpyRow(stride), dotTile(stride, 'float32'), dotTile(stride, 'int16')]);
+  return encodeModule([dotTile(stride, 'float64'), accumulateTile(stride), dotRow(stride), axpyRow(stride), dotTile(stride, 'float32'), dotTile(stride, 'int16'), screenRow()]);
 }

@@ -91,6 +91,15 @@ export const op = {
 
   /** A loop whose `br 0` jumps back to its start; block type empty. */
   loop: [0x03, 0x40],
+  /** A block whose `br 0` jumps past its end; block type empty. */
+  block: [0x02, 0x40],
+  /** Runs the instructions up to the matching end when the i32 on the stack is not 0; block type empty. */
+  if: [0x04, 0x40],
+  br: (depth: number): number[] => [0x0c, ...unsignedLeb128(depth)],
+  return: [0x0f],
+  i32GeU: [0x4f],
+  i32Shl: [0x74],
+  f64Le: [0x65],
   end: [0x0b],
   brIf: (depth: number): number[] => [0x0d, ...unsignedLeb128(depth)],
 
@@ -108,6 +117,9 @@ export const op = {
   f64x2ExtractLane: (lane: number): number[] => [SIMD, 0x21, lane],
   f64x2Add: [SIMD, ...unsignedLeb128(0xf0)],
   f64x2Mul: [SIMD, ...unsignedLeb128(0xf2)],
+  f64x2Sub: [SIMD, ...unsignedLeb128(0xf1)],
+  f64x2Le: [SIMD, ...unsignedLeb128(0x4b)],
+  v128AnyTrue: [SIMD, ...unsignedLeb128(0x53)],
   f32x4ExtractLane: (lane: number): number[] => [SIMD, 0x1f, lane],
   f32x4Add: [SIMD, ...unsignedLeb128(0xe4)],
   f32x4Mul: [SIMD, ...unsignedLeb128(0xe6)],

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeTestModels } from '../../../scripts/onnx/make_test_models.mjs';
 import { GraphRunner, loadModel, optimizeGraph, type KernelVariants, type WeightPrecision } from '../src/index';
+import { inferShapes } from '../src/ir/shape-inference';
 import { assignBuffers } from '../src/plan/buffer-plan';
+import { lowerNode } from '../src/plan/lower-node';
 import type { Step } from '../src/plan/step';
 import { compareTensors } from './helpers/compare';
 import { fileSource } from './helpers/file-source';
@@ -98,6 +100,25 @@ describe('Winograd in a planned ResNet-18', { timeout: 300_000 }, () => {
     const { relative, message, steps } = await logitsError({ weightPrecision: 'f16' });
     expect(relative, message).toBeLessThan(F16_TOLERANCE);
     expect(steps.some((step) => step.program.name === 'conv2d-winograd-gemm')).toBe(true);
+  });
+});
+
+describe('Winograd and the binding size', () => {
+  it('falls back when scratch exceeds a binding', async () => {
+    // The smallest Winograd scratch here is 16 × 128 channels × 2 tiles × 4 bytes = 16 KiB (the 2×2 maps).
+    const graph = optimizeGraph(await loadModel(fileSource(resnet18)), { keep: ['logits'] });
+    const shapes = new Map([...inferShapes(graph, { input: INPUT_SHAPE })].map(([name, shape]) => [name, shape as number[]]));
+    const convs = graph.nodes.filter((node) => node.opType === 'offshelf.FusedConv');
+    const programNames = (maxBindingBytes: number): string[] =>
+      convs.flatMap((node) => {
+        const lowered = lowerNode(graph, node, shapes, { conv2d: 'winograd-2x2-3x3' }, 'f32', maxBindingBytes);
+        return 'steps' in lowered ? lowered.steps.map((step) => step.program.name) : [];
+      });
+    const smallLimit = 4096;
+
+    expect(programNames(Infinity)).toContain('conv2d-winograd-gemm');
+    expect(programNames(smallLimit)).not.toContain('conv2d-winograd-gemm');
+    expect(programNames(smallLimit)).toContain('conv2d-implicit-gemm-3x3-8x8');
   });
 });
 

@@ -238,6 +238,14 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants({ ...resnet(1), dilationHeight: 2, padTop: 2, padBottom: 2 })).not.toContain('winograd-2x2-3x3');
   });
 
+  it('skips Winograd when its scratch exceeds a binding', () => {
+    // 64 channels, 56×56: V and M are 16 × 64 × 28 × 28 floats = 3,211,264 bytes each.
+    const shape = { ...base, inChannels: 64, outChannels: 64, inHeight: 56, inWidth: 56, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 };
+    expect(conv2dVariants(shape, { maxBindingBytes: 3_211_264 })).toContain('winograd-2x2-3x3');
+    expect(conv2dVariants(shape, { maxBindingBytes: 3_211_263 })).not.toContain('winograd-2x2-3x3');
+    expect(selectConv2d(shape, plain, { maxBindingBytes: 3_211_263 }).variant).toBe('implicit-gemm-3x3-8x8');
+  });
+
   it('direct applies to every shape', () => {
     for (const [, partial] of cases) expect(conv2dVariants({ ...base, ...partial })).toContain('direct');
   });

@@ -51,6 +51,8 @@ export interface KernelVariants {
 /**
  * Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes.
  * `weightPrecision` sets the storage type of convolution weights and of constant GEMM B operands.
+ * `maxBindingBytes` (the device's maxStorageBufferBindingSize) rules out variants whose scratch
+ * buffers would not fit in one binding.
  */
 export function lowerNode(
   graph: Graph,
@@ -58,6 +60,7 @@ export function lowerNode(
   shapes: ConcreteShapes,
   variants: KernelVariants = {},
   weightPrecision: WeightPrecision = 'f32',
+  maxBindingBytes = Infinity,
 ): Lowered {
   if (VIEW_OPERATORS.has(node.opType)) return { view: { node: node.name, input: node.inputs[0]!, output: node.outputs[0]! } };
 
@@ -70,7 +73,7 @@ export function lowerNode(
   switch (node.opType) {
     case 'Conv':
     case 'offshelf.FusedConv':
-      return lowerConv(graph, node, shapes, variants, weightPrecision);
+      return lowerConv(graph, node, shapes, variants, weightPrecision, maxBindingBytes);
     case 'Gemm':
     case 'offshelf.FusedGemm':
       return { steps: [lowerGemm(graph, node, shapes, variants, weightPrecision)] };
@@ -165,7 +168,14 @@ function epilogueOf(node: Node, hasBias: boolean): Epilogue {
  * multi-pass variant such as Winograd, whose scratch buffers become private values named
  * after the node's output.
  */
-function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: KernelVariants, weightPrecision: WeightPrecision): Lowered {
+function lowerConv(
+  graph: Graph,
+  node: Node,
+  shapes: ConcreteShapes,
+  variants: KernelVariants,
+  weightPrecision: WeightPrecision,
+  maxBindingBytes: number,
+): Lowered {
   const x = shapes.get(node.inputs[0]!)!;
   const weights = requireConstant(graph, node, 1, 'weight tensor');
   if (x.length !== 4 && x.length !== 3) throw new UnsupportedNodeError(node, `only 1-D and 2-D convolutions are supported, got a rank-${x.length} input.`);
@@ -200,9 +210,12 @@ function lowerConv(graph: Graph, node: Node, shapes: ConcreteShapes, variants: K
 
   const hasBias = Boolean(node.inputs[2]);
   const epilogue = epilogueOf(node, hasBias);
-  const forced = variants.conv2d && conv2dVariants(shape).includes(variants.conv2d) ? variants.conv2d : undefined;
-  const variant = forced ?? variants.tuned?.({ kind: 'conv2d', shape, epilogue });
-  const kernelChoice = selectConv2d(shape, epilogue, { variant, weightPrecision });
+  // Forced and tuned variants apply only where they fit this device's binding size.
+  const applicable = conv2dVariants(shape, { maxBindingBytes });
+  const forced = variants.conv2d && applicable.includes(variants.conv2d) ? variants.conv2d : undefined;
+  const tuned = variants.tuned?.({ kind: 'conv2d', shape, epilogue });
+  const variant = forced ?? (tuned && applicable.includes(tuned) ? tuned : undefined);
+  const kernelChoice = selectConv2d(shape, epilogue, { variant, weightPrecision, maxBindingBytes });
 
   const packed: Operand = { constant: `${weights.name}#${kernelChoice.variant}#${weightPrecision}`, data: kernelChoice.packWeights(toFloat32(weights)) };
   const scratchName = (index: number): string => `${node.outputs[0]!}#${kernelChoice.variant}-scratch${index}`;

@@ -54,7 +54,7 @@ export async function planGraph(
   const scratchBytes = new Map<string, number>();
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
-    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision);
+    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, device.limits.maxStorageBufferBindingSize);
     if ('view' in lowered) {
       views.push(lowered.view);
       continue;

@@ -66,7 +66,7 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       if (seen.has(keyString)) continue;
       seen.add(keyString);
 
-      const variants = variantsFor(key);
+      const variants = variantsFor(key, device.limits.maxStorageBufferBindingSize);
       const cached = table[keyString];
       let result: TuningResult;
       if (cached && variants.includes(cached.variant)) {

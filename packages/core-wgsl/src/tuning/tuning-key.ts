@@ -53,9 +53,12 @@ export function describeTuningKey(key: TuningKey): string {
   return `${s.batch}x${s.M}x${s.N}x${s.K}${s.transposeA ? ' tA' : ''}${s.transposeB ? ' tB' : ''}`;
 }
 
-/** Lists the variants that can run `key`, the selector's default first. */
-export function variantsFor(key: TuningKey): string[] {
-  return key.kind === 'conv2d' ? conv2dVariants(key.shape) : gemmVariants(key.shape);
+/**
+ * Lists the variants that can run `key`, the selector's default first. `maxBindingBytes` (the
+ * device's maxStorageBufferBindingSize) drops convolutions whose scratch buffers would not fit.
+ */
+export function variantsFor(key: TuningKey, maxBindingBytes = Infinity): string[] {
+  return key.kind === 'conv2d' ? conv2dVariants(key.shape, { maxBindingBytes }) : gemmVariants(key.shape);
 }
 
 /** Number of products each output sums, which sets the float32 rounding error of every variant. */

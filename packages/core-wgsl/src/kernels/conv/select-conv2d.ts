@@ -6,7 +6,7 @@ import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
 import { conv2dPointwise } from './conv2d-pointwise';
 import type { Conv2dKernel } from './conv2d-kernel';
-import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT } from './winograd-2x2-3x3';
+import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT, winogradScratchBytes } from './winograd-2x2-3x3';
 
 export { WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
@@ -23,8 +23,12 @@ const factories: Record<string, Conv2dFactory> = {
   direct: conv2dDirect,
 };
 
-/** Lists every convolution variant that can run `shape`, fastest first. The tests run them all. */
-export function conv2dVariants(shape: Conv2dShape): string[] {
+/**
+ * Lists every convolution variant that can run `shape`, fastest first. The tests run them all.
+ * `options.maxBindingBytes` (the device's maxStorageBufferBindingSize, unlimited by default)
+ * drops variants whose scratch buffers would not fit in one binding.
+ */
+export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: number } = {}): string[] {
   validateConv2dShape(shape);
   const variants: string[] = [];
   const [, , outHeight, outWidth] = conv2dOutputShape(shape);
@@ -56,7 +60,9 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
   // 16 or more input channels its GEMM outweighs its transforms: ResNet-18/50's 3×3 stride-1
   // layers ran at 20-41 GFLOP/s (direct-convolution FLOPs) against 9-16 for implicit-gemm-3x3-8x8,
   // 16->32 @56 at 1.8 ms against 2.8, but 8->32 @56 at 1.9 ms against 1.6 (bench/kernels.ts, lavapipe).
-  const winograd = fitsWinograd2x2_3x3(shape);
+  // Its scratch V and M are 4× the input and output (16 values per 2×2 tile), so a batch that
+  // fits the other variants' bindings can overflow them.
+  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (options.maxBindingBytes ?? Infinity);
   const winogradFirst = winograd && shape.inChannels >= 16;
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
@@ -74,14 +80,14 @@ export function conv2dVariants(shape: Conv2dShape): string[] {
  * Picks a convolution variant for `shape`: the one `options.variant` names, or else the
  * first of `conv2dVariants`, which lists them fastest first as measured on lavapipe.
  * `options.weightPrecision` (default 'f32') sets the weights' storage type. 'f16' needs a
- * device with the `shader-f16` feature.
+ * device with the `shader-f16` feature. `options.maxBindingBytes` is as in `conv2dVariants`.
  */
 export function selectConv2d(
   shape: Conv2dShape,
   epilogue: Epilogue,
-  options: { variant?: string; weightPrecision?: WeightPrecision } = {},
+  options: { variant?: string; weightPrecision?: WeightPrecision; maxBindingBytes?: number } = {},
 ): Conv2dKernel {
-  const applicable = conv2dVariants(shape);
+  const applicable = conv2dVariants(shape, { maxBindingBytes: options.maxBindingBytes });
   const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);

@@ -30,6 +30,11 @@ export function winogradTileCount(shape: Conv2dShape): number {
   return batch * ceilDiv(outHeight, 2) * ceilDiv(outWidth, 2);
 }
 
+/** Bytes of the larger scratch buffer, V (16 × in_channels × tiles) or M (16 × tiles × out_channels). */
+export function winogradScratchBytes(shape: Conv2dShape): number {
+  return 4 * 16 * winogradTileCount(shape) * Math.max(shape.inChannels, shape.outChannels);
+}
+
 /**
  * Creates the Winograd F(2×2, 3×3) convolution as three dispatches: the input transform
  * V = Bᵀ d B of every 4×4 input patch, 16 GEMMs of the transformed weights U = G g Gᵀ with V

@@ -264,6 +264,29 @@ describe('clamp activations from uniforms', () => {
     }
   });
 
+  // Oracle: the float64 reference. Winograd's transforms subtract inputs, so an infinity can turn
+  // into NaN (inf - inf), but every output that reads a non-finite input stays non-finite, and
+  // only those: the transforms touch the same inputs per output as the 3×3 window.
+  it('Winograd non-finite outputs match the reference', async () => {
+    const conv3x3: Conv2dShape = { ...base, inChannels: 2, outChannels: 3, inHeight: 5, inWidth: 6, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 };
+    const random = seededUniform(77);
+    const input = randomTensor(2 * 5 * 6, random);
+    input[7] = Number.POSITIVE_INFINITY;
+    input[14] = Number.NaN;
+    input[30 + 23] = Number.NEGATIVE_INFINITY;
+    const weights = randomTensor(3 * 2 * 9, random);
+    const kernel = selectConv2d(conv3x3, none, { variant: 'winograd-2x2-3x3' });
+    const output = await runConv2d(gpu.device, kernel, none, { input, weights: kernel.packWeights(weights) }, conv2dOutputLength(conv3x3));
+    const expected = conv2dReference(conv3x3, none, input, weights, null, null);
+
+    const nonFinite = (values: ArrayLike<number>) => Array.from(values, (v) => !Number.isFinite(v));
+    expect(nonFinite(output)).toEqual(nonFinite(expected));
+    expect(nonFinite(expected).filter(Boolean).length).toBeGreaterThan(0);
+    const finite = expected.map((v) => (Number.isFinite(v) ? v : 0));
+    const summary = compareToReference('winograd finite outputs', output.map((v) => (Number.isFinite(v) ? v : 0)), finite, reductionTolerance(18));
+    expect(summary.passed, summary.message).toBe(true);
+  });
+
   // Oracle: IEEE semantics, which the unfused ONNX graph has: x + 0 keeps NaN and infinities.
   it.each(conv2dVariants(shape))('no activation passes NaN and infinities through (%s)', async (variant) => {
     const input = new Float32Array(shape.inChannels * 16).fill(0);

@@ -41,6 +41,8 @@ export function winogradScratchBytes(shape: Conv2dShape): number {
  * over the input channels (gemm-register), and the output transform Aᵀ m A with the fused
  * epilogue. Each 2×2 output tile takes 16 multiplies per input channel instead of 36.
  * Scratch: V [16][in_channels][tiles], then M [16][tiles][out_channels].
+ * NOTE: an infinite input can give NaN where the direct sum gives ±infinity, because the
+ * transforms subtract inputs (inf - inf). Outputs are non-finite exactly where the direct sum's are.
  */
 export function conv2dWinograd2x2_3x3(
   shape: Conv2dShape,

@@ -233,6 +233,10 @@ describe('conv2d shapes and selection', () => {
     });
     expect(selectConv2d(resnet(1), resnetAdd).variant).toBe('winograd-2x2-3x3');
     expect(selectConv2d(resnet(1, 8), resnetAdd).variant).toBe('implicit-gemm-3x3-8x8');
+    // 512×512 channels: the transformed weights would cost 16/9 the memory, so the default stays.
+    const wide = { ...resnet(1, 512), outChannels: 512, inHeight: 7, inWidth: 7 };
+    expect(selectConv2d(wide, resnetAdd).variant).toBe('implicit-gemm-3x3-8x8');
+    expect(conv2dVariants(wide)).toContain('winograd-2x2-3x3');
     expect(selectConv2d(resnet(2), resnetAdd).variant).toBe('implicit-gemm-8x8');
     expect(conv2dVariants(resnet(2))).not.toContain('winograd-2x2-3x3');
     expect(conv2dVariants({ ...resnet(1), dilationHeight: 2, padTop: 2, padBottom: 2 })).not.toContain('winograd-2x2-3x3');

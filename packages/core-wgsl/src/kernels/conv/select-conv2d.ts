@@ -12,6 +12,9 @@ export { WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
+// Largest input × output channel count that the selector runs as Winograd by default.
+const WINOGRAD_MAX_CHANNEL_PRODUCT = 256 * 256;
+
 type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision?: WeightPrecision) => Conv2dKernel;
 
 const factories: Record<string, Conv2dFactory> = {
@@ -62,8 +65,12 @@ export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: 
   // 16->32 @56 at 1.8 ms against 2.8, but 8->32 @56 at 1.9 ms against 1.6 (bench/kernels.ts, lavapipe).
   // Its scratch V and M are 4× the input and output (16 values per 2×2 tile), so a batch that
   // fits the other variants' bindings can overflow them.
+  // Its transformed weights take 16/9 the memory of the 3×3 weights. Above 256×256 channels they
+  // dominate a model's GPU memory: on ResNet-18 the three 512-channel layers would add 22 MB and
+  // lift its peak above onnxruntime-web's (docs/benchmarks.md), so those layers keep the
+  // implicit GEMM unless tuning or the caller picks Winograd.
   const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (options.maxBindingBytes ?? Infinity);
-  const winogradFirst = winograd && shape.inChannels >= 16;
+  const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
   if (winograd && !winogradFirst) variants.push(WINOGRAD_VARIANT);

@@ -84,9 +84,9 @@ async function preparePage(benchCase: EngineCase, browser: ChromiumSession, serv
 export const ortWasmChromium: Engine = {
   name: 'ort-wasm-chromium',
   description:
-    `onnxruntime-web, WASM execution provider (SIMD, ${ORT_MODULE}) in headless Chromium with WebAssembly threads ` +
-    `(navigator.hardwareConcurrency capped at ${DEFAULT_MAX_THREADS}, or --chromium-threads), ` +
-    'on a cross-origin isolated page served from 127.0.0.1, with a fresh browser profile per case',
+    `onnxruntime-web, WASM execution provider (SIMD, ${ORT_MODULE}) in headless Chromium with WebAssembly threads. ` +
+    `Threads: navigator.hardwareConcurrency capped at ${DEFAULT_MAX_THREADS}, or --chromium-threads. ` +
+    'The page is cross-origin isolated and served from 127.0.0.1, with a fresh browser profile per case',
   usesGpu: false,
   profilesKernels: false,
   packages: ['onnxruntime-web', 'playwright-core'],

@@ -14,11 +14,11 @@ export interface RunSettings {
 }
 
 const CHROMIUM_TIMING_NOTE =
-  '`ort-wasm-chromium` is timed inside its page with performance.now(): first run is session creation ' +
+  '`ort-wasm-chromium` is timed inside its page with performance.now(). Its first run is session creation ' +
   '(importing onnxruntime-web, compiling its WebAssembly, starting its threads, loading the model bytes) plus one ' +
-  '`session.run`, and each timed run is one `session.run` on an input the page builds from the same seed, so the ' +
+  '`session.run`. Each timed run is one `session.run` on an input the page builds from the same seed, so the ' +
   'browser start and the transfers between Node and the page are not counted. Its RSS is the largest summed ' +
-  'proportional set size (PSS) of the Chromium processes, sampled after each run; the driving Node process is not included.';
+  'proportional set size (PSS) of the Chromium processes, sampled after each run, without the driving Node process.';
 
 /** Formats one line of the engine list: the description, then the setup that the engine's cases reported (browser, threads). */
 function engineLine(name: EngineName, results: CaseResult[]): string {

@@ -271,6 +271,12 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both/);
   });
 
+  it('points a file path given to --output at -o', () => {
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--output', join(folder, 'owl.npy'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--output \S*owl\.npy names a tensor to write; the file or folder is -o \S*owl\.npy/);
+  });
+
   it('ranks the classifier output of run --top-k', () => {
     const labels = join(folder, 'labels-1000.txt');
     writeFileSync(labels, Array.from({ length: 1000 }, (_, i) => `class${i}`).join('\n') + '\n');

@@ -123,7 +123,11 @@ function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<
 export async function runRun(options: RunOptions): Promise<void> {
   if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
   if (options.topK !== undefined && !options.labels) throw new UsageError('--top-k needs --labels FILE (one class name per line)');
-  if (options.out === undefined && options.topK === undefined) throw new UsageError('pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both');
+  if (options.out === undefined && options.topK === undefined) {
+    const pathLike = options.output.find((name) => /\.npy$|[/\\]/.test(name));
+    const hint = pathLike ? ` (--output ${pathLike} names a tensor to write; the file or folder is -o ${pathLike})` : '';
+    throw new UsageError(`pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both${hint}`);
+  }
   const tuningMode = resolveTuningMode(options.tuning);
   const log = createLog(options.quiet);
 

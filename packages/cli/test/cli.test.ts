@@ -271,6 +271,19 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both/);
   });
 
+  it('ranks a registry classifier without --labels', () => {
+    // Oracle: the Coral model's own ImageNet labels; this photo is an Egyptian cat (shared README).
+    const result = offshelf('run', '--backbone', 'mobilenet_v2', '--image', catImage, '--top-k', '1', '--quiet');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}1 {2}Egyptian cat /m);
+  });
+
+  it('asks for --labels on a model file without them', () => {
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '3');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--top-k needs --labels FILE \(one class name per line\); the registry models mobilenet_v2, mobilenet_v2_onnx, mobilenet_v1_0\.25_128 bring their own/);
+  });
+
   it('points a file path given to --output at -o', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--output', join(folder, 'owl.npy'));
     expect(result.status).toBe(2);

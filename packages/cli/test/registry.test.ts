@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DATASET_REGISTRY, resolveDataset, treeSha256, type DatasetEntry } from '../src/registry/datasets';
 import { downloadFile } from '../src/registry/download';
-import { MODEL_REGISTRY, resolveModel, type ModelEntry } from '../src/registry/models';
+import { MODEL_REGISTRY, resolveModel, resolveModelLabels, type ModelEntry } from '../src/registry/models';
 
 const root = mkdtempSync(join(tmpdir(), 'offshelf-registry-'));
 const payload = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
@@ -78,6 +78,21 @@ describe('downloadFile', () => {
     expect(Buffer.compare(readFileSync(destination), Buffer.from(payload))).toBe(0);
     expect(terminal.text()).toMatch(/downloading test file/);
     expect(terminal.text()).toMatch(/0\.3\/0\.3 \| [\d.]+ MB\/s/);
+  });
+});
+
+describe('resolveModelLabels', () => {
+  it('downloads labels into the cache beside the model', async () => {
+    const env = environment('labels');
+    const labels = { file: 'test/labels.txt', url: `${baseUrl}/model.bin`, sha256: payloadSha256 };
+    const path = await resolveModelLabels('tiny', { env, registry: [entry({ labels })], quiet: true });
+    expect(path).toBe(join(env.OFFSHELF_CACHE!, 'models', 'test', 'labels.txt'));
+    expect(createHash('sha256').update(readFileSync(path!)).digest('hex')).toBe(payloadSha256);
+  });
+
+  it('returns nothing for a model without labels', async () => {
+    const env = environment('no-labels');
+    expect(await resolveModelLabels('tiny', { env, registry: [entry()] })).toBeUndefined();
   });
 });
 
@@ -162,6 +177,9 @@ describe('resolveModel', () => {
     for (const model of MODEL_REGISTRY) {
       const resolved = await resolveModel(model.name, { env });
       expect({ name: model.name, sha256: resolved.sha256 }).toEqual({ name: model.name, sha256: model.sha256 });
+      if (!model.labels) continue;
+      const labels = await resolveModelLabels(model.name, { env });
+      expect({ name: model.name, sha256: createHash('sha256').update(readFileSync(labels!)).digest('hex') }).toEqual({ name: model.name, sha256: model.labels.sha256 });
     }
   });
 });

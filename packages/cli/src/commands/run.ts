@@ -15,7 +15,7 @@ import { CliError, errorMessage, UsageError } from '../errors';
 import { decodeImageFile } from '../images/decode';
 import { writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
-import { resolveModel } from '../registry/models';
+import { MODEL_REGISTRY, resolveModel, resolveModelLabels } from '../registry/models';
 import { addTuningOption, resolveTuningMode, type TuningMode } from '../tuning/tuning-mode';
 import { addWeightsOption, checkWeightsSupported } from '../backbone/weights-option';
 import { cliTuningOptions } from '../tuning/tuning-options';
@@ -122,7 +122,6 @@ function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<
 
 export async function runRun(options: RunOptions): Promise<void> {
   if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
-  if (options.topK !== undefined && !options.labels) throw new UsageError('--top-k needs --labels FILE (one class name per line)');
   if (options.out === undefined && options.topK === undefined) {
     const pathLike = options.output.find((name) => /\.npy$|[/\\]/.test(name));
     const hint = pathLike ? ` (--output ${pathLike} names a tensor to write; the file or folder is -o ${pathLike})` : '';
@@ -132,6 +131,12 @@ export async function runRun(options: RunOptions): Promise<void> {
   const log = createLog(options.quiet);
 
   const model = await resolveModel(options.backbone, { quiet: options.quiet });
+  // Registry classifiers know their class names, so --top-k works on them without --labels.
+  const labelsPath = options.labels ?? (options.topK !== undefined && model.registryName ? await resolveModelLabels(model.registryName, { quiet: options.quiet }) : undefined);
+  if (options.topK !== undefined && !labelsPath) {
+    const withLabels = MODEL_REGISTRY.filter((entry) => entry.labels).map((entry) => entry.name).join(', ');
+    throw new UsageError(`--top-k needs --labels FILE (one class name per line); the registry models ${withLabels} bring their own`);
+  }
   const graph = await importModel(model, options.arch);
   // Without -o nothing is written, so only the ranked output is computed.
   let outputNames: string[] = [];
@@ -142,7 +147,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   }
   const outputPaths = chooseOutputPaths(options.out, outputNames);
   const scoresName = options.topK === undefined ? undefined : chooseScoresOutput(graph, options.output, model.path);
-  const labels = options.labels === undefined ? undefined : await readLabels(options.labels);
+  const labels = labelsPath === undefined ? undefined : await readLabels(labelsPath);
   const computedNames = [...new Set([...outputNames, ...(scoresName ? [scoresName] : [])])];
 
   const input = await readInput(options);
@@ -173,7 +178,7 @@ export async function runRun(options: RunOptions): Promise<void> {
     }
 
     // The label check comes before any write, so a wrong label file leaves no files behind.
-    if (scoresName && labels) checkLabels(scoresName, outputs[scoresName]!, labels, options.labels!);
+    if (scoresName && labels) checkLabels(scoresName, outputs[scoresName]!, labels, labelsPath!);
 
     for (const [name, path] of outputPaths) {
       const tensor = outputs[name]!;
@@ -202,8 +207,8 @@ export function registerRun(program: Command): void {
         .argParser((value: string, previous: string[]) => [...previous, value]),
     )
     .option('-o, --out <path>', '.npy file for one output, or a folder for several (one <tensor>.npy each); optional with --top-k')
-    .option('--top-k <k>', 'print the k highest-scoring classes (needs --labels)', parseInteger(1))
-    .option('--labels <file>', 'class names, one per line, in output order')
+    .option('--top-k <k>', 'print the k highest-scoring classes (needs --labels, except for registry classifiers)', parseInteger(1))
+    .option('--labels <file>', 'class names, one per line, in output order (default for registry classifiers: their own)')
     .option('--debug', "print each node's output statistics (the runner's debug mode)")
     .option('-q, --quiet', 'no status lines on stderr');
   addTuningOption(command);

@@ -12,19 +12,32 @@ import { downloadFile, manualFetchHint } from './download';
 import { sha256File } from './hash';
 import { cacheFolder, isOffline, modelsFolder, type Environment } from './paths';
 
-export interface ModelEntry {
-  name: string;
+/** A file of the registry: a path under the models folder and `<cache>/models`, with its digest. */
+export interface RegistryFile {
   /** Path relative to the models folder and to `<cache>/models`. */
   file: string;
   /** Public URL, when one exists; without it the file must be placed by hand. */
   url?: string;
   sha256: string;
+}
+
+export interface ModelEntry extends RegistryFile {
+  name: string;
   description: string;
+  /** Class names of the model's classification output, one per line, for `run --top-k`. */
+  labels?: RegistryFile;
 }
 
 // NOTE: the URLs below were not fetched from this machine, because it has no network access.
 // The digests were computed from copies of the same files taken from the Coral test data at that commit.
 const CORAL_TEST_DATA = 'https://github.com/google-coral/test_data/raw/104342d2';
+
+// The 1001 ImageNet classes of the Coral classifiers, index 0 being `background`.
+const CORAL_IMAGENET_LABELS: RegistryFile = {
+  file: 'coral/imagenet_labels.txt',
+  url: `${CORAL_TEST_DATA}/imagenet_labels.txt`,
+  sha256: 'b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1',
+};
 
 export const MODEL_REGISTRY: readonly ModelEntry[] = [
   {
@@ -33,12 +46,14 @@ export const MODEL_REGISTRY: readonly ModelEntry[] = [
     url: `${CORAL_TEST_DATA}/mobilenet_v2_1.0_224_quant.tflite`,
     sha256: '7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776',
     description: 'MobileNetV2 1.0, 224×224, uint8 TFLite (Coral), ImageNet; 1280 pooled features',
+    labels: CORAL_IMAGENET_LABELS,
   },
   {
     name: 'mobilenet_v2_onnx',
     file: 'onnx/mobilenet_v2_1.0_224_coral.onnx',
     sha256: '72e2775bcd03b04d744888cb1f5e1efef3dfa66b2419653e5041f361741d8473',
     description: 'the Coral MobileNetV2 dequantized to float32 ONNX (opset 13); no public URL',
+    labels: CORAL_IMAGENET_LABELS,
   },
   {
     name: 'mobilenet_v1_0.25_128',
@@ -46,6 +61,7 @@ export const MODEL_REGISTRY: readonly ModelEntry[] = [
     url: `${CORAL_TEST_DATA}/mobilenet_v1_0.25_128_quant.tflite`,
     sha256: 'cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785',
     description: 'MobileNetV1 0.25, 128×128, uint8 TFLite (Coral): small and fast',
+    labels: CORAL_IMAGENET_LABELS,
   },
   {
     name: 'mobilenet_v1_embedding',
@@ -93,25 +109,38 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
     throw new CliError(`--backbone ${spec}: no such file and not a registry name; pass a model file (.onnx, .tflite, TF.js model.json) or one of: ${names}`);
   }
 
-  const localFolder = modelsFolder(env);
-  const localPath = localFolder ? join(localFolder, entry.file) : undefined;
-  if (localPath && existsSync(localPath)) {
-    return { path: localPath, registryName: entry.name, sha256: await sha256File(localPath) };
-  }
+  const path = await resolveRegistryFile(entry, `model ${entry.name}`, env, options.quiet);
+  // Hashed again, because a file placed by hand in the models folder or cache may differ from the registry's.
+  return { path, registryName: entry.name, sha256: await sha256File(path) };
+}
 
-  const cachedPath = join(cacheFolder(env), 'models', entry.file);
-  if (existsSync(cachedPath)) {
-    return { path: cachedPath, registryName: entry.name, sha256: await sha256File(cachedPath) };
-  }
+/**
+ * Returns the labels file of the registry model `name` (from the models folder, the cache or a
+ * download, like the model itself), or undefined when the model has none.
+ */
+export async function resolveModelLabels(name: string, options: ResolveOptions = {}): Promise<string | undefined> {
+  const entry = findModelEntry(name, options.registry ?? MODEL_REGISTRY);
+  if (!entry?.labels) return undefined;
+  return resolveRegistryFile(entry.labels, `labels of ${entry.name}`, options.env ?? process.env, options.quiet);
+}
+
+/** Finds a registry file in the models folder or the cache, or downloads it into the cache. */
+async function resolveRegistryFile(item: RegistryFile, label: string, env: Environment, quiet: boolean | undefined): Promise<string> {
+  const localFolder = modelsFolder(env);
+  const localPath = localFolder ? join(localFolder, item.file) : undefined;
+  if (localPath && existsSync(localPath)) return localPath;
+
+  const cachedPath = join(cacheFolder(env), 'models', item.file);
+  if (existsSync(cachedPath)) return cachedPath;
 
   const placesLooked = [localPath, cachedPath].filter(Boolean).join(' or ');
-  if (!entry.url) {
-    throw new CliError(`model ${entry.name} (${entry.file}) was not found in ${placesLooked} and has no public download; put the file at ${cachedPath} (SHA-256 ${entry.sha256})`);
+  if (!item.url) {
+    throw new CliError(`${label} (${item.file}) was not found in ${placesLooked} and has no public download; put the file at ${cachedPath} (SHA-256 ${item.sha256})`);
   }
   if (isOffline(env)) {
-    throw new CliError(`model ${entry.name} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url: entry.url, sha256: entry.sha256, destination: cachedPath })}`);
+    throw new CliError(`${label} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url: item.url, sha256: item.sha256, destination: cachedPath })}`);
   }
 
-  await downloadFile({ url: entry.url, sha256: entry.sha256, destination: cachedPath, label: `model ${entry.name}`, quiet: options.quiet });
-  return { path: cachedPath, registryName: entry.name, sha256: entry.sha256 };
+  await downloadFile({ url: item.url, sha256: item.sha256, destination: cachedPath, label, quiet });
+  return cachedPath;
 }

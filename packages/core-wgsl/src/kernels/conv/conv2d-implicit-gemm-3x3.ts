@@ -10,6 +10,7 @@ import { packImplicitGemmWeights } from './conv2d-implicit-gemm';
 import type { Conv2dKernel } from './conv2d-kernel';
 import source from './conv2d-implicit-gemm-3x3.wgsl';
 import paramsSource from './conv2d-params.wgsl';
+import storeSource from './conv2d-store-row-block.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
 /** Checks that the 3×3 implicit GEMM can run `shape`: one group, a 3×3 kernel, dilation 1 and stride 1 along x. */
@@ -48,7 +49,7 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue, we
     program: {
       name: 'conv2d-implicit-gemm-3x3-8x8',
       shaderKey: `conv2d-implicit-gemm-3x3-8x8|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision) }),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision) }),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -9,6 +9,7 @@ import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
 import source from './conv2d-implicit-gemm.wgsl';
 import paramsSource from './conv2d-params.wgsl';
+import storeSource from './conv2d-store-row-block.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
 /** Creates the implicit-GEMM convolution for one group: 8 channels × 8 pixels of a row per invocation. */
@@ -33,7 +34,7 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue, weigh
     program: {
       name: 'conv2d-implicit-gemm-8x8',
       shaderKey: `conv2d-implicit-gemm-8x8|uniformChannels=${uniformChannels}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

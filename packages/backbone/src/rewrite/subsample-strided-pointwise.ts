@@ -2,14 +2,15 @@ import type { Graph, Node } from '../ir/graph';
 
 /**
  * Splits each strided 1×1 convolution (ResNet's downsampling shortcuts) into a 1×1 MaxPool
- * with the same strides, which only picks every s-th pixel, followed by the convolution at
- * stride 1, because the stride-1 form runs on the 1×1 GEMM kernel with vec4 loads. On lavapipe
+ * with the same strides, which only picks every s-th pixel, and the convolution at stride 1.
+ * The stride-1 form runs on the 1×1 GEMM kernel with vec4 loads. On lavapipe
  * the three ResNet-50 shortcuts took 45-70 ms each on the implicit-GEMM path (3-5 GFLOP/s).
  * Stride-1 1×1 layers of the same size ran at 7-15 GFLOP/s (core-wgsl bench/kernels.ts).
  * Runs after fusion, so the convolution keeps its epilogue.
  */
 export function subsampleStridedPointwise(graph: Graph): void {
   const rewritten: Node[] = [];
+  const usedNames = new Set([...graph.nodes.flatMap((node) => node.outputs), ...graph.initializers.keys()]);
   for (const node of graph.nodes) {
     const strides = stridedPointwiseStrides(graph, node);
     if (!strides) {
@@ -17,7 +18,8 @@ export function subsampleStridedPointwise(graph: Graph): void {
       continue;
     }
 
-    const subsampled = uniqueName(graph, `${node.name}/subsampled`);
+    const subsampled = uniqueName(usedNames, `${node.name}/subsampled`);
+    usedNames.add(subsampled);
     rewritten.push({
       name: `${node.name}/subsample`,
       opType: 'MaxPool',
@@ -46,9 +48,9 @@ function stridedPointwiseStrides(graph: Graph, node: Node): number[] | null {
   return strides.some((stride) => stride > 1) ? [...strides] : null;
 }
 
-function uniqueName(graph: Graph, base: string): string {
-  const usedNames = new Set(graph.nodes.flatMap((node) => node.outputs));
+/** Returns `base`, or `base` with the smallest suffix from 2 up that no value uses yet. */
+function uniqueName(usedNames: ReadonlySet<string>, base: string): string {
   let name = base;
-  for (let i = 2; usedNames.has(name) || graph.initializers.has(name); i++) name = `${base}${i}`;
+  for (let i = 2; usedNames.has(name); i++) name = `${base}${i}`;
   return name;
 }

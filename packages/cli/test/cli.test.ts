@@ -281,7 +281,7 @@ describe('offshelf CLI without a GPU', () => {
   it('asks for --labels on a model file without them', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '3');
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/--top-k needs --labels FILE \(one class name per line\); the registry models mobilenet_v2, mobilenet_v2_onnx, mobilenet_v1_0\.25_128 bring their own/);
+    expect(result.stderr).toMatch(/--top-k needs --labels FILE \(one class name per line\)\. Only the registry models mobilenet_v2, mobilenet_v2_onnx, mobilenet_v1_0\.25_128 include their own labels/);
   });
 
   it('points a file path given to --output at -o', () => {

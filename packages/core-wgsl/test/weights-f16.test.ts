@@ -28,8 +28,8 @@ import { winogradConv2dReference } from './reference/winograd';
 // float16. The f16 kernels widen each weight to f32 exactly and accumulate in f32, so the only
 // difference from that reference is f32 rounding. The tolerances are therefore the f32 ones of
 // conv2d.test.ts and gemm.test.ts, not a float16 bound. Winograd stores the transformed weights
-// G g Gᵀ as f16, so its oracle is the float64 Winograd algorithm with those rounded instead;
-// that reference itself matches the direct one (see the test below).
+// G g Gᵀ as f16, so its oracle is the float64 Winograd algorithm with those rounded instead.
+// The test below checks that reference against the direct one.
 
 const SKIP_NOTE = "the device lacks the WebGPU 'shader-f16' feature, so f16 weights cannot run here";
 

@@ -126,7 +126,7 @@ function multinomialObjective(X: DenseMatrix, y: Int32Array, K: number, sampleWe
           if (Z[row + k]! > zMax) zMax = Z[row + k]!;
         }
 
-        // log-sum-exp shifted by the max logit so exp never overflows.
+        // log-sum-exp shifted by the max logit, so every exponent is at most 0 and exp cannot overflow.
         let sumExp = 0;
         for (let k = 0; k < K; k++) sumExp += Math.exp(Z[row + k]! - zMax);
         const logSumExp = zMax + Math.log(sumExp);

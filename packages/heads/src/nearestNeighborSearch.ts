@@ -374,9 +374,9 @@ class TopK {
 }
 
 /**
- * Per query: a max-heap of the k smallest upper bounds seen so far, and the candidate rows
- * as a linked list in shared typed arrays that grow by doubling and are reused after each
- * block, so screening allocates nothing in steady state.
+ * Screening state per query: a max-heap of the k smallest upper bounds seen so far, and the
+ * candidate rows as a linked list in shared typed arrays. The arrays grow by doubling and are
+ * reused after each block, so screening allocates nothing in steady state.
  */
 class CandidateScreen {
   private readonly upper: Float64Array;

@@ -74,7 +74,7 @@ export function buildNeighborIndex(X: FeatureMatrix, cosine: boolean): NeighborI
   return { source: X.data, cosine, rows, norms, lengths: norms.map(Math.sqrt), quantized, float64Rows: undefined };
 }
 
-/** The index's rows in float64, for forEachProductTile: the rows themselves, or a copy kept for later calls. */
+/** Returns the index's rows in float64 for forEachProductTile: the rows themselves, or a copy kept for later calls. */
 export function float64RowsOf(index: NeighborIndex): DenseMatrix {
   const { rows } = index;
   if (rows.data instanceof Float64Array) return { rows: rows.rows, columns: rows.columns, data: rows.data };
@@ -146,9 +146,9 @@ function quantizeTraining(train: FeatureMatrix, norms: Float64Array): QuantizedR
 
 /**
  * Writes rows [firstRow, firstRow + count) of a row-major matrix as integers into `out`
- * (rows `stride` apart from `outOffset`, padding left as it is, zero) and each row's scale
- * and L1 norm into scales[r] and l1[r], r counted from 0; with `norms`, also the squared
- * norms, summed exactly as rowSquaredNorms sums them. Returns the largest magnitude; callers
+ * (rows `stride` apart from `outOffset`, padding left as it is, zero). Each row's scale and L1
+ * norm go to scales[r] and l1[r], r counted from 0. With `norms`, the squared norms go there
+ * too, summed exactly as rowSquaredNorms sums them. Returns the largest magnitude; callers
  * discard the output when it exceeds MAX_QUANTIZED_MAGNITUDE.
  */
 export function quantizeRows(

@@ -87,7 +87,7 @@ export function kNearestNeighbors(model: KnnModel, X: DenseMatrix): NeighborList
   return searchNearestNeighbors(cosine ? unitRows(X) : X, neighborIndexOf(model), model.nNeighbors);
 }
 
-/** The model's prepared index, built now if it is missing or was built for another X or metric. */
+/** Returns the model's prepared index, building it now if it is missing or was built for another X or metric. */
 export function neighborIndexOf(model: KnnModel): NeighborIndex {
   const cosine = model.metric === 'cosine';
   const current = model.index;

@@ -264,7 +264,7 @@ function screenRow(): WasmFunction {
   return { name: 'screenRow', params: [I32, I32, I32, I32, I32, F64, F64, F64, F64], results: [I32], locals: f.locals, body: f.body };
 }
 
-/** The module with all kernels for rows `stride` float64 elements apart. */
+/** Encodes the WebAssembly module with all kernels, for rows `stride` float64 elements apart. */
 export function encodeGemmModule(stride: number): Uint8Array<ArrayBuffer> {
   if (!(Number.isInteger(stride) && stride > 0 && stride % STRIDE_MULTIPLE === 0)) {
     throw new Error(`GEMM kernel stride ${stride} is invalid: pad rows to a positive multiple of ${STRIDE_MULTIPLE}`);

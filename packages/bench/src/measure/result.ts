@@ -20,7 +20,7 @@ export interface CaseResult {
   peakGpuBytes: number | null;
   /** Achieved GFLOP/s at the median time, from the FLOPs counted in the ONNX graph. */
   gflops: number | null;
-  /** Peak resident set size of the process that ran the case; for an engine in a browser, the figure the engine measured, or null when it cannot. */
+  /** Peak resident set size of the process that ran the case. An engine in a browser reports its own figure, or null when it cannot measure one. */
   rssBytes: number | null;
   /** Every timed run's wall time for the whole batch, in ms. */
   runsMs: number[];

@@ -135,7 +135,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   const labelsPath = options.labels ?? (options.topK !== undefined && model.registryName ? await resolveModelLabels(model.registryName, { quiet: options.quiet }) : undefined);
   if (options.topK !== undefined && !labelsPath) {
     const withLabels = MODEL_REGISTRY.filter((entry) => entry.labels).map((entry) => entry.name).join(', ');
-    throw new UsageError(`--top-k needs --labels FILE (one class name per line); the registry models ${withLabels} bring their own`);
+    throw new UsageError(`--top-k needs --labels FILE (one class name per line). Only the registry models ${withLabels} include their own labels`);
   }
   const graph = await importModel(model, options.arch);
   // Without -o nothing is written, so only the ranked output is computed.

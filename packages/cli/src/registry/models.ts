@@ -124,7 +124,7 @@ export async function resolveModelLabels(name: string, options: ResolveOptions =
   return resolveRegistryFile(entry.labels, `labels of ${entry.name}`, options.env ?? process.env, options.quiet);
 }
 
-/** Finds a registry file in the models folder or the cache, or downloads it into the cache. */
+/** Returns the path of a registry file from the models folder or the cache, downloading it into the cache when it is in neither. */
 async function resolveRegistryFile(item: RegistryFile, label: string, env: Environment, quiet: boolean | undefined): Promise<string> {
   const localFolder = modelsFolder(env);
   const localPath = localFolder ? join(localFolder, item.file) : undefined;

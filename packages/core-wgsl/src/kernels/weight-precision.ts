@@ -3,7 +3,7 @@ import enableF16Source from './enable-f16.wgsl';
 
 /**
  * Storage type of a convolution's weights or a GEMM's constant B operand. 'f16' halves their
- * memory and needs the WebGPU `shader-f16` feature; the kernels convert each weight to f32 on
+ * memory and needs the WebGPU `shader-f16` feature. The kernels convert each weight to f32 on
  * load, so bias, activations and all arithmetic stay f32.
  */
 export type WeightPrecision = 'f32' | 'f16';
@@ -28,8 +28,8 @@ export function weightKey(precision: WeightPrecision): string {
 
 /**
  * Returns packed weights in the precision the kernel reads: the float32 values as they are, or
- * their float16 bit patterns padded to a multiple of 4 (one `vec4<f16>`, 8 bytes), so that the
- * buffer holds whole elements of either binding type and its size is a multiple of 4 bytes.
+ * their float16 bit patterns padded to a multiple of 4 values (one `vec4<f16>`, 8 bytes). The
+ * padding makes the buffer whole elements of either binding type and a multiple of 4 bytes.
  */
 export function encodeWeights(packed: Float32Array, precision: WeightPrecision): Float32Array | Uint16Array {
   return precision === 'f16' ? toFloat16Bits(packed, 4) : packed;

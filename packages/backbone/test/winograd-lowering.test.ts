@@ -111,7 +111,7 @@ describe('Winograd and the binding size', () => {
     const convs = graph.nodes.filter((node) => node.opType === 'offshelf.FusedConv');
     const programNames = (maxBindingBytes: number): string[] =>
       convs.flatMap((node) => {
-        const lowered = lowerNode(graph, node, shapes, { conv2d: 'winograd-2x2-3x3' }, 'f32', maxBindingBytes);
+        const lowered = lowerNode(graph, node, shapes, { conv2d: 'winograd-2x2-3x3' }, 'f32', { maxBindingBytes });
         return 'steps' in lowered ? lowered.steps.map((step) => step.program.name) : [];
       });
     const smallLimit = 4096;

@@ -26,6 +26,7 @@ import {
   conv2dOutputLength,
   conv2dPasses,
   conv2dVariants,
+  kernelTargetOf,
   createStorageBuffer,
   encodeDispatch,
   gemmVariants,
@@ -157,14 +158,15 @@ async function main(): Promise<void> {
   const variantFilter = process.argv[3] ?? '';
   const gpu = await requestDevice();
   const { device } = gpu;
+  const target = kernelTargetOf(device);
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
   console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
     if (!name.includes(caseFilter)) continue;
-    for (const variant of conv2dVariants(shape).filter((v) => v.includes(variantFilter))) {
-      const kernel = selectConv2d(shape, epilogue, { variant });
+    for (const variant of conv2dVariants(shape, target).filter((v) => v.includes(variantFilter))) {
+      const kernel = selectConv2d(shape, epilogue, { variant, ...target });
       if (kernel.passes) await reportPasses(device, name, shape, epilogue, kernel);
       else await report(device, name, variant, kernel.program, convInputLengths(shape, kernel), conv2dOutputLength(shape));
     }

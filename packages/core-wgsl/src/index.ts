@@ -13,6 +13,7 @@ export * from './kernels/elementwise/unary';
 
 // Convolution and GEMM kernels with fused epilogues.
 export * from './kernels/epilogue';
+export * from './kernels/kernel-target';
 export * from './kernels/weight-precision';
 export * from './kernels/conv/conv2d-shape';
 export * from './kernels/conv/conv2d-kernel';

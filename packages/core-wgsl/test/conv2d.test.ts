@@ -5,7 +5,9 @@ import {
   conv2dOutputLength,
   conv2dOutputShape,
   conv2dVariants,
+  kernelTargetOf,
   selectConv2d,
+  type KernelTarget,
   type Conv2dShape,
   type Epilogue,
 } from '../src/index';
@@ -34,6 +36,11 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   ['pointwise 7x7, odd channels', { inChannels: 5, outChannels: 7, inHeight: 7, inWidth: 7 }, projectAdd],
   ['pointwise 4x8, channels of 8', { inChannels: 16, outChannels: 24, inHeight: 4, inWidth: 8 }, biasRelu6],
   ['pointwise batch 3', { batch: 3, inChannels: 9, outChannels: 10, inHeight: 3, inWidth: 5 }, resnetAdd],
+  // Several 32-channel blocks per workgroup (8 lanes along 7 pixel blocks), a partial last block.
+  ['pointwise 7x7 to 72 channels, batch 2', { batch: 2, inChannels: 12, outChannels: 72, inHeight: 7, inWidth: 7 }, resnetAdd],
+  ['pointwise 16x16 to 40 channels', { inChannels: 20, outChannels: 40, inHeight: 16, inWidth: 16 }, biasRelu6],
+  // 72 pixel blocks: two workgroups along the pixels, the second mostly past the edge.
+  ['pointwise 24x24 to 33 channels', { inChannels: 8, outChannels: 33, inHeight: 24, inWidth: 24 }, hardSwishAfter],
   ['stem 3x3 stride 2, pads 0 0 1 1', {
     inChannels: 3, outChannels: 8, inHeight: 9, inWidth: 9, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -161,19 +168,26 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   }, hardSwishAfter],
 ];
 
+// Variants are listed for a device with 8-lane subgroups, so the table names the subgroup
+// variants too; each case then runs only if the test device can run it.
+const LISTING_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+
 let gpu: OffshelfDevice;
+let target: KernelTarget;
 beforeAll(async () => {
   gpu = await requestDevice();
+  target = kernelTargetOf(gpu.device);
 });
 afterAll(() => gpu?.destroy());
 
 describe('conv2d variants against float64 reference', () => {
   const runs = cases.flatMap(([name, partial, epilogue], caseIndex) => {
     const shape = { ...base, ...partial };
-    return conv2dVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+    return conv2dVariants(shape, LISTING_TARGET).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
-  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex) => {
+  it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
+    if (!conv2dVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
     const random = seededUniform(1000 + caseIndex);
     const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
     const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
@@ -182,7 +196,7 @@ describe('conv2d variants against float64 reference', () => {
     const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
     const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
 
-    const kernel = selectConv2d(shape, epilogue, { variant });
+    const kernel = selectConv2d(shape, epilogue, { variant, ...target });
     expect(kernel.variant).toBe(variant);
     const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual }, outputLength);
 
@@ -224,6 +238,16 @@ describe('conv2d shapes and selection', () => {
     expect(selectConv2d(expand, biasRelu6).variant).toBe('pointwise-gemm-8x8');
     expect(selectConv2d(depthwise, biasRelu6).variant).toBe('depthwise-4x');
     expect(selectConv2d(grouped, plain).variant).toBe('direct');
+  });
+
+  it('puts the subgroup 1x1 variant first only on a CPU adapter with 8-64 lane subgroups and 64+ input channels', () => {
+    const pointwise = (inChannels: number) => ({ ...base, inChannels, outChannels: 96, inHeight: 28, inWidth: 28 });
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    expect(conv2dVariants(pointwise(64), cpu)[0]).toBe('pointwise-subgroup-32x8');
+    expect(conv2dVariants(pointwise(32), cpu).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
+    expect(conv2dVariants(pointwise(64), { ...cpu, cpuAdapter: false }).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
+    expect(conv2dVariants(pointwise(64), { ...cpu, subgroupSizes: { min: 4, max: 4 } })).not.toContain('pointwise-subgroup-32x8');
+    expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

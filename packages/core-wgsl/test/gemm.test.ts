@@ -1,7 +1,7 @@
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { gemmVariants, runProgram, selectGemm, type Epilogue, type GemmShape } from '../src/index';
+import { gemmVariants, kernelTargetOf, runProgram, selectGemm, type Epilogue, type GemmShape, type KernelTarget } from '../src/index';
 import { compareToReference, reductionTolerance } from './reference/compare';
 import { gemmReference } from './reference/gemm';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
@@ -30,21 +30,32 @@ const cases: Array<[string, Partial<GemmShape>, Epilogue]> = [
   ['batched rows, transposed B', { batch: 2, M: 3, N: 70, K: 20, transposeB: true }, residualAfter],
   ['transposed B, 20 rows', { M: 20, N: 9, K: 16, transposeB: true, alpha: -1.5 }, biasRelu6],
   ['wide aligned 33x64x48', { M: 33, N: 64, K: 48, alpha: 2 }, residualRelu],
+  // 32-row blocks: a partial second block, several row blocks per workgroup, Winograd's batched layout.
+  ['transposed A, 72 rows, batch 2', { batch: 2, M: 72, N: 20, K: 70, transposeA: true }, residualRelu],
+  ['transposed A, 40 rows, vec4', { batch: 16, M: 40, N: 24, K: 65, transposeA: true }, plain],
+  ['68 rows, 90 columns', { M: 68, N: 90, K: 33, alpha: 0.25 }, biasRelu6],
 ];
 
+// Variants are listed for a device with 8-lane subgroups, so the table names the subgroup
+// variant too; each case then runs only if the test device can run it.
+const LISTING_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+
 let gpu: OffshelfDevice;
+let target: KernelTarget;
 beforeAll(async () => {
   gpu = await requestDevice();
+  target = kernelTargetOf(gpu.device);
 });
 afterAll(() => gpu?.destroy());
 
 describe('gemm variants against float64 reference', () => {
   const runs = cases.flatMap(([name, partial, epilogue], caseIndex) => {
     const shape = { ...base, ...partial };
-    return gemmVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+    return gemmVariants(shape, LISTING_TARGET).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
-  it.each(runs)('%s', async (label, shape, epilogue, variant, caseIndex) => {
+  it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
+    if (!gemmVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
     const random = seededUniform(2000 + caseIndex);
     const a = randomTensor(shape.batch * shape.M * shape.K, random);
     const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
@@ -52,7 +63,7 @@ describe('gemm variants against float64 reference', () => {
     const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
     const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
 
-    const kernel = selectGemm(shape, epilogue, { variant });
+    const kernel = selectGemm(shape, epilogue, { variant, ...target });
     expect(kernel.variant).toBe(variant);
     const inputs = [a, kernel.packB(b)];
     if (bias) inputs.push(bias);
@@ -75,6 +86,10 @@ describe('gemm selection', () => {
 
   it('picks register-8x8 for a square GEMM', () => {
     expect(selectGemm({ ...base, M: 64, N: 64, K: 64 }, plain).variant).toBe('register-8x8');
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    expect(selectGemm({ ...base, M: 64, N: 64, K: 64 }, plain, cpu).variant).toBe('subgroup-32x8');
+    expect(selectGemm({ ...base, M: 16, N: 64, K: 64 }, plain, cpu).variant).toBe('register-8x8');
+    expect(selectGemm({ ...base, M: 64, N: 64, K: 64 }, plain, { ...cpu, cpuAdapter: false }).variant).toBe('register-8x8');
   });
 
   it('rejects a zero dimension', () => {

@@ -12,6 +12,7 @@ import {
   tunedVariantLookup,
   tuneKernels,
   variantsFor,
+  kernelTargetOf,
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
@@ -86,7 +87,7 @@ describe('kernel tuning', () => {
 
     expect(first.results).toHaveLength(networkKeys.length);
     for (const result of first.results) {
-      const applicable = variantsFor(result.key);
+      const applicable = variantsFor(result.key, kernelTargetOf(gpu.device));
       expect(applicable).toContain(result.choice.variant);
       expect(result.choice.defaultVariant).toBe(applicable[0]);
       expect(result.fromCache).toBe(false);
@@ -105,7 +106,7 @@ describe('kernel tuning', () => {
   it('skips variants past the budget', async () => {
     const key = networkKeys[2]!;
     const [result] = (await tuneKernels(gpu.device, [key], { cache: new MemoryTuningCache(), adapterKey: 'a', budgetMs: 0 })).results;
-    const [defaultVariant, ...others] = variantsFor(key);
+    const [defaultVariant, ...others] = variantsFor(key, kernelTargetOf(gpu.device));
     expect(others.length).toBeGreaterThan(0);
     expect(result!.skipped).toEqual(others);
     expect(Object.keys(result!.choice.timesMs)).toEqual([defaultVariant]);

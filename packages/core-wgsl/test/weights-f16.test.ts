@@ -8,6 +8,7 @@ import {
   float16BitsToNumber,
   float32ToFloat16Bits,
   gemmVariants,
+  kernelTargetOf,
   runProgram,
   selectConv2d,
   WINOGRAD_VARIANT,
@@ -16,6 +17,7 @@ import {
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
+  type KernelTarget,
 } from '../src/index';
 import { runConv2d } from './helpers/run-conv2d';
 import { compareToReference, reductionTolerance } from './reference/compare';
@@ -104,10 +106,16 @@ function roundToFloat16(values: Float32Array): Float32Array {
   return Float32Array.from(values, (v) => float16BitsToNumber(float32ToFloat16Bits(v)));
 }
 
+// Variants are listed for a device with 8-lane subgroups, so the tables name the subgroup
+// variants too; each case then runs only if the test device can run it.
+const LISTING_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+
 let gpu: OffshelfDevice;
+let target: KernelTarget;
 let hasF16 = false;
 beforeAll(async () => {
   gpu = await requestDevice();
+  target = kernelTargetOf(gpu.device);
   hasF16 = gpu.device.features.has('shader-f16');
   if (!hasF16) console.warn(`weights-f16.test.ts: skipping, ${SKIP_NOTE}.`);
 });
@@ -116,11 +124,12 @@ afterAll(() => gpu?.destroy());
 describe('conv2d variants with f16 weights', () => {
   const runs = convCases.flatMap(([name, partial, epilogue], caseIndex) => {
     const shape = { ...convBase, ...partial };
-    return conv2dVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+    return conv2dVariants(shape, LISTING_TARGET).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
   it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!hasF16) context.skip(SKIP_NOTE);
+    if (!conv2dVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
     const random = seededUniform(3000 + caseIndex);
     const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
     const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
@@ -129,7 +138,7 @@ describe('conv2d variants with f16 weights', () => {
     const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
     const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
 
-    const kernel = selectConv2d(shape, epilogue, { variant, weightPrecision: 'f16' });
+    const kernel = selectConv2d(shape, epilogue, { ...target, variant, weightPrecision: 'f16' });
     expect(kernel.weightPrecision).toBe('f16');
     const packed = kernel.packWeights(weights);
     expect(packed).toBeInstanceOf(Uint16Array);
@@ -164,11 +173,12 @@ describe('float64 Winograd reference', () => {
 describe('gemm variants with f16 B', () => {
   const runs = gemmCases.flatMap(([name, partial, epilogue], caseIndex) => {
     const shape = { ...gemmBase, ...partial };
-    return gemmVariants(shape).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
+    return gemmVariants(shape, LISTING_TARGET).map((variant) => [`${name} / ${variant}`, shape, epilogue, variant, caseIndex] as const);
   });
 
   it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!hasF16) context.skip(SKIP_NOTE);
+    if (!gemmVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
     const random = seededUniform(4000 + caseIndex);
     const a = randomTensor(shape.batch * shape.M * shape.K, random);
     const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
@@ -176,7 +186,7 @@ describe('gemm variants with f16 B', () => {
     const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
     const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
 
-    const kernel = selectGemm(shape, epilogue, { variant, bPrecision: 'f16' });
+    const kernel = selectGemm(shape, epilogue, { ...target, variant, bPrecision: 'f16' });
     expect(kernel.bPrecision).toBe('f16');
     const inputs = [a, kernel.packB(b)];
     if (bias) inputs.push(bias);
@@ -197,10 +207,10 @@ describe('f16 weight shader code', () => {
   // The program that reads the weights: a multi-pass variant's other passes bind none.
   const weightProgram = (kernel: Conv2dKernel) => conv2dPasses(kernel, plain).find((pass) => pass.inputs.includes('weights'))!.program;
   const programs = [
-    ...conv2dVariants(conv).map((variant) => [variant, weightProgram(selectConv2d(conv, plain, { variant, weightPrecision: 'f16' })), weightProgram(selectConv2d(conv, plain, { variant }))] as const),
-    ...gemmVariants({ ...gemmBase, M: 8, N: 8, K: 8, transposeB: true }).map((variant) => {
+    ...[conv, pointwise].flatMap((shape) => conv2dVariants(shape, LISTING_TARGET).map((variant) => [variant, weightProgram(selectConv2d(shape, plain, { ...LISTING_TARGET, variant, weightPrecision: 'f16' })), weightProgram(selectConv2d(shape, plain, { ...LISTING_TARGET, variant }))] as const)),
+    ...gemmVariants({ ...gemmBase, M: 8, N: 8, K: 8, transposeB: true }, LISTING_TARGET).map((variant) => {
       const shape = { ...gemmBase, M: 8, N: 8, K: 8, transposeB: true };
-      return [variant, selectGemm(shape, plain, { variant, bPrecision: 'f16' }).program, selectGemm(shape, plain, { variant }).program] as const;
+      return [variant, selectGemm(shape, plain, { ...LISTING_TARGET, variant, bPrecision: 'f16' }).program, selectGemm(shape, plain, { ...LISTING_TARGET, variant }).program] as const;
     }),
   ];
 

@@ -7,6 +7,7 @@ import {
   prepareDispatch,
   releaseDispatch,
   tunedVariantLookup,
+  kernelTargetOf,
   tuneKernels,
   type AdapterIdentity,
   type PreparedDispatch,
@@ -223,7 +224,7 @@ async function tunedLookup(
     }
     await tuneKernels(device, keys, { cache: tuning.cache, adapterKey, budgetMs: tuning.budgetMs, onResult: tuning.onResult });
   }
-  return tunedVariantLookup(await tuning.cache.load(adapterKey));
+  return tunedVariantLookup(await tuning.cache.load(adapterKey), kernelTargetOf(device));
 }
 
 function collect(features: Float32Array[], values: Float32Array[], count: number, featureSize: number, release: () => void): void {

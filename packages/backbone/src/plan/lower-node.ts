@@ -19,6 +19,7 @@ import {
   type Epilogue,
   type GemmKernel,
   type GemmShape,
+  type KernelTarget,
   type TuningKey,
   type WeightPrecision,
 } from '@offshelf/core-wgsl';
@@ -51,8 +52,8 @@ export interface KernelVariants {
 /**
  * Lowers one node to kernel dispatches (or a view), choosing kernel variants for the concrete shapes.
  * `weightPrecision` sets the storage type of convolution weights and of constant GEMM B operands.
- * `maxBindingBytes` (the device's maxStorageBufferBindingSize) rules out variants whose scratch
- * buffers would not fit in one binding.
+ * `target` describes the device: its binding size rules out variants whose scratch buffers would
+ * not fit, and its subgroups and kind select the subgroup variants (see `conv2dVariants`).
  */
 export function lowerNode(
   graph: Graph,
@@ -60,7 +61,7 @@ export function lowerNode(
   shapes: ConcreteShapes,
   variants: KernelVariants = {},
   weightPrecision: WeightPrecision = 'f32',
-  maxBindingBytes = Infinity,
+  target: KernelTarget = {},
 ): Lowered {
   if (VIEW_OPERATORS.has(node.opType)) return { view: { node: node.name, input: node.inputs[0]!, output: node.outputs[0]! } };
 
@@ -73,7 +74,7 @@ export function lowerNode(
   switch (node.opType) {
     case 'Conv':
     case 'offshelf.FusedConv':
-      return lowerConv(graph, node, shapes, variants, weightPrecision, maxBindingBytes);
+      return lowerConv(graph, node, shapes, variants, weightPrecision, target);
     case 'Gemm':
     case 'offshelf.FusedGemm':
       return { steps: [lowerGemm(graph, node, shapes, variants, weightPrecision)] };
@@ -174,7 +175,7 @@ function lowerConv(
   shapes: ConcreteShapes,
   variants: KernelVariants,
   weightPrecision: WeightPrecision,
-  maxBindingBytes: number,
+  target: KernelTarget,
 ): Lowered {
   const x = shapes.get(node.inputs[0]!)!;
   const weights = requireConstant(graph, node, 1, 'weight tensor');
@@ -210,12 +211,12 @@ function lowerConv(
 
   const hasBias = Boolean(node.inputs[2]);
   const epilogue = epilogueOf(node, hasBias);
-  // Forced and tuned variants apply only where they fit this device's binding size.
-  const applicable = conv2dVariants(shape, { maxBindingBytes });
+  // Forced and tuned variants apply only where they run on this device.
+  const applicable = conv2dVariants(shape, target);
   const forced = variants.conv2d && applicable.includes(variants.conv2d) ? variants.conv2d : undefined;
   const tuned = variants.tuned?.({ kind: 'conv2d', shape, epilogue });
   const variant = forced ?? (tuned && applicable.includes(tuned) ? tuned : undefined);
-  const kernelChoice = selectConv2d(shape, epilogue, { variant, weightPrecision, maxBindingBytes });
+  const kernelChoice = selectConv2d(shape, epilogue, { ...target, variant, weightPrecision });
 
   const packed: Operand = { constant: `${weights.name}#${kernelChoice.variant}#${weightPrecision}`, data: kernelChoice.packWeights(toFloat32(weights)) };
   const scratchName = (index: number): string => `${node.outputs[0]!}#${kernelChoice.variant}-scratch${index}`;

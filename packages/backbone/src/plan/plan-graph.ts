@@ -1,4 +1,4 @@
-import { pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch, type WeightPrecision } from '@offshelf/core-wgsl';
+import { kernelTargetOf, pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch, type WeightPrecision } from '@offshelf/core-wgsl';
 
 import { ModelImportError, type Graph, type Node } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
@@ -49,12 +49,13 @@ export async function planGraph(
   const shapes = concreteShapes(graph, inputShapes);
   const needed = neededNodes(graph, options.keep);
 
+  const target = kernelTargetOf(device);
   const steps: Step[] = [];
   const views: View[] = [];
   const scratchBytes = new Map<string, number>();
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
-    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, device.limits.maxStorageBufferBindingSize);
+    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, target);
     if ('view' in lowered) {
       views.push(lowered.view);
       continue;

@@ -2,6 +2,7 @@ import { conv2dOutputLength } from '../kernels/conv/conv2d-shape';
 import { createStorageBuffer, readFloat32 } from '../runtime/buffers';
 import type { Conv2dOperand } from '../kernels/conv/conv2d-kernel';
 import { encodeDispatch, prepareDispatch, releaseDispatch, type PreparedDispatch } from '../runtime/dispatch';
+import { kernelTargetOf, type KernelTarget } from '../kernels/kernel-target';
 import { pipelineCacheFor } from '../runtime/pipeline-cache';
 import { DispatchTimer } from './dispatch-timer';
 import type { TunedChoice, TuningCache, TuningTable } from './tuning-cache';
@@ -54,6 +55,7 @@ const HOPELESS_FACTOR = 3;
  */
 export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[], options: TuneOptions): Promise<TuningReport> {
   const table = await options.cache.load(options.adapterKey);
+  const target = kernelTargetOf(device);
   const timer = new DispatchTimer(device);
   const results: TuningResult[] = [];
   let timedDispatches = 0;
@@ -66,7 +68,7 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       if (seen.has(keyString)) continue;
       seen.add(keyString);
 
-      const variants = variantsFor(key, device.limits.maxStorageBufferBindingSize);
+      const variants = variantsFor(key, target);
       const cached = table[keyString];
       let result: TuningResult;
       if (cached && variants.includes(cached.variant)) {
@@ -90,10 +92,10 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
 }
 
 /** Returns a lookup of tuned variants in `table`; it returns undefined for keys not tuned. */
-export function tunedVariantLookup(table: TuningTable): (key: TuningKey) => string | undefined {
+export function tunedVariantLookup(table: TuningTable, target: KernelTarget = {}): (key: TuningKey) => string | undefined {
   return (key) => {
     const choice = table[tuningKeyString(key)];
-    return choice && variantsFor(key).includes(choice.variant) ? choice.variant : undefined;
+    return choice && variantsFor(key, target).includes(choice.variant) ? choice.variant : undefined;
   };
 }
 
@@ -121,7 +123,7 @@ async function tuneKey(
 
   try {
     // Compile every variant at once, so the driver can build them in parallel.
-    const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant) }));
+    const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant, kernelTargetOf(device)) }));
     await Promise.all(built.flatMap(({ passes }) => passes.map((pass) => pipelineCacheFor(device).getAsync(pass.program))));
 
     const start = performance.now();

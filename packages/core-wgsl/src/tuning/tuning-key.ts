@@ -2,6 +2,7 @@ import { conv2dVariants, selectConv2d } from '../kernels/conv/select-conv2d';
 import { conv2dPasses, type Conv2dPass } from '../kernels/conv/conv2d-kernel';
 import type { Conv2dShape } from '../kernels/conv/conv2d-shape';
 import { epilogueKey, type Epilogue } from '../kernels/epilogue';
+import type { KernelTarget } from '../kernels/kernel-target';
 import { gemmLayoutKey, type GemmShape } from '../kernels/gemm/gemm-shape';
 import { gemmVariants, selectGemm } from '../kernels/gemm/select-gemm';
 
@@ -54,11 +55,11 @@ export function describeTuningKey(key: TuningKey): string {
 }
 
 /**
- * Lists the variants that can run `key`, the selector's default first. `maxBindingBytes` (the
- * device's maxStorageBufferBindingSize) drops convolutions whose scratch buffers would not fit.
+ * Lists the variants that can run `key` on `target`, the selector's default first (see
+ * `conv2dVariants` for what the target changes).
  */
-export function variantsFor(key: TuningKey, maxBindingBytes = Infinity): string[] {
-  return key.kind === 'conv2d' ? conv2dVariants(key.shape, { maxBindingBytes }) : gemmVariants(key.shape);
+export function variantsFor(key: TuningKey, target: KernelTarget = {}): string[] {
+  return key.kind === 'conv2d' ? conv2dVariants(key.shape, target) : gemmVariants(key.shape);
 }
 
 /** Number of products each output sums, which sets the float32 rounding error of every variant. */
@@ -73,9 +74,9 @@ export function reductionLength(key: TuningKey): number {
  * Winograd), the scratch buffers between them, and the function that packs its constant operand.
  * A GEMM's A and B bind where a convolution's input and weights do. `program` is the last dispatch.
  */
-export function buildVariant(key: TuningKey, variant: string) {
+export function buildVariant(key: TuningKey, variant: string, target: KernelTarget = {}) {
   if (key.kind === 'conv2d') {
-    const kernel = selectConv2d(key.shape, key.epilogue, { variant });
+    const kernel = selectConv2d(key.shape, key.epilogue, { ...target, variant });
     const passes = conv2dPasses(kernel, key.epilogue);
     return { program: kernel.program, passes, scratchLengths: kernel.scratchLengths ?? [], pack: (data: Float32Array) => kernel.packWeights(data) };
   }

@@ -20,7 +20,7 @@ struct Conv2dParams {
   out_channels_per_group: u32,
   work_count: u32,   // work items launched by the variant; the rest of the last workgroup returns early
   column_lanes: u32, // lanes along the columns in register-blocked variants; the other lanes take more rows
-  block_rows: u32,   // 8, the rows of the register block, as a uniform so that the store loop is not unrolled
+  block_rows: u32,   // rows of the register block (8 or 32), as a uniform so that the store loop is not unrolled
   // Epilogue fields, in the order of epilogueUniforms().
   clamp_min: f32,
   clamp_max: f32,

@@ -74,9 +74,10 @@ export function conv2dFlops(shape: Conv2dShape): number {
  * Uniforms in the order of `Conv2dParams` in conv2d-params.wgsl. `workCount` is the
  * number of work items the variant launches (outputs, tiles, ...), checked in the shader
  * because dispatches round up to whole workgroups. `columnLanes` is the number of lanes
- * along the columns in register-blocked variants (see lane-layout.ts).
+ * along the columns in register-blocked variants (see lane-layout.ts), and `blockRows` the
+ * rows of their register block.
  */
-export function conv2dUniforms(shape: Conv2dShape, workCount: number, columnLanes = 0): UniformField[] {
+export function conv2dUniforms(shape: Conv2dShape, workCount: number, columnLanes = 0, blockRows = 8): UniformField[] {
   const [, , outHeight, outWidth] = conv2dOutputShape(shape);
   return [
     ['u32', shape.batch],
@@ -98,7 +99,7 @@ export function conv2dUniforms(shape: Conv2dShape, workCount: number, columnLane
     ['u32', shape.outChannels / shape.groups],
     ['u32', workCount],
     ['u32', columnLanes],
-    // Rows of the 8×8 register block, as a uniform so that the store loop stays a loop.
-    ['u32', 8],
+    // Rows of the register block, as a uniform so that the store loop stays a loop.
+    ['u32', blockRows],
   ];
 }

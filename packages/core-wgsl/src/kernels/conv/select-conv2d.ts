@@ -1,10 +1,12 @@
 import type { Epilogue } from '../epilogue';
+import { hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
 import { conv2dPointwise } from './conv2d-pointwise';
+import { conv2dPointwiseSubgroup, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
 import type { Conv2dKernel } from './conv2d-kernel';
 import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT, winogradScratchBytes } from './winograd-2x2-3x3';
 
@@ -15,10 +17,12 @@ import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv
 // Largest input × output channel count that the selector runs as Winograd by default.
 const WINOGRAD_MAX_CHANNEL_PRODUCT = 256 * 256;
 
-type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision?: WeightPrecision) => Conv2dKernel;
+type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision, target: KernelTarget) => Conv2dKernel;
 
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
+  [POINTWISE_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
+    conv2dPointwiseSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max),
   'depthwise-4x': conv2dDepthwise,
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
@@ -27,11 +31,11 @@ const factories: Record<string, Conv2dFactory> = {
 };
 
 /**
- * Lists every convolution variant that can run `shape`, fastest first. The tests run them all.
- * `options.maxBindingBytes` (the device's maxStorageBufferBindingSize, unlimited by default)
- * drops variants whose scratch buffers would not fit in one binding.
+ * Lists every convolution variant that can run `shape` on `target`, fastest first. The tests run
+ * them all. `target.maxBindingBytes` (unlimited by default) drops variants whose scratch buffers
+ * would not fit in one binding; the subgroup variants need `target.subgroupSizes`.
  */
-export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: number } = {}): string[] {
+export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): string[] {
   validateConv2dShape(shape);
   const variants: string[] = [];
   const [, , outHeight, outWidth] = conv2dOutputShape(shape);
@@ -49,7 +53,16 @@ export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: 
     shape.padTop + shape.padLeft + shape.padBottom + shape.padRight === 0 &&
     shape.groups === 1;
   if (pointwise && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8))) {
+    // On lavapipe every storage load in a loop runs once per lane, so sharing each step's weights
+    // through subgroupBroadcast ran the 1×1 layers of MobileNetV2 and ResNet-50 with 64 or more
+    // input channels 1.2-2.8× faster than pointwise-gemm-8x8. With 16-32 input channels its
+    // longer store phase made it 1.3-1.5× slower (bench/kernels.ts). On a GPU its 256
+    // accumulators per invocation would spill, so there it is a tuning candidate only.
+    const subgroup = hasSubgroupsOf8To64(target);
+    const subgroupFirst = subgroup && target.cpuAdapter === true && shape.inChannels >= 64;
+    if (subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
     variants.push('pointwise-gemm-8x8');
+    if (subgroup && !subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
   }
 
   // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
@@ -69,7 +82,7 @@ export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: 
   // dominate a model's GPU memory: on ResNet-18 the three 512-channel layers would add 22 MB and
   // lift its peak above onnxruntime-web's (docs/benchmarks.md), so those layers keep the
   // implicit GEMM unless tuning or the caller picks Winograd.
-  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (options.maxBindingBytes ?? Infinity);
+  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
   const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
@@ -87,17 +100,17 @@ export function conv2dVariants(shape: Conv2dShape, options: { maxBindingBytes?: 
  * Picks a convolution variant for `shape`: the one `options.variant` names, or else the
  * first of `conv2dVariants`, which lists them fastest first as measured on lavapipe.
  * `options.weightPrecision` (default 'f32') sets the weights' storage type. 'f16' needs a
- * device with the `shader-f16` feature. `options.maxBindingBytes` is as in `conv2dVariants`.
+ * device with the `shader-f16` feature. The other options describe the device as in `conv2dVariants`.
  */
 export function selectConv2d(
   shape: Conv2dShape,
   epilogue: Epilogue,
-  options: { variant?: string; weightPrecision?: WeightPrecision; maxBindingBytes?: number } = {},
+  options: { variant?: string; weightPrecision?: WeightPrecision } & KernelTarget = {},
 ): Conv2dKernel {
-  const applicable = conv2dVariants(shape, { maxBindingBytes: options.maxBindingBytes });
+  const applicable = conv2dVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue, options.weightPrecision ?? 'f32');
+  return factories[variant]!(shape, epilogue, options.weightPrecision ?? 'f32', pickKernelTarget(options));
 }

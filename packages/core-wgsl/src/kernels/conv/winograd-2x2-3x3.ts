@@ -1,8 +1,10 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, PLAIN_EPILOGUE, type Epilogue } from '../epilogue';
-import { gemmRegister8x8 } from '../gemm/gemm-register';
 import type { GemmShape } from '../gemm/gemm-shape';
+import { GEMM_SUBGROUP_VARIANT } from '../gemm/gemm-subgroup';
+import { gemmVariants, selectGemm } from '../gemm/select-gemm';
+import type { KernelTarget } from '../kernel-target';
 import { checkWorkgroupCounts, MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { encodeWeights, type WeightPrecision } from '../weight-precision';
 import type { Conv2dKernel, Conv2dOperand } from './conv2d-kernel';
@@ -48,6 +50,7 @@ export function conv2dWinograd2x2_3x3(
   shape: Conv2dShape,
   epilogue: Epilogue,
   weightPrecision: WeightPrecision = 'f32',
+  target: KernelTarget = {},
 ): Conv2dKernel {
   if (!fitsWinograd2x2_3x3(shape)) {
     throw new Error(
@@ -80,7 +83,9 @@ export function conv2dWinograd2x2_3x3(
   // 3×3 layers (bench/kernels.ts, lavapipe). So did a dedicated GEMM whose lanes read adjacent
   // columns (8 columns per lane, 64 apart): 10-60% slower than gemm-register on the same layers.
   const gemmShape: GemmShape = { batch: 16, M: tiles, N: outChannels, K: inChannels, transposeA: true, transposeB: false, alpha: 1, broadcastB: false };
-  const gemm = gemmRegister8x8(gemmShape, PLAIN_EPILOGUE, weightPrecision);
+  // register-8x8 runs every tile count; subgroup-32x8 where the GEMM selector puts it first.
+  const variant = gemmVariants(gemmShape, target)[0] === GEMM_SUBGROUP_VARIANT ? GEMM_SUBGROUP_VARIANT : 'register-8x8';
+  const gemm = selectGemm(gemmShape, PLAIN_EPILOGUE, { ...target, variant, bPrecision: weightPrecision });
   const gemmProgram: KernelProgram = { ...gemm.program, name: 'conv2d-winograd-gemm' };
 
   const fused = epilogueWgsl(epilogue, 1);

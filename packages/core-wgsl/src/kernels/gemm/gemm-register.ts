@@ -2,6 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
 import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import operandsSource from './gemm-operands.wgsl';
 import source from './gemm-register.wgsl';
 import paramsSource from './gemm-params.wgsl';
 import blockSource from './register-block-8x8.wgsl';
@@ -41,7 +42,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision
     program: {
       name: 'gemm-register-8x8',
       shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

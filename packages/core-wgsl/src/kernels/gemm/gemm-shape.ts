@@ -48,9 +48,10 @@ export function validateGemmShape(shape: GemmShape): void {
 /**
  * Uniforms in the order of `GemmParams` in gemm-params.wgsl. `workCount` is the number
  * of work items the variant launches, checked in the shader because dispatches round up.
- * `columnLanes` is the number of lanes along the columns in register-blocked variants (see lane-layout.ts).
+ * `columnLanes` is the number of lanes along the columns in register-blocked variants (see lane-layout.ts),
+ * and `blockRows` the rows of their register block.
  */
-export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 0): UniformField[] {
+export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 0, blockRows = 8): UniformField[] {
   return [
     ['u32', shape.batch],
     ['u32', shape.M],
@@ -60,8 +61,8 @@ export function gemmUniforms(shape: GemmShape, workCount: number, columnLanes = 
     ['u32', shape.broadcastB ? 0 : shape.K * shape.N],
     ['u32', workCount],
     ['u32', columnLanes],
-    // Rows of the 8×8 register block, as a uniform so that the store loop stays a loop.
-    ['u32', 8],
+    // Rows of the register block, as a uniform so that the store loop stays a loop.
+    ['u32', blockRows],
   ];
 }
 

@@ -11,9 +11,12 @@ export interface LaneLayout {
 
 export const WORKGROUP_SIZE = 64;
 
-/** Splits 64 lanes for an output of `columnBlocks` blocks per row: a power of two along x. */
-export function laneLayout(columnBlocks: number): LaneLayout {
-  let columnLanes = 1;
+/**
+ * Splits 64 lanes for an output of `columnBlocks` blocks per row: a power of two along x,
+ * at least `minColumnLanes` (a power of two up to 64), which keeps whole subgroups in one row block.
+ */
+export function laneLayout(columnBlocks: number, minColumnLanes = 1): LaneLayout {
+  let columnLanes = minColumnLanes;
   while (columnLanes < columnBlocks && columnLanes < WORKGROUP_SIZE) columnLanes *= 2;
   return { columnLanes, rowLanes: WORKGROUP_SIZE / columnLanes };
 }

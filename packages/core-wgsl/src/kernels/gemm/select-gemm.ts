@@ -1,23 +1,29 @@
 import type { Epilogue } from '../epilogue';
+import { hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { gemmDotVec4 } from './gemm-dot';
 import { gemmNaive } from './gemm-naive';
 import { gemmRegister8x8 } from './gemm-register';
 import { gemmSharedTile32 } from './gemm-shared-tile';
+import { GEMM_SUBGROUP_VARIANT, gemmSubgroup32x8 } from './gemm-subgroup';
 import { validateGemmShape, type GemmKernel, type GemmShape } from './gemm-shape';
 import { MAX_WORKGROUPS_PER_DIMENSION } from './workgroup-limits';
 
-type GemmFactory = (shape: GemmShape, epilogue: Epilogue, bPrecision?: WeightPrecision) => GemmKernel;
+type GemmFactory = (shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision, target: KernelTarget) => GemmKernel;
 
 const factories: Record<string, GemmFactory> = {
   'register-8x8': gemmRegister8x8,
+  [GEMM_SUBGROUP_VARIANT]: (shape, epilogue, bPrecision, target) => gemmSubgroup32x8(shape, epilogue, bPrecision, target.subgroupSizes!.max),
   'shared-tile-32x32': gemmSharedTile32,
   'dot-vec4': gemmDotVec4,
   naive: gemmNaive,
 };
 
-/** Lists every GEMM variant that can run `shape`, fastest first. The tests run them all. */
-export function gemmVariants(shape: GemmShape): string[] {
+/**
+ * Lists every GEMM variant that can run `shape` on `target`, fastest first. The tests run them
+ * all. The subgroup variant needs `target.subgroupSizes`.
+ */
+export function gemmVariants(shape: GemmShape, target: KernelTarget = {}): string[] {
   validateGemmShape(shape);
   const applicable = new Set<string>();
   const batchFits = shape.batch <= MAX_WORKGROUPS_PER_DIMENSION;
@@ -31,15 +37,22 @@ export function gemmVariants(shape: GemmShape): string[] {
   if (batchFits && Math.ceil(shape.M / 8) <= MAX_WORKGROUPS_PER_DIMENSION) {
     applicable.add('register-8x8');
     applicable.add('shared-tile-32x32');
+    if (hasSubgroupsOf8To64(target)) applicable.add(GEMM_SUBGROUP_VARIANT);
   }
 
   // The naive variant folds its 1-D dispatch, so it runs any shape.
   applicable.add('naive');
 
   // Fewer than 8 rows would leave most of each 8-row register block computing clamped duplicates.
+  // On lavapipe every storage load in a loop runs once per lane, so with 32 or more rows and
+  // K ≥ 64 sharing A's rows through subgroupBroadcast beats register-8x8 (see select-conv2d.ts).
+  // On a GPU its 256 accumulators per invocation would spill, so there it is a tuning candidate only.
+  const subgroupFirst = target.cpuAdapter === true && shape.M >= 32 && shape.K >= 64;
   const preference = shape.M < 8
-    ? ['dot-vec4', 'naive', 'register-8x8', 'shared-tile-32x32']
-    : ['register-8x8', 'dot-vec4', 'shared-tile-32x32', 'naive'];
+    ? ['dot-vec4', 'naive', 'register-8x8', 'shared-tile-32x32', GEMM_SUBGROUP_VARIANT]
+    : subgroupFirst
+      ? [GEMM_SUBGROUP_VARIANT, 'register-8x8', 'dot-vec4', 'shared-tile-32x32', 'naive']
+      : ['register-8x8', 'dot-vec4', 'shared-tile-32x32', 'naive', GEMM_SUBGROUP_VARIANT];
   return preference.filter((variant) => applicable.has(variant));
 }
 
@@ -48,17 +61,18 @@ export function gemmVariants(shape: GemmShape): string[] {
  * the first of `gemmVariants`: register blocking without workgroup memory, because on
  * lavapipe it beats shared-memory tiles several times over (see bench/kernels.ts).
  * `options.bPrecision` (default 'f32') sets B's storage type. Use 'f16' only for a constant B
- * (weights) on a device with the `shader-f16` feature, never for an activation.
+ * (weights) on a device with the `shader-f16` feature, never for an activation. The other
+ * options describe the device as in `gemmVariants`.
  */
 export function selectGemm(
   shape: GemmShape,
   epilogue: Epilogue,
-  options: { variant?: string; bPrecision?: WeightPrecision } = {},
+  options: { variant?: string; bPrecision?: WeightPrecision } & KernelTarget = {},
 ): GemmKernel {
-  const applicable = gemmVariants(shape);
+  const applicable = gemmVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
   if (!applicable.includes(variant)) {
     throw new Error(`gemm: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue, options.bPrecision ?? 'f32');
+  return factories[variant]!(shape, epilogue, options.bPrecision ?? 'f32', pickKernelTarget(options));
 }

@@ -1,0 +1,78 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import enableSubgroupsSource from '../enable-subgroups.wgsl';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import blockSource from '../gemm/register-block-32x8-subgroup.wgsl';
+import { laneLayout } from '../gemm/lane-layout';
+import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { conv2dCost } from './conv2d-direct';
+import type { Conv2dKernel } from './conv2d-kernel';
+import paramsSource from './conv2d-params.wgsl';
+import source from './conv2d-pointwise-subgroup.wgsl';
+import { conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+export const POINTWISE_SUBGROUP_VARIANT = 'pointwise-subgroup-32x8';
+
+/**
+ * Creates the 1×1 convolution (stride 1, no padding, one group) run as a GEMM with 32 channels
+ * × 8 pixels per invocation and the weights shared through subgroupBroadcast. The device needs
+ * the `subgroups` feature with subgroups of `subgroupSize` (its largest, 8 to 64) lanes.
+ */
+export function conv2dPointwiseSubgroup(
+  shape: Conv2dShape,
+  epilogue: Epilogue,
+  weightPrecision: WeightPrecision = 'f32',
+  subgroupSize = 8,
+): Conv2dKernel {
+  const pixelCount = shape.inHeight * shape.inWidth;
+  // vec4 input loads need every channel plane to start on a 16-byte boundary.
+  const vec4Input = pixelCount % 4 === 0;
+  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Input });
+  const pixelBlocks = ceilDiv(pixelCount, 8);
+  // Whole subgroups along the pixels, so that all lanes of one share the channel block.
+  const lanes = laneLayout(pixelBlocks, subgroupSize);
+  const channelBlocks = ceilDiv(shape.outChannels, 32);
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input };
+  const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
+    ceilDiv(pixelBlocks, lanes.columnLanes),
+    ceilDiv(channelBlocks, lanes.rowLanes),
+    shape.batch,
+  ]);
+
+  return {
+    variant: POINTWISE_SUBGROUP_VARIANT,
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(packPointwiseSubgroupWeights(weights, shape.outChannels, shape.inChannels), weightPrecision),
+    program: {
+      name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
+      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      dispatch,
+      uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape, weightPrecision),
+    },
+  };
+}
+
+/**
+ * Packs O×I (×1×1) weights as [ceil(O/32)][I][32], zero-filled past O: lane l of a subgroup
+ * reads channels 4l..4l+3 of one input channel as one vec4.
+ */
+export function packPointwiseSubgroupWeights(weights: Float32Array, outChannels: number, inChannels: number): Float32Array {
+  if (weights.length !== outChannels * inChannels) {
+    throw new Error(
+      `conv2d ${POINTWISE_SUBGROUP_VARIANT}: expected ${outChannels}x${inChannels} = ${outChannels * inChannels} weights, got ${weights.length}.`,
+    );
+  }
+  const blocks = Math.ceil(outChannels / 32);
+  const packed = new Float32Array(blocks * inChannels * 32);
+  for (let o = 0; o < outChannels; o++) {
+    const block = Math.floor(o / 32);
+    for (let i = 0; i < inChannels; i++) {
+      packed[(block * inChannels + i) * 32 + (o % 32)] = weights[o * inChannels + i]!;
+    }
+  }
+  return packed;
+}

@@ -1,0 +1,61 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import enableSubgroupsSource from '../enable-subgroups.wgsl';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import paramsSource from './gemm-params.wgsl';
+import operandsSource from './gemm-operands.wgsl';
+import source from './gemm-subgroup.wgsl';
+import blockSource from './register-block-32x8-subgroup.wgsl';
+import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
+import { laneLayout } from './lane-layout';
+import { checkWorkgroupCounts } from './workgroup-limits';
+
+export const GEMM_SUBGROUP_VARIANT = 'subgroup-32x8';
+
+/**
+ * Creates the register-blocked GEMM with 32 rows × 8 columns per invocation and the rows of A
+ * shared through subgroupBroadcast. The device needs the `subgroups` feature with subgroups of
+ * `subgroupSize` (its largest, 8 to 64) lanes.
+ */
+export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32', subgroupSize = 8): GemmKernel {
+  const fused = epilogueWgsl(epilogue, 2);
+  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries.
+  const vec4A = shape.transposeA && shape.M % 4 === 0;
+  const vec4B = !shape.transposeB && shape.N % 4 === 0;
+  const vec4Y = shape.N % 4 === 0;
+  const columnBlocks = ceilDiv(shape.N, 8);
+  // Whole subgroups along the columns, so that all lanes of one share the rows.
+  const lanes = laneLayout(columnBlocks, subgroupSize);
+  const dispatch = checkWorkgroupCounts(`gemm ${GEMM_SUBGROUP_VARIANT}`, [
+    ceilDiv(columnBlocks, lanes.columnLanes),
+    ceilDiv(ceilDiv(shape.M, 32), lanes.rowLanes),
+    shape.batch,
+  ]);
+  const defines = {
+    ...fused.defines,
+    ...weightDefines(bPrecision),
+    TRANSPOSE_A: shape.transposeA,
+    TRANSPOSE_B: shape.transposeB,
+    VEC4_A: vec4A,
+    VEC4_B: vec4B,
+    VEC4_Y: vec4Y,
+  };
+  return {
+    variant: GEMM_SUBGROUP_VARIANT,
+    bPrecision,
+    packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
+    program: {
+      name: `gemm-${GEMM_SUBGROUP_VARIANT}`,
+      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl(
+        [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
+        defines,
+      ),
+      dispatch,
+      uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: gemmCost(shape, bPrecision),
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Device facts that kernel selection uses. Every field is optional, and the defaults suit any
+ * WebGPU device: no binding limit, no subgroup variants, the GPU ordering.
+ */
+export interface KernelTarget {
+  /** The device's maxStorageBufferBindingSize; variants whose scratch buffers exceed it are dropped. */
+  maxBindingBytes?: number;
+  /** Smallest and largest subgroup size of a device created with the `subgroups` feature. */
+  subgroupSizes?: { min: number; max: number };
+  /** True for a CPU implementation of WebGPU (lavapipe, SwiftShader), where the selectors order variants differently. */
+  cpuAdapter?: boolean;
+}
+
+// Adapter descriptions of the CPU implementations, for devices that do not report isFallbackAdapter.
+const CPU_ADAPTER_NAMES = /llvmpipe|lavapipe|swiftshader|software/i;
+
+/** Reads the kernel target of `device` from its limits, features and adapter info. */
+export function kernelTargetOf(device: GPUDevice): KernelTarget {
+  const target: KernelTarget = { maxBindingBytes: device.limits.maxStorageBufferBindingSize };
+  // Dawn's Node binding has GPUDevice.adapterInfo. A browser without it gets no subgroup variants.
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo as
+    | (GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; isFallbackAdapter?: boolean })
+    | undefined;
+  if (!info) return target;
+  if (device.features.has('subgroups') && info.subgroupMinSize && info.subgroupMaxSize) {
+    target.subgroupSizes = { min: info.subgroupMinSize, max: info.subgroupMaxSize };
+  }
+  const names = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+  target.cpuAdapter = Boolean(info.isFallbackAdapter) || CPU_ADAPTER_NAMES.test(names);
+  return target;
+}
+
+/**
+ * True when the subgroup variants can run: each lane of a subgroup reads one slice of a 32-row
+ * block, so subgroups need at least 8 lanes, and at most 64 so that one fits in a workgroup.
+ */
+export function hasSubgroupsOf8To64(target: KernelTarget): boolean {
+  const sizes = target.subgroupSizes;
+  return sizes !== undefined && sizes.min >= 8 && sizes.max <= 64;
+}
+
+/** Copies the target fields out of `options`, which may also contain other selector options. */
+export function pickKernelTarget(options: KernelTarget): KernelTarget {
+  const { maxBindingBytes, subgroupSizes, cpuAdapter } = options;
+  return { maxBindingBytes, subgroupSizes, cpuAdapter };
+}

@@ -250,6 +250,20 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
+  it('orders the subgroup implicit GEMMs by reduction length', () => {
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    const conv3x3 = (inChannels: number, stride: number) => ({
+      ...base, inChannels, outChannels: 64, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+    });
+    expect(conv2dVariants(conv3x3(8, 2), cpu)[0]).toBe('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(4, 2), cpu)[0]).toBe('implicit-gemm-8x8');
+    expect(conv2dVariants(conv3x3(4, 2), cpu)).toContain('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512 }, cpu)[0]).toBe('implicit-gemm-3x3-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(64, 1), cpu)[0]).toBe('winograd-2x2-3x3');
+    expect(conv2dVariants(conv3x3(8, 2), { ...cpu, cpuAdapter: false })[0]).toBe('implicit-gemm-8x8');
+  });
+
   it('picks Winograd for ResNet 3x3 stride 1', () => {
     const resnet = (stride: number, channels = 64) => ({
       ...base, inChannels: channels, outChannels: 64, inHeight: 56, inWidth: 56, kernelHeight: 3, kernelWidth: 3,

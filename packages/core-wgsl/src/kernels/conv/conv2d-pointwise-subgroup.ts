@@ -43,7 +43,8 @@ export function conv2dPointwiseSubgroup(
   return {
     variant: POINTWISE_SUBGROUP_VARIANT,
     weightPrecision,
-    packWeights: (weights) => encodeWeights(packPointwiseSubgroupWeights(weights, shape.outChannels, shape.inChannels), weightPrecision),
+    packWeights: (weights) =>
+      encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT), weightPrecision),
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
       shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
@@ -57,21 +58,22 @@ export function conv2dPointwiseSubgroup(
 }
 
 /**
- * Packs O×I (×1×1) weights as [ceil(O/32)][I][32], zero-filled past O: lane l of a subgroup
- * reads channels 4l..4l+3 of one input channel as one vec4.
+ * Packs O×R weights (R = I·KH·KW, OIHW order) as [ceil(O/32)][R][32], zero-filled past O: lane l
+ * of a subgroup reads channels 4l..4l+3 of one reduction index as one vec4. `variant` names the
+ * kernel in the error for a wrong length.
  */
-export function packPointwiseSubgroupWeights(weights: Float32Array, outChannels: number, inChannels: number): Float32Array {
-  if (weights.length !== outChannels * inChannels) {
+export function packSubgroupWeights(weights: Float32Array, outChannels: number, reduction: number, variant: string): Float32Array {
+  if (weights.length !== outChannels * reduction) {
     throw new Error(
-      `conv2d ${POINTWISE_SUBGROUP_VARIANT}: expected ${outChannels}x${inChannels} = ${outChannels * inChannels} weights, got ${weights.length}.`,
+      `conv2d ${variant}: expected ${outChannels}x${reduction} = ${outChannels * reduction} weights, got ${weights.length}.`,
     );
   }
   const blocks = Math.ceil(outChannels / 32);
-  const packed = new Float32Array(blocks * inChannels * 32);
+  const packed = new Float32Array(blocks * reduction * 32);
   for (let o = 0; o < outChannels; o++) {
     const block = Math.floor(o / 32);
-    for (let i = 0; i < inChannels; i++) {
-      packed[(block * inChannels + i) * 32 + (o % 32)] = weights[o * inChannels + i]!;
+    for (let k = 0; k < reduction; k++) {
+      packed[(block * reduction + k) * 32 + (o % 32)] = weights[o * reduction + k]!;
     }
   }
   return packed;

@@ -3,7 +3,7 @@
 // invocation computes 32 output channels × 8 consecutive pixels (register-block-32x8-subgroup.wgsl).
 // All lanes of a subgroup share the 32 channels: each step loads one vec4 of weights per lane
 // and broadcasts it, and loads the lane's own 8 pixels.
-// Bindings: input NCHW, weights packed by packPointwiseSubgroupWeights, [bias], [residual], output NCHW.
+// Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW.
 
 #if VEC4_INPUT
 @group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;

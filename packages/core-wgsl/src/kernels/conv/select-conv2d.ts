@@ -5,6 +5,11 @@ import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
+import {
+  conv2dImplicitGemmSubgroup,
+  IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT,
+  IMPLICIT_GEMM_SUBGROUP_VARIANT,
+} from './conv2d-implicit-gemm-subgroup';
 import { conv2dPointwise } from './conv2d-pointwise';
 import { conv2dPointwiseSubgroup, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
 import type { Conv2dKernel } from './conv2d-kernel';
@@ -27,6 +32,10 @@ const factories: Record<string, Conv2dFactory> = {
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
   'implicit-gemm-8x8': conv2dImplicitGemm,
+  [IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
+    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, true),
+  [IMPLICIT_GEMM_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
+    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, false),
   direct: conv2dDirect,
 };
 
@@ -84,11 +93,24 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // implicit GEMM unless tuning or the caller picks Winograd.
   const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
   const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
+  // The subgroup implicit GEMMs share each tap's weights as the 1×1 variant does. On lavapipe they
+  // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× faster than the 8×8 ones (bench/kernels.ts).
+  // They come first on a CPU adapter once the reduction I·KH·KW reaches 64, as for the 1×1 layers.
+  const subgroupImplicit = implicitGemmFits && hasSubgroupsOf8To64(target);
+  const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
+    shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 64;
+  const window3x3 = implicitGemmFits && fitsImplicitGemm3x3(shape);
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
-  if (implicitGemmFits && fitsImplicitGemm3x3(shape)) variants.push('implicit-gemm-3x3-8x8');
+  if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);
+  if (window3x3) variants.push('implicit-gemm-3x3-8x8');
   if (winograd && !winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (implicitGemmFits) {
     variants.push('implicit-gemm-8x8');
+  }
+  if (subgroupImplicit) {
+    for (const variant of window3x3 ? [IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT, IMPLICIT_GEMM_SUBGROUP_VARIANT] : [IMPLICIT_GEMM_SUBGROUP_VARIANT]) {
+      if (!variants.includes(variant)) variants.push(variant);
+    }
   }
 
   // The direct kernel folds its 1-D dispatch, so it runs every shape.

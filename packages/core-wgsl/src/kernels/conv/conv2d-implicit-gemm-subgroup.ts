@@ -1,0 +1,72 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import enableSubgroupsSource from '../enable-subgroups.wgsl';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import blockSource from '../gemm/register-block-32x8-subgroup.wgsl';
+import { laneLayout } from '../gemm/lane-layout';
+import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { conv2dCost } from './conv2d-direct';
+import { fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
+import type { Conv2dKernel } from './conv2d-kernel';
+import paramsSource from './conv2d-params.wgsl';
+import { packSubgroupWeights } from './conv2d-pointwise-subgroup';
+import source from './conv2d-implicit-gemm-subgroup.wgsl';
+import storeSource from './conv2d-store-row-block.wgsl';
+import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+export const IMPLICIT_GEMM_SUBGROUP_VARIANT = 'implicit-gemm-subgroup-32x8';
+export const IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT = 'implicit-gemm-3x3-subgroup-32x8';
+
+/**
+ * Creates the implicit-GEMM convolution for one group with 32 channels × 8 pixels of a row per
+ * invocation and the weights shared through subgroupBroadcast. `window3x3` selects the variant
+ * that loads each input row window once for its three taps (see fitsImplicitGemm3x3). The device
+ * needs the `subgroups` feature with subgroups of `subgroupSize` (its largest, 8 to 64) lanes.
+ */
+export function conv2dImplicitGemmSubgroup(
+  shape: Conv2dShape,
+  epilogue: Epilogue,
+  weightPrecision: WeightPrecision,
+  subgroupSize: number,
+  window3x3: boolean,
+): Conv2dKernel {
+  const variant = window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT;
+  if (shape.groups !== 1 || (window3x3 && !fitsImplicitGemm3x3(shape))) {
+    throw new Error(
+      `conv2d ${variant}: invalid shape (groups ${shape.groups}, kernel ${shape.kernelHeight}x${shape.kernelWidth}, ` +
+        `dilation ${shape.dilationHeight}x${shape.dilationWidth}, stride along x ${shape.strideWidth}). It requires one group` +
+        (window3x3 ? ', a 3x3 kernel, dilation 1 and stride 1 along x.' : '.'),
+    );
+  }
+  const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
+  const fused = epilogueWgsl(epilogue, 2);
+  const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
+  // Whole subgroups along the pixels, so that all lanes of one share the channel block.
+  const lanes = laneLayout(pixelBlocks, subgroupSize);
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), WINDOW_3X3: window3x3, BLOCK_32_ROWS: true };
+  const dispatch = checkWorkgroupCounts(`conv2d ${variant}`, [
+    ceilDiv(pixelBlocks, lanes.columnLanes),
+    ceilDiv(ceilDiv(outChannels, 32), lanes.rowLanes),
+    batch,
+  ]);
+  const reduction = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
+
+  return {
+    variant,
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(packSubgroupWeights(weights, outChannels, reduction, variant), weightPrecision),
+    program: {
+      name: `conv2d-${variant}`,
+      shaderKey: `conv2d-${variant}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl(
+        [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, source].join('\n'),
+        defines,
+      ),
+      dispatch,
+      uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape, weightPrecision),
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Implicit-GEMM convolution for one group on devices with subgroups of 8 or more lanes:
+// output (O × pixels) = W (O × I·KH·KW) · im2col(input), with the im2col columns gathered on the
+// fly. Each invocation computes 32 output channels × 8 consecutive pixels of one output row
+// (register-block-32x8-subgroup.wgsl). All lanes of a subgroup share the 32 channels: each tap
+// loads one vec4 of weights per lane and broadcasts it. With WINDOW_3X3 (3×3 kernel, dilation 1,
+// stride 1 along x) each (input channel, kernel row) loads its 10-value input window once for
+// its three taps.
+// Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW.
+
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+// f16 weights widen to f32 on load, so the products and sums stay f32.
+#if WEIGHTS_F16
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
+#else
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+#endif
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+
+// Input value at x of the row starting at `row`, or 0 in the padding. `row_inside` is false
+// for a padding row, whose `row` is clamped to a real one.
+fn load_input(row: u32, x: i32, row_inside: bool) -> f32 {
+  let inside = row_inside && x >= 0 && x < i32(params.in_width);
+  return select(0.0, input[row + u32(clamp(x, 0, i32(params.in_width) - 1))], inside);
+}
+
+// The lane's vec4 of the 32 channels' weights for reduction index k.
+fn load_weights(weight_base: u32, k: u32) -> vec4<f32> {
+  return vec4<f32>(weights[weight_base + k * 8u]);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let blocks_per_row = (params.out_width + 7u) / 8u;
+  // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same channel block.
+  let channel_lanes = 64u / params.column_lanes;
+  let pixel_block = wid.x * params.column_lanes + lid % params.column_lanes;
+  let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
+  let image = wid.z;
+  let out_y = pixel_block / blocks_per_row;
+  let first_x = (pixel_block % blocks_per_row) * 8u;
+  let first_channel = channel_block * 32u;
+
+  // No early return for lanes past the edge: subgroupBroadcast needs every lane of the subgroup.
+  // Their loads are clamped into the buffers and their stores skipped.
+  let in_y0 = i32(min(out_y, params.out_height - 1u)) * params.stride_height - params.pad_top;
+  let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
+  let taps = params.kernel_height * params.kernel_width;
+  let reduction = params.in_channels * taps;
+  let last_block = (params.out_channels + 31u) / 32u - 1u;
+  let weight_base = min(channel_block, last_block) * reduction * 8u + min(lane, 7u);
+  let plane_size = params.in_height * params.in_width;
+
+  var plane = image * params.in_channels * plane_size;
+  var k = 0u;
+  for (var c = 0u; c < params.in_channels; c++) {
+    for (var ky = 0u; ky < params.kernel_height; ky++) {
+      // A padding row is read from a clamped real row and zeroed in the loads: a branch around it
+      // would not be uniform across the subgroup.
+      let in_y = in_y0 + i32(ky) * params.dilation_height;
+      let row_inside = in_y >= 0 && in_y < i32(params.in_height);
+      let row = plane + u32(clamp(in_y, 0, i32(params.in_height) - 1)) * params.in_width;
+#if WINDOW_3X3
+      // Window in_x0 .. in_x0 + 9: tap kx reads values kx .. kx + 7.
+      let lo = vec4<f32>(load_input(row, in_x0, row_inside), load_input(row, in_x0 + 1, row_inside),
+                         load_input(row, in_x0 + 2, row_inside), load_input(row, in_x0 + 3, row_inside));
+      let hi = vec4<f32>(load_input(row, in_x0 + 4, row_inside), load_input(row, in_x0 + 5, row_inside),
+                         load_input(row, in_x0 + 6, row_inside), load_input(row, in_x0 + 7, row_inside));
+      let tail = vec2<f32>(load_input(row, in_x0 + 8, row_inside), load_input(row, in_x0 + 9, row_inside));
+      accumulate_subgroup_outer_product(load_weights(weight_base, k), lo, hi);
+      accumulate_subgroup_outer_product(load_weights(weight_base, k + 1u), vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
+      accumulate_subgroup_outer_product(load_weights(weight_base, k + 2u), vec4<f32>(lo.zw, hi.xy), vec4<f32>(hi.zw, tail));
+      k += 3u;
+#else
+      let step = params.stride_width;
+      for (var kx = 0u; kx < params.kernel_width; kx++) {
+        let x = in_x0 + i32(kx) * params.dilation_width;
+        let lo = vec4<f32>(load_input(row, x, row_inside), load_input(row, x + step, row_inside),
+                           load_input(row, x + 2 * step, row_inside), load_input(row, x + 3 * step, row_inside));
+        let hi = vec4<f32>(load_input(row, x + 4 * step, row_inside), load_input(row, x + 5 * step, row_inside),
+                           load_input(row, x + 6 * step, row_inside), load_input(row, x + 7 * step, row_inside));
+        accumulate_subgroup_outer_product(load_weights(weight_base, k), lo, hi);
+        k += 1u;
+      }
+#endif
+    }
+    plane += plane_size;
+  }
+
+  if (out_y < params.out_height) {
+    store_row_block(first_channel, image, out_y, first_x);
+  }
+}

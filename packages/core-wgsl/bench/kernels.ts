@@ -7,7 +7,7 @@
  *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
  * A full run took about 40 s on lavapipe (2 shared cores). Case names start with the network,
  * so `node bench/run.mjs bench/kernels.ts resnet50` times only the ResNet-50 shapes and `dw`
- * only the depthwise ones.
+ * only the depthwise ones. BENCH_BATCH=8 runs the MobileNetV2 shapes at batch 8.
  *
  * GB/s counts the bytes of the input, weights and output (program.cost.bytes), each read or
  * written once: the least traffic a kernel can have, so memory-bound kernels such as depthwise
@@ -53,7 +53,7 @@ function conv(
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
   const before = Math.floor(total / 2);
   return {
-    batch: 1, inChannels, inHeight: size, inWidth: size, outChannels,
+    batch: Number(process.env.BENCH_BATCH ?? 1), inChannels, inHeight: size, inWidth: size, outChannels,
     kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
     dilationHeight: 1, dilationWidth: 1,
     padTop: before, padLeft: before, padBottom: total - before, padRight: total - before, groups,
@@ -75,6 +75,7 @@ const convCases: Array<[string, Conv2dShape, Epilogue]> = [
   ['dw 3x3 s1 32 @112', conv(32, 32, 112, 3, 1, 32), relu6],
   ['dw 3x3 s2 96 @112', conv(96, 96, 112, 3, 2, 96), relu6],
   ['dw 3x3 s1 144 @56', conv(144, 144, 56, 3, 1, 144), relu6],
+  ['dw 3x3 s1 192 @28', conv(192, 192, 28, 3, 1, 192), relu6],
   ['dw 3x3 s2 144 @56', conv(144, 144, 56, 3, 2, 144), relu6],
   ['dw 3x3 s1 384 @14', conv(384, 384, 14, 3, 1, 384), relu6],
   ['dw 3x3 s1 960 @7', conv(960, 960, 7, 3, 1, 960), relu6],

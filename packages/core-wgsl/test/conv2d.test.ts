@@ -53,6 +53,20 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 6, outChannels: 6, groups: 6, inHeight: 9, inWidth: 11, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, biasRelu6],
+  // The subgroup depthwise kernel: a second, mostly empty band along x, a partial row band, pads
+  // only at the top left, and a channel multiplier of 2.
+  ['depthwise 3x3 on 12x68, batch 2', {
+    batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 12, inWidth: 68, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 pads 1 1 0 0 on 9x8', {
+    inChannels: 5, outChannels: 5, groups: 5, inHeight: 9, inWidth: 8, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1,
+  }, leaky],
+  ['depthwise 3x3 multiplier 2 on 8x12', {
+    inChannels: 2, outChannels: 4, groups: 2, inHeight: 8, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 2, pads 0 0 1 1', {
     batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 10, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -262,6 +276,19 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512 }, cpu)[0]).toBe('implicit-gemm-3x3-subgroup-32x8');
     expect(conv2dVariants(conv3x3(64, 1), cpu)[0]).toBe('winograd-2x2-3x3');
     expect(conv2dVariants(conv3x3(8, 2), { ...cpu, cpuAdapter: false })[0]).toBe('implicit-gemm-8x8');
+  });
+
+  it('puts the subgroup depthwise kernel first from 56 px wide', () => {
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    const depthwise = (size: number) => ({
+      ...base, inChannels: 32, outChannels: 32, groups: 32, inHeight: size, inWidth: size, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+    });
+    expect(conv2dVariants(depthwise(56), cpu)[0]).toBe('depthwise-3x3-subgroup');
+    expect(conv2dVariants(depthwise(28), cpu)).toEqual(['depthwise-4x', 'depthwise-3x3-subgroup', 'direct']);
+    expect(conv2dVariants(depthwise(56), { ...cpu, subgroupSizes: { min: 8, max: 16 } })).not.toContain('depthwise-3x3-subgroup');
+    expect(conv2dVariants({ ...depthwise(56), padLeft: 0 }, cpu)).not.toContain('depthwise-3x3-subgroup');
+    expect(conv2dVariants(depthwise(58), cpu)).not.toContain('depthwise-3x3-subgroup');
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

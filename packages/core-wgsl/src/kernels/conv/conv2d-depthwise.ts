@@ -5,6 +5,7 @@ import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type We
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
+import commonSource from './conv2d-depthwise-common.wgsl';
 import source from './conv2d-depthwise.wgsl';
 import paramsSource from './conv2d-params.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
@@ -52,6 +53,7 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
     SUMS: rows * (outputs / 4),
     IN_ROWS: kernel3x3 ? (rows - 1) * stride + 3 : 1,
     UNIFORM_CHANNEL: uniformChannel,
+    VEC4_OUTPUT: false,
   };
   const kernelKey = kernel3x3 ? `3x3s${stride}x${outputs}` : 'any';
   return {
@@ -61,7 +63,7 @@ export function conv2dDepthwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
     program: {
       name: 'conv2d-depthwise-4x',
       shaderKey: `conv2d-depthwise-4x|${kernelKey}|rows=${rows}|uniformChannel=${uniformChannel}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source, commonSource].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, blocksPerPlane * planes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -2,7 +2,8 @@
 // invocation computes 4 consecutive outputs along a row of one output channel (4 or 8 such
 // outputs along 4 or 8 such rows for 3×3 kernels), so each weight is loaded once for 4 or more
 // multiply-adds and, for 3×3 kernels, each input once for up to 9 of them.
-// Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
+// Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW. Stores and
+// 3×3 window sums: conv2d-depthwise-common.wgsl.
 
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 // f16 weights widen to f32 on load, so the products and sums stay f32.
@@ -108,30 +109,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
 }
-
-// Stores 4 outputs of a row through the epilogue, skipping those past the right edge.
-fn store_row(sums: vec4<f32>, out_channel: u32, index: u32, first_x: u32) {
-  if (first_x + 4u <= params.out_width) {
-    let values = epilogue4_one_channel(sums, out_channel, index);
-    output[index] = values.x;
-    output[index + 1u] = values.y;
-    output[index + 2u] = values.z;
-    output[index + 3u] = values.w;
-  } else {
-    for (var j = 0u; j < params.out_width - first_x; j++) {
-      output[index + j] = epilogue(sums[j], out_channel, index + j);
-    }
-  }
-}
-
-#if KERNEL_3X3
-// 4 outputs of one kernel row: output j reads window[offset + j * stride .. offset + j * stride + 2].
-fn window_sums(window: array<f32, {{WINDOW}}>, offset: u32, w0: f32, w1: f32, w2: f32) -> vec4<f32> {
-  var sums: vec4<f32>;
-  for (var j = 0u; j < 4u; j++) {
-    let t = offset + j * {{STRIDE}}u;
-    sums[j] = fma(window[t], w0, fma(window[t + 1u], w1, window[t + 2u] * w2));
-  }
-  return sums;
-}
-#endif

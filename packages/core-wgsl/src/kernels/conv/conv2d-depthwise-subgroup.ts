@@ -1,0 +1,61 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv } from '../../runtime/program';
+import enableSubgroupsSource from '../enable-subgroups.wgsl';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import { conv2dCost } from './conv2d-direct';
+import type { Conv2dKernel } from './conv2d-kernel';
+import commonSource from './conv2d-depthwise-common.wgsl';
+import source from './conv2d-depthwise-subgroup.wgsl';
+import paramsSource from './conv2d-params.wgsl';
+import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+export const DEPTHWISE_SUBGROUP_VARIANT = 'depthwise-3x3-subgroup';
+
+/**
+ * Checks that the subgroup depthwise kernel can run `shape`: one input channel per group, a 3×3
+ * kernel with stride 1 and dilation 1, one left padding column, and rows of a multiple of 4
+ * input values. The device also needs subgroups of exactly 8 lanes.
+ */
+export function fitsDepthwiseSubgroup(shape: Conv2dShape): boolean {
+  return shape.groups === shape.inChannels && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
+    shape.strideHeight === 1 && shape.strideWidth === 1 && shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
+    shape.padLeft === 1 && shape.inWidth % 4 === 0;
+}
+
+/** Creates the depthwise 3×3 convolution with 8 rows × 64 columns per 8-lane subgroup (see fitsDepthwiseSubgroup). */
+export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
+  if (!fitsDepthwiseSubgroup(shape)) {
+    throw new Error(
+      `conv2d ${DEPTHWISE_SUBGROUP_VARIANT}: invalid shape (groups ${shape.groups} of ${shape.inChannels} channels, kernel ` +
+        `${shape.kernelHeight}x${shape.kernelWidth}, stride ${shape.strideHeight}x${shape.strideWidth}, left padding ${shape.padLeft}, ` +
+        `width ${shape.inWidth}). It requires a depthwise 3x3 kernel, stride 1, dilation 1, left padding 1 and a width that is a ` +
+        'multiple of 4. Use depthwise-4x for other shapes.',
+    );
+  }
+  const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
+  // vec4 stores (and residual loads) where every output row starts on a 16-byte boundary.
+  const vec4Output = outWidth % 4 === 0;
+  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Output });
+  const bandsPerPlane = ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8);
+  const planes = batch * outChannels;
+  // One plane per workgroup row, 8 bands (one per subgroup) per workgroup.
+  const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, [ceilDiv(bandsPerPlane, 8), planes, 1]);
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), KERNEL_3X3: false, VEC4_OUTPUT: vec4Output };
+
+  return {
+    variant: DEPTHWISE_SUBGROUP_VARIANT,
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(Float32Array.from(weights), weightPrecision),
+    program: {
+      name: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}`,
+      shaderKey: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, source, commonSource].join('\n'), defines),
+      dispatch,
+      uniforms: [...conv2dUniforms(shape, bandsPerPlane * planes), ...epilogueUniforms(epilogue)],
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape, weightPrecision),
+    },
+  };
+}

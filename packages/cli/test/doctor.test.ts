@@ -19,6 +19,15 @@ describe('doctor', () => {
     expect(Object.keys(report.features)).toEqual(expect.arrayContaining(['shader-f16', 'subgroups', 'timestamp-query']));
     expect(report.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(report.smokeTestPassed).toBe(true);
+    expect(report.kernels).toHaveProperty('cpuAdapter');
+    expect(report.kernels).toHaveProperty('subgroupVariants');
+  });
+
+  it('reports the kernel choice of a CPU adapter', async () => {
+    const { report } = await doctorJson();
+    const runsOnCpu = /llvmpipe|lavapipe|swiftshader/i.test(report.adapter.description);
+    expect(report.kernels.cpuAdapter).toBe(runsOnCpu);
+    if (report.features.subgroups && report.kernels.subgroupSizes.min >= 8) expect(report.kernels.subgroupVariants).toBe(true);
   });
 
   it('flags a CPU adapter as software', async () => {
@@ -35,5 +44,6 @@ describe('doctor', () => {
     expect(text).toMatch(/^backend +(vulkan|opengles)/m);
     expect(text).toMatch(/^software adapter +yes/m);
     expect(text).toMatch(/maxStorageBufferBindingSize/);
+    expect(text).toMatch(/^kernels +(subgroup variants|no subgroup variants)/m);
   });
 });

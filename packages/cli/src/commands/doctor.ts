@@ -1,6 +1,7 @@
 /**
  * `offshelf doctor`: which WebGPU adapter this machine gives offshelf, and whether it is usable.
  */
+import { hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
 import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary } from '@offshelf/device';
 
 export interface DoctorOptions {
@@ -22,15 +23,17 @@ export async function runDoctor(options: DoctorOptions, write: (text: string) =>
 
   try {
     const smokeTestPassed = await runSmokeTest(gpu.device);
-    const report = { ok: smokeTestPassed, ...gpu.summary, smokeTestPassed };
-    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, smokeTestPassed));
+    const { subgroupSizes, cpuAdapter } = kernelTargetOf(gpu.device);
+    const kernels = { subgroupSizes: subgroupSizes ?? null, cpuAdapter: cpuAdapter ?? false, subgroupVariants: hasSubgroupsOf8To64({ subgroupSizes }) };
+    const report = { ok: smokeTestPassed, ...gpu.summary, kernels, smokeTestPassed };
+    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, smokeTestPassed));
     return smokeTestPassed ? 0 : 1;
   } finally {
     gpu.destroy();
   }
 }
 
-function formatSummary(summary: AdapterSummary, smokeTestPassed: boolean): string {
+function formatSummary(summary: AdapterSummary, target: KernelTarget, smokeTestPassed: boolean): string {
   const { adapter } = summary;
   const lines = [
     `backend          ${summary.backend} (${summary.featureLevel} feature level)`,
@@ -40,11 +43,22 @@ function formatSummary(summary: AdapterSummary, smokeTestPassed: boolean): strin
     `features         ${Object.entries(summary.features)
       .map(([name, present]) => `${name} ${present ? 'yes' : 'no'}`)
       .join(', ')}`,
+    `kernels          ${describeKernelChoice(target)}`,
     'limits',
     ...Object.entries(summary.limits).map(([name, value]) => `  ${name.padEnd(36)} ${value}`),
     `compute check    ${smokeTestPassed ? 'passed' : 'FAILED: the adapter returned wrong results'}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+// Says which kernel variants the selectors put first on this device.
+function describeKernelChoice(target: KernelTarget): string {
+  const order = target.cpuAdapter ? 'ordered for a CPU adapter' : 'ordered for a GPU';
+  const sizes = target.subgroupSizes;
+  if (!sizes) return `no subgroup variants (no subgroups feature), ${order}`;
+  const lanes = sizes.min === sizes.max ? `${sizes.min}` : `${sizes.min}-${sizes.max}`;
+  if (!hasSubgroupsOf8To64(target)) return `no subgroup variants (they need subgroups of 8 to 64 lanes, this device has ${lanes}), ${order}`;
+  return `subgroup variants with ${lanes}-lane subgroups, ${order}`;
 }
 
 // Doubles 256 integers on the GPU and checks every value read back.

@@ -250,15 +250,16 @@ describe('conv2d shapes and selection', () => {
     const grouped = { ...base, inChannels: 8, outChannels: 8, groups: 2, ...square(8, 3, 1, [1, 1, 1, 1]) };
     expect(selectConv2d(stem, biasRelu6).variant).toBe('implicit-gemm-8x8');
     expect(selectConv2d(expand, biasRelu6).variant).toBe('pointwise-gemm-8x8');
+    expect(selectConv2d(expand, biasRelu6, { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true }).variant).toBe('pointwise-subgroup-32x8');
     expect(selectConv2d(depthwise, biasRelu6).variant).toBe('depthwise-4x');
     expect(selectConv2d(grouped, plain).variant).toBe('direct');
   });
 
-  it('puts the subgroup 1x1 variant first only on a CPU adapter with 8-64 lane subgroups and 64+ input channels', () => {
+  it('puts the subgroup 1x1 variant first on a CPU adapter', () => {
     const pointwise = (inChannels: number) => ({ ...base, inChannels, outChannels: 96, inHeight: 28, inWidth: 28 });
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     expect(conv2dVariants(pointwise(64), cpu)[0]).toBe('pointwise-subgroup-32x8');
-    expect(conv2dVariants(pointwise(32), cpu).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
+    expect(conv2dVariants(pointwise(16), cpu)[0]).toBe('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(64), { ...cpu, cpuAdapter: false }).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
     expect(conv2dVariants(pointwise(64), { ...cpu, subgroupSizes: { min: 4, max: 4 } })).not.toContain('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');

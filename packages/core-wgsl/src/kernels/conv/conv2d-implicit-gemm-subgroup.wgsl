@@ -23,6 +23,19 @@ fn load_input(row: u32, x: i32, row_inside: bool) -> f32 {
   return select(0.0, input[row + u32(clamp(x, 0, i32(params.in_width) - 1))], inside);
 }
 
+// Inputs of the block's pixels 0-3 (lo) or 4-7 (hi) for the tap at input column x.
+fn load_taps_lo(row: u32, x: i32, row_inside: bool) -> vec4<f32> {
+  let step = params.stride_width;
+  return vec4<f32>(load_input(row, x, row_inside), load_input(row, x + step, row_inside),
+                   load_input(row, x + 2 * step, row_inside), load_input(row, x + 3 * step, row_inside));
+}
+
+fn load_taps_hi(row: u32, x: i32, row_inside: bool) -> vec4<f32> {
+  let step = params.stride_width;
+  return vec4<f32>(load_input(row, x + 4 * step, row_inside), load_input(row, x + 5 * step, row_inside),
+                   load_input(row, x + 6 * step, row_inside), load_input(row, x + 7 * step, row_inside));
+}
+
 // The lane's vec4 of the 32 channels' weights for reduction index k.
 fn load_weights(weight_base: u32, k: u32) -> vec4<f32> {
   return vec4<f32>(weights[weight_base + k * 8u]);
@@ -67,19 +80,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let hi = vec4<f32>(load_input(row, in_x0 + 4, row_inside), load_input(row, in_x0 + 5, row_inside),
                          load_input(row, in_x0 + 6, row_inside), load_input(row, in_x0 + 7, row_inside));
       let tail = vec2<f32>(load_input(row, in_x0 + 8, row_inside), load_input(row, in_x0 + 9, row_inside));
-      accumulate_subgroup_outer_product(load_weights(weight_base, k), lo, hi);
-      accumulate_subgroup_outer_product(load_weights(weight_base, k + 1u), vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
+      // Taps 0 and 1 together keep each spilled accumulator in a register for two multiply-adds.
+      accumulate_subgroup_outer_product2(load_weights(weight_base, k), lo, hi,
+                                         load_weights(weight_base, k + 1u), vec4<f32>(lo.yzw, hi.x), vec4<f32>(hi.yzw, tail.x));
       accumulate_subgroup_outer_product(load_weights(weight_base, k + 2u), vec4<f32>(lo.zw, hi.xy), vec4<f32>(hi.zw, tail));
       k += 3u;
 #else
-      let step = params.stride_width;
+      // One tap per step: pairing taps as the 3×3 window does ran 1.1-2× slower here (bench/kernels.ts, lavapipe).
       for (var kx = 0u; kx < params.kernel_width; kx++) {
         let x = in_x0 + i32(kx) * params.dilation_width;
-        let lo = vec4<f32>(load_input(row, x, row_inside), load_input(row, x + step, row_inside),
-                           load_input(row, x + 2 * step, row_inside), load_input(row, x + 3 * step, row_inside));
-        let hi = vec4<f32>(load_input(row, x + 4 * step, row_inside), load_input(row, x + 5 * step, row_inside),
-                           load_input(row, x + 6 * step, row_inside), load_input(row, x + 7 * step, row_inside));
-        accumulate_subgroup_outer_product(load_weights(weight_base, k), lo, hi);
+        accumulate_subgroup_outer_product(load_weights(weight_base, k), load_taps_lo(row, x, row_inside), load_taps_hi(row, x, row_inside));
         k += 1u;
       }
 #endif

@@ -80,8 +80,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let last_block = (params.out_channels + 31u) / 32u - 1u;
   let weight_base = min(channel_block, last_block) * params.in_channels * 8u + min(lane, 7u);
 
-  for (var k = 0u; k < params.in_channels; k++) {
-    // f16 weights widen to f32 on load, so the products and sums stay f32.
+  // Two steps per iteration keep each spilled accumulator in a register for two multiply-adds:
+  // on lavapipe that made the kernel 3-20% faster. f16 weights widen to f32 on load.
+  let pairs_end = params.in_channels & ~1u;
+  for (var k = 0u; k < pairs_end; k += 2u) {
+    accumulate_subgroup_outer_product2(vec4<f32>(weights[weight_base + k * 8u]), load_input(k, 0u), load_input(k, 4u),
+                                       vec4<f32>(weights[weight_base + k * 8u + 8u]), load_input(k + 1u, 0u), load_input(k + 1u, 4u));
+  }
+  if (pairs_end < params.in_channels) {
+    let k = pairs_end;
     accumulate_subgroup_outer_product(vec4<f32>(weights[weight_base + k * 8u]), load_input(k, 0u), load_input(k, 4u));
   }
 

@@ -65,12 +65,11 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     shape.groups === 1;
   if (pointwise && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8))) {
     // On lavapipe every storage load in a loop runs once per lane, so sharing each step's weights
-    // through subgroupBroadcast ran the 1×1 layers of MobileNetV2 and ResNet-50 with 64 or more
-    // input channels 1.2-2.8× faster than pointwise-gemm-8x8. With 16-32 input channels its
-    // longer store phase made it 1.3-1.5× slower (bench/kernels.ts). On a GPU its 256
+    // through subgroupBroadcast ran the 1×1 layers of MobileNetV2 and ResNet-50 1.1-2.8× faster
+    // than pointwise-gemm-8x8, from 16 input channels up (bench/kernels.ts). On a GPU its 256
     // accumulators per invocation would spill, so there it is a tuning candidate only.
     const subgroup = hasSubgroupsOf8To64(target);
-    const subgroupFirst = subgroup && target.cpuAdapter === true && shape.inChannels >= 64;
+    const subgroupFirst = subgroup && target.cpuAdapter === true;
     if (subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
     variants.push('pointwise-gemm-8x8');
     if (subgroup && !subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
@@ -106,7 +105,9 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   // The subgroup implicit GEMMs share each tap's weights as the 1×1 variant does. On lavapipe they
   // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× faster than the 8×8 ones (bench/kernels.ts).
-  // They come first on a CPU adapter once the reduction I·KH·KW reaches 64, as for the 1×1 layers.
+  // They come first on a CPU adapter once the reduction I·KH·KW reaches 64.
+  // NOTE: the threshold was measured before these kernels paired their steps; MobileNetV2's stem
+  // (reduction 27) has not been timed since.
   const subgroupImplicit = implicitGemmFits && hasSubgroupsOf8To64(target);
   const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
     shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 64;

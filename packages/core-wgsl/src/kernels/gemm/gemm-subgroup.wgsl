@@ -36,8 +36,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // No early return for lanes past the edge: subgroupBroadcast needs every lane of the subgroup.
   // Rows past M load clamped indices (load_a_slice) and are not stored (store_row).
-  for (var k = 0u; k < params.k; k++) {
-    accumulate_subgroup_outer_product(load_a_slice(k, lane), load_b(k, 0u), load_b(k, 4u));
+  // Two steps per iteration keep each spilled accumulator in a register for two multiply-adds.
+  let pairs_end = params.k & ~1u;
+  for (var k = 0u; k < pairs_end; k += 2u) {
+    accumulate_subgroup_outer_product2(load_a_slice(k, lane), load_b(k, 0u), load_b(k, 4u),
+                                       load_a_slice(k + 1u, lane), load_b(k + 1u, 0u), load_b(k + 1u, 4u));
+  }
+  if (pairs_end < params.k) {
+    accumulate_subgroup_outer_product(load_a_slice(pairs_end, lane), load_b(pairs_end, 0u), load_b(pairs_end, 4u));
   }
 
   if (first_column < params.n) {

@@ -148,6 +148,92 @@ fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, col
   r31_hi = fma(vec4<f32>(rows7.w), columns_hi, r31_hi);
 }
 
+// Adds two steps' outer products (rows `rows_a` with columns `a_lo`/`a_hi`, then `rows_b` with
+// `b_lo`/`b_hi`) with each accumulator's two multiply-adds next to each other, so that a
+// spilled accumulator is loaded and stored once for both steps.
+fn accumulate_subgroup_outer_product2(rows_a: vec4<f32>, a_lo: vec4<f32>, a_hi: vec4<f32>, rows_b: vec4<f32>, b_lo: vec4<f32>, b_hi: vec4<f32>) {
+  let ra0 = subgroupBroadcast(rows_a, 0u);
+  let rb0 = subgroupBroadcast(rows_b, 0u);
+  r0_lo = fma(vec4<f32>(rb0.x), b_lo, fma(vec4<f32>(ra0.x), a_lo, r0_lo));
+  r0_hi = fma(vec4<f32>(rb0.x), b_hi, fma(vec4<f32>(ra0.x), a_hi, r0_hi));
+  r1_lo = fma(vec4<f32>(rb0.y), b_lo, fma(vec4<f32>(ra0.y), a_lo, r1_lo));
+  r1_hi = fma(vec4<f32>(rb0.y), b_hi, fma(vec4<f32>(ra0.y), a_hi, r1_hi));
+  r2_lo = fma(vec4<f32>(rb0.z), b_lo, fma(vec4<f32>(ra0.z), a_lo, r2_lo));
+  r2_hi = fma(vec4<f32>(rb0.z), b_hi, fma(vec4<f32>(ra0.z), a_hi, r2_hi));
+  r3_lo = fma(vec4<f32>(rb0.w), b_lo, fma(vec4<f32>(ra0.w), a_lo, r3_lo));
+  r3_hi = fma(vec4<f32>(rb0.w), b_hi, fma(vec4<f32>(ra0.w), a_hi, r3_hi));
+  let ra1 = subgroupBroadcast(rows_a, 1u);
+  let rb1 = subgroupBroadcast(rows_b, 1u);
+  r4_lo = fma(vec4<f32>(rb1.x), b_lo, fma(vec4<f32>(ra1.x), a_lo, r4_lo));
+  r4_hi = fma(vec4<f32>(rb1.x), b_hi, fma(vec4<f32>(ra1.x), a_hi, r4_hi));
+  r5_lo = fma(vec4<f32>(rb1.y), b_lo, fma(vec4<f32>(ra1.y), a_lo, r5_lo));
+  r5_hi = fma(vec4<f32>(rb1.y), b_hi, fma(vec4<f32>(ra1.y), a_hi, r5_hi));
+  r6_lo = fma(vec4<f32>(rb1.z), b_lo, fma(vec4<f32>(ra1.z), a_lo, r6_lo));
+  r6_hi = fma(vec4<f32>(rb1.z), b_hi, fma(vec4<f32>(ra1.z), a_hi, r6_hi));
+  r7_lo = fma(vec4<f32>(rb1.w), b_lo, fma(vec4<f32>(ra1.w), a_lo, r7_lo));
+  r7_hi = fma(vec4<f32>(rb1.w), b_hi, fma(vec4<f32>(ra1.w), a_hi, r7_hi));
+  let ra2 = subgroupBroadcast(rows_a, 2u);
+  let rb2 = subgroupBroadcast(rows_b, 2u);
+  r8_lo = fma(vec4<f32>(rb2.x), b_lo, fma(vec4<f32>(ra2.x), a_lo, r8_lo));
+  r8_hi = fma(vec4<f32>(rb2.x), b_hi, fma(vec4<f32>(ra2.x), a_hi, r8_hi));
+  r9_lo = fma(vec4<f32>(rb2.y), b_lo, fma(vec4<f32>(ra2.y), a_lo, r9_lo));
+  r9_hi = fma(vec4<f32>(rb2.y), b_hi, fma(vec4<f32>(ra2.y), a_hi, r9_hi));
+  r10_lo = fma(vec4<f32>(rb2.z), b_lo, fma(vec4<f32>(ra2.z), a_lo, r10_lo));
+  r10_hi = fma(vec4<f32>(rb2.z), b_hi, fma(vec4<f32>(ra2.z), a_hi, r10_hi));
+  r11_lo = fma(vec4<f32>(rb2.w), b_lo, fma(vec4<f32>(ra2.w), a_lo, r11_lo));
+  r11_hi = fma(vec4<f32>(rb2.w), b_hi, fma(vec4<f32>(ra2.w), a_hi, r11_hi));
+  let ra3 = subgroupBroadcast(rows_a, 3u);
+  let rb3 = subgroupBroadcast(rows_b, 3u);
+  r12_lo = fma(vec4<f32>(rb3.x), b_lo, fma(vec4<f32>(ra3.x), a_lo, r12_lo));
+  r12_hi = fma(vec4<f32>(rb3.x), b_hi, fma(vec4<f32>(ra3.x), a_hi, r12_hi));
+  r13_lo = fma(vec4<f32>(rb3.y), b_lo, fma(vec4<f32>(ra3.y), a_lo, r13_lo));
+  r13_hi = fma(vec4<f32>(rb3.y), b_hi, fma(vec4<f32>(ra3.y), a_hi, r13_hi));
+  r14_lo = fma(vec4<f32>(rb3.z), b_lo, fma(vec4<f32>(ra3.z), a_lo, r14_lo));
+  r14_hi = fma(vec4<f32>(rb3.z), b_hi, fma(vec4<f32>(ra3.z), a_hi, r14_hi));
+  r15_lo = fma(vec4<f32>(rb3.w), b_lo, fma(vec4<f32>(ra3.w), a_lo, r15_lo));
+  r15_hi = fma(vec4<f32>(rb3.w), b_hi, fma(vec4<f32>(ra3.w), a_hi, r15_hi));
+  let ra4 = subgroupBroadcast(rows_a, 4u);
+  let rb4 = subgroupBroadcast(rows_b, 4u);
+  r16_lo = fma(vec4<f32>(rb4.x), b_lo, fma(vec4<f32>(ra4.x), a_lo, r16_lo));
+  r16_hi = fma(vec4<f32>(rb4.x), b_hi, fma(vec4<f32>(ra4.x), a_hi, r16_hi));
+  r17_lo = fma(vec4<f32>(rb4.y), b_lo, fma(vec4<f32>(ra4.y), a_lo, r17_lo));
+  r17_hi = fma(vec4<f32>(rb4.y), b_hi, fma(vec4<f32>(ra4.y), a_hi, r17_hi));
+  r18_lo = fma(vec4<f32>(rb4.z), b_lo, fma(vec4<f32>(ra4.z), a_lo, r18_lo));
+  r18_hi = fma(vec4<f32>(rb4.z), b_hi, fma(vec4<f32>(ra4.z), a_hi, r18_hi));
+  r19_lo = fma(vec4<f32>(rb4.w), b_lo, fma(vec4<f32>(ra4.w), a_lo, r19_lo));
+  r19_hi = fma(vec4<f32>(rb4.w), b_hi, fma(vec4<f32>(ra4.w), a_hi, r19_hi));
+  let ra5 = subgroupBroadcast(rows_a, 5u);
+  let rb5 = subgroupBroadcast(rows_b, 5u);
+  r20_lo = fma(vec4<f32>(rb5.x), b_lo, fma(vec4<f32>(ra5.x), a_lo, r20_lo));
+  r20_hi = fma(vec4<f32>(rb5.x), b_hi, fma(vec4<f32>(ra5.x), a_hi, r20_hi));
+  r21_lo = fma(vec4<f32>(rb5.y), b_lo, fma(vec4<f32>(ra5.y), a_lo, r21_lo));
+  r21_hi = fma(vec4<f32>(rb5.y), b_hi, fma(vec4<f32>(ra5.y), a_hi, r21_hi));
+  r22_lo = fma(vec4<f32>(rb5.z), b_lo, fma(vec4<f32>(ra5.z), a_lo, r22_lo));
+  r22_hi = fma(vec4<f32>(rb5.z), b_hi, fma(vec4<f32>(ra5.z), a_hi, r22_hi));
+  r23_lo = fma(vec4<f32>(rb5.w), b_lo, fma(vec4<f32>(ra5.w), a_lo, r23_lo));
+  r23_hi = fma(vec4<f32>(rb5.w), b_hi, fma(vec4<f32>(ra5.w), a_hi, r23_hi));
+  let ra6 = subgroupBroadcast(rows_a, 6u);
+  let rb6 = subgroupBroadcast(rows_b, 6u);
+  r24_lo = fma(vec4<f32>(rb6.x), b_lo, fma(vec4<f32>(ra6.x), a_lo, r24_lo));
+  r24_hi = fma(vec4<f32>(rb6.x), b_hi, fma(vec4<f32>(ra6.x), a_hi, r24_hi));
+  r25_lo = fma(vec4<f32>(rb6.y), b_lo, fma(vec4<f32>(ra6.y), a_lo, r25_lo));
+  r25_hi = fma(vec4<f32>(rb6.y), b_hi, fma(vec4<f32>(ra6.y), a_hi, r25_hi));
+  r26_lo = fma(vec4<f32>(rb6.z), b_lo, fma(vec4<f32>(ra6.z), a_lo, r26_lo));
+  r26_hi = fma(vec4<f32>(rb6.z), b_hi, fma(vec4<f32>(ra6.z), a_hi, r26_hi));
+  r27_lo = fma(vec4<f32>(rb6.w), b_lo, fma(vec4<f32>(ra6.w), a_lo, r27_lo));
+  r27_hi = fma(vec4<f32>(rb6.w), b_hi, fma(vec4<f32>(ra6.w), a_hi, r27_hi));
+  let ra7 = subgroupBroadcast(rows_a, 7u);
+  let rb7 = subgroupBroadcast(rows_b, 7u);
+  r28_lo = fma(vec4<f32>(rb7.x), b_lo, fma(vec4<f32>(ra7.x), a_lo, r28_lo));
+  r28_hi = fma(vec4<f32>(rb7.x), b_hi, fma(vec4<f32>(ra7.x), a_hi, r28_hi));
+  r29_lo = fma(vec4<f32>(rb7.y), b_lo, fma(vec4<f32>(ra7.y), a_lo, r29_lo));
+  r29_hi = fma(vec4<f32>(rb7.y), b_hi, fma(vec4<f32>(ra7.y), a_hi, r29_hi));
+  r30_lo = fma(vec4<f32>(rb7.z), b_lo, fma(vec4<f32>(ra7.z), a_lo, r30_lo));
+  r30_hi = fma(vec4<f32>(rb7.z), b_hi, fma(vec4<f32>(ra7.z), a_hi, r30_hi));
+  r31_lo = fma(vec4<f32>(rb7.w), b_lo, fma(vec4<f32>(ra7.w), a_lo, r31_lo));
+  r31_hi = fma(vec4<f32>(rb7.w), b_hi, fma(vec4<f32>(ra7.w), a_hi, r31_hi));
+}
+
 // Row `row` of the block, columns 0-3, by a chain of selects, so that a store loop over
 // the rows can read it without indexing the accumulators dynamically.
 fn block32_row_lo(row: u32) -> vec4<f32> {

@@ -7,7 +7,9 @@
  *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
  * A full run took about 40 s on lavapipe (2 shared cores). Case names start with the network,
  * so `node bench/run.mjs bench/kernels.ts resnet50` times only the ResNet-50 shapes and `dw`
- * only the depthwise ones. BENCH_BATCH=8 runs the MobileNetV2 shapes at batch 8.
+ * only the depthwise ones. BENCH_BATCH=8 runs the MobileNetV2 shapes at batch 8, and
+ * BENCH_PROFILE_MS=30000 keeps repeating each variant for 30 s, long enough to attach a profiler
+ * such as `perf record -p`.
  *
  * GB/s counts the bytes of the input, weights and output (program.cost.bytes), each read or
  * written once: the least traffic a kernel can have, so memory-bound kernels such as depthwise
@@ -271,7 +273,8 @@ async function timeAndPrint(
   const copies = Math.min(64, Math.max(1, Math.ceil(5 / (await runOnce(1)))));
   let best = Infinity;
   let spent = 0;
-  for (let repetition = 0; repetition < 20 && spent < 250; repetition++) {
+  const budgetMs = Number(process.env.BENCH_PROFILE_MS ?? 250);
+  for (let repetition = 0; repetition < (budgetMs > 250 ? 1e9 : 20) && spent < budgetMs; repetition++) {
     const elapsed = await runOnce(copies);
     best = Math.min(best, elapsed / copies);
     spent += elapsed;

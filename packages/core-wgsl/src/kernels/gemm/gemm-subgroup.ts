@@ -40,6 +40,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     VEC4_A: vec4A,
     VEC4_B: vec4B,
     VEC4_Y: vec4Y,
+    ODD_REDUCTION: shape.K % 2 === 1,
   };
   return {
     variant: GEMM_SUBGROUP_VARIANT,
@@ -47,7 +48,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
     program: {
       name: `gemm-${GEMM_SUBGROUP_VARIANT}`,
-      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${gemmLayoutKey(shape)}|oddK=${shape.K % 2 === 1}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,

@@ -42,9 +42,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     accumulate_subgroup_outer_product2(load_a_slice(k, lane), load_b(k, 0u), load_b(k, 4u),
                                        load_a_slice(k + 1u, lane), load_b(k + 1u, 0u), load_b(k + 1u, 4u));
   }
-  if (pairs_end < params.k) {
-    accumulate_subgroup_outer_product(load_a_slice(pairs_end, lane), load_b(pairs_end, 0u), load_b(pairs_end, 4u));
-  }
+#if ODD_REDUCTION
+  // The last step, compiled only for an odd K (see conv2d-pointwise-subgroup.wgsl).
+  accumulate_subgroup_outer_product(load_a_slice(pairs_end, lane), load_b(pairs_end, 0u), load_b(pairs_end, 4u));
+#endif
 
   if (first_column < params.n) {
     for (var row = 0u; row < params.block_rows; row++) {

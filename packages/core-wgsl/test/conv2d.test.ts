@@ -145,6 +145,15 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 16, inHeight: 34, inWidth: 34, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
   }, biasRelu6],
+  // Strided row windows: a ResNet-like 7×7 stride-2 stem and a 5×5 stride-2 layer with odd sizes.
+  ['7x7 stride 2 stem, pads 3', {
+    batch: 2, inChannels: 3, outChannels: 36, inHeight: 21, inWidth: 37, kernelHeight: 7, kernelWidth: 7,
+    strideHeight: 2, strideWidth: 2, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3,
+  }, biasRelu6],
+  ['5x5 stride 2, pads 2 1 1 2', {
+    inChannels: 6, outChannels: 10, inHeight: 11, inWidth: 19, kernelHeight: 5, kernelWidth: 5,
+    strideHeight: 2, strideWidth: 2, padTop: 2, padLeft: 1, padBottom: 1, padRight: 2,
+  }, resnetAdd],
   ['5x5 conv 20 channels', {
     inChannels: 20, outChannels: 13, inHeight: 12, inWidth: 13, kernelHeight: 5, kernelWidth: 5,
     padTop: 2, padLeft: 2, padBottom: 2, padRight: 2,

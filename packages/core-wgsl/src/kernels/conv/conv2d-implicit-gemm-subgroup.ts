@@ -44,7 +44,21 @@ export function conv2dImplicitGemmSubgroup(
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const lanes = laneLayout(pixelBlocks, subgroupSize);
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), WINDOW_3X3: window3x3, BLOCK_32_ROWS: true };
+  // A strided row window (loaded once for all taps of a kernel row) where taps overlap at stride 2,
+  // such as the 3×3 and 7×7 stride-2 layers of ResNet and MobileNetV2's stem.
+  const stridedWindow = !window3x3 && shape.strideWidth === 2 && shape.dilationWidth === 1 && shape.kernelWidth >= 3 && shape.kernelWidth <= 7;
+  const windowSize = 7 * shape.strideWidth + shape.kernelWidth;
+  const defines = {
+    ...fused.defines,
+    ...weightDefines(weightPrecision),
+    WINDOW_3X3: window3x3,
+    STRIDED_WINDOW: stridedWindow,
+    WINDOW_SIZE: windowSize,
+    WINDOW_TAPS: shape.kernelWidth,
+    WINDOW_STRIDE: shape.strideWidth,
+    BLOCK_32_ROWS: true,
+  };
+  const windowKey = stridedWindow ? `|window=${shape.kernelWidth}s${shape.strideWidth}` : '';
   const dispatch = checkWorkgroupCounts(`conv2d ${variant}`, [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(ceilDiv(outChannels, 32), lanes.rowLanes),
@@ -58,7 +72,7 @@ export function conv2dImplicitGemmSubgroup(
     packWeights: (weights) => encodeWeights(packSubgroupWeights(weights, outChannels, reduction, variant), weightPrecision),
     program: {
       name: `conv2d-${variant}`,
-      shaderKey: `conv2d-${variant}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${variant}${windowKey}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, source].join('\n'),
         defines,

@@ -67,6 +67,14 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 2, outChannels: 4, groups: 2, inHeight: 8, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  ['depthwise 3x3 stride 2 on 20x136, pads 0 0 1 1', {
+    batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 20, inWidth: 136, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 stride 2 on 13x16, pads 1', {
+    inChannels: 4, outChannels: 8, groups: 4, inHeight: 13, inWidth: 16, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 2, pads 0 0 1 1', {
     batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 10, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -288,7 +296,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(conv3x3(8, 2), { ...cpu, cpuAdapter: false })[0]).toBe('implicit-gemm-8x8');
   });
 
-  it('puts the subgroup depthwise kernel first from 56 px wide', () => {
+  it('puts the subgroup depthwise kernel first from 56 px outputs', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     const depthwise = (size: number) => ({
       ...base, inChannels: 32, outChannels: 32, groups: 32, inHeight: size, inWidth: size, kernelHeight: 3, kernelWidth: 3,
@@ -299,6 +307,9 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(depthwise(56), { ...cpu, subgroupSizes: { min: 8, max: 16 } })).not.toContain('depthwise-3x3-subgroup');
     expect(conv2dVariants({ ...depthwise(56), padLeft: 0 }, cpu)).not.toContain('depthwise-3x3-subgroup');
     expect(conv2dVariants(depthwise(58), cpu)).not.toContain('depthwise-3x3-subgroup');
+    const strided = (size: number) => ({ ...depthwise(size), strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0 });
+    expect(conv2dVariants(strided(112), cpu)[0]).toBe('depthwise-3x3-subgroup');
+    expect(conv2dVariants(strided(56), cpu)[0]).toBe('depthwise-4x');
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

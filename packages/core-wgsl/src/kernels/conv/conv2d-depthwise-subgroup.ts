@@ -15,23 +15,25 @@ export const DEPTHWISE_SUBGROUP_VARIANT = 'depthwise-3x3-subgroup';
 
 /**
  * Checks that the subgroup depthwise kernel can run `shape`: one input channel per group, a 3×3
- * kernel with stride 1 and dilation 1, one left padding column, and rows of a multiple of 4
- * input values. The device also needs subgroups of exactly 8 lanes.
+ * kernel with dilation 1, stride 1 with one left padding column or stride 2 with zero or one,
+ * and rows of a multiple of 4 input values. The device also needs subgroups of exactly 8 lanes.
  */
 export function fitsDepthwiseSubgroup(shape: Conv2dShape): boolean {
+  const stride = shape.strideWidth;
+  const padsFit = stride === 1 ? shape.padLeft === 1 : stride === 2 && (shape.padLeft === 0 || shape.padLeft === 1);
   return shape.groups === shape.inChannels && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
-    shape.strideHeight === 1 && shape.strideWidth === 1 && shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
-    shape.padLeft === 1 && shape.inWidth % 4 === 0;
+    shape.strideHeight === stride && padsFit && shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
+    shape.inWidth % 4 === 0;
 }
 
-/** Creates the depthwise 3×3 convolution with 8 rows × 64 columns per 8-lane subgroup (see fitsDepthwiseSubgroup). */
+/** Creates the depthwise 3×3 convolution with 8 output rows × 64 columns per 8-lane subgroup (see fitsDepthwiseSubgroup). */
 export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32'): Conv2dKernel {
   if (!fitsDepthwiseSubgroup(shape)) {
     throw new Error(
       `conv2d ${DEPTHWISE_SUBGROUP_VARIANT}: invalid shape (groups ${shape.groups} of ${shape.inChannels} channels, kernel ` +
         `${shape.kernelHeight}x${shape.kernelWidth}, stride ${shape.strideHeight}x${shape.strideWidth}, left padding ${shape.padLeft}, ` +
-        `width ${shape.inWidth}). It requires a depthwise 3x3 kernel, stride 1, dilation 1, left padding 1 and a width that is a ` +
-        'multiple of 4. Use depthwise-4x for other shapes.',
+        `width ${shape.inWidth}). It requires a depthwise 3x3 kernel with dilation 1, stride 1 with left padding 1 or stride 2 ` +
+        'with left padding 0 or 1, and a width that is a multiple of 4. Use depthwise-4x for other shapes.',
     );
   }
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
@@ -42,7 +44,16 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
   const planes = batch * outChannels;
   // One plane per workgroup row, 8 bands (one per subgroup) per workgroup.
   const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, [ceilDiv(bandsPerPlane, 8), planes, 1]);
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), KERNEL_3X3: false, VEC4_OUTPUT: vec4Output };
+  const stride = shape.strideWidth;
+  const defines = {
+    ...fused.defines,
+    ...weightDefines(weightPrecision),
+    KERNEL_3X3: false,
+    VEC4_OUTPUT: vec4Output,
+    STRIDE: stride,
+    STRIDE_2: stride === 2,
+    PAD_LEFT_ONE: shape.padLeft === 1,
+  };
 
   return {
     variant: DEPTHWISE_SUBGROUP_VARIANT,
@@ -50,7 +61,7 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
     packWeights: (weights) => encodeWeights(Float32Array.from(weights), weightPrecision),
     program: {
       name: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}`,
-      shaderKey: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}|s${stride}|padLeft=${shape.padLeft}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, source, commonSource].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, bandsPerPlane * planes), ...epilogueUniforms(epilogue)],

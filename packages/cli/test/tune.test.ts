@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { createFeatureExtractor, exportOnnx, type Graph, type Initializer } from '@offshelf/backbone';
-import { adapterIdentityKey, buildVariant, pipelineCacheFor, tuningKeyString, type AdapterIdentity, type TuningKey, type TuningTable } from '@offshelf/core-wgsl';
+import { adapterIdentityKey, buildVariant, kernelTargetOf, pipelineCacheFor, tuningKeyString, type AdapterIdentity, type TuningKey, type TuningTable } from '@offshelf/core-wgsl';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { CommanderError, type Option } from 'commander';
 import sharp from 'sharp';
@@ -337,7 +337,7 @@ describe('tuned feature extractor', () => {
       actual = await run(fresh.device, 'use');
       const pipelines = pipelineCacheFor(fresh.device);
       const compiled = pipelines.compiledCount;
-      for (const key of tuned) pipelines.get(buildVariant(key, stored[tuningKeyString(key)]!.variant).program);
+      for (const key of tuned) pipelines.get(buildVariant(key, stored[tuningKeyString(key)]!.variant, kernelTargetOf(fresh.device)).program);
       expect(pipelines.compiledCount, 'the cached variants were not the ones planned').toBe(compiled);
     } finally {
       fresh.destroy();

@@ -139,13 +139,33 @@ describe('kernel tuning', () => {
     const [result] = (await tuneKernels(gpu.device, networkKeys.slice(2, 3), { cache, adapterKey: 'a', budgetMs: 50 })).results;
     const table = await cache.load('a');
     table[result!.keyString]!.variant = 'removed-variant';
-    expect(tunedVariantLookup(table)(result!.key)).toBeUndefined();
+    expect(tunedVariantLookup(table, kernelTargetOf(gpu.device))(result!.key)).toBeUndefined();
+  });
+
+  it('ignores and retunes a choice made among other variants', async () => {
+    const cache = new MemoryTuningCache();
+    const target = kernelTargetOf(gpu.device);
+    const keys = networkKeys.slice(2, 3);
+    const [result] = (await tuneKernels(gpu.device, keys, { cache, adapterKey: 'a', budgetMs: 50 })).results;
+    const table = await cache.load('a');
+    expect(tunedVariantLookup(table, target)(result!.key)).toBe(result!.choice.variant);
+
+    // A choice tuned before a variant was added, and one written before candidates were recorded.
+    const choice = table[result!.keyString]!;
+    table[result!.keyString] = { ...choice, candidates: choice.candidates!.slice(0, -1) };
+    expect(tunedVariantLookup(table, target)(result!.key)).toBeUndefined();
+    table[result!.keyString] = { variant: choice.variant, defaultVariant: choice.defaultVariant, timesMs: choice.timesMs };
+    expect(tunedVariantLookup(table, target)(result!.key)).toBeUndefined();
+    await cache.save('a', table);
+    const [retuned] = (await tuneKernels(gpu.device, keys, { cache, adapterKey: 'a', budgetMs: 50 })).results;
+    expect(retuned!.fromCache).toBe(false);
+    expect(retuned!.choice.candidates).toEqual(variantsFor(result!.key, target));
   });
 
   it('tuned network matches float64 reference', async () => {
     const cache = new MemoryTuningCache();
     await tuneKernels(gpu.device, networkKeys, { cache, adapterKey: 'net', budgetMs: 100 });
-    const lookup = tunedVariantLookup(await cache.load('net'));
+    const lookup = tunedVariantLookup(await cache.load('net'), kernelTargetOf(gpu.device));
 
     const random = seededUniform(7);
     const input = randomTensor(stem.batch * stem.inChannels * stem.inHeight * stem.inWidth, random);
@@ -160,7 +180,7 @@ describe('kernel tuning', () => {
       const layers: Array<{ label: string; actual: Float32Array; expected: Float64Array; tolerance: number }> = [];
       for (const [i, key] of networkKeys.slice(0, 3).entries()) {
         const shape = key.shape as Conv2dShape;
-        const kernel = selectConv2d(shape, key.epilogue, { variant: chooseVariant(key) });
+        const kernel = selectConv2d(shape, key.epilogue, { ...kernelTargetOf(gpu.device), variant: chooseVariant(key) });
         const y = await runProgram(gpu.device, kernel.program, [x, kernel.packWeights(weights[i]!), biases[i]!], conv2dOutputLength(shape));
         const expected = conv2dReference(shape, key.epilogue, x, weights[i]!, biases[i]!, null);
         layers.push({ label: `conv ${i} (${kernel.variant})`, actual: y, expected, tolerance: reductionTolerance((shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth) });
@@ -168,7 +188,7 @@ describe('kernel tuning', () => {
       }
       expect(conv2dOutputShape(pointwise)[1] * 36).toBe(classifier.K);
       const gemmKey = networkKeys[3]!;
-      const gemm = selectGemm(classifier, gemmKey.epilogue, { variant: chooseVariant(gemmKey) });
+      const gemm = selectGemm(classifier, gemmKey.epilogue, { ...kernelTargetOf(gpu.device), variant: chooseVariant(gemmKey) });
       const logits = await runProgram(gpu.device, gemm.program, [x, gemm.packB(classifierWeights), classifierBias], classifier.M * classifier.N);
       layers.push({
         label: `gemm (${gemm.variant})`,

@@ -5,7 +5,7 @@ import { encodeDispatch, prepareDispatch, releaseDispatch, type PreparedDispatch
 import { kernelTargetOf, type KernelTarget } from '../kernels/kernel-target';
 import { pipelineCacheFor } from '../runtime/pipeline-cache';
 import { DispatchTimer } from './dispatch-timer';
-import type { TunedChoice, TuningCache, TuningTable } from './tuning-cache';
+import { isCurrentChoice, type TunedChoice, type TuningCache, type TuningTable } from './tuning-cache';
 import { buildVariant, reductionLength, tuningKeyString, variantsFor, type TuningKey } from './tuning-key';
 
 export interface TuneOptions {
@@ -71,7 +71,7 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       const variants = variantsFor(key, target);
       const cached = table[keyString];
       let result: TuningResult;
-      if (cached && variants.includes(cached.variant)) {
+      if (isCurrentChoice(cached, variants)) {
         result = { key, keyString, choice: cached, fromCache: true, rejected: [], skipped: [] };
       } else {
         const measured = await tuneKey(device, timer, key, variants, options.budgetMs ?? 400);
@@ -91,11 +91,14 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
   return { results, timedDispatches, usesTimestamps: timer.usesTimestamps };
 }
 
-/** Returns a lookup of tuned variants in `table`; it returns undefined for keys not tuned. */
+/**
+ * Returns a lookup of tuned variants in `table`. It returns undefined for keys not tuned and for
+ * stale choices, tuned among other variants than `target` can run now (see `isCurrentChoice`).
+ */
 export function tunedVariantLookup(table: TuningTable, target: KernelTarget = {}): (key: TuningKey) => string | undefined {
   return (key) => {
     const choice = table[tuningKeyString(key)];
-    return choice && variantsFor(key, target).includes(choice.variant) ? choice.variant : undefined;
+    return isCurrentChoice(choice, variantsFor(key, target)) ? choice.variant : undefined;
   };
 }
 
@@ -107,7 +110,9 @@ async function tuneKey(
   budgetMs: number,
 ): Promise<{ choice: TunedChoice; timedDispatches: number; rejected: string[]; skipped: string[] }> {
   const defaultVariant = variants[0]!;
-  if (variants.length === 1) return { choice: { variant: defaultVariant, defaultVariant, timesMs: {} }, timedDispatches: 0, rejected: [], skipped: [] };
+  if (variants.length === 1) {
+    return { choice: { variant: defaultVariant, defaultVariant, timesMs: {}, candidates: [...variants] }, timedDispatches: 0, rejected: [], skipped: [] };
+  }
 
   const operands = operandLengths(key);
   const random = seededUniform(1);
@@ -180,7 +185,7 @@ async function tuneKey(
       }
       rejected.push(variant);
     }
-    return { choice: { variant: chosen, defaultVariant, timesMs }, timedDispatches, rejected, skipped };
+    return { choice: { variant: chosen, defaultVariant, timesMs, candidates: [...variants] }, timedDispatches, rejected, skipped };
   } finally {
     for (const dispatches of prepared.values()) dispatches.forEach(releaseDispatch);
     for (const buffer of owned) buffer.destroy();

@@ -6,6 +6,18 @@ export interface TunedChoice {
   defaultVariant: string;
   /** Best measured time of each timed variant, in milliseconds. */
   timesMs: Record<string, number>;
+  /**
+   * Every variant that could run the key when it was tuned, default first. A choice is stale, and
+   * ignored, when this list differs from the current one: a kernel added by a later release was
+   * never timed against it. Entries written before this field existed lack it and are stale too.
+   */
+  candidates?: string[];
+}
+
+/** True when `choice` was tuned among exactly `variants`, the variants that can run its key now. */
+export function isCurrentChoice(choice: TunedChoice | undefined, variants: readonly string[]): choice is TunedChoice {
+  return choice !== undefined && choice.candidates !== undefined && variants.includes(choice.variant) &&
+    choice.candidates.length === variants.length && choice.candidates.every((variant, index) => variant === variants[index]);
 }
 
 /** Tuned choices of one adapter, by `tuningKeyString`. */

@@ -30,11 +30,14 @@ export function tuningKeyString(key: TuningKey): string {
   return `gemm|b=${s.batch}|m=${s.M}|n=${s.N}|k=${s.K}|alpha=${s.alpha}|broadcastB=${s.broadcastB}|${gemmLayoutKey(s)}|${epilogue}|code=${code}`;
 }
 
-/** Returns a 32-bit FNV-1a hash, in hex, of the names and WGSL of every variant applicable to `key`. */
+// A target under which every variant applies, the subgroup ones included, for the code fingerprint.
+const FINGERPRINT_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+
+/** Returns a 32-bit FNV-1a hash, in hex, of the names and WGSL of every variant applicable to `key` on any device. */
 function variantCodeFingerprint(key: TuningKey): string {
   let hash = 0x811c9dc5;
-  for (const variant of variantsFor(key)) {
-    const text = `${variant}\n${buildVariant(key, variant).passes.map((pass) => pass.program.code).join('\n')}\n`;
+  for (const variant of variantsFor(key, FINGERPRINT_TARGET)) {
+    const text = `${variant}\n${buildVariant(key, variant, FINGERPRINT_TARGET).passes.map((pass) => pass.program.code).join('\n')}\n`;
     for (let i = 0; i < text.length; i++) {
       hash ^= text.charCodeAt(i);
       hash = Math.imul(hash, 0x01000193) >>> 0;
@@ -80,7 +83,7 @@ export function buildVariant(key: TuningKey, variant: string, target: KernelTarg
     const passes = conv2dPasses(kernel, key.epilogue);
     return { program: kernel.program, passes, scratchLengths: kernel.scratchLengths ?? [], pack: (data: Float32Array) => kernel.packWeights(data) };
   }
-  const kernel = selectGemm(key.shape, key.epilogue, { variant });
+  const kernel = selectGemm(key.shape, key.epilogue, { ...target, variant });
   const pass: Conv2dPass = { program: kernel.program, inputs: ['input', 'weights'], output: 'output' };
   if (key.epilogue.bias) pass.inputs.push('bias');
   if (key.epilogue.residual !== 'none') pass.inputs.push('residual');

@@ -4,6 +4,7 @@ import {
   adapterIdentityFromInfo,
   adapterIdentityKey,
   IndexedDbTuningCache,
+  kernelTargetOf,
   PLAIN_EPILOGUE,
   tuneKernels,
   tunedVariantLookup,
@@ -34,7 +35,7 @@ async function describeKeys() {
       adapterKey: adapterIdentityKey(identity),
       otherAdapterKey: adapterIdentityKey({ ...identity, description: `${identity.description} (another GPU)` }),
       keyString: tuningKeyString(KEY),
-      variants: variantsFor(KEY),
+      variants: variantsFor(KEY, kernelTargetOf(gpu.device)),
     };
   } finally {
     gpu.destroy();
@@ -69,7 +70,12 @@ async function clearCache(databaseName: string): Promise<void> {
 /** Returns the variant the feature extractor would run for KEY from the stored table, or null when it misses. */
 async function lookupVariant(databaseName: string, adapterKey: string): Promise<string | null> {
   const table = await new IndexedDbTuningCache(databaseName).load(adapterKey);
-  return tunedVariantLookup(table)(KEY) ?? null;
+  const gpu = await requestDevice();
+  try {
+    return tunedVariantLookup(table, kernelTargetOf(gpu.device))(KEY) ?? null;
+  } finally {
+    gpu.destroy();
+  }
 }
 
 /** Creates database `databaseName` at version 1 with a `models` store of its own and one record in it. */

@@ -176,8 +176,8 @@ async function main(): Promise<void> {
   }
   for (const [name, shape, epilogue] of gemmCases) {
     if (!name.includes(caseFilter)) continue;
-    for (const variant of gemmVariants(shape).filter((v) => v.includes(variantFilter))) {
-      const kernel = selectGemm(shape, epilogue, { variant });
+    for (const variant of gemmVariants(shape, target).filter((v) => v.includes(variantFilter))) {
+      const kernel = selectGemm(shape, epilogue, { ...target, variant });
       const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
       await report(device, name, variant, kernel.program, inputs, shape.batch * shape.M * shape.N);
     }

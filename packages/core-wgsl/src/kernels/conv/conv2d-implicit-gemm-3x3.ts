@@ -9,6 +9,7 @@ import { conv2dCost } from './conv2d-direct';
 import { packImplicitGemmWeights } from './conv2d-implicit-gemm';
 import type { Conv2dKernel } from './conv2d-kernel';
 import source from './conv2d-implicit-gemm-3x3.wgsl';
+import operandsSource from './conv2d-implicit-gemm-operands.wgsl';
 import paramsSource from './conv2d-params.wgsl';
 import storeSource from './conv2d-store-row-block.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
@@ -49,7 +50,7 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue, we
     program: {
       name: 'conv2d-implicit-gemm-3x3-8x8',
       shaderKey: `conv2d-implicit-gemm-3x3-8x8|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision), BLOCK_32_ROWS: false }),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision), BLOCK_32_ROWS: false }),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -9,6 +9,7 @@ import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import { fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
 import type { Conv2dKernel } from './conv2d-kernel';
+import operandsSource from './conv2d-implicit-gemm-operands.wgsl';
 import paramsSource from './conv2d-params.wgsl';
 import { packSubgroupWeights } from './conv2d-pointwise-subgroup';
 import source from './conv2d-implicit-gemm-subgroup.wgsl';
@@ -74,7 +75,7 @@ export function conv2dImplicitGemmSubgroup(
       name: `conv2d-${variant}`,
       shaderKey: `conv2d-${variant}${windowKey}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
-        [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, source].join('\n'),
+        [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'),
         defines,
       ),
       dispatch,

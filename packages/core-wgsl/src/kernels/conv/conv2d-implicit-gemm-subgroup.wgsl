@@ -5,23 +5,8 @@
 // loads one vec4 of weights per lane and broadcasts it. With WINDOW_3X3 (3×3 kernel, dilation 1,
 // stride 1 along x) each (input channel, kernel row) loads its 10-value input window once for
 // its three taps.
-// Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW.
-
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-// f16 weights widen to f32 on load, so the products and sums stay f32.
-#if WEIGHTS_F16
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
-#else
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-#endif
-@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
-
-// Input value at x of the row starting at `row`, or 0 in the padding. `row_inside` is false
-// for a padding row, whose `row` is clamped to a real one.
-fn load_input(row: u32, x: i32, row_inside: bool) -> f32 {
-  let inside = row_inside && x >= 0 && x < i32(params.in_width);
-  return select(0.0, input[row + u32(clamp(x, 0, i32(params.in_width) - 1))], inside);
-}
+// Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
+// (declared in conv2d-implicit-gemm-operands.wgsl with the input loads).
 
 // Inputs of the block's pixels 0-3 (lo) or 4-7 (hi) for the tap at input column x.
 fn load_taps_lo(row: u32, x: i32, row_inside: bool) -> vec4<f32> {

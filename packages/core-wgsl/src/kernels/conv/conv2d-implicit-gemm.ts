@@ -8,6 +8,7 @@ import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
 import source from './conv2d-implicit-gemm.wgsl';
+import operandsSource from './conv2d-implicit-gemm-operands.wgsl';
 import paramsSource from './conv2d-params.wgsl';
 import storeSource from './conv2d-store-row-block.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
@@ -34,7 +35,7 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue, weigh
     program: {
       name: 'conv2d-implicit-gemm-8x8',
       shaderKey: `conv2d-implicit-gemm-8x8|uniformChannels=${uniformChannels}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, source].join('\n'), defines),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

@@ -2,22 +2,8 @@
 // im2col(input), with the im2col columns gathered on the fly instead of materialized.
 // Each invocation computes 8 output channels × 8 consecutive pixels of one output row
 // in registers (register-block-8x8.wgsl), with no workgroup memory.
-// Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW.
-
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-// f16 weights widen to f32 on load, so the products and sums stay f32.
-#if WEIGHTS_F16
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f16>>;
-#else
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-#endif
-@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
-
-// Input value at (in_y, in_x) of the row starting at `row`, or 0 in the padding.
-fn load_input(row: u32, in_x: i32) -> f32 {
-  let inside = in_x >= 0 && in_x < i32(params.in_width);
-  return select(0.0, input[row + u32(clamp(in_x, 0, i32(params.in_width) - 1))], inside);
-}
+// Bindings: input NCHW, weights packed by packImplicitGemmWeights, [bias], [residual], output NCHW
+// (declared in conv2d-implicit-gemm-operands.wgsl with the input loads).
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -57,10 +43,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let row = (plane + u32(in_y)) * params.in_width;
       for (var kx = 0u; kx < params.kernel_width; kx++) {
         let x = in_x0 + i32(kx) * params.dilation_width;
-        let lo = vec4<f32>(load_input(row, x), load_input(row, x + step),
-                           load_input(row, x + 2 * step), load_input(row, x + 3 * step));
-        let hi = vec4<f32>(load_input(row, x + 4 * step), load_input(row, x + 5 * step),
-                           load_input(row, x + 6 * step), load_input(row, x + 7 * step));
+        let lo = vec4<f32>(load_input(row, x, true), load_input(row, x + step, true),
+                           load_input(row, x + 2 * step, true), load_input(row, x + 3 * step, true));
+        let hi = vec4<f32>(load_input(row, x + 4 * step, true), load_input(row, x + 5 * step, true),
+                           load_input(row, x + 6 * step, true), load_input(row, x + 7 * step, true));
         accumulate_outer_product(vec4<f32>(weights[w]), vec4<f32>(weights[w + 1u]), lo, hi);
         w += 2u;
       }

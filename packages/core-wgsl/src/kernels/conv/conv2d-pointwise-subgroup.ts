@@ -9,6 +9,7 @@ import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
+import operandsSource from './conv2d-pointwise-operands.wgsl';
 import source from './conv2d-pointwise-subgroup.wgsl';
 import { conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
@@ -49,7 +50,10 @@ export function conv2dPointwiseSubgroup(
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
       shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|oddK=${oddReduction}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      code: specializeWgsl(
+        [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
+        defines,
+      ),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

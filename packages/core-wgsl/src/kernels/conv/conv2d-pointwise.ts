@@ -8,6 +8,7 @@ import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
+import operandsSource from './conv2d-pointwise-operands.wgsl';
 import source from './conv2d-pointwise.wgsl';
 import { conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 
@@ -35,7 +36,7 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
     program: {
       name: 'conv2d-pointwise-gemm-8x8',
       shaderKey: `conv2d-pointwise-gemm-8x8|vec4=${vec4Input}|uniformChannels=${uniformChannels}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, source].join('\n'), defines),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

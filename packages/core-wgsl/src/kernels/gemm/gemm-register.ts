@@ -6,18 +6,14 @@ import operandsSource from './gemm-operands.wgsl';
 import source from './gemm-register.wgsl';
 import paramsSource from './gemm-params.wgsl';
 import blockSource from './register-block-8x8.wgsl';
-import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
+import { gemmCost, gemmOperandLayout, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
 import { laneLayout } from './lane-layout';
 import { checkWorkgroupCounts } from './workgroup-limits';
 
 /** Creates the register-blocked GEMM: 8×8 outputs per invocation, 64 invocations per workgroup. */
 export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32'): GemmKernel {
   const fused = epilogueWgsl(epilogue, 2);
-  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries. A stored
-  // M×K is read one column at a time, 8 scalars that are uniform across the workgroup.
-  const vec4A = shape.transposeA && shape.M % 4 === 0;
-  const vec4B = !shape.transposeB && shape.N % 4 === 0;
-  const vec4Y = shape.N % 4 === 0;
+  const layout = gemmOperandLayout(shape);
   const columnBlocks = ceilDiv(shape.N, 8);
   const lanes = laneLayout(columnBlocks);
   const dispatch = checkWorkgroupCounts('gemm register-8x8', [
@@ -28,11 +24,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision
   const defines = {
     ...fused.defines,
     ...weightDefines(bPrecision),
-    TRANSPOSE_A: shape.transposeA,
-    TRANSPOSE_B: shape.transposeB,
-    VEC4_A: vec4A,
-    VEC4_B: vec4B,
-    VEC4_Y: vec4Y,
+    ...layout.defines,
     UNIFORM_ROWS: lanes.rowLanes === 1,
   };
   return {
@@ -41,7 +33,7 @@ export function gemmRegister8x8(shape: GemmShape, epilogue: Epilogue, bPrecision
     packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
     program: {
       name: 'gemm-register-8x8',
-      shaderKey: `gemm-register-8x8|${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|uniformRows=${lanes.rowLanes === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `gemm-register-8x8|${layout.key}|uniformRows=${lanes.rowLanes === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'), defines),
       dispatch,
       uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],

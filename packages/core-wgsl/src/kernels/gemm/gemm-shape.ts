@@ -80,3 +80,18 @@ export function gemmCost(shape: GemmShape, bPrecision: WeightPrecision = 'f32'):
 export function gemmLayoutKey(shape: GemmShape): string {
   return `tA=${shape.transposeA}|tB=${shape.transposeB}`;
 }
+
+/**
+ * Defines of the operand layouts read by gemm-operands.wgsl, and the shader-key fragment for
+ * them. vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries, and a
+ * stored M×K A is read one column at a time.
+ */
+export function gemmOperandLayout(shape: GemmShape): { defines: Record<string, boolean>; key: string } {
+  const vec4A = shape.transposeA && shape.M % 4 === 0;
+  const vec4B = !shape.transposeB && shape.N % 4 === 0;
+  const vec4Y = shape.N % 4 === 0;
+  return {
+    defines: { TRANSPOSE_A: shape.transposeA, TRANSPOSE_B: shape.transposeB, VEC4_A: vec4A, VEC4_B: vec4B, VEC4_Y: vec4Y },
+    key: `${gemmLayoutKey(shape)}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}`,
+  };
+}

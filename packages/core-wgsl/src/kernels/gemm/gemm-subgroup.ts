@@ -7,7 +7,7 @@ import paramsSource from './gemm-params.wgsl';
 import operandsSource from './gemm-operands.wgsl';
 import source from './gemm-subgroup.wgsl';
 import blockSource from './register-block-32x8-subgroup.wgsl';
-import { gemmCost, gemmLayoutKey, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
+import { gemmCost, gemmOperandLayout, gemmUniforms, type GemmKernel, type GemmShape } from './gemm-shape';
 import { laneLayout } from './lane-layout';
 import { checkWorkgroupCounts } from './workgroup-limits';
 
@@ -20,10 +20,7 @@ export const GEMM_SUBGROUP_VARIANT = 'subgroup-32x8';
  */
 export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32', subgroupSize = 8): GemmKernel {
   const fused = epilogueWgsl(epilogue, 2);
-  // vec4 loads need rows of the contiguous dimension to start on 16-byte boundaries.
-  const vec4A = shape.transposeA && shape.M % 4 === 0;
-  const vec4B = !shape.transposeB && shape.N % 4 === 0;
-  const vec4Y = shape.N % 4 === 0;
+  const layout = gemmOperandLayout(shape);
   const columnBlocks = ceilDiv(shape.N, 8);
   // Whole subgroups along the columns, so that all lanes of one share the rows.
   const lanes = laneLayout(columnBlocks, subgroupSize);
@@ -35,11 +32,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
   const defines = {
     ...fused.defines,
     ...weightDefines(bPrecision),
-    TRANSPOSE_A: shape.transposeA,
-    TRANSPOSE_B: shape.transposeB,
-    VEC4_A: vec4A,
-    VEC4_B: vec4B,
-    VEC4_Y: vec4Y,
+    ...layout.defines,
     ODD_REDUCTION: shape.K % 2 === 1,
   };
   return {
@@ -48,7 +41,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
     program: {
       name: `gemm-${GEMM_SUBGROUP_VARIANT}`,
-      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${gemmLayoutKey(shape)}|oddK=${shape.K % 2 === 1}|vec4A=${vec4A}|vec4B=${vec4B}|vec4Y=${vec4Y}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${layout.key}|oddK=${shape.K % 2 === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,

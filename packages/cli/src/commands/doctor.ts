@@ -51,14 +51,15 @@ function formatSummary(summary: AdapterSummary, target: KernelTarget, smokeTestP
   return `${lines.join('\n')}\n`;
 }
 
-// Says which kernel variants the selectors put first on this device.
+// Says whether the subgroup kernel variants can run on this device, and whether the selectors
+// run them by default (on a CPU adapter) or leave them to tuning (on a GPU).
 function describeKernelChoice(target: KernelTarget): string {
-  const order = target.cpuAdapter ? 'ordered for a CPU adapter' : 'ordered for a GPU';
   const sizes = target.subgroupSizes;
-  if (!sizes) return `no subgroup variants (no subgroups feature), ${order}`;
+  if (!sizes) return 'no subgroup variants (the adapter has no subgroups feature)';
   const lanes = sizes.min === sizes.max ? `${sizes.min}` : `${sizes.min}-${sizes.max}`;
-  if (!hasSubgroupsOf8To64(target)) return `no subgroup variants (they need subgroups of 8 to 64 lanes, this device has ${lanes}), ${order}`;
-  return `subgroup variants with ${lanes}-lane subgroups, ${order}`;
+  if (!hasSubgroupsOf8To64(target)) return `no subgroup variants (they need subgroups of 8 to 64 lanes, this adapter has ${lanes})`;
+  if (target.cpuAdapter) return `subgroup variants on by default (${lanes}-lane subgroups on a CPU adapter; a tuning cache can override)`;
+  return `subgroup variants only through tuning (${lanes}-lane subgroups on a GPU, where the 8x8 kernels are the defaults)`;
 }
 
 // Doubles 256 integers on the GPU and checks every value read back.

@@ -30,6 +30,7 @@ function testEnvironment(): BenchEnvironment {
     cpu: 'test CPU',
     cpuCount: 1,
     loadAverage: 0.5,
+    lavapipeThreads: '4',
     adapter: {
       backend: 'vulkan',
       adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
@@ -118,6 +119,7 @@ describe('bench harness', () => {
 
     const markdown = renderMarkdown(testEnvironment(), { warmup: 0, repeats: 2, flopsPerImage: { tiny: 65024 } }, results);
     expect(markdown).toContain('llvmpipe');
+    expect(markdown).toContain('Lavapipe compute threads (LP_NUM_THREADS): 4');
     expect(markdown).toContain('pnpm bench --models=tiny');
     expect(markdown).toContain(MODELS.tiny.description);
   });

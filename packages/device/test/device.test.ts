@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { backendFromEnvironment, DeviceLostError, requestDevice } from '../src/node';
+import { availableParallelism } from 'node:os';
+
+import { backendFromEnvironment, defaultLavapipeThreads, DeviceLostError, requestDevice } from '../src/node';
 
 // Doubles integers in a compute shader; the oracle is plain arithmetic on the CPU.
 async function doubleOnGpu(device: GPUDevice, values: Float32Array<ArrayBuffer>): Promise<Float32Array> {
@@ -118,6 +120,23 @@ describe('backend choice', () => {
     } finally {
       if (saved === undefined) delete process.env.OFFSHELF_BACKEND;
       else process.env.OFFSHELF_BACKEND = saved;
+    }
+  });
+
+  it('sets LP_NUM_THREADS unless the environment has it', async () => {
+    expect(defaultLavapipeThreads()).toBe(Math.min(32, 4 * availableParallelism()));
+    const saved = process.env.LP_NUM_THREADS;
+    try {
+      delete process.env.LP_NUM_THREADS;
+      (await requestDevice()).destroy();
+      expect(process.env.LP_NUM_THREADS).toBe(String(defaultLavapipeThreads()));
+
+      process.env.LP_NUM_THREADS = '3';
+      (await requestDevice()).destroy();
+      expect(process.env.LP_NUM_THREADS).toBe('3');
+    } finally {
+      if (saved === undefined) delete process.env.LP_NUM_THREADS;
+      else process.env.LP_NUM_THREADS = saved;
     }
   });
 });

@@ -54,6 +54,7 @@ export async function runCaseInChild(options: CaseOptions & { timeoutSeconds: nu
   mkdirSync(shaderCache);
   const entry = process.argv[1]!;
   const child = spawn(process.execPath, ['--liftoff-only', '--enable-source-maps', entry, ...caseArguments(options)], {
+    // LP_NUM_THREADS, if set, passes on with the rest, so every engine on lavapipe gets the same threads.
     env: { ...process.env, MESA_SHADER_CACHE_DIR: shaderCache, [CASE_SCRATCH_ENV]: scratch },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -14,6 +14,8 @@ export interface BenchEnvironment {
   /** One-minute load average when the run started; above the core count, other work shared the CPU. */
   loadAverage: number;
   adapter: AdapterSummary;
+  /** LP_NUM_THREADS of every case process: the compute threads of lavapipe, which all WebGPU engines here share. */
+  lavapipeThreads: string;
   /** npm package name → installed version. */
   versions: Record<string, string>;
 }
@@ -63,6 +65,8 @@ export async function collectEnvironment(command: string): Promise<BenchEnvironm
     cpuCount: cpus().length,
     loadAverage: loadavg()[0] ?? 0,
     adapter,
+    // requestDevice sets offshelf's default when the environment has none, and the cases inherit it.
+    lavapipeThreads: process.env.LP_NUM_THREADS ?? 'unset',
     versions,
   };
 }

@@ -30,18 +30,18 @@ const liveGpus = new Set<GPU>();
 let globalsInstalled = false;
 
 // Lavapipe (Mesa's Vulkan on the CPU) runs compute work on LP_NUM_THREADS threads, one per CPU by
-// default. On 2 shared cores (pnpm bench, Mesa 25.0.7), three per CPU ran ResNet-18 feature
-// extraction 1.3-1.4× and MobileNetV2 1.1-1.25× faster than one per CPU at batch 1 and 8. Four per
-// CPU was as fast at batch 8 but slowed MobileNetV2 at batch 1, whose small dispatches pay for
-// waking every thread. Most likely, smaller shares of each dispatch keep both cores busy when
-// other threads of the process take one away.
-export const LAVAPIPE_THREADS_PER_CPU = 3;
+// default. On 2 shared cores (pnpm bench, Mesa 25.0.7), two per CPU ran ResNet-18 feature
+// extraction 1.3× and MobileNetV2 1.1-1.2× faster than one per CPU at batch 1 and 8. Three and
+// four per CPU were up to 15% faster still at batch 8, but made MobileNetV2's batch-1 runs vary
+// from 53 to 139 ms, because its small dispatches pay for waking every thread. Most likely,
+// smaller shares of each dispatch keep both cores busy when other threads take one away.
+export const LAVAPIPE_THREADS_PER_CPU = 2;
 
 // Mesa's llvmpipe caps LP_NUM_THREADS at LP_MAX_THREADS, 32 in its lp_limits.h.
 const LAVAPIPE_MAX_THREADS = 32;
 
 /**
- * Returns the LP_NUM_THREADS value offshelf uses when the environment sets none: 3 per CPU, at
+ * Returns the LP_NUM_THREADS value offshelf uses when the environment sets none: 2 per CPU, at
  * most 32. It only affects lavapipe, and it must be in the environment before the first device.
  */
 export function defaultLavapipeThreads(): number {

@@ -37,7 +37,7 @@ const cases: Array<[string, Partial<GemmShape>, Epilogue]> = [
 ];
 
 // Variants are listed for a device with 8-lane subgroups, so the table names the subgroup
-// variant too; each case then runs only if the test device can run it.
+// variant too. Each case then runs only if the test device can run it.
 const LISTING_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
 
 let gpu: OffshelfDevice;

@@ -107,7 +107,7 @@ function roundToFloat16(values: Float32Array): Float32Array {
 }
 
 // Variants are listed for a device with 8-lane subgroups, so the tables name the subgroup
-// variants too; each case then runs only if the test device can run it.
+// variants too. Each case then runs only if the test device can run it.
 const LISTING_TARGET: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
 
 let gpu: OffshelfDevice;

@@ -14,9 +14,9 @@ import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-sh
 export const DEPTHWISE_SUBGROUP_VARIANT = 'depthwise-3x3-subgroup';
 
 /**
- * Checks that the subgroup depthwise kernel can run `shape`: one input channel per group, a 3×3
- * kernel with dilation 1, stride 1 with one left padding column or stride 2 with zero or one,
- * and rows of a multiple of 4 input values. The device also needs subgroups of exactly 8 lanes.
+ * Checks that the subgroup depthwise kernel can run `shape`. It needs one input channel per group
+ * and a 3×3 kernel with dilation 1. At stride 1 it needs one left padding column, at stride 2 zero
+ * or one, and input rows of a multiple of 4 values. The device also needs 8-lane subgroups.
  */
 export function fitsDepthwiseSubgroup(shape: Conv2dShape): boolean {
   const stride = shape.strideWidth;

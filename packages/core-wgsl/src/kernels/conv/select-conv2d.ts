@@ -80,9 +80,9 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
   if (shape.groups === shape.inChannels) {
     // Sharing each input row's outer columns between lanes through shuffles ran MobileNetV2's 3×3
-    // layers with outputs 56 and 112 px wide 1.2-2.5× faster than depthwise-4x at batch 8 on
-    // lavapipe (stride 1 and 2), but with 28 px outputs, where half of each subgroup's 64 columns
-    // are past the edge, 1.3-2.6× slower.
+    // layers with 56 and 112 px outputs 1.2-2.5× faster than depthwise-4x at batch 8 on lavapipe
+    // (stride 1 and 2). With 28 px outputs half of each subgroup's 64 columns are past the edge,
+    // and it ran 1.3-2.6× slower.
     const subgroupDepthwise = fitsDepthwiseSubgroup(shape) && target.subgroupSizes?.min === 8 && target.subgroupSizes.max === 8;
     const subgroupDepthwiseFirst = subgroupDepthwise && target.cpuAdapter === true && outWidth >= 56;
     if (subgroupDepthwiseFirst) variants.push(DEPTHWISE_SUBGROUP_VARIANT);

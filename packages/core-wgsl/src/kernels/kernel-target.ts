@@ -39,6 +39,11 @@ export function hasSubgroupsOf8To64(target: KernelTarget): boolean {
   return sizes !== undefined && sizes.min >= 8 && sizes.max <= 64;
 }
 
+/** True when every subgroup has exactly 8 lanes, as the subgroup depthwise kernel's edge lanes 0 and 7 need. */
+export function hasSubgroupsOf8(target: KernelTarget): boolean {
+  return target.subgroupSizes?.min === 8 && target.subgroupSizes.max === 8;
+}
+
 /** Copies the target fields out of `options`, which may also contain other selector options. */
 export function pickKernelTarget(options: KernelTarget): KernelTarget {
   const { maxBindingBytes, subgroupSizes, cpuAdapter } = options;

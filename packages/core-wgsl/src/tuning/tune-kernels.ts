@@ -74,7 +74,7 @@ export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[],
       if (isCurrentChoice(cached, variants)) {
         result = { key, keyString, choice: cached, fromCache: true, rejected: [], skipped: [] };
       } else {
-        const measured = await tuneKey(device, timer, key, variants, options.budgetMs ?? 400);
+        const measured = await tuneKey(device, timer, key, variants, target, options.budgetMs ?? 400);
         timedDispatches += measured.timedDispatches;
         result = { key, keyString, choice: measured.choice, fromCache: false, rejected: measured.rejected, skipped: measured.skipped };
         table[keyString] = measured.choice;
@@ -107,6 +107,7 @@ async function tuneKey(
   timer: DispatchTimer,
   key: TuningKey,
   variants: string[],
+  target: KernelTarget,
   budgetMs: number,
 ): Promise<{ choice: TunedChoice; timedDispatches: number; rejected: string[]; skipped: string[] }> {
   const defaultVariant = variants[0]!;
@@ -128,7 +129,7 @@ async function tuneKey(
 
   try {
     // Compile every variant at once, so the driver can build them in parallel.
-    const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant, kernelTargetOf(device)) }));
+    const built = variants.map((variant) => ({ variant, ...buildVariant(key, variant, target) }));
     await Promise.all(built.flatMap(({ passes }) => passes.map((pass) => pipelineCacheFor(device).getAsync(pass.program))));
 
     const start = performance.now();

@@ -1,5 +1,5 @@
 import type { Epilogue } from '../epilogue';
-import { hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
+import { hasSubgroupsOf8, hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDepthwiseSubgroup, DEPTHWISE_SUBGROUP_VARIANT, fitsDepthwiseSubgroup } from './conv2d-depthwise-subgroup';
@@ -83,7 +83,7 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     // layers with 56 and 112 px outputs 1.2-2.5× faster than depthwise-4x at batch 8 on lavapipe
     // (stride 1 and 2). With 28 px outputs half of each subgroup's 64 columns are past the edge,
     // and it ran 1.3-2.6× slower.
-    const subgroupDepthwise = fitsDepthwiseSubgroup(shape) && target.subgroupSizes?.min === 8 && target.subgroupSizes.max === 8;
+    const subgroupDepthwise = fitsDepthwiseSubgroup(shape) && hasSubgroupsOf8(target);
     const subgroupDepthwiseFirst = subgroupDepthwise && target.cpuAdapter === true && outWidth >= 56;
     if (subgroupDepthwiseFirst) variants.push(DEPTHWISE_SUBGROUP_VARIANT);
     variants.push('depthwise-4x');

@@ -1,5 +1,7 @@
-// Exits 0 when Dawn finds a WebGPU adapter on Vulkan or OpenGL ES, 1 otherwise.
-// Used by scripts/setup.sh to decide whether a software GPU must be installed.
+// Reports which WebGPU adapter Dawn finds, for scripts/setup.sh.
+// Exit status: 0 for an adapter on Vulkan, 2 when only OpenGL ES (compatibility mode) gives one,
+// 1 when neither does. Stock Debian 12 has Mesa 22, whose llvmpipe only works through OpenGL ES:
+// setup.sh then installs a newer Mesa's lavapipe, which runs the Vulkan backend with subgroups.
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../packages/device/package.json', import.meta.url));
@@ -12,7 +14,7 @@ for (const backend of ['vulkan', 'opengles']) {
   const adapter = await gpu.requestAdapter({ featureLevel }).catch(() => null);
   if (adapter) {
     console.log(`WebGPU adapter found on ${backend}: ${adapter.info?.description || adapter.info?.device || 'unnamed'}`);
-    process.exit(0);
+    process.exit(backend === 'vulkan' ? 0 : 2);
   }
 }
 console.log('No WebGPU adapter found on Vulkan or OpenGL ES.');

@@ -37,6 +37,11 @@ describe('doctor', () => {
     expect(report.isFallbackAdapter).toBe(runsOnCpu);
   });
 
+  it('reports paced event polling on a CPU adapter', async () => {
+    const { report } = await doctorJson();
+    expect(report.eventPolling).toBe(report.isFallbackAdapter ? 'paced' : 'busy');
+  });
+
   it('prints a readable summary', async () => {
     let text = '';
     const code = await runDoctor({}, (chunk) => (text += chunk));
@@ -45,5 +50,6 @@ describe('doctor', () => {
     expect(text).toMatch(/^software adapter +yes/m);
     expect(text).toMatch(/maxStorageBufferBindingSize/);
     expect(text).toMatch(/^kernels +(subgroup variants|no subgroup variants)/m);
+    expect(text).toMatch(/^event polling +paced/m);
   });
 });

@@ -159,7 +159,8 @@ const gemmCases: Array<[string, GemmShape, Epilogue]> = [
 async function main(): Promise<void> {
   const caseFilter = process.argv[2] ?? '';
   const variantFilter = process.argv[3] ?? '';
-  const gpu = await requestDevice();
+  // Times end at onSubmittedWorkDone, which paced event polling would round up to whole milliseconds.
+  const gpu = await requestDevice({ eventPolling: 'busy' });
   const { device } = gpu;
   const target = kernelTargetOf(device);
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);

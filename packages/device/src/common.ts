@@ -32,6 +32,12 @@ export interface RequestDeviceOptions {
   optionalFeatures?: readonly GPUFeatureName[];
   /** Called once when the device is lost for any reason other than `destroy()`. */
   onLost?: (error: DeviceLostError) => void;
+  /**
+   * Node only: how Dawn's binding waits for GPU events, `busy` (its own loop, one CPU core busy
+   * while the GPU works) or `paced` (a 1 ms timer after the first 0.5 ms). Defaults to
+   * `OFFSHELF_EVENT_POLLING`, else `paced` on CPU adapters such as lavapipe and `busy` on GPUs.
+   */
+  eventPolling?: 'busy' | 'paced';
 }
 
 /** Facts about the adapter a device came from, as `offshelf doctor` prints them. */

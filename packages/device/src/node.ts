@@ -15,8 +15,10 @@ import {
   type OffshelfDevice,
   type RequestDeviceOptions,
 } from './common';
+import { setEventPolling, type EventPolling } from './event-polling';
 
 export * from './common';
+export { eventPolling, setEventPolling, type EventPolling } from './event-polling';
 
 export const SOFTWARE_GPU_HINT =
   'Install a software GPU: on Debian 12 enable bookworm-backports and run ' +
@@ -29,19 +31,18 @@ const liveGpus = new Set<GPU>();
 
 let globalsInstalled = false;
 
-// Lavapipe (Mesa's Vulkan on the CPU) runs compute work on LP_NUM_THREADS threads, one per CPU by
-// default. On 2 shared cores (pnpm bench, Mesa 25.0.7), two per CPU ran ResNet-18 feature
-// extraction 1.3× and MobileNetV2 1.1-1.2× faster than one per CPU at batch 1 and 8. Three and
-// four per CPU were up to 15% faster still at batch 8, but made MobileNetV2's batch-1 runs vary
-// from 53 to 139 ms, because its small dispatches pay for waking every thread. Most likely,
-// smaller shares of each dispatch keep both cores busy when other threads take one away.
-export const LAVAPIPE_THREADS_PER_CPU = 2;
+// Lavapipe (Mesa's Vulkan on the CPU) runs compute work on LP_NUM_THREADS threads. With Dawn's
+// busy event loop taking one of 2 cores, two threads per CPU ran ResNet-18 1.3× faster than one.
+// With that loop paced (event-polling.ts), one per CPU was as fast or faster at batch 8 (pnpm
+// bench, 2 cores, Mesa 25.0.7), and up to 1.3× faster for MobileNetV2 at batch 1, whose small
+// dispatches pay for waking every thread.
+export const LAVAPIPE_THREADS_PER_CPU = 1;
 
 // Mesa's llvmpipe caps LP_NUM_THREADS at LP_MAX_THREADS, 32 in its lp_limits.h.
 const LAVAPIPE_MAX_THREADS = 32;
 
 /**
- * Returns the LP_NUM_THREADS value offshelf uses when the environment sets none: 2 per CPU, at
+ * Returns the LP_NUM_THREADS value offshelf uses when the environment sets none: 1 per CPU, at
  * most 32. It only affects lavapipe, and it must be in the environment before the first device.
  */
 export function defaultLavapipeThreads(): number {
@@ -83,12 +84,28 @@ export function backendFromEnvironment(): BackendName | undefined {
   return checkBackendName(value, 'OFFSHELF_BACKEND');
 }
 
+const POLLING_MODES: EventPolling[] = ['busy', 'paced'];
+
+/** Reads `OFFSHELF_EVENT_POLLING`, rejecting unknown modes. */
+export function eventPollingFromEnvironment(): EventPolling | undefined {
+  const value = process.env.OFFSHELF_EVENT_POLLING;
+  if (!value) return undefined;
+  if (!POLLING_MODES.includes(value as EventPolling)) {
+    throw new Error(`Invalid OFFSHELF_EVENT_POLLING=${value}: expected one of ${POLLING_MODES.join(', ')}.`);
+  }
+  return value as EventPolling;
+}
+
 /** Returns a WebGPU device from Dawn on the first backend that has an adapter. */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<OffshelfDevice> {
   installGlobals();
   // Read by lavapipe when Dawn first loads it, so it applies to every device of this process.
   process.env.LP_NUM_THREADS ??= String(defaultLavapipeThreads());
   const backend = options.backend ? checkBackendName(options.backend, 'backend') : (backendFromEnvironment() ?? 'auto');
+  const polling = options.eventPolling ?? eventPollingFromEnvironment();
+  if (polling && !POLLING_MODES.includes(polling)) {
+    throw new Error(`Invalid eventPolling=${String(polling)}: expected one of ${POLLING_MODES.join(', ')}.`);
+  }
   const tried: string[] = [];
 
   for (const name of backendsToTry(backend)) {
@@ -105,6 +122,10 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
 
     liveGpus.add(gpu);
     const handle = await createDevice(adapter, name, featureLevel, options);
+    // A busy poll takes a core from a CPU adapter's shader threads; on a GPU it only costs power,
+    // and a timer's granularity would add latency to short batches.
+    if (polling) setEventPolling(polling);
+    else if (handle.summary.isFallbackAdapter) setEventPolling('paced');
     const destroy = handle.destroy;
     handle.destroy = () => {
       destroy();

@@ -124,7 +124,7 @@ describe('backend choice', () => {
   });
 
   it('sets LP_NUM_THREADS unless the environment has it', async () => {
-    expect(defaultLavapipeThreads()).toBe(Math.min(32, 2 * availableParallelism()));
+    expect(defaultLavapipeThreads()).toBe(Math.min(32, availableParallelism()));
     const saved = process.env.LP_NUM_THREADS;
     try {
       delete process.env.LP_NUM_THREADS;

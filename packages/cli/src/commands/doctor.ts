@@ -2,7 +2,7 @@
  * `offshelf doctor`: which WebGPU adapter this machine gives offshelf, and whether it is usable.
  */
 import { hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
-import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary } from '@offshelf/device';
+import { eventPolling, NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary, type EventPolling } from '@offshelf/device';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -25,15 +25,16 @@ export async function runDoctor(options: DoctorOptions, write: (text: string) =>
     const smokeTestPassed = await runSmokeTest(gpu.device);
     const { subgroupSizes, cpuAdapter } = kernelTargetOf(gpu.device);
     const kernels = { subgroupSizes: subgroupSizes ?? null, cpuAdapter: cpuAdapter ?? false, subgroupVariants: hasSubgroupsOf8To64({ subgroupSizes }) };
-    const report = { ok: smokeTestPassed, ...gpu.summary, kernels, smokeTestPassed };
-    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, smokeTestPassed));
+    const polling = eventPolling();
+    const report = { ok: smokeTestPassed, ...gpu.summary, kernels, eventPolling: polling, smokeTestPassed };
+    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, polling, smokeTestPassed));
     return smokeTestPassed ? 0 : 1;
   } finally {
     gpu.destroy();
   }
 }
 
-function formatSummary(summary: AdapterSummary, target: KernelTarget, smokeTestPassed: boolean): string {
+function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: EventPolling, smokeTestPassed: boolean): string {
   const { adapter } = summary;
   const lines = [
     `backend          ${summary.backend} (${summary.featureLevel} feature level)`,
@@ -44,6 +45,7 @@ function formatSummary(summary: AdapterSummary, target: KernelTarget, smokeTestP
       .map(([name, present]) => `${name} ${present ? 'yes' : 'no'}`)
       .join(', ')}`,
     `kernels          ${describeKernelChoice(target)}`,
+    `event polling    ${polling === 'paced' ? "paced (a 1 ms timer, so Dawn's wait loop leaves the CPU to the adapter)" : "busy (Dawn's own loop keeps one CPU core busy while the GPU works)"}`,
     'limits',
     ...Object.entries(summary.limits).map(([name, value]) => `  ${name.padEnd(36)} ${value}`),
     `compute check    ${smokeTestPassed ? 'passed' : 'FAILED: the adapter returned wrong results'}`,

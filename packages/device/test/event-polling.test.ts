@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { promisify } from 'node:util';
+
+import { eventPolling, requestDevice, setEventPolling } from '../src/node';
+
+// Runs a shader that spins for `iterations` steps per invocation, long enough (several ms on
+// lavapipe) that the wait for its result outlasts the first immediate polls, and returns the sums.
+async function slowSums(device: GPUDevice, iterations: number): Promise<Float32Array> {
+  const module = device.createShaderModule({
+    code: `
+      @group(0) @binding(0) var<storage, read_write> data: array<f32>;
+      @compute @workgroup_size(64)
+      fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+        var sum = 0.0;
+        for (var i = 0u; i < ${iterations}u; i++) { sum += f32(i % 4u); }
+        data[id.x] = sum + f32(id.x);
+      }`,
+  });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const count = 4096;
+  const storage = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const readback = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: storage } }] }));
+  pass.dispatchWorkgroups(count / 64);
+  pass.end();
+  encoder.copyBufferToBuffer(storage, 0, readback, 0, count * 4);
+  device.queue.submit([encoder.finish()]);
+  await readback.mapAsync(GPUMapMode.READ);
+  const result = new Float32Array(readback.getMappedRange().slice(0));
+  readback.unmap();
+  return result;
+}
+
+// The sum of i % 4 over i < iterations, plus the invocation index: plain arithmetic as the oracle.
+function expectedSums(iterations: number, count: number): number[] {
+  const cycles = Math.floor(iterations / 4);
+  let sum = cycles * 6;
+  for (let i = cycles * 4; i < iterations; i++) sum += i % 4;
+  return Array.from({ length: count }, (_, x) => sum + x);
+}
+
+describe('event polling', () => {
+  afterEach(() => {
+    setEventPolling('busy');
+    vi.restoreAllMocks();
+  });
+
+  it('paces Dawn polls on a timer and keeps the results', async () => {
+    const gpu = await requestDevice({ eventPolling: 'paced' });
+    try {
+      expect(eventPolling()).toBe('paced');
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      const sums = await slowSums(gpu.device, 20000);
+      expect(Array.from(sums)).toEqual(expectedSums(20000, 4096));
+      // Polls after the first 0.5 ms of the wait went through 1 ms timers.
+      expect(timers.mock.calls.some((call) => call[1] === 1)).toBe(true);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('leaves Dawn polling alone in busy mode', async () => {
+    const gpu = await requestDevice({ eventPolling: 'busy' });
+    try {
+      expect(eventPolling()).toBe('busy');
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      const sums = await slowSums(gpu.device, 20000);
+      expect(Array.from(sums)).toEqual(expectedSums(20000, 4096));
+      expect(timers.mock.calls.some((call) => call[1] === 1)).toBe(false);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('passes other setImmediate callers straight through', async () => {
+    setEventPolling('paced');
+    const value = await new Promise((resolve) => setImmediate(resolve, 'argument'));
+    expect(value).toBe('argument');
+    expect(await promisify(setImmediate)('promisified')).toBe('promisified');
+
+    // An immediate still runs before a 1 ms timer queued at the same time.
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      setTimeout(() => {
+        order.push('timer');
+        resolve();
+      }, 1);
+      setImmediate(() => order.push('immediate'));
+    });
+    expect(order).toEqual(['immediate', 'timer']);
+  });
+
+  it('restores the original setImmediate', () => {
+    const original = globalThis.setImmediate;
+    setEventPolling('paced');
+    expect(globalThis.setImmediate).not.toBe(original);
+    setEventPolling('paced');
+    setEventPolling('busy');
+    expect(globalThis.setImmediate).toBe(original);
+  });
+
+  it('defaults to paced on a CPU adapter', async () => {
+    const gpu = await requestDevice();
+    try {
+      expect(eventPolling()).toBe(gpu.summary.isFallbackAdapter ? 'paced' : 'busy');
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('rejects an unknown OFFSHELF_EVENT_POLLING', async () => {
+    const saved = process.env.OFFSHELF_EVENT_POLLING;
+    process.env.OFFSHELF_EVENT_POLLING = 'spin';
+    try {
+      await expect(requestDevice()).rejects.toThrow(/Invalid OFFSHELF_EVENT_POLLING=spin: expected one of busy, paced/);
+    } finally {
+      if (saved === undefined) delete process.env.OFFSHELF_EVENT_POLLING;
+      else process.env.OFFSHELF_EVENT_POLLING = saved;
+    }
+  });
+});

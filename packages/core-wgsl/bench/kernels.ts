@@ -18,8 +18,8 @@
  * Each variant runs once to compile and warm up ('first ms', compile included unless
  * Mesa's shader cache contains the pipeline: set MESA_SHADER_CACHE_DISABLE=true to time it),
  * then repeats until it has run for 0.25 s or 20 times. Each repetition records the kernel
- * several times in one pass (about 5 ms in all) and the best time per copy counts, measured
- * from submit to onSubmittedWorkDone, so the queue's fixed cost of a submit is spread out.
+ * several times in one pass (about 5 ms in all) and the best time per copy counts, timed with
+ * GPU timestamps around the pass where the device has them.
  */
 import { requestDevice } from '@offshelf/device';
 
@@ -30,7 +30,6 @@ import {
   conv2dVariants,
   kernelTargetOf,
   createStorageBuffer,
-  encodeDispatch,
   gemmVariants,
   prepareDispatch,
   releaseDispatch,
@@ -44,6 +43,7 @@ import {
   type KernelProgram,
   type PreparedDispatch,
 } from '../src/index';
+import { DispatchTimer } from '../src/tuning/dispatch-timer';
 
 const relu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
 const linear: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'none' };
@@ -159,8 +159,7 @@ const gemmCases: Array<[string, GemmShape, Epilogue]> = [
 async function main(): Promise<void> {
   const caseFilter = process.argv[2] ?? '';
   const variantFilter = process.argv[3] ?? '';
-  // Times end at onSubmittedWorkDone, which paced event polling would round up to whole milliseconds.
-  const gpu = await requestDevice({ eventPolling: 'busy' });
+  const gpu = await requestDevice();
   const { device } = gpu;
   const target = kernelTargetOf(device);
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
@@ -247,8 +246,9 @@ async function report(
 /**
  * Runs `prepared` once to warm up (and compile), then times it repeated `copies` times in one
  * compute pass and prints the best time per copy with GFLOP/s and GB/s. Copies fill the pass
- * to about 5 ms, so the fixed cost of a submit and its completion callback (0.2-0.3 ms on
- * lavapipe) does not count against short kernels, which the runner records back to back.
+ * to about 5 ms, so the fixed cost of a submit (0.2-0.3 ms on lavapipe) does not count against
+ * short kernels, which the runner records back to back. Times are GPU timestamps around the pass
+ * when the device has `timestamp-query`, else CPU time from submit to onSubmittedWorkDone.
  */
 async function timeAndPrint(
   device: GPUDevice,
@@ -257,20 +257,12 @@ async function timeAndPrint(
   prepared: PreparedDispatch[],
   cost: { flops: number; bytes: number },
 ): Promise<void> {
-  const runOnce = async (copies: number): Promise<number> => {
-    const start = performance.now();
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (let copy = 0; copy < copies; copy++) {
-      for (const dispatch of prepared) encodeDispatch(pass, dispatch);
-    }
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - start;
-  };
+  const timer = new DispatchTimer(device);
+  const runOnce = (copies: number): Promise<number> => timer.time(Array.from({ length: copies }, () => prepared).flat());
 
-  const first = await runOnce(1);
+  const started = performance.now();
+  await runOnce(1);
+  const first = performance.now() - started;
   const copies = Math.min(64, Math.max(1, Math.ceil(5 / (await runOnce(1)))));
   let best = Infinity;
   let spent = 0;
@@ -280,6 +272,8 @@ async function timeAndPrint(
     best = Math.min(best, elapsed / copies);
     spent += elapsed;
   }
+
+  timer.destroy();
 
   const gflops = cost.flops / (best * 1e6);
   const gbps = cost.bytes / (best * 1e6);

@@ -149,6 +149,9 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   }, resnetAdd],
   ['pointwise 24x24, full workgroups', { batch: 2, inChannels: 12, outChannels: 20, inHeight: 24, inWidth: 24 }, biasRelu6],
   ['pointwise 23x23, odd pixel count', { inChannels: 6, outChannels: 9, inHeight: 23, inWidth: 23 }, projectAdd],
+  // 7×7 maps give each workgroup 8 channel blocks of 32: 40 channels fill 2, and the other
+  // subgroups have no channels to compute.
+  ['pointwise 7x7, 40 channels', { batch: 2, inChannels: 36, outChannels: 40, inHeight: 7, inWidth: 7 }, biasRelu6],
   ['stem 34x34 stride 2', {
     inChannels: 3, outChannels: 16, inHeight: 34, inWidth: 34, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,

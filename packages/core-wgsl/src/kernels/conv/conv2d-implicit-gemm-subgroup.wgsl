@@ -39,14 +39,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let first_x = (pixel_block % blocks_per_row) * 8u;
   let first_channel = channel_block * 32u;
 
-  // No early return for lanes past the edge: subgroupBroadcast needs every lane of the subgroup.
-  // Their loads are clamped into the buffers and their stores skipped.
+  // A subgroup whose whole channel block is past the last channel returns: its lanes share the
+  // block. Lanes past the last pixel cannot return, because subgroupBroadcast needs every lane
+  // of the subgroup: their loads are clamped into the buffers and their stores skipped.
+  let last_block = (params.out_channels + 31u) / 32u - 1u;
+  if (channel_block > last_block) {
+    return;
+  }
   let in_y0 = i32(min(out_y, params.out_height - 1u)) * params.stride_height - params.pad_top;
   let in_x0 = i32(first_x) * params.stride_width - params.pad_left;
   let taps = params.kernel_height * params.kernel_width;
   let reduction = params.in_channels * taps;
-  let last_block = (params.out_channels + 31u) / 32u - 1u;
-  let weight_base = min(channel_block, last_block) * reduction * 8u + min(lane, 7u);
+  let weight_base = channel_block * reduction * 8u + min(lane, 7u);
   let plane_size = params.in_height * params.in_width;
 
   var plane = image * params.in_channels * plane_size;

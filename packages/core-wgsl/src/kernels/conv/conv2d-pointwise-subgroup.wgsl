@@ -18,10 +18,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let image = wid.z;
   input_base = image * params.in_channels * pixel_count;
 
-  // No early return for lanes past the edge: subgroupBroadcast needs every lane of the subgroup.
-  // Their loads are clamped into the buffers and their stores skipped.
+  // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
+  // share the block (see above), so they all return. With 7×7 maps a workgroup covers 8 blocks, so
+  // 160 channels (5 blocks) would otherwise spend 3/8 of the work on them.
   let last_block = (params.out_channels + 31u) / 32u - 1u;
-  let weight_base = min(channel_block, last_block) * params.in_channels * 8u + min(lane, 7u);
+  if (channel_block > last_block) {
+    return;
+  }
+
+  // No early return for lanes past the last pixel: subgroupBroadcast needs every lane of the
+  // subgroup. Their loads are clamped into the buffers and their stores skipped.
+  let weight_base = channel_block * params.in_channels * 8u + min(lane, 7u);
 
   // Two steps per iteration keep each spilled accumulator in a register for two multiply-adds:
   // on lavapipe that made the kernel 3-20% faster. f16 weights widen to f32 on load.

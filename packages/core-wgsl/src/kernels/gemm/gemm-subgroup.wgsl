@@ -34,8 +34,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   a_base = entry * params.m * params.k;
   b_base = entry * params.b_batch_stride;
 
-  // No early return for lanes past the edge: subgroupBroadcast needs every lane of the subgroup.
-  // Rows past M load clamped indices (load_a_slice) and are not stored (store_row).
+  // A subgroup whose 32 rows all lie past M returns: its lanes share the rows. Lanes past the
+  // last column cannot return, because subgroupBroadcast needs every lane of the subgroup.
+  // Rows past M in the last block load clamped indices (load_a_slice) and are not stored (store_row).
+  if (first_row >= params.m) {
+    return;
+  }
   // Two steps per iteration keep each spilled accumulator in a register for two multiply-adds.
   let pairs_end = params.k & ~1u;
   for (var k = 0u; k < pairs_end; k += 2u) {

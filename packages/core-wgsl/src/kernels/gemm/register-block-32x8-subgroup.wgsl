@@ -4,7 +4,9 @@
 // hands each row to every lane. On lavapipe (Mesa 25.0.7) every storage load inside a loop
 // runs once per lane, so one vec4 per lane costs 1/8 of what each lane loading all 32 rows
 // would. Needs the `subgroups` feature, subgroups of at least 8 lanes, and every lane of a
-// subgroup in the same 32 rows.
+// subgroup in the same 32 rows. Callers may return early for whole subgroups, which Tint's
+// uniformity analysis cannot tell from a divergent return, so the accumulate functions turn
+// its subgroup_uniformity check off.
 
 var<private> r0_lo: vec4<f32>;
 var<private> r0_hi: vec4<f32>;
@@ -73,6 +75,7 @@ var<private> r31_hi: vec4<f32>;
 
 // Adds the outer product of 32 rows (4 per lane in `rows`, see above) and one 8-column row of
 // the right operand (columns 0-3 and 4-7): 256 multiply-adds per lane.
+@diagnostic(off, subgroup_uniformity)
 fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, columns_hi: vec4<f32>) {
   let rows0 = subgroupBroadcast(rows, 0u);
   r0_lo = fma(vec4<f32>(rows0.x), columns_lo, r0_lo);
@@ -151,6 +154,7 @@ fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, col
 // Adds two steps' outer products (rows `rows_a` with columns `a_lo`/`a_hi`, then `rows_b` with
 // `b_lo`/`b_hi`) with each accumulator's two multiply-adds next to each other, so that a
 // spilled accumulator is loaded and stored once for both steps.
+@diagnostic(off, subgroup_uniformity)
 fn accumulate_subgroup_outer_product2(rows_a: vec4<f32>, a_lo: vec4<f32>, a_hi: vec4<f32>, rows_b: vec4<f32>, b_lo: vec4<f32>, b_hi: vec4<f32>) {
   let ra0 = subgroupBroadcast(rows_a, 0u);
   let rb0 = subgroupBroadcast(rows_b, 0u);

@@ -104,8 +104,6 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // dominate a model's GPU memory: on ResNet-18 the three 512-channel layers would add 22 MB and
   // lift its peak above onnxruntime-web's (docs/benchmarks.md), so those layers keep the
   // implicit GEMM unless tuning or the caller picks Winograd.
-  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
-  const winogradFirst = winograd && shape.inChannels >= 16 && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   // The subgroup implicit GEMMs share each tap's weights as the 1×1 variant does. On lavapipe they
   // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× and MobileNetV2's stem (reduction I·KH·KW = 27)
   // 1.3-1.7× faster than the 8×8 ones (bench/kernels.ts). Smaller reductions were not measured,
@@ -114,6 +112,12 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
     shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 27;
   const window3x3 = implicitGemmFits && fitsImplicitGemm3x3(shape);
+  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
+  // Where the subgroup 3×3 implicit GEMM runs first, it beats Winograd below 64 input channels:
+  // 16->32 @56 took 1.1 ms against 1.8, 32->32 @56 1.9 against 2.5, but 64->64 @56 6.5 against
+  // 5.4 (bench/kernels.ts, lavapipe, batch 1).
+  const winogradMinChannels = subgroupImplicitFirst && window3x3 ? 64 : 16;
+  const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);
   if (window3x3) variants.push('implicit-gemm-3x3-8x8');

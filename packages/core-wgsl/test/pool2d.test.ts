@@ -1,7 +1,7 @@
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { pool2dOutputShape, pool2dProgram, runProgram, type Pool2dParams } from '../src/index';
+import { pool2dOutputShape, pool2dProgram, pool2dVariants, runProgram, type Pool2dParams, type Pool2dVariant } from '../src/index';
 import { referencePool2d } from './reference/pool';
 import { describeErrors, randomFloats, randomGenerator, randomInt } from './reference/random';
 
@@ -44,12 +44,18 @@ const fixedCases: Array<[string, Pool2dParams]> = [
   ['average include pad ceil', { mode: 'average', inputShape: [1, 4, 7, 7], kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true }],
   ['max dilated 2x2', { mode: 'max', inputShape: [1, 1, 4, 4], kernelShape: [2, 2], dilations: [2, 2] }],
   ['average 1x1 input', { mode: 'average', inputShape: [3, 5, 1, 1], kernelShape: [1, 1] }],
+  // ResNet's stem pool on an odd width (a partial last row block), and a 7-wide window.
+  ['max 3x3 stride 2 pads 1, 13 wide', { mode: 'max', inputShape: [2, 3, 9, 13], kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+  ['max 5x7 stride 1x2 pads 2 3 1 0', { mode: 'max', inputShape: [1, 2, 8, 17], kernelShape: [5, 7], strides: [1, 2], pads: [2, 3, 1, 0] }],
 ];
 
 describe('pool2d kernel', () => {
   const cases = [...fixedCases, ...randomCases(40).map((params, i) => [`random case ${i}`, params] as [string, Pool2dParams])];
+  const runs = cases.flatMap(([label, params]) =>
+    pool2dVariants(params).map((variant) => [`${label} / ${variant}`, params, variant] as [string, Pool2dParams, Pool2dVariant]),
+  );
 
-  it.each(cases)('%s matches float64 reference', async (label, params) => {
+  it.each(runs)('%s matches float64 reference', async (label, params, variant) => {
     const random = randomGenerator(label.length * 977 + params.inputShape[2]);
     const input = randomFloats(random, params.inputShape.reduce((p, s) => p * s, 1));
     const expected = referencePool2d(input, params.inputShape, {
@@ -63,7 +69,7 @@ describe('pool2d kernel', () => {
     });
 
     expect(pool2dOutputShape(params), `${label}: output shape of ${JSON.stringify(params)}`).toEqual(expected.shape);
-    const output = await runProgram(gpu.device, pool2dProgram(params), [input], expected.data.length);
+    const output = await runProgram(gpu.device, pool2dProgram(params, variant), [input], expected.data.length);
 
     // Max is exact. An average of k <= 16 values in [-1, 1] rounds at most k + 1 times
     // by 2^-24 relative, so (k + 1) * 2^-24 bounds the absolute error.
@@ -103,6 +109,14 @@ describe('pool2d kernel', () => {
 
   it('rejects a window larger than the padded input', () => {
     expect(() => pool2dProgram({ mode: 'max', inputShape: [1, 1, 2, 2], kernelShape: [3, 3] })).toThrow(/does not fit/);
+  });
+
+  it('runs ResNet\'s stem pool four outputs per invocation', () => {
+    const stem: Pool2dParams = { mode: 'max', inputShape: [1, 64, 112, 112], kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] };
+    expect(pool2dVariants(stem)).toEqual(['max-row-4', 'generic']);
+    expect(pool2dVariants({ ...stem, kernelShape: [1, 1] })).toEqual(['generic']);
+    expect(pool2dVariants({ ...stem, mode: 'average' })).toEqual(['generic']);
+    expect(() => pool2dProgram({ ...stem, mode: 'average' }, 'max-row-4')).toThrow(/invalid variant max-row-4 for this pool; use one of generic/);
   });
 
   it('rejects a zero stride', () => {

@@ -122,8 +122,8 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
 
     liveGpus.add(gpu);
     const handle = await createDevice(adapter, name, featureLevel, options);
-    // A busy poll takes a core from a CPU adapter's shader threads; on a GPU it only costs power,
-    // and a timer's granularity would add latency to short batches.
+    // A busy poll takes a core from a CPU adapter's shader threads. On a GPU it only costs power,
+    // and pacing would add up to a timer step of latency to batches of a few milliseconds.
     if (polling) setEventPolling(polling);
     else if (handle.summary.isFallbackAdapter) setEventPolling('paced');
     const destroy = handle.destroy;

@@ -117,7 +117,7 @@ describe('kernel tuning', () => {
     // A ResNet-like 3×3 stride-1 layer with a residual, where Winograd (three dispatches) is the default
     // and the one-dispatch implicit GEMMs the alternatives. A faster one is compared with Winograd's
     // output, so a rejection would mean the two disagree beyond float32 rounding.
-    const resnetBlock = conv({ batch: 2, inChannels: 16, outChannels: 16, inHeight: 6, inWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 });
+    const resnetBlock = conv({ batch: 2, inChannels: 64, outChannels: 16, inHeight: 6, inWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 });
     const key: TuningKey = { kind: 'conv2d', shape: resnetBlock, epilogue: { bias: true, activation: { kind: 'relu' }, residual: 'beforeActivation' } };
     const [result] = (await tuneKernels(gpu.device, [key], { cache: new MemoryTuningCache(), adapterKey: 'a', budgetMs: 1000 })).results;
     expect(result!.choice.defaultVariant).toBe('winograd-2x2-3x3');

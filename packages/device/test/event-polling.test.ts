@@ -49,28 +49,18 @@ describe('event polling', () => {
     vi.restoreAllMocks();
   });
 
-  it('paces Dawn polls on a timer and keeps the results', async () => {
-    const gpu = await requestDevice({ eventPolling: 'paced' });
+  // Paced, polls after the first 0.5 ms of the wait go through 1 ms timers. Busy, none do.
+  it.each([
+    ['paced', true],
+    ['busy', false],
+  ] as const)('keeps the results with %s polling', async (mode, usesTimers) => {
+    const gpu = await requestDevice({ eventPolling: mode });
     try {
-      expect(eventPolling()).toBe('paced');
+      expect(eventPolling()).toBe(mode);
       const timers = vi.spyOn(globalThis, 'setTimeout');
       const sums = await slowSums(gpu.device, 20000);
       expect(Array.from(sums)).toEqual(expectedSums(20000, 4096));
-      // Polls after the first 0.5 ms of the wait went through 1 ms timers.
-      expect(timers.mock.calls.some((call) => call[1] === 1)).toBe(true);
-    } finally {
-      gpu.destroy();
-    }
-  });
-
-  it('leaves Dawn polling alone in busy mode', async () => {
-    const gpu = await requestDevice({ eventPolling: 'busy' });
-    try {
-      expect(eventPolling()).toBe('busy');
-      const timers = vi.spyOn(globalThis, 'setTimeout');
-      const sums = await slowSums(gpu.device, 20000);
-      expect(Array.from(sums)).toEqual(expectedSums(20000, 4096));
-      expect(timers.mock.calls.some((call) => call[1] === 1)).toBe(false);
+      expect(timers.mock.calls.some((call) => call[1] === 1)).toBe(usesTimers);
     } finally {
       gpu.destroy();
     }

@@ -5,25 +5,6 @@
 // On lavapipe each load runs once per lane, so the loads set the kernel's speed.
 // Elements in the padding are skipped (the lowest finite f32 stands in for them).
 
-struct Params {
-  block_count: u32,     // N * C * output_height * ceil(output_width / 4)
-  input_height: u32,
-  input_width: u32,
-  output_height: u32,
-  output_width: u32,
-  kernel_height: u32,
-  kernel_width: u32,
-  stride_y: u32,
-  stride_x: u32,
-  dilation_y: u32,
-  dilation_x: u32,
-  pad_top: u32,
-  pad_left: u32,
-  pad_bottom: u32,
-  pad_right: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
@@ -36,7 +17,7 @@ const WINDOW = {{WINDOW}}u;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let block = (wid.x + wid.y * nwg.x) * 64u + lid;
-  if (block >= params.block_count) {
+  if (block >= params.work_count) {
     return;
   }
   let blocks_per_row = (params.output_width + 3u) / 4u;

@@ -1,6 +1,7 @@
 import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, dispatch1d, type KernelProgram } from '../../runtime/program';
 import maxRowSource from './pool2d-max-row.wgsl';
+import paramsSource from './pool2d-params.wgsl';
 import source from './pool2d.wgsl';
 
 /** Pooling kernels: `generic` computes one output per invocation, `max-row-4` four along a row. */
@@ -109,7 +110,7 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
     return {
       name,
       shaderKey: `pool2d|max-row-4|kw=${kw}|sx=${sx}`,
-      code: specializeWgsl(maxRowSource, { STRIDE_X: sx, KERNEL_WIDTH: kw, WINDOW: 3 * sx + kw }),
+      code: specializeWgsl([paramsSource, maxRowSource].join('\n'), { STRIDE_X: sx, KERNEL_WIDTH: kw, WINDOW: 3 * sx + kw }),
       dispatch: dispatch1d(ceilDiv(blockCount, 64)),
       uniforms: [['u32', blockCount], ...poolUniforms(params, outHeight, outWidth)],
       inputCount: 1,
@@ -122,7 +123,7 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
   return {
     name,
     shaderKey: `pool2d|${kind}`,
-    code: specializeWgsl(source, { MAX: params.mode === 'max', COUNT_INCLUDE_PAD: countIncludePad }),
+    code: specializeWgsl([paramsSource, source].join('\n'), { MAX: params.mode === 'max', COUNT_INCLUDE_PAD: countIncludePad }),
     dispatch: dispatch1d(ceilDiv(outputLength, 64)),
     uniforms: [['u32', outputLength], ...poolUniforms(params, outHeight, outWidth)],
     inputCount: 1,
@@ -130,7 +131,7 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
   };
 }
 
-/** Returns the uniforms after the work count, shared by both kernels' Params. */
+/** Returns the uniforms after the work count (pool2d-params.wgsl). */
 function poolUniforms(params: Pool2dParams, outHeight: number, outWidth: number): Array<['u32', number]> {
   const [, , height, width] = params.inputShape;
   const [kh, kw] = params.kernelShape;

@@ -5,25 +5,6 @@
 // and average pooling divides by the count of elements read, or with COUNT_INCLUDE_PAD by the
 // count of window positions inside the padded input.
 
-struct Params {
-  output_length: u32,   // N * C * output_height * output_width
-  input_height: u32,
-  input_width: u32,
-  output_height: u32,
-  output_width: u32,
-  kernel_height: u32,
-  kernel_width: u32,
-  stride_y: u32,
-  stride_x: u32,
-  dilation_y: u32,
-  dilation_x: u32,
-  pad_top: u32,
-  pad_left: u32,
-  pad_bottom: u32,
-  pad_right: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
@@ -31,7 +12,7 @@ struct Params {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let index = (wid.x + wid.y * nwg.x) * 64u + lid;
-  if (index >= params.output_length) {
+  if (index >= params.work_count) {
     return;
   }
   let ox = index % params.output_width;

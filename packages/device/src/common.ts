@@ -36,6 +36,8 @@ export interface RequestDeviceOptions {
    * Node only: how Dawn's binding waits for GPU events, `busy` (its own loop, one CPU core busy
    * while the GPU works) or `paced` (a 1 ms timer after the first 0.5 ms). Defaults to
    * `OFFSHELF_EVENT_POLLING`, else `paced` on CPU adapters such as lavapipe and `busy` on GPUs.
+   * The mode holds for the whole process: a GPU device requested after a CPU one stays paced
+   * unless this option is `busy`.
    */
   eventPolling?: 'busy' | 'paced';
 }
@@ -163,7 +165,7 @@ export function summarizeAdapter(
     },
     // Dawn does not set isFallbackAdapter for lavapipe or llvmpipe, so the driver name counts too.
     // On OpenGL ES only the device field names it (the description is the GL version).
-    isFallbackAdapter: Boolean(fallbackFlag) || /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${description} ${info?.device ?? ''}`),
+    isFallbackAdapter: Boolean(fallbackFlag) || /llvmpipe|lavapipe|swiftshader|softpipe|software/i.test(`${description} ${info?.device ?? ''} ${info?.architecture ?? ''}`),
     featureLevel,
     features,
     limits,

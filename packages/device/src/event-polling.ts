@@ -45,6 +45,9 @@ function isDawnPoll(callback: unknown, args: unknown[]): callback is () => void 
  * `setImmediate` described above (once, however often it is called); `busy` restores the original.
  */
 export function setEventPolling(mode: EventPolling): void {
+  if (mode !== 'busy' && mode !== 'paced') {
+    throw new Error(`Invalid event polling mode ${String(mode)}: expected busy or paced.`);
+  }
   if (mode === 'busy') {
     if (nativeSetImmediate) globalThis.setImmediate = nativeSetImmediate;
     nativeSetImmediate = null;

@@ -84,6 +84,10 @@ describe('event polling', () => {
     expect(order).toEqual(['immediate', 'timer']);
   });
 
+  it('rejects an unknown polling mode', () => {
+    expect(() => setEventPolling('spin' as never)).toThrow(/Invalid event polling mode spin: expected busy or paced/);
+  });
+
   it('restores the original setImmediate', () => {
     const original = globalThis.setImmediate;
     setEventPolling('paced');

@@ -93,7 +93,7 @@ export function registerClassify(program: Command): void {
     .requiredOption('--model <file>', 'model bundle written by `offshelf train`')
     .option('--top-k <k>', 'show the k most probable classes per image (default: all)', parseInteger(1))
     .option('--json', 'print a JSON array of {path, label, scores}')
-    .option('--csv', 'print CSV: path, label, one probability column per class')
+    .option('--csv', 'print CSV: path, label, one probability column per class (empty for classes outside --top-k)')
     .option('--backbone <model>', "backbone file to use instead of the model's recorded one (must have the same SHA-256)")
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');

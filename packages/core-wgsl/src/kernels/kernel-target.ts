@@ -12,7 +12,8 @@ export interface KernelTarget {
 }
 
 // Adapter descriptions of the CPU implementations, for devices that do not report isFallbackAdapter.
-const CPU_ADAPTER_NAMES = /llvmpipe|lavapipe|swiftshader|software/i;
+// The same names as summarizeAdapter's isFallbackAdapter in @offshelf/device.
+const CPU_ADAPTER_NAMES = /llvmpipe|lavapipe|swiftshader|softpipe|software/i;
 
 /** Reads the kernel target of `device` from its limits, features and adapter info. */
 export function kernelTargetOf(device: GPUDevice): KernelTarget {

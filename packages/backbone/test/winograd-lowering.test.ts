@@ -50,13 +50,19 @@ function randomInput(seed: number): Float32Array {
 }
 
 /** Runs the optimized ResNet-18 on the runner and on onnxruntime, and returns the relative error of the logits. */
-async function logitsError(options: { kernelVariants?: KernelVariants; debug?: boolean; weightPrecision?: WeightPrecision }): Promise<{ relative: number; message: string; steps: Step[] }> {
+async function logitsError(options: {
+  kernelVariants?: KernelVariants;
+  debug?: boolean;
+  weightPrecision?: WeightPrecision;
+  maxScratchBytes?: number;
+}): Promise<{ relative: number; message: string; steps: Step[] }> {
   const graph = await loadModel(fileSource(resnet18));
   const optimized = optimizeGraph(graph, { keep: ['logits'], fuse: !options.debug });
   const runner = new GraphRunner(gpu.device, optimized, {
     kernelVariants: options.kernelVariants,
     debug: options.debug,
     weightPrecision: options.weightPrecision,
+    maxScratchBytes: options.maxScratchBytes,
     log: () => {},
   });
   const session = await ort.InferenceSession.create(resnet18);
@@ -93,6 +99,28 @@ describe('Winograd in a planned ResNet-18', { timeout: 300_000 }, () => {
     const { relative, message, steps } = await logitsError({ kernelVariants: { conv2d: 'winograd-2x2-3x3' }, debug: true });
     expect(relative, message).toBeLessThan(TOLERANCE);
     expect(steps.some((step) => step.program.name === 'conv2d-winograd-gemm')).toBe(true);
+  });
+
+  it('batch chunks match onnxruntime', async () => {
+    // 32 KiB of scratch at most: the 64-channel layers at 4×4 need 64 KiB for their batch of 2,
+    // so they run one image at a time through the same scratch buffers.
+    const { relative, message, steps } = await logitsError({ maxScratchBytes: 32 * 1024 });
+    expect(relative, message).toBeLessThan(TOLERANCE);
+
+    const chunked = steps.filter((step) => step.outputRange !== undefined);
+    expect(chunked.length).toBeGreaterThan(0);
+    const node = chunked[0]!.node;
+    const names = steps.filter((step) => step.node === node).map((step) => step.program.name);
+    const passes = ['conv2d-winograd-input-transform', 'conv2d-winograd-gemm', 'conv2d-winograd-output-transform'];
+    expect(names).toEqual([...passes, ...passes]);
+    const ranges = steps.filter((step) => step.node === node && step.outputRange).map((step) => step.outputRange!);
+    expect(ranges[1]!.byteOffset).toBe(ranges[0]!.byteLength);
+  });
+
+  it('rejects a maxScratchBytes of zero', () => {
+    expect(() => new GraphRunner(gpu.device, { nodes: [], inputs: [], outputs: [], initializers: new Map() } as never, { maxScratchBytes: 0 })).toThrow(
+      /Invalid maxScratchBytes 0: expected a positive number of bytes/,
+    );
   });
 
   it('f16 weights match onnxruntime', async (context) => {

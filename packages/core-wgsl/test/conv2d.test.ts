@@ -296,6 +296,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(conv3x3(2, 2), cpu)[0]).toBe('implicit-gemm-8x8');
     expect(conv2dVariants(conv3x3(2, 2), cpu)).toContain('implicit-gemm-subgroup-32x8');
     expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512 }, cpu)[0]).toBe('implicit-gemm-3x3-subgroup-32x8');
+    expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512, batch: 8 }, cpu)[0]).toBe('winograd-2x2-3x3');
     expect(conv2dVariants(conv3x3(64, 1), cpu)[0]).toBe('winograd-2x2-3x3');
     expect(conv2dVariants(conv3x3(32, 1), cpu).slice(0, 2)).toEqual(['implicit-gemm-3x3-subgroup-32x8', 'implicit-gemm-3x3-8x8']);
     expect(conv2dVariants(conv3x3(32, 1), cpu)).toContain('winograd-2x2-3x3');

@@ -5,7 +5,7 @@ import { inferShapes } from '../ir/shape-inference';
 import { assignBuffers } from './buffer-plan';
 import type { ConstantStore } from './constant-store';
 import { lowerNode, type ConcreteShapes, type KernelVariants } from './lower-node';
-import type { Step, View } from './step';
+import type { ByteRange, Step, View } from './step';
 
 export interface PlanOptions {
   /** Values to compute and keep readable after a run. */
@@ -16,6 +16,8 @@ export interface PlanOptions {
   kernelVariants?: KernelVariants;
   /** Storage type of convolution weights and constant GEMM B operands (default 'f32'). */
   weightPrecision?: WeightPrecision;
+  /** Scratch bytes above which a multi-pass convolution runs over the batch in chunks (default 16 MiB). */
+  maxScratchBytes?: number;
 }
 
 /** A graph planned for one set of input shapes: kernels chosen, buffers leased, bind groups made. */
@@ -55,7 +57,7 @@ export async function planGraph(
   const scratchBytes = new Map<string, number>();
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
-    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, target);
+    const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, target, options.maxScratchBytes);
     if ('view' in lowered) {
       views.push(lowered.view);
       continue;
@@ -89,9 +91,12 @@ export async function planGraph(
   const cache = pipelineCacheFor(device);
   await Promise.all(steps.map((step) => cache.getAsync(step.program)));
 
+  // A step over part of the batch binds its images' bytes of the value's buffer.
+  const partOf = (value: string, range: ByteRange | undefined): BufferRange =>
+    range ? { buffer: rangeOf(value).buffer, offset: range.byteOffset, size: range.byteLength } : rangeOf(value);
   const dispatches = steps.map((step) => {
-    const inputs = step.inputs.map((operand) => ('value' in operand ? rangeOf(operand.value) : constants.get(operand.constant, operand.data)));
-    return prepareDispatch(device, step.program, inputs, rangeOf(step.output));
+    const inputs = step.inputs.map((operand) => ('value' in operand ? partOf(operand.value, operand.range) : constants.get(operand.constant, operand.data)));
+    return prepareDispatch(device, step.program, inputs, partOf(step.output, step.outputRange));
   });
 
   return {

@@ -4,7 +4,13 @@ import type { KernelProgram } from '@offshelf/core-wgsl';
  * A kernel operand: a graph value (activation) or a constant uploaded once (packed weights, bias).
  * Constant data is float32, or float16 bit patterns for weights stored as f16.
  */
-export type Operand = { value: string } | { constant: string; data: Float32Array | Uint16Array };
+export type Operand = { value: string; range?: ByteRange } | { constant: string; data: Float32Array | Uint16Array };
+
+/** Part of a value's buffer, for a dispatch that covers some of a batch. */
+export interface ByteRange {
+  byteOffset: number;
+  byteLength: number;
+}
 
 /** One kernel dispatch of a lowered graph node. */
 export interface Step {
@@ -14,6 +20,8 @@ export interface Step {
   inputs: Operand[];
   /** Value written by this dispatch. */
   output: string;
+  /** The part of `output` written, when the dispatch covers only some images of the batch. */
+  outputRange?: ByteRange;
 }
 
 /** Output value `output` is `input` seen with another shape: same buffer, no copy. */

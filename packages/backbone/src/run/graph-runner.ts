@@ -26,6 +26,11 @@ export interface RunnerOptions {
    * their GPU memory and needs the device feature 'shader-f16'. Bias and activations stay f32.
    */
   weightPrecision?: WeightPrecision;
+  /**
+   * Scratch bytes above which a multi-pass convolution (Winograd) runs over the batch in chunks
+   * that share smaller scratch buffers (default 16 MiB). Lower values save GPU memory.
+   */
+  maxScratchBytes?: number;
 }
 
 /**
@@ -42,6 +47,10 @@ export class GraphRunner {
     readonly graph: Graph,
     private readonly options: RunnerOptions = {},
   ) {
+    const maxScratch = options.maxScratchBytes;
+    if (maxScratch !== undefined && !(Number.isFinite(maxScratch) && maxScratch > 0)) {
+      throw new Error(`Invalid maxScratchBytes ${String(maxScratch)}: expected a positive number of bytes.`);
+    }
     checkWeightPrecisionSupport(device, options.weightPrecision ?? 'f32');
     this.constants = new ConstantStore(device);
   }
@@ -131,6 +140,7 @@ export class GraphRunner {
         reuseBuffers: !this.options.debug,
         kernelVariants: this.options.kernelVariants,
         weightPrecision: this.options.weightPrecision,
+        maxScratchBytes: this.options.maxScratchBytes,
       });
       const readOutputs = this.options.debug ? keep : [...outputs];
       entry = { plan, readback: new Readback(this.device, readOutputs.map((name) => plan.rangeOf(name))), outputs: readOutputs };

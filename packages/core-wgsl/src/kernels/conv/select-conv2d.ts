@@ -102,8 +102,8 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // fits the other variants' bindings can overflow them.
   // Its transformed weights take 16/9 the memory of the 3×3 weights. Above 256×256 channels they
   // dominate a model's GPU memory: on ResNet-18 the three 512-channel layers would add 22 MB and
-  // lift its peak above onnxruntime-web's (docs/benchmarks.md), so those layers keep the
-  // implicit GEMM unless tuning or the caller picks Winograd.
+  // lift its peak above onnxruntime-web's (docs/benchmarks.md), so below batch 8 those layers keep
+  // the implicit GEMM unless tuning or the caller picks Winograd. At batch 1 Winograd was no faster.
   // The subgroup implicit GEMMs share each tap's weights as the 1×1 variant does. On lavapipe they
   // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× and MobileNetV2's stem (reduction I·KH·KW = 27)
   // 1.3-1.7× faster than the 8×8 ones (bench/kernels.ts). Smaller reductions were not measured,
@@ -117,7 +117,11 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // 16->32 @56 took 1.1 ms against 1.8, 32->32 @56 1.9 against 2.5, but 64->64 @56 6.5 against
   // 5.4 (bench/kernels.ts, lavapipe, batch 1).
   const winogradMinChannels = subgroupImplicitFirst && window3x3 ? 64 : 16;
-  const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
+  // From batch 8 Winograd comes first above 256×256 channels too. ResNet's 512-channel layers at
+  // 7×7 took 22 ms against 55 for the subgroup 3×3 GEMM (bench/kernels.ts, lavapipe). The
+  // runner's batch chunks free more scratch memory than the larger weights take.
+  const largeChannelsFirst = shape.batch >= 8 || shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
+  const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && largeChannelsFirst;
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);
   if (window3x3) variants.push('implicit-gemm-3x3-8x8');

@@ -293,6 +293,9 @@ describe('conv2d shapes and selection', () => {
       strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
     });
     expect(conv2dVariants(conv3x3(3, 2), cpu)[0]).toBe('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(64, 2), cpu).slice(0, 2)).toEqual(['im2col-gemm-subgroup-32x8', 'implicit-gemm-subgroup-32x8']);
+    expect(conv2dVariants(conv3x3(64, 2), { ...cpu, cpuAdapter: false }).at(-2)).toBe('im2col-gemm-subgroup-32x8');
+    expect(conv2dVariants(conv3x3(64, 2), { ...cpu, maxBindingBytes: 1024 })).not.toContain('im2col-gemm-subgroup-32x8');
     expect(conv2dVariants(conv3x3(2, 2), cpu)[0]).toBe('implicit-gemm-8x8');
     expect(conv2dVariants(conv3x3(2, 2), cpu)).toContain('implicit-gemm-subgroup-32x8');
     expect(conv2dVariants({ ...conv3x3(512, 1), outChannels: 512 }, cpu)[0]).toBe('implicit-gemm-3x3-subgroup-32x8');

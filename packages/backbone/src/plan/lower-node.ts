@@ -263,12 +263,13 @@ function lowerConv(
 
 /**
  * Scratch bytes of a multi-pass convolution (Winograd's transformed input and products, 4× the
- * input and output each) above which it runs over the batch in chunks. At batch 8 ResNet-18's
- * first stage would otherwise hold 51 MB of scratch, its largest buffers. With Winograd on its
- * 512-channel layers too, chunks of 2 images took its peak GPU memory at batch 8 from 155 to
- * 124 MiB, at 15.1 images/s against 14.7 unchunked (pnpm bench, lavapipe).
+ * input and output each, or im2col's columns) above which it runs over the batch in chunks. At
+ * batch 8 ResNet-18's first stage would otherwise hold 51 MB of Winograd scratch, its largest
+ * buffers. With Winograd on its 512-channel layers, its peak GPU memory at batch 8 was 155 MiB
+ * without chunks. With im2col on its stride-2 layers too, it was 138 MiB with a 16 MiB limit and
+ * 125 with this one, which ran 1-3% slower than 16 MiB (pnpm bench, lavapipe).
  */
-export const DEFAULT_MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_SCRATCH_BYTES = 8 * 1024 * 1024;
 
 // Storage bindings start at multiples of minStorageBufferOffsetAlignment, 256 bytes at most.
 const BINDING_OFFSET_ALIGNMENT = 256;

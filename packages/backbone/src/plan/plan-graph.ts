@@ -16,7 +16,7 @@ export interface PlanOptions {
   kernelVariants?: KernelVariants;
   /** Storage type of convolution weights and constant GEMM B operands (default 'f32'). */
   weightPrecision?: WeightPrecision;
-  /** Scratch bytes above which a multi-pass convolution runs over the batch in chunks (default 16 MiB). */
+  /** Scratch bytes above which a multi-pass convolution runs over the batch in chunks (default 8 MiB). */
   maxScratchBytes?: number;
 }
 

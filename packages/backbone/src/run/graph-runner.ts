@@ -28,7 +28,7 @@ export interface RunnerOptions {
   weightPrecision?: WeightPrecision;
   /**
    * Scratch bytes above which a multi-pass convolution (Winograd) runs over the batch in chunks
-   * that share smaller scratch buffers (default 16 MiB). Lower values save GPU memory.
+   * that share smaller scratch buffers (default 8 MiB). Lower values save GPU memory.
    */
   maxScratchBytes?: number;
 }

@@ -13,6 +13,7 @@ import {
 } from './conv2d-implicit-gemm-subgroup';
 import { conv2dPointwise } from './conv2d-pointwise';
 import { conv2dPointwiseSubgroup, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
+import { conv2dIm2colGemmSubgroup, IM2COL_SUBGROUP_VARIANT, im2colScratchLength } from './conv2d-im2col-gemm';
 import type { Conv2dKernel } from './conv2d-kernel';
 import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT, winogradScratchBytes } from './winograd-2x2-3x3';
 
@@ -38,6 +39,8 @@ const factories: Record<string, Conv2dFactory> = {
     conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, true),
   [IMPLICIT_GEMM_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
     conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, false),
+  [IM2COL_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
+    conv2dIm2colGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max),
   direct: conv2dDirect,
 };
 
@@ -122,6 +125,16 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // runner's batch chunks free more scratch memory than the larger weights take.
   const largeChannelsFirst = shape.batch >= 8 || shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && largeChannelsFirst;
+  // im2col writes every input value once per tap into a scratch buffer, and the 1×1 subgroup kernel
+  // then runs the GEMM at its rate. On lavapipe that ran ResNet-18/50's 3×3 stride-2 layers at
+  // 28-35 GFLOP/s against 26-27 for implicit-gemm-subgroup-32x8 at batch 8, and MobileNetV2's
+  // 3-channel stem 1.4× slower (bench/kernels.ts), so it comes first from 64 input channels.
+  const reduction = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
+  const im2col =
+    shape.groups === 1 && !pointwise && hasSubgroupsOf8To64(target) && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8)) &&
+    reduction <= MAX_WORKGROUPS_PER_DIMENSION && 4 * im2colScratchLength(shape) <= (target.maxBindingBytes ?? Infinity);
+  const im2colFirst = im2col && target.cpuAdapter === true && (shape.strideHeight > 1 || shape.strideWidth > 1) && shape.inChannels >= 64;
+  if (im2colFirst) variants.push(IM2COL_SUBGROUP_VARIANT);
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);
   if (window3x3) variants.push('implicit-gemm-3x3-8x8');
@@ -134,6 +147,7 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
       if (!variants.includes(variant)) variants.push(variant);
     }
   }
+  if (im2col && !im2colFirst) variants.push(IM2COL_SUBGROUP_VARIANT);
 
   // The direct kernel folds its 1-D dispatch, so it runs every shape.
   variants.push('direct');

@@ -66,6 +66,24 @@ describe('generated CNN models', { timeout: 300_000 }, () => {
     }
   });
 
+  it('runs ResNet-18 in batch chunks', async () => {
+    // A 32 KiB scratch limit splits the batch of the 64-channel Winograd layers into single images.
+    const graph = await loadModel(fileSource(paths.resnet18));
+    const extractor = await createFeatureExtractor(gpu.device, graph, { keep: ['logits'], maxScratchBytes: 32 * 1024 });
+    const session = await ort.InferenceSession.create(paths.resnet18);
+    try {
+      const data = randomInput(3);
+      const shape = [BATCH, 3, SIZE, SIZE];
+      const ours = await extractor.runTensors({ input: { data, shape } }, ['logits']);
+      const reference = await session.run({ input: new ort.Tensor('float32', data, shape) });
+      const error = compareTensors(ours.logits!.data, reference.logits!.data as Float32Array);
+      expect(error.relative, `logits: max abs ${error.maxAbs}, relative ${error.relative}; ${error.first}`).toBeLessThan(TOLERANCE);
+    } finally {
+      extractor.dispose();
+      await session.release();
+    }
+  });
+
   it('pools a 4-D layer tap', async () => {
     // Oracle: the model's own `features` output, which is GlobalAveragePool + Flatten of the same map.
     // Both paths run the same pooling kernel on the same values, so only rounding noise is allowed.

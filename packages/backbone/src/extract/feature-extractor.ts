@@ -43,6 +43,11 @@ export interface FeatureExtractorOptions {
    * memory and needs the device feature 'shader-f16'. Bias, activations and sums stay f32.
    */
   weightPrecision?: WeightPrecision;
+  /**
+   * Scratch bytes above which a Winograd or im2col convolution runs over the batch in chunks
+   * (default 8 MiB). Lower values save GPU memory at large batch sizes.
+   */
+  maxScratchBytes?: number;
 }
 
 export interface TuningOptions {
@@ -111,7 +116,12 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
   const { preprocessing } = graph.metadata;
   const inputShape = [batchSize, 3, preprocessing?.height ?? 0, preprocessing?.width ?? 0];
   const tuned = input ? await tunedLookup(device, optimized, { [input.name]: inputShape }, [tap], options) : undefined;
-  const runner = new GraphRunner(device, optimized, { debug: options.debug, kernelVariants: { ...options.kernelVariants, tuned }, weightPrecision });
+  const runner = new GraphRunner(device, optimized, {
+    debug: options.debug,
+    kernelVariants: { ...options.kernelVariants, tuned },
+    weightPrecision,
+    maxScratchBytes: options.maxScratchBytes,
+  });
   let peakGpuBytes = 0;
   const notePeak = (extra = 0): void => {
     peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);

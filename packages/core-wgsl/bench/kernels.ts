@@ -1,13 +1,13 @@
 /**
  * Times every convolution and GEMM variant on MobileNetV2 1.0, ResNet-18 and ResNet-50 layer
- * shapes (224×224, batch 1) and on a 512³ GEMM, and prints GFLOP/s and GB/s. Prints only:
+ * shapes (224×224, batch 1 unless BENCH_BATCH sets it) and on a 512³ GEMM, and prints GFLOP/s and GB/s. Prints only:
  * writes no files.
  *
  * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
  *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
  * A full run took about 40 s on lavapipe (2 shared cores). Case names start with the network,
  * so `node bench/run.mjs bench/kernels.ts resnet50` times only the ResNet-50 shapes and `dw`
- * only the depthwise ones. BENCH_BATCH=8 runs the MobileNetV2 shapes at batch 8, and
+ * only the depthwise ones. BENCH_BATCH=8 runs the convolution shapes at batch 8, and
  * BENCH_PROFILE_MS=30000 keeps repeating each variant for 30 s, long enough to attach a profiler
  * such as `perf record -p`.
  *
@@ -87,7 +87,7 @@ const convCases: Array<[string, Conv2dShape, Epilogue]> = [
 function resnetConv(inChannels: number, outChannels: number, size: number, kernel: number, stride: number): Conv2dShape {
   const pad = Math.floor(kernel / 2);
   return {
-    batch: 1, inChannels, inHeight: size, inWidth: size, outChannels,
+    batch: Number(process.env.BENCH_BATCH ?? 1), inChannels, inHeight: size, inWidth: size, outChannels,
     kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
     dilationHeight: 1, dilationWidth: 1, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: 1,
   };

@@ -6,7 +6,7 @@
  * wgpuInstanceProcessEvents and queues itself again with the global `setImmediate`. That loop keeps
  * one CPU core busy for as long as the GPU works. On a CPU adapter such as lavapipe, that core is
  * taken from the threads that run the shaders. With 2 cores, MobileNetV2 feature extraction at batch 8
- * ran at 27-29 images/s with the loop and at 37 with it paced by a 1 ms timer.
+ * ran at 27-28 images/s with the loop and at 37 with it paced by a 1 ms timer.
  *
  * Pacing replaces the global `setImmediate` with a function that recognises Dawn's callback (a
  * native function with no name and no arguments) and re-queues it on a 1 ms timer once a poll

@@ -32,7 +32,8 @@ const liveGpus = new Set<GPU>();
 let globalsInstalled = false;
 
 // Lavapipe (Mesa's Vulkan on the CPU) runs compute work on LP_NUM_THREADS threads. With Dawn's
-// busy event loop taking one of 2 cores, two threads per CPU ran ResNet-18 1.3× faster than one.
+// busy event loop taking one of 2 cores, two threads per CPU ran ResNet-18 1.3× faster than one
+// (2 AMD EPYC cores, pnpm bench).
 // With that loop paced (event-polling.ts), one per CPU was as fast or faster at batch 8 (pnpm
 // bench, 2 cores, Mesa 25.0.7), and up to 1.3× faster for MobileNetV2 at batch 1, whose small
 // dispatches pay for waking every thread.

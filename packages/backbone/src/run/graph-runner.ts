@@ -27,7 +27,7 @@ export interface RunnerOptions {
    */
   weightPrecision?: WeightPrecision;
   /**
-   * Scratch bytes above which a multi-pass convolution (Winograd) runs over the batch in chunks
+   * Scratch bytes above which a multi-pass convolution (Winograd or im2col) runs over the batch in chunks
    * that share smaller scratch buffers (default 8 MiB). Lower values save GPU memory.
    */
   maxScratchBytes?: number;

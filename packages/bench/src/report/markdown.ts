@@ -92,6 +92,8 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       'Each dispatch of one run is replayed alone in its own compute pass and timed with timestamp ' +
         'queries (or on the CPU when the device has no `timestamp-query`), then summed per pipeline label. ' +
         'Dawn rounds timestamps, so kernels shorter than its rounding step read as 0 or one step. ' +
+        'Kernels with the same shader code share one pipeline, so their dispatches count under the label of the first one ' +
+        'created: `conv2d-im2col-gemm` and `conv2d-pointwise-subgroup-32x8` are the same shader. ' +
         'Only offshelf is profiled: replayed onnxruntime-web and TF.js dispatches took 1.7 to 5.4 times as long as their runs, ' +
           'most likely because those engines reuse uniform buffers within a run.',
     );

@@ -59,6 +59,8 @@ export interface OffshelfDevice {
   summary: AdapterSummary;
   /** Resolves with the loss error if the device is lost other than through `destroy()`. */
   lost: Promise<DeviceLostError>;
+  /** Node only: how Dawn's binding waits for GPU events in this process (`RequestDeviceOptions.eventPolling`). */
+  eventPolling?: 'busy' | 'paced';
   destroy(): void;
 }
 

@@ -15,7 +15,7 @@ import {
   type OffshelfDevice,
   type RequestDeviceOptions,
 } from './common';
-import { setEventPolling, type EventPolling } from './event-polling';
+import { eventPolling, setEventPolling, type EventPolling } from './event-polling';
 
 export * from './common';
 export { eventPolling, setEventPolling, type EventPolling } from './event-polling';
@@ -127,6 +127,7 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     // and pacing would add up to a timer step of latency to batches of a few milliseconds.
     if (polling) setEventPolling(polling);
     else if (handle.summary.isFallbackAdapter) setEventPolling('paced');
+    handle.eventPolling = eventPolling();
     const destroy = handle.destroy;
     handle.destroy = () => {
       destroy();

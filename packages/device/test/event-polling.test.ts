@@ -101,6 +101,7 @@ describe('event polling', () => {
     const gpu = await requestDevice();
     try {
       expect(eventPolling()).toBe(gpu.summary.isFallbackAdapter ? 'paced' : 'busy');
+      expect(gpu.eventPolling).toBe(eventPolling());
     } finally {
       gpu.destroy();
     }

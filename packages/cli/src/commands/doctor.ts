@@ -2,7 +2,7 @@
  * `offshelf doctor`: which WebGPU adapter this machine gives offshelf, and whether it is usable.
  */
 import { hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
-import { eventPolling, NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary, type EventPolling } from '@offshelf/device';
+import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary } from '@offshelf/device';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -25,7 +25,7 @@ export async function runDoctor(options: DoctorOptions, write: (text: string) =>
     const smokeTestPassed = await runSmokeTest(gpu.device);
     const { subgroupSizes, cpuAdapter } = kernelTargetOf(gpu.device);
     const kernels = { subgroupSizes: subgroupSizes ?? null, cpuAdapter: cpuAdapter ?? false, subgroupVariants: hasSubgroupsOf8To64({ subgroupSizes }) };
-    const polling = eventPolling();
+    const polling = gpu.eventPolling ?? 'busy';
     const report = { ok: smokeTestPassed, ...gpu.summary, kernels, eventPolling: polling, smokeTestPassed };
     write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, polling, smokeTestPassed));
     return smokeTestPassed ? 0 : 1;
@@ -34,7 +34,7 @@ export async function runDoctor(options: DoctorOptions, write: (text: string) =>
   }
 }
 
-function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: EventPolling, smokeTestPassed: boolean): string {
+function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: 'busy' | 'paced', smokeTestPassed: boolean): string {
   const { adapter } = summary;
   const lines = [
     `backend          ${summary.backend} (${summary.featureLevel} feature level)`,

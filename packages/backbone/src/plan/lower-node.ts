@@ -230,7 +230,8 @@ function lowerConv(
   // A multi-pass kernel whose scratch buffers would be large runs over the batch in chunks
   // that share one set of smaller scratch buffers.
   const chunk = batchChunk(shape, kernelChoice, maxScratchBytes);
-  const chunkKernel = chunk === shape.batch ? kernelChoice : selectConv2d({ ...shape, batch: chunk }, epilogue, { ...target, variant: kernelChoice.variant, weightPrecision });
+  const chunkKernel =
+    chunk === shape.batch ? kernelChoice : selectConv2d({ ...shape, batch: chunk }, epilogue, { ...target, variant: kernelChoice.variant, weightPrecision });
   const inputChunkBytes = 4 * chunk * shape.inChannels * shape.inHeight * shape.inWidth;
   const outputChunkBytes = conv2dOutputLength({ ...shape, batch: chunk }) * 4;
   const steps: Step[] = [];
@@ -246,15 +247,10 @@ function lowerConv(
       throw new UnsupportedNodeError(node, `conv2d ${kernelChoice.variant} binds the output as an input, which no kernel pass may do.`);
     };
     for (const pass of conv2dPasses(chunkKernel, epilogue)) {
-      const writesOutput = typeof pass.output === 'string';
-      const outputRange = writesOutput ? part(outputChunkBytes) : undefined;
-      steps.push({
-        node: node.name,
-        program: pass.program,
-        inputs: pass.inputs.map(resolve),
-        output: typeof pass.output === 'string' ? node.outputs[0]! : scratchName(pass.output.scratch),
-        ...(outputRange ? { outputRange } : {}),
-      });
+      const written = pass.output;
+      const output = typeof written === 'string' ? node.outputs[0]! : scratchName(written.scratch);
+      const outputRange = typeof written === 'string' ? part(outputChunkBytes) : undefined;
+      steps.push({ node: node.name, program: pass.program, inputs: pass.inputs.map(resolve), output, ...(outputRange ? { outputRange } : {}) });
     }
   }
   const scratchBytes = new Map((chunkKernel.scratchLengths ?? []).map((length, index) => [scratchName(index), 4 * length] as const));

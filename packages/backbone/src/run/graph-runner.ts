@@ -27,8 +27,8 @@ export interface RunnerOptions {
    */
   weightPrecision?: WeightPrecision;
   /**
-   * Scratch bytes above which a multi-pass convolution (Winograd or im2col) runs over the batch in chunks
-   * that share smaller scratch buffers (default 8 MiB). Lower values save GPU memory.
+   * Scratch bytes above which a multi-pass convolution (Winograd or im2col) runs over the batch
+   * in chunks that share smaller scratch buffers (default 8 MiB). Lower values save GPU memory.
    */
   maxScratchBytes?: number;
 }

@@ -3,7 +3,7 @@ import { ceilDiv, type KernelProgram } from '../../runtime/program';
 import { epilogueUniforms, PLAIN_EPILOGUE, type Epilogue } from '../epilogue';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import type { WeightPrecision } from '../weight-precision';
-import type { Conv2dKernel, Conv2dOperand } from './conv2d-kernel';
+import { epilogueOperands, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
 import source from './conv2d-im2col.wgsl';
 import { conv2dPointwiseSubgroup } from './conv2d-pointwise-subgroup';
@@ -57,9 +57,6 @@ export function conv2dIm2colGemmSubgroup(
   };
 
   const columns: Conv2dOperand = { scratch: 0 };
-  const epilogueOperands: Conv2dOperand[] = [];
-  if (epilogue.bias) epilogueOperands.push('bias');
-  if (epilogue.residual !== 'none') epilogueOperands.push('residual');
   return {
     variant: IM2COL_SUBGROUP_VARIANT,
     weightPrecision,
@@ -67,7 +64,7 @@ export function conv2dIm2colGemmSubgroup(
     program: gemmProgram,
     passes: [
       { program: im2col, inputs: ['input'], output: columns },
-      { program: gemmProgram, inputs: [columns, 'weights', ...epilogueOperands], output: 'output' },
+      { program: gemmProgram, inputs: [columns, 'weights', ...epilogueOperands(epilogue)], output: 'output' },
     ],
     scratchLengths,
   };

@@ -42,8 +42,13 @@ export interface Conv2dPass {
  */
 export function conv2dPasses(kernel: Conv2dKernel, epilogue: Epilogue): Conv2dPass[] {
   if (kernel.passes) return kernel.passes;
-  const inputs: Conv2dOperand[] = ['input', 'weights'];
-  if (epilogue.bias) inputs.push('bias');
-  if (epilogue.residual !== 'none') inputs.push('residual');
-  return [{ program: kernel.program, inputs, output: 'output' }];
+  return [{ program: kernel.program, inputs: ['input', 'weights', ...epilogueOperands(epilogue)], output: 'output' }];
+}
+
+/** Returns the operands the epilogue binds after a pass's own inputs: [bias], [residual]. */
+export function epilogueOperands(epilogue: Epilogue): Conv2dOperand[] {
+  const operands: Conv2dOperand[] = [];
+  if (epilogue.bias) operands.push('bias');
+  if (epilogue.residual !== 'none') operands.push('residual');
+  return operands;
 }

@@ -7,7 +7,7 @@ import { gemmVariants, selectGemm } from '../gemm/select-gemm';
 import type { KernelTarget } from '../kernel-target';
 import { checkWorkgroupCounts, MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { encodeWeights, type WeightPrecision } from '../weight-precision';
-import type { Conv2dKernel, Conv2dOperand } from './conv2d-kernel';
+import { epilogueOperands, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 import inputSource from './winograd-input-transform.wgsl';
@@ -101,9 +101,6 @@ export function conv2dWinograd2x2_3x3(
     cost: { flops: 24 * work, bytes: 4 * (scratchLengths[1]! + 4 * work) },
   };
 
-  const epilogueOperands: Conv2dOperand[] = [];
-  if (epilogue.bias) epilogueOperands.push('bias');
-  if (epilogue.residual !== 'none') epilogueOperands.push('residual');
   return {
     variant: WINOGRAD_VARIANT,
     weightPrecision,
@@ -112,7 +109,7 @@ export function conv2dWinograd2x2_3x3(
     passes: [
       { program: inputTransform, inputs: ['input'], output: transformed },
       { program: gemmProgram, inputs: [transformed, 'weights'], output: products },
-      { program: outputTransform, inputs: [products, ...epilogueOperands], output: 'output' },
+      { program: outputTransform, inputs: [products, ...epilogueOperands(epilogue)], output: 'output' },
     ],
     scratchLengths,
   };

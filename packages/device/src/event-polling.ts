@@ -36,7 +36,8 @@ function isDawnPoll(callback: unknown, args: unknown[]): callback is () => void 
     typeof callback === 'function' &&
     args.length === 0 &&
     callback.name === '' &&
-    Function.prototype.toString.call(callback).includes('[native code]')
+    // endsWith reads only the suffix, so an anonymous callback's long source costs nothing here.
+    Function.prototype.toString.call(callback).endsWith('[native code] }')
   );
 }
 

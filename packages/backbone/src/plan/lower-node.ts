@@ -267,14 +267,14 @@ function lowerConv(
  */
 export const DEFAULT_MAX_SCRATCH_BYTES = 8 * 1024 * 1024;
 
-// Storage bindings start at multiples of minStorageBufferOffsetAlignment, 256 bytes at most.
+// Storage bindings start at multiples of minStorageBufferOffsetAlignment, which WebGPU caps at 256 bytes.
 const BINDING_OFFSET_ALIGNMENT = 256;
 
 /**
  * Returns the images per chunk for `kernel`: the largest divisor of the batch whose scratch fits
  * `maxScratchBytes` and whose input and output chunks start on a binding offset, else the batch.
  * NOTE: a layer whose per-image bytes never align to 256 (odd sizes such as 3 × 225 × 225) runs
- * unchunked, with its full scratch, whatever `maxScratchBytes` says.
+ * unchunked, with its full scratch, regardless of `maxScratchBytes`.
  */
 function batchChunk(shape: Conv2dShape, kernel: Conv2dKernel, maxScratchBytes: number): number {
   const scratchPerImage = (kernel.scratchLengths ?? []).reduce((total, length) => total + 4 * length, 0) / shape.batch;

@@ -31,7 +31,7 @@ export function conv2dIm2colGemmSubgroup(
   subgroupSize = 8,
 ): Conv2dKernel {
   if (shape.groups !== 1) {
-    throw new Error(`conv2d ${IM2COL_SUBGROUP_VARIANT}: invalid groups ${shape.groups}. It requires one group; use implicit-gemm-8x8 or direct instead.`);
+    throw new Error(`conv2d ${IM2COL_SUBGROUP_VARIANT}: invalid groups ${shape.groups}. It requires one group. Use implicit-gemm-8x8 or direct instead.`);
   }
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
   const reduction = shape.inChannels * shape.kernelHeight * shape.kernelWidth;

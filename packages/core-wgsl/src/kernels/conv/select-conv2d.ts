@@ -123,8 +123,8 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // From batch 8 Winograd comes first above 256×256 channels too. ResNet's 512-channel layers at
   // 7×7 took 22 ms against 55 for the subgroup 3×3 GEMM (bench/kernels.ts, lavapipe). The
   // runner's batch chunks free more scratch memory than the larger weights take.
-  const largeChannelsFirst = shape.batch >= 8 || shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
-  const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && largeChannelsFirst;
+  const channelProductAllowed = shape.batch >= 8 || shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
+  const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && channelProductAllowed;
   // im2col writes every input value once per tap into a scratch buffer, and the 1×1 subgroup kernel
   // then runs the GEMM at its rate. On lavapipe that ran ResNet-18/50's 3×3 stride-2 layers at
   // 28-35 GFLOP/s against 26-27 for implicit-gemm-subgroup-32x8 at batch 8, and MobileNetV2's

@@ -7,6 +7,7 @@ import {
   conv2dVariants,
   kernelTargetOf,
   selectConv2d,
+  subgroupLanesOf,
   type KernelTarget,
   type Conv2dShape,
   type Epilogue,
@@ -222,27 +223,48 @@ describe('conv2d variants against float64 reference', () => {
 
   it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!conv2dVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
-    const random = seededUniform(1000 + caseIndex);
-    const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
-    const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
-    const weights = randomTensor(weightLength, random);
-    const outputLength = conv2dOutputLength(shape);
-    const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
-    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+    await expectVariantMatches(label, shape, epilogue, variant, caseIndex, target);
+  });
 
-    const kernel = selectConv2d(shape, epilogue, { variant, ...target });
-    expect(kernel.variant).toBe(variant);
-    const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual }, outputLength);
-
-    const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
-    // Winograd gets the direct sums' tolerance too. Its transforms only add and subtract with
-    // constants 1 and 1/2, so each product is at most 4 · 2.25 here. Its GEMM sums C products
-    // rather than 9C, and its measured error stayed at or below the direct variants'.
-    const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
-    const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
-    expect(summary.passed, summary.message).toBe(true);
+  // The subgroup register-blocked kernels run one subgroup per workgroup on CPU adapters and 64
+  // invocations on GPUs. The other size runs here too, so both layouts are checked on any device.
+  const otherWorkgroupRuns = runs.filter(([, , , variant]) => SUBGROUP_BLOCK_VARIANTS.includes(variant));
+  it.for(otherWorkgroupRuns)('%s, other workgroup size', async ([label, shape, epilogue, variant, caseIndex], context) => {
+    if (!conv2dVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
+    const other = { ...target, cpuAdapter: !target.cpuAdapter };
+    expect(subgroupLanesOf(other).workgroupSize).not.toBe(subgroupLanesOf(target).workgroupSize);
+    await expectVariantMatches(label, shape, epilogue, variant, caseIndex, other);
   });
 });
+
+const SUBGROUP_BLOCK_VARIANTS = [
+  'pointwise-subgroup-32x8', 'implicit-gemm-subgroup-32x8', 'implicit-gemm-3x3-subgroup-32x8', 'im2col-gemm-subgroup-32x8',
+];
+
+/** Runs `variant` on random data seeded by `caseIndex` and compares it with the float64 reference. */
+async function expectVariantMatches(
+  label: string, shape: Conv2dShape, epilogue: Epilogue, variant: string, caseIndex: number, deviceTarget: KernelTarget,
+): Promise<void> {
+  const random = seededUniform(1000 + caseIndex);
+  const input = randomTensor(shape.batch * shape.inChannels * shape.inHeight * shape.inWidth, random);
+  const weightLength = (shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth) / shape.groups;
+  const weights = randomTensor(weightLength, random);
+  const outputLength = conv2dOutputLength(shape);
+  const bias = epilogue.bias ? randomTensor(shape.outChannels, random) : null;
+  const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+  const kernel = selectConv2d(shape, epilogue, { variant, ...deviceTarget });
+  expect(kernel.variant).toBe(variant);
+  const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual }, outputLength);
+
+  const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
+  // Winograd gets the direct sums' tolerance too. Its transforms only add and subtract with
+  // constants 1 and 1/2, so each product is at most 4 · 2.25 here. Its GEMM sums C products
+  // rather than 9C, and its measured error stayed at or below the direct variants'.
+  const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
+  const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
+  expect(summary.passed, summary.message).toBe(true);
+}
 
 describe('conv2d shapes and selection', () => {
   it('output shape of the MobileNetV2 stem', () => {
@@ -284,6 +306,19 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { ...cpu, cpuAdapter: false }).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
     expect(conv2dVariants(pointwise(64), { ...cpu, subgroupSizes: { min: 4, max: 4 } })).not.toContain('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
+  });
+
+  it('fits one subgroup per workgroup on CPU adapters', () => {
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    expect(subgroupLanesOf(cpu)).toEqual({ subgroupSize: 8, workgroupSize: 8 });
+    expect(subgroupLanesOf({ ...cpu, cpuAdapter: false })).toEqual({ subgroupSize: 8, workgroupSize: 64 });
+    expect(subgroupLanesOf({ subgroupSizes: { min: 32, max: 32 } })).toEqual({ subgroupSize: 32, workgroupSize: 64 });
+
+    // MobileNetV2's 960->160 layer at 7x7: 7 pixel blocks and 5 channel blocks. One 64-lane
+    // workgroup covers them all, 8-lane workgroups take one channel block each.
+    const project = { ...base, inChannels: 960, outChannels: 160, inHeight: 7, inWidth: 7 };
+    expect(selectConv2d(project, plain, cpu).program.dispatch).toEqual([1, 5, 1]);
+    expect(selectConv2d(project, plain, { ...cpu, cpuAdapter: false, variant: 'pointwise-subgroup-32x8' }).program.dispatch).toEqual([1, 1, 1]);
   });
 
   it('orders the subgroup implicit GEMMs by reduction length', () => {

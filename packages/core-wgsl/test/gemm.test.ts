@@ -56,27 +56,42 @@ describe('gemm variants against float64 reference', () => {
 
   it.for(runs)('%s', async ([label, shape, epilogue, variant, caseIndex], context) => {
     if (!gemmVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
-    const random = seededUniform(2000 + caseIndex);
-    const a = randomTensor(shape.batch * shape.M * shape.K, random);
-    const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
-    const outputLength = shape.batch * shape.M * shape.N;
-    const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
-    const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+    await expectVariantMatches(label, shape, epilogue, variant, caseIndex, target);
+  });
 
-    const kernel = selectGemm(shape, epilogue, { variant, ...target });
-    expect(kernel.variant).toBe(variant);
-    const inputs = [a, kernel.packB(b)];
-    if (bias) inputs.push(bias);
-    if (residual) inputs.push(residual);
-    const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
-
-    const expected = gemmReference(shape, epilogue, a, b, bias, residual);
-    // alpha scales the sum and its rounding error alike.
-    const tolerance = reductionTolerance(shape.K) * Math.max(1, Math.abs(shape.alpha));
-    const summary = compareToReference(label, output, expected, tolerance);
-    expect(summary.passed, summary.message).toBe(true);
+  // subgroup-32x8 runs one subgroup per workgroup on CPU adapters and 64 invocations on GPUs. The
+  // other size runs here too, so both layouts are checked on any device.
+  const subgroupRuns = runs.filter(([, , , variant]) => variant === 'subgroup-32x8');
+  it.for(subgroupRuns)('%s, other workgroup size', async ([label, shape, epilogue, variant, caseIndex], context) => {
+    if (!gemmVariants(shape, target).includes(variant)) context.skip(`${variant} needs subgroups of 8 to 64 lanes`);
+    await expectVariantMatches(label, shape, epilogue, variant, caseIndex, { ...target, cpuAdapter: !target.cpuAdapter });
   });
 });
+
+/** Runs `variant` on random data seeded by `caseIndex` and compares it with the float64 reference. */
+async function expectVariantMatches(
+  label: string, shape: GemmShape, epilogue: Epilogue, variant: string, caseIndex: number, deviceTarget: KernelTarget,
+): Promise<void> {
+  const random = seededUniform(2000 + caseIndex);
+  const a = randomTensor(shape.batch * shape.M * shape.K, random);
+  const b = randomTensor((shape.broadcastB ? 1 : shape.batch) * shape.K * shape.N, random);
+  const outputLength = shape.batch * shape.M * shape.N;
+  const bias = epilogue.bias ? randomTensor(shape.N, random) : null;
+  const residual = epilogue.residual === 'none' ? null : randomTensor(outputLength, random);
+
+  const kernel = selectGemm(shape, epilogue, { variant, ...deviceTarget });
+  expect(kernel.variant).toBe(variant);
+  const inputs = [a, kernel.packB(b)];
+  if (bias) inputs.push(bias);
+  if (residual) inputs.push(residual);
+  const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+
+  const expected = gemmReference(shape, epilogue, a, b, bias, residual);
+  // alpha scales the sum and its rounding error alike.
+  const tolerance = reductionTolerance(shape.K) * Math.max(1, Math.abs(shape.alpha));
+  const summary = compareToReference(label, output, expected, tolerance);
+  expect(summary.passed, summary.message).toBe(true);
+}
 
 describe('gemm selection', () => {
   it('picks dot-vec4 for a classifier row', () => {

@@ -2,6 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv, type KernelProgram } from '../../runtime/program';
 import { epilogueUniforms, PLAIN_EPILOGUE, type Epilogue } from '../epilogue';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { DEFAULT_SUBGROUP_LANES, type SubgroupLanes } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { epilogueOperands, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
@@ -20,7 +21,8 @@ export function im2colScratchLength(shape: Conv2dShape): number {
 /**
  * Creates the convolution (one group) as two dispatches: im2col into a scratch buffer, then the
  * 1×1 subgroup kernel (conv2d-pointwise-subgroup.wgsl) with the OIHW weights as an O × (C·KH·KW)
- * matrix and the fused epilogue. The device needs subgroups of `subgroupSize` (8 to 64) lanes.
+ * matrix and the fused epilogue. `lanes` sets the subgroup and workgroup sizes of the second, as
+ * for conv2dPointwiseSubgroup.
  * The scratch contains C·KH·KW values per output pixel, which the runner bounds by running large
  * batches in chunks.
  */
@@ -28,7 +30,7 @@ export function conv2dIm2colGemmSubgroup(
   shape: Conv2dShape,
   epilogue: Epilogue,
   weightPrecision: WeightPrecision = 'f32',
-  subgroupSize = 8,
+  lanes: SubgroupLanes = DEFAULT_SUBGROUP_LANES,
 ): Conv2dKernel {
   if (shape.groups !== 1) {
     throw new Error(`conv2d ${IM2COL_SUBGROUP_VARIANT}: invalid groups ${shape.groups}. It requires one group. Use implicit-gemm-8x8 or direct instead.`);
@@ -40,7 +42,7 @@ export function conv2dIm2colGemmSubgroup(
     kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
     padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1,
   };
-  const gemm = conv2dPointwiseSubgroup(gemmShape, epilogue, weightPrecision, subgroupSize);
+  const gemm = conv2dPointwiseSubgroup(gemmShape, epilogue, weightPrecision, lanes);
   const gemmProgram: KernelProgram = { ...gemm.program, name: 'conv2d-im2col-gemm' };
 
   const pixels = outHeight * outWidth;

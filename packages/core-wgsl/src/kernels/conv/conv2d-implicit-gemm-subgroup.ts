@@ -2,6 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import enableSubgroupsSource from '../enable-subgroups.wgsl';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import type { SubgroupLanes } from '../kernel-target';
 import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import blockSource from '../gemm/register-block-32x8-subgroup.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
@@ -23,13 +24,14 @@ export const IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT = 'implicit-gemm-3x3-subgroup-32
  * Creates the implicit-GEMM convolution for one group with 32 channels × 8 pixels of a row per
  * invocation and the weights shared through subgroupBroadcast. `window3x3` selects the variant
  * that loads each input row window once for its three taps (see fitsImplicitGemm3x3). The device
- * needs the `subgroups` feature with subgroups of `subgroupSize` (its largest, 8 to 64) lanes.
+ * needs the `subgroups` feature with subgroups of `lanes.subgroupSize` (its largest, 8 to 64) lanes,
+ * and workgroups of `lanes.workgroupSize` invocations (a power of two, at least the subgroup size).
  */
 export function conv2dImplicitGemmSubgroup(
   shape: Conv2dShape,
   epilogue: Epilogue,
   weightPrecision: WeightPrecision,
-  subgroupSize: number,
+  lanes: SubgroupLanes,
   window3x3: boolean,
 ): Conv2dKernel {
   const variant = window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT;
@@ -44,7 +46,7 @@ export function conv2dImplicitGemmSubgroup(
   const fused = epilogueWgsl(epilogue, 2);
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
-  const lanes = laneLayout(pixelBlocks, subgroupSize);
+  const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
   // A strided row window (loaded once for all taps of a kernel row) where taps overlap at stride 2,
   // such as the 3×3 and 7×7 stride-2 layers of ResNet and MobileNetV2's stem.
   const stridedWindow = !window3x3 && shape.strideWidth === 2 && shape.dilationWidth === 1 && shape.kernelWidth >= 3 && shape.kernelWidth <= 7;
@@ -58,11 +60,12 @@ export function conv2dImplicitGemmSubgroup(
     WINDOW_TAPS: shape.kernelWidth,
     WINDOW_STRIDE: shape.strideWidth,
     BLOCK_32_ROWS: true,
+    WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const windowKey = stridedWindow ? `|window=${shape.kernelWidth}s${shape.strideWidth}` : '';
   const dispatch = checkWorkgroupCounts(`conv2d ${variant}`, [
-    ceilDiv(pixelBlocks, lanes.columnLanes),
-    ceilDiv(ceilDiv(outChannels, 32), lanes.rowLanes),
+    ceilDiv(pixelBlocks, split.columnLanes),
+    ceilDiv(ceilDiv(outChannels, 32), split.rowLanes),
     batch,
   ]);
   const reduction = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
@@ -73,13 +76,13 @@ export function conv2dImplicitGemmSubgroup(
     packWeights: (weights) => encodeWeights(packSubgroupWeights(weights, outChannels, reduction, variant), weightPrecision),
     program: {
       name: `conv2d-${variant}`,
-      shaderKey: `conv2d-${variant}${windowKey}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${variant}${windowKey}|workgroup=${lanes.workgroupSize}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'),
         defines,
       ),
       dispatch,
-      uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      uniforms: [...conv2dUniforms(shape, 0, split.columnLanes, 32), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape, weightPrecision),
     },

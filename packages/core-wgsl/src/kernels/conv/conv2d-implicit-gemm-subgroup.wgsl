@@ -26,12 +26,12 @@ fn load_weights(weight_base: u32, k: u32) -> vec4<f32> {
   return vec4<f32>(weights[weight_base + k * 8u]);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
   let blocks_per_row = (params.out_width + 7u) / 8u;
   // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same channel block.
-  let channel_lanes = 64u / params.column_lanes;
+  let channel_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
   let pixel_block = wid.x * params.column_lanes + lid % params.column_lanes;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   let image = wid.z;

@@ -2,6 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import enableSubgroupsSource from '../enable-subgroups.wgsl';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { DEFAULT_SUBGROUP_LANES, type SubgroupLanes } from '../kernel-target';
 import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import blockSource from '../gemm/register-block-32x8-subgroup.wgsl';
 import { laneLayout } from '../gemm/lane-layout';
@@ -18,13 +19,14 @@ export const POINTWISE_SUBGROUP_VARIANT = 'pointwise-subgroup-32x8';
 /**
  * Creates the 1×1 convolution (stride 1, no padding, one group) run as a GEMM with 32 channels
  * × 8 pixels per invocation and the weights shared through subgroupBroadcast. The device needs
- * the `subgroups` feature with subgroups of `subgroupSize` (its largest, 8 to 64) lanes.
+ * the `subgroups` feature with subgroups of `lanes.subgroupSize` (its largest, 8 to 64) lanes, and
+ * workgroups of `lanes.workgroupSize` invocations (a power of two, at least the subgroup size).
  */
 export function conv2dPointwiseSubgroup(
   shape: Conv2dShape,
   epilogue: Epilogue,
   weightPrecision: WeightPrecision = 'f32',
-  subgroupSize = 8,
+  lanes: SubgroupLanes = DEFAULT_SUBGROUP_LANES,
 ): Conv2dKernel {
   const pixelCount = shape.inHeight * shape.inWidth;
   // vec4 input loads need every channel plane to start on a 16-byte boundary.
@@ -32,13 +34,13 @@ export function conv2dPointwiseSubgroup(
   const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Input });
   const pixelBlocks = ceilDiv(pixelCount, 8);
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
-  const lanes = laneLayout(pixelBlocks, subgroupSize);
+  const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
   const channelBlocks = ceilDiv(shape.outChannels, 32);
   const oddReduction = shape.inChannels % 2 === 1;
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, ODD_REDUCTION: oddReduction };
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, ODD_REDUCTION: oddReduction, WORKGROUP_SIZE: lanes.workgroupSize };
   const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
-    ceilDiv(pixelBlocks, lanes.columnLanes),
-    ceilDiv(channelBlocks, lanes.rowLanes),
+    ceilDiv(pixelBlocks, split.columnLanes),
+    ceilDiv(channelBlocks, split.rowLanes),
     shape.batch,
   ]);
 
@@ -49,13 +51,13 @@ export function conv2dPointwiseSubgroup(
       encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT), weightPrecision),
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
-      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|vec4=${vec4Input}|oddK=${oddReduction}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|vec4=${vec4Input}|oddK=${oddReduction}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,
       ),
       dispatch,
-      uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      uniforms: [...conv2dUniforms(shape, 0, split.columnLanes, 32), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape, weightPrecision),
     },

@@ -6,12 +6,12 @@
 // Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
 // (declared in conv2d-pointwise-operands.wgsl with the input loads and stores).
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
   pixel_count = params.in_height * params.in_width;
   // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same channel block.
-  let channel_lanes = 64u / params.column_lanes;
+  let channel_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
   first_pixel = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   first_channel = channel_block * 32u;
@@ -19,8 +19,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   input_base = image * params.in_channels * pixel_count;
 
   // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
-  // share the block (see above), so they all return. With 7×7 maps a workgroup covers 8 blocks, so
-  // 160 channels (5 blocks) would otherwise spend 3/8 of the work on them.
+  // share the block (see above), so they all return. With 7×7 maps a 64-lane workgroup covers 8
+  // blocks, so 160 channels (5 blocks) would otherwise spend 3/8 of the work on them.
   let last_block = (params.out_channels + 31u) / 32u - 1u;
   if (channel_block > last_block) {
     return;

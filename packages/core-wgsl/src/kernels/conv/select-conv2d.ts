@@ -1,5 +1,5 @@
 import type { Epilogue } from '../epilogue';
-import { hasSubgroupsOf8, hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
+import { hasSubgroupsOf8, hasSubgroupsOf8To64, pickKernelTarget, subgroupLanesOf, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDepthwiseSubgroup, DEPTHWISE_SUBGROUP_VARIANT, fitsDepthwiseSubgroup } from './conv2d-depthwise-subgroup';
@@ -29,18 +29,18 @@ type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision: W
 const factories: Record<string, Conv2dFactory> = {
   'pointwise-gemm-8x8': conv2dPointwise,
   [POINTWISE_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
-    conv2dPointwiseSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max),
+    conv2dPointwiseSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target)),
   'depthwise-4x': conv2dDepthwise,
   [DEPTHWISE_SUBGROUP_VARIANT]: conv2dDepthwiseSubgroup,
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
   'implicit-gemm-8x8': conv2dImplicitGemm,
   [IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
-    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, true),
+    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target), true),
   [IMPLICIT_GEMM_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
-    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max, false),
+    conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target), false),
   [IM2COL_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
-    conv2dIm2colGemmSubgroup(shape, epilogue, weightPrecision, target.subgroupSizes!.max),
+    conv2dIm2colGemmSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target)),
   direct: conv2dDirect,
 };
 

@@ -2,6 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import enableSubgroupsSource from '../enable-subgroups.wgsl';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import { DEFAULT_SUBGROUP_LANES, type SubgroupLanes } from '../kernel-target';
 import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import paramsSource from './gemm-params.wgsl';
 import operandsSource from './gemm-operands.wgsl';
@@ -16,17 +17,20 @@ export const GEMM_SUBGROUP_VARIANT = 'subgroup-32x8';
 /**
  * Creates the register-blocked GEMM with 32 rows × 8 columns per invocation and the rows of A
  * shared through subgroupBroadcast. The device needs the `subgroups` feature with subgroups of
- * `subgroupSize` (its largest, 8 to 64) lanes.
+ * `lanes.subgroupSize` (its largest, 8 to 64) lanes, and workgroups of `lanes.workgroupSize`
+ * invocations (a power of two, at least the subgroup size).
  */
-export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32', subgroupSize = 8): GemmKernel {
+export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrecision = 'f32',
+  lanes: SubgroupLanes = DEFAULT_SUBGROUP_LANES,
+): GemmKernel {
   const fused = epilogueWgsl(epilogue, 2);
   const layout = gemmOperandLayout(shape);
   const columnBlocks = ceilDiv(shape.N, 8);
   // Whole subgroups along the columns, so that all lanes of one share the rows.
-  const lanes = laneLayout(columnBlocks, subgroupSize);
+  const split = laneLayout(columnBlocks, lanes.subgroupSize, lanes.workgroupSize);
   const dispatch = checkWorkgroupCounts(`gemm ${GEMM_SUBGROUP_VARIANT}`, [
-    ceilDiv(columnBlocks, lanes.columnLanes),
-    ceilDiv(ceilDiv(shape.M, 32), lanes.rowLanes),
+    ceilDiv(columnBlocks, split.columnLanes),
+    ceilDiv(ceilDiv(shape.M, 32), split.rowLanes),
     shape.batch,
   ]);
   const defines = {
@@ -34,6 +38,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     ...weightDefines(bPrecision),
     ...layout.defines,
     ODD_REDUCTION: shape.K % 2 === 1,
+    WORKGROUP_SIZE: lanes.workgroupSize,
   };
   return {
     variant: GEMM_SUBGROUP_VARIANT,
@@ -41,13 +46,13 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     packB: (b) => encodeWeights(Float32Array.from(b), bPrecision),
     program: {
       name: `gemm-${GEMM_SUBGROUP_VARIANT}`,
-      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|${layout.key}|oddK=${shape.K % 2 === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `gemm-${GEMM_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|${layout.key}|oddK=${shape.K % 2 === 1}|${weightKey(bPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,
       ),
       dispatch,
-      uniforms: [...gemmUniforms(shape, 0, lanes.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      uniforms: [...gemmUniforms(shape, 0, split.columnLanes, 32), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: gemmCost(shape, bPrecision),
     },

@@ -23,11 +23,11 @@ fn load_a_slice(k: u32, lane: u32) -> vec4<f32> {
 #endif
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
   // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same rows.
-  let row_lanes = 64u / params.column_lanes;
+  let row_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
   first_column = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   first_row = (wid.y * row_lanes + lid / params.column_lanes) * 32u;
   let entry = wid.z;

@@ -1,5 +1,5 @@
 import type { Epilogue } from '../epilogue';
-import { hasSubgroupsOf8To64, pickKernelTarget, type KernelTarget } from '../kernel-target';
+import { hasSubgroupsOf8To64, pickKernelTarget, subgroupLanesOf, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { gemmDotVec4 } from './gemm-dot';
 import { gemmNaive } from './gemm-naive';
@@ -13,7 +13,7 @@ type GemmFactory = (shape: GemmShape, epilogue: Epilogue, bPrecision: WeightPrec
 
 const factories: Record<string, GemmFactory> = {
   'register-8x8': gemmRegister8x8,
-  [GEMM_SUBGROUP_VARIANT]: (shape, epilogue, bPrecision, target) => gemmSubgroup32x8(shape, epilogue, bPrecision, target.subgroupSizes!.max),
+  [GEMM_SUBGROUP_VARIANT]: (shape, epilogue, bPrecision, target) => gemmSubgroup32x8(shape, epilogue, bPrecision, subgroupLanesOf(target)),
   'shared-tile-32x32': gemmSharedTile32,
   'dot-vec4': gemmDotVec4,
   naive: gemmNaive,

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 
 import { eventPolling, requestDevice, setEventPolling } from '../src/node';
 
-// Runs a shader that spins for `iterations` steps per invocation, long enough (several ms on
+// Runs a shader that spins for `iterations` steps per invocation, long enough (tens of ms on
 // lavapipe) that the wait for its result outlasts the first immediate polls, and returns the sums.
 async function slowSums(device: GPUDevice, iterations: number): Promise<Float32Array> {
   const module = device.createShaderModule({

@@ -101,6 +101,13 @@ describe('Winograd in a planned ResNet-18', { timeout: 300_000 }, () => {
     expect(steps.some((step) => step.program.name === 'conv2d-winograd-gemm')).toBe(true);
   });
 
+  it('forced Winograd F(4x4) matches onnxruntime', async () => {
+    // Every 3×3 stride-1 layer, up to 512 channels at 7×7, through 6×6 patches.
+    const { relative, message, steps } = await logitsError({ kernelVariants: { conv2d: 'winograd-4x4-3x3' } });
+    expect(relative, message).toBeLessThan(TOLERANCE);
+    expect(steps.filter((step) => step.program.name === 'conv2d-winograd-gemm').length).toBeGreaterThan(0);
+  });
+
   it('batch chunks match onnxruntime', async () => {
     // 32 KiB of scratch at most: the 64-channel layers at 4×4 need 64 KiB for their batch of 2,
     // so they run one image at a time through the same scratch buffers.

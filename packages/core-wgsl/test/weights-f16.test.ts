@@ -11,6 +11,7 @@ import {
   kernelTargetOf,
   runProgram,
   selectConv2d,
+  WINOGRAD_4X4_VARIANT,
   WINOGRAD_VARIANT,
   selectGemm,
   type Conv2dKernel,
@@ -20,7 +21,7 @@ import {
   type KernelTarget,
 } from '../src/index';
 import { runConv2d } from './helpers/run-conv2d';
-import { compareToReference, reductionTolerance } from './reference/compare';
+import { compareToReference, reductionTolerance, WINOGRAD_4X4_ERROR_FACTOR } from './reference/compare';
 import { conv2dReference } from './reference/conv2d';
 import { gemmReference } from './reference/gemm';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
@@ -144,11 +145,17 @@ describe('conv2d variants with f16 weights', () => {
     expect(packed).toBeInstanceOf(Uint16Array);
     const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: packed, bias, residual }, outputLength);
 
-    const expected = variant === WINOGRAD_VARIANT
-      ? winogradConv2dReference(shape, epilogue, input, weights, bias, residual, roundNumberToFloat16)
-      : conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);
+    // Winograd rounds its transformed weights to f16, so its reference applies the transforms too.
+    let expected = conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);
+    if (variant === WINOGRAD_VARIANT) {
+      expected = winogradConv2dReference(shape, epilogue, input, weights, bias, residual, roundNumberToFloat16, 2);
+    }
+    if (variant === WINOGRAD_4X4_VARIANT) {
+      expected = winogradConv2dReference(shape, epilogue, input, weights, bias, residual, roundNumberToFloat16, 4);
+    }
     const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
-    const summary = compareToReference(label, output, expected, reductionTolerance(reductionLength));
+    const tolerance = reductionTolerance(reductionLength) * (variant === WINOGRAD_4X4_VARIANT ? WINOGRAD_4X4_ERROR_FACTOR : 1);
+    const summary = compareToReference(label, output, expected, tolerance);
     expect(summary.passed, summary.message).toBe(true);
   });
 });
@@ -164,9 +171,11 @@ describe('float64 Winograd reference', () => {
     const residual = randomTensor(conv2dOutputLength(shape), random);
     const bias = randomTensor(4, random);
     const expected = conv2dReference(shape, resnetAdd, input, weights, bias, residual);
-    const actual = winogradConv2dReference(shape, resnetAdd, input, weights, bias, residual);
-    const maxError = expected.reduce((max, e, i) => Math.max(max, Math.abs(e - actual[i]!)), 0);
-    expect(maxError, `max abs error ${maxError}`).toBeLessThan(1e-12);
+    for (const tile of [2, 4] as const) {
+      const actual = winogradConv2dReference(shape, resnetAdd, input, weights, bias, residual, undefined, tile);
+      const maxError = expected.reduce((max, e, i) => Math.max(max, Math.abs(e - actual[i]!)), 0);
+      expect(maxError, `F(${tile}x${tile}, 3x3): max abs error ${maxError}`).toBeLessThan(1e-12);
+    }
   });
 });
 

@@ -15,14 +15,24 @@ import { conv2dPointwise } from './conv2d-pointwise';
 import { conv2dPointwiseSubgroup, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
 import { conv2dIm2colGemmSubgroup, IM2COL_SUBGROUP_VARIANT, im2colScratchLength } from './conv2d-im2col-gemm';
 import type { Conv2dKernel } from './conv2d-kernel';
-import { conv2dWinograd2x2_3x3, fitsWinograd2x2_3x3, WINOGRAD_VARIANT, winogradScratchBytes } from './winograd-2x2-3x3';
+import {
+  conv2dWinograd2x2_3x3,
+  conv2dWinograd4x4_3x3,
+  fitsWinograd3x3,
+  WINOGRAD_4X4_VARIANT,
+  WINOGRAD_VARIANT,
+  winogradScratchBytes,
+  winogradTileCount,
+} from './winograd-3x3';
 
-export { WINOGRAD_VARIANT };
+export { WINOGRAD_4X4_VARIANT, WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
 // Largest input × output channel count that the selector runs as Winograd by default.
 const WINOGRAD_MAX_CHANNEL_PRODUCT = 256 * 256;
+// Largest input × output channel count that the selector runs as Winograd F(4×4, 3×3) by default.
+const WINOGRAD_4X4_MAX_CHANNEL_PRODUCT = 128 * 128;
 
 type Conv2dFactory = (shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision, target: KernelTarget) => Conv2dKernel;
 
@@ -34,6 +44,7 @@ const factories: Record<string, Conv2dFactory> = {
   [DEPTHWISE_SUBGROUP_VARIANT]: conv2dDepthwiseSubgroup,
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
+  [WINOGRAD_4X4_VARIANT]: conv2dWinograd4x4_3x3,
   'implicit-gemm-8x8': conv2dImplicitGemm,
   [IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT]: (shape, epilogue, weightPrecision, target) =>
     conv2dImplicitGemmSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target), true),
@@ -115,7 +126,8 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
     shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 27;
   const window3x3 = implicitGemmFits && fitsImplicitGemm3x3(shape);
-  const winograd = fitsWinograd2x2_3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
+  const winograd = fitsWinograd3x3(shape) && winogradScratchBytes(shape) <= (target.maxBindingBytes ?? Infinity);
+  const winograd4x4 = fitsWinograd3x3(shape, 4) && winogradScratchBytes(shape, 4) <= (target.maxBindingBytes ?? Infinity);
   // Where the subgroup 3×3 implicit GEMM runs first, it beats Winograd below 64 input channels:
   // 16->32 @56 took 1.1 ms against 1.8, 32->32 @56 1.9 against 2.5, but 64->64 @56 6.5 against
   // 5.4 (bench/kernels.ts, lavapipe, batch 1).
@@ -125,6 +137,15 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // runner's batch chunks free more scratch memory than the larger weights take.
   const channelProductAllowed = shape.batch >= 8 || shape.inChannels * shape.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
   const winogradFirst = winograd && shape.inChannels >= winogradMinChannels && channelProductAllowed;
+  // F(4×4, 3×3) multiplies 36 times per 4×4 outputs and input channel against F(2×2)'s 64, and its
+  // transforms read and write 2.25 values per output against 4. On lavapipe it ran ResNet's 3×3
+  // layers 1.4-2× faster than F(2×2) at batch 8 and from 28 px at batch 1, but slower with fewer
+  // than 32 tiles (14 and 7 px at batch 1; bench/kernels.ts). Its transformed weights take 4× the
+  // memory of the 3×3 weights, 2.25× F(2×2)'s. Up to 256×256 channels ResNet-18's peak GPU memory
+  // at batch 8 rose from 125 to 145 MiB, above onnxruntime-web's 142 (pnpm bench), so it comes
+  // first only up to 128×128. It was not measured on a GPU, so there it is a tuning candidate only.
+  const winograd4x4First = winograd4x4 && winogradFirst && target.cpuAdapter === true &&
+    winogradTileCount(shape, 4) >= 32 && shape.inChannels * shape.outChannels <= WINOGRAD_4X4_MAX_CHANNEL_PRODUCT;
   // im2col writes every input value once per tap into a scratch buffer, and the 1×1 subgroup kernel
   // then runs the GEMM at its rate. On lavapipe that ran ResNet-18/50's 3×3 stride-2 layers at
   // 28-35 GFLOP/s against 26-27 for implicit-gemm-subgroup-32x8 at batch 8, and MobileNetV2's
@@ -135,10 +156,12 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     reduction <= MAX_WORKGROUPS_PER_DIMENSION && 4 * im2colScratchLength(shape) <= (target.maxBindingBytes ?? Infinity);
   const im2colFirst = im2col && target.cpuAdapter === true && (shape.strideHeight > 1 || shape.strideWidth > 1) && shape.inChannels >= 64;
   if (im2colFirst) variants.push(IM2COL_SUBGROUP_VARIANT);
+  if (winograd4x4First) variants.push(WINOGRAD_4X4_VARIANT);
   if (winogradFirst) variants.push(WINOGRAD_VARIANT);
   if (subgroupImplicitFirst) variants.push(window3x3 ? IMPLICIT_GEMM_3X3_SUBGROUP_VARIANT : IMPLICIT_GEMM_SUBGROUP_VARIANT);
   if (window3x3) variants.push('implicit-gemm-3x3-8x8');
   if (winograd && !winogradFirst) variants.push(WINOGRAD_VARIANT);
+  if (winograd4x4 && !winograd4x4First) variants.push(WINOGRAD_4X4_VARIANT);
   if (implicitGemmFits) {
     variants.push('implicit-gemm-8x8');
   }

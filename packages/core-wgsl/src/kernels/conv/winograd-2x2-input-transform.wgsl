@@ -1,17 +1,7 @@
 // Winograd F(2×2, 3×3) input transform: V[ξ][c][t] = (Bᵀ d B)[ξ] for the 4×4 input patch d
 // of every tile t of 2×2 outputs, with ξ = 4·row + column of the 4×4 result. Tiles overlap
 // by 2 input rows and columns; the padding reads as 0. Tiles run over batch × tiles_h × tiles_w.
-// Bindings: input NCHW → V [16][in_channels][tiles].
-
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> transformed: array<f32>;
-
-// Input value at (y, x) of the plane starting at `plane`, or 0 in the padding.
-fn load_input(plane: u32, y: i32, x: i32) -> f32 {
-  let inside = y >= 0 && y < i32(params.in_height) && x >= 0 && x < i32(params.in_width);
-  let index = plane + u32(clamp(y, 0, i32(params.in_height) - 1)) * params.in_width + u32(clamp(x, 0, i32(params.in_width) - 1));
-  return select(0.0, input[index], inside);
-}
+// Bindings, patch and loads: winograd-input-patch.wgsl, with V [16][in_channels][tiles].
 
 // One patch row times B: Bᵀ applied to the row's four values.
 fn load_row_times_b(plane: u32, y: i32, x: i32) -> vec4<f32> {
@@ -28,14 +18,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     return;
   }
 
-  let tiles_w = (params.out_width + 1u) / 2u;
-  let tiles_h = (params.out_height + 1u) / 2u;
-  let tile_x = tile % tiles_w;
-  let tile_y = (tile / tiles_w) % tiles_h;
-  let image = tile / (tiles_w * tiles_h);
-  let plane = (image * params.in_channels + channel) * params.in_height * params.in_width;
-  let y0 = i32(tile_y * 2u) - params.pad_top;
-  let x0 = i32(tile_x * 2u) - params.pad_left;
+  let source = patch_of(tile, channel, 2u);
+  let plane = source.plane;
+  let y0 = source.y0;
+  let x0 = source.x0;
 
   // d·B row by row, then Bᵀ·(d·B) as whole-row vector operations.
   let r0 = load_row_times_b(plane, y0, x0);

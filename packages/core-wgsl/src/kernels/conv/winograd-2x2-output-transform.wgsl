@@ -1,19 +1,7 @@
 // Winograd F(2×2, 3×3) output transform: the 2×2 outputs Aᵀ m A of every (output channel,
 // tile) from the 16 GEMM products m[ξ], then the fused epilogue, stored NCHW. Tiles past
 // the right or bottom edge of an odd-sized output store only their inside outputs.
-// Bindings: products M [16][tiles][out_channels], [bias], [residual], output NCHW.
-
-@group(0) @binding(1) var<storage, read> products: array<f32>;
-@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
-
-// Stores one output through the epilogue when it lies inside the output.
-fn store_output(value: f32, channel: u32, image: u32, y: u32, x: u32) {
-  if (y >= params.out_height || x >= params.out_width) {
-    return;
-  }
-  let index = ((image * params.out_channels + channel) * params.out_height + y) * params.out_width + x;
-  output[index] = epilogue(value, channel, index);
-}
+// Bindings, tile origins and stores: winograd-output-tile.wgsl, with M [16][tiles][out_channels].
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -37,11 +25,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s0 = m[0] + m[1] + m[2];
   let s1 = m[1] - m[2] - m[3];
 
-  let tiles_w = (params.out_width + 1u) / 2u;
-  let tiles_h = (params.out_height + 1u) / 2u;
-  let x = (tile % tiles_w) * 2u;
-  let y = ((tile / tiles_w) % tiles_h) * 2u;
-  let image = tile / (tiles_w * tiles_h);
+  let origin = tile_origin(tile, 2u);
+  let image = origin.image;
+  let y = origin.y;
+  let x = origin.x;
   store_output(s0.x + s0.y + s0.z, channel, image, y, x);
   store_output(s0.y - s0.z - s0.w, channel, image, y, x + 1u);
   store_output(s1.x + s1.y + s1.z, channel, image, y + 1u, x);

@@ -14,6 +14,8 @@ import input2x2Source from './winograd-2x2-input-transform.wgsl';
 import output2x2Source from './winograd-2x2-output-transform.wgsl';
 import input4x4Source from './winograd-4x4-input-transform.wgsl';
 import output4x4Source from './winograd-4x4-output-transform.wgsl';
+import inputPatchSource from './winograd-input-patch.wgsl';
+import outputTileSource from './winograd-output-tile.wgsl';
 
 export const WINOGRAD_VARIANT = 'winograd-2x2-3x3';
 export const WINOGRAD_4X4_VARIANT = 'winograd-4x4-3x3';
@@ -105,7 +107,7 @@ export function conv2dWinograd3x3(
   const inputTransform: KernelProgram = {
     name: 'conv2d-winograd-input-transform',
     shaderKey: `conv2d-${variant}-input-transform`,
-    code: specializeWgsl([paramsSource, tile === 2 ? input2x2Source : input4x4Source].join('\n'), {}),
+    code: specializeWgsl([paramsSource, inputPatchSource, tile === 2 ? input2x2Source : input4x4Source].join('\n'), {}),
     // Tiles on x, input channels on y.
     dispatch: checkWorkgroupCounts(`conv2d ${variant} input transform`, [ceilDiv(tiles, 64), inChannels, 1]),
     uniforms: [...conv2dUniforms(shape, tiles), ...epilogueUniforms(PLAIN_EPILOGUE)],
@@ -132,7 +134,7 @@ export function conv2dWinograd3x3(
   const outputTransform: KernelProgram = {
     name: 'conv2d-winograd-output-transform',
     shaderKey: `conv2d-${variant}-output-transform|${epilogueKey(epilogue)}`,
-    code: specializeWgsl([paramsSource, fused.source, tile === 2 ? output2x2Source : output4x4Source].join('\n'), fused.defines),
+    code: specializeWgsl([paramsSource, fused.source, outputTileSource, tile === 2 ? output2x2Source : output4x4Source].join('\n'), fused.defines),
     dispatch: dispatch1d(ceilDiv(work, 64)),
     uniforms: [...conv2dUniforms(shape, work), ...epilogueUniforms(epilogue)],
     inputCount: 1 + epilogueInputCount(epilogue),

@@ -1,10 +1,7 @@
 // Winograd F(4×4, 3×3) output transform: the 4×4 outputs Aᵀ m A of every (output channel,
 // tile) from the 36 GEMM products m[ξ], then the fused epilogue, stored NCHW. Tiles past
 // the right or bottom edge store only their inside outputs.
-// Bindings: products M [36][tiles][out_channels], [bias], [residual], output NCHW.
-
-@group(0) @binding(1) var<storage, read> products: array<f32>;
-@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+// Bindings, tile origins and stores: winograd-output-tile.wgsl, with M [36][tiles][out_channels].
 
 // Aᵀ·m for a column m of 6 values (also m·A for a row), with
 // Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
@@ -14,15 +11,6 @@ fn times_a(m: array<f32, 6>) -> vec4<f32> {
   let sum34 = m[3] + m[4];
   let diff34 = m[3] - m[4];
   return vec4<f32>(m[0] + sum12 + sum34, diff12 + 2.0 * diff34, sum12 + 4.0 * sum34, diff12 + 8.0 * diff34 + m[5]);
-}
-
-// Stores one output through the epilogue when it lies inside the output.
-fn store_output(value: f32, channel: u32, image: u32, y: u32, x: u32) {
-  if (y >= params.out_height || x >= params.out_width) {
-    return;
-  }
-  let index = ((image * params.out_channels + channel) * params.out_height + y) * params.out_width + x;
-  output[index] = epilogue(value, channel, index);
 }
 
 @compute @workgroup_size(64)
@@ -46,11 +34,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                                             products[base + 18u * stride], products[base + 24u * stride], products[base + 30u * stride]));
   }
 
-  let tiles_w = (params.out_width + 3u) / 4u;
-  let tiles_h = (params.out_height + 3u) / 4u;
-  let x = (tile % tiles_w) * 4u;
-  let y = ((tile / tiles_w) % tiles_h) * 4u;
-  let image = tile / (tiles_w * tiles_h);
+  let origin = tile_origin(tile, 4u);
+  let image = origin.image;
+  let y = origin.y;
+  let x = origin.x;
 
   // (Aᵀ·m)·A row by row.
   for (var row = 0u; row < 4u; row++) {

@@ -127,6 +127,12 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('reports a missing model file', () => {
+    const result = offshelf('classify', folder, '--model', join(folder, 'missing.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: --model \S*missing\.json: file not found; pass a model bundle written by `offshelf train`/);
+  });
+
   it('rejects a registry root of splits', () => {
     for (const [command, output] of [['extract', 'splits.safetensors'], ['train', 'splits.json']] as const) {
       const result = offshelf(command, 'hymenoptera', '-o', join(folder, output));

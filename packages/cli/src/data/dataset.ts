@@ -199,7 +199,7 @@ export async function collectImagePaths(paths: string[]): Promise<{ images: stri
   const skipped: SkippedFile[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new CliError(`${path}: file or folder not found`);
+    if (!info) throw new CliError(`${path}: file or folder not found; pass image files or folders that contain images`);
     if (info.isDirectory()) {
       const partition = partitionImages(await listFilesRecursively(path));
       images.push(...partition.images);

@@ -55,7 +55,8 @@ export async function writeBundle(path: string, bundle: ModelBundle): Promise<vo
 /** Reads and checks a model bundle. */
 export async function readBundle(path: string): Promise<ModelBundle> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`--model ${path}: cannot read the file (${error.code ?? error.message}); pass a model written by \`offshelf train\``);
+    const reason = error.code === 'ENOENT' ? 'file not found' : `cannot read the file (${error.code ?? error.message})`;
+    throw new CliError(`--model ${path}: ${reason}; pass a model bundle written by \`offshelf train\` (pnpm cli train)`);
   });
   let bundle: ModelBundle;
   try {

@@ -304,7 +304,8 @@ describe('conv2d shapes and selection', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     expect(conv2dVariants(pointwise(64), cpu)[0]).toBe('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(16), cpu)[0]).toBe('pointwise-subgroup-32x8');
-    expect(conv2dVariants({ ...pointwise(32), outChannels: 16 }, cpu)[0]).toBe('pointwise-gemm-8x8');
+    expect(conv2dVariants({ ...pointwise(32), outChannels: 16 }, cpu)[0]).toBe('pointwise-subgroup-32x8');
+    expect(conv2dVariants({ ...pointwise(32), outChannels: 8 }, cpu)[0]).toBe('pointwise-gemm-8x8');
     expect(conv2dVariants(pointwise(64), { ...cpu, cpuAdapter: false }).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
     expect(conv2dVariants(pointwise(64), { ...cpu, subgroupSizes: { min: 4, max: 4 } })).not.toContain('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');

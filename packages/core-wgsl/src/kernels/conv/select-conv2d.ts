@@ -81,11 +81,12 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     // On lavapipe every storage load in a loop runs once per lane, so sharing each step's weights
     // through subgroupBroadcast ran the 1×1 layers of MobileNetV2 and ResNet-50 1.1-2.8× faster
     // than pointwise-gemm-8x8, from 16 input channels up (bench/kernels.ts). With 16 output
-    // channels half of its 32-row block is padding, and one tuning pass found pointwise-gemm-8x8
-    // 1.5× faster (MobileNetV2's 32->16 layer). On a GPU its 256 accumulators per invocation
-    // would spill, so there it is a tuning candidate only.
+    // channels half of its 32-row block is padding, yet with 8-lane workgroups it still ran
+    // MobileNetV2's 32->16 layer 8-15% faster at batch 1 and 8. Fewer output channels were not
+    // measured, so they keep pointwise-gemm-8x8 first. On a GPU its 256 accumulators per
+    // invocation would spill, so there it is a tuning candidate only.
     const subgroup = hasSubgroupsOf8To64(target);
-    const subgroupFirst = subgroup && target.cpuAdapter === true && shape.outChannels > 16;
+    const subgroupFirst = subgroup && target.cpuAdapter === true && shape.outChannels >= 16;
     if (subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
     variants.push('pointwise-gemm-8x8');
     if (subgroup && !subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);

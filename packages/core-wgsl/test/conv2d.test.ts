@@ -311,7 +311,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
-  it('fits one subgroup per workgroup on CPU adapters', () => {
+  it('sizes subgroup workgroups per adapter', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     expect(subgroupLanesOf(cpu)).toEqual({ subgroupSize: 8, workgroupSize: 8 });
     expect(subgroupLanesOf({ ...cpu, cpuAdapter: false })).toEqual({ subgroupSize: 8, workgroupSize: 64 });
@@ -345,7 +345,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(conv3x3(8, 2), { ...cpu, cpuAdapter: false })[0]).toBe('implicit-gemm-8x8');
   });
 
-  it('puts Winograd F(4x4) first for many tiles and few channels', () => {
+  it('orders Winograd F(4x4) by tiles and channels', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     const conv3x3 = (channels: number, size: number, batch = 1) => ({
       ...base, batch, inChannels: channels, outChannels: channels, inHeight: size, inWidth: size, kernelHeight: 3, kernelWidth: 3,

@@ -50,7 +50,7 @@ export function winogradScratchBytes(shape: Conv2dShape, tile: WinogradTile = 2)
   return 4 * (tile + 2) ** 2 * winogradTileCount(shape, tile) * Math.max(shape.inChannels, shape.outChannels);
 }
 
-/** Creates Winograd F(2×2, 3×3); see conv2dWinograd3x3. */
+/** Creates Winograd F(2×2, 3×3), as described at conv2dWinograd3x3. */
 export function conv2dWinograd2x2_3x3(
   shape: Conv2dShape,
   epilogue: Epilogue,
@@ -60,7 +60,7 @@ export function conv2dWinograd2x2_3x3(
   return conv2dWinograd3x3(shape, epilogue, weightPrecision, target, 2);
 }
 
-/** Creates Winograd F(4×4, 3×3); see conv2dWinograd3x3. */
+/** Creates Winograd F(4×4, 3×3), as described at conv2dWinograd3x3. */
 export function conv2dWinograd4x4_3x3(
   shape: Conv2dShape,
   epilogue: Epilogue,

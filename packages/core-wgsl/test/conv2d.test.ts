@@ -5,6 +5,8 @@ import {
   conv2dOutputLength,
   conv2dOutputShape,
   conv2dVariants,
+  DEPTHWISE_STRIP_VARIANT,
+  depthwiseStripWidth,
   kernelTargetOf,
   selectConv2d,
   WINOGRAD_4X4_VARIANT,
@@ -89,6 +91,11 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 6, groups: 3, inHeight: 6, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, plain],
+  // Two strips of 14 columns per row in the strip kernel, with a residual input.
+  ['depthwise 3x3 on 28x28, residual', {
+    batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, projectAdd],
   ['depthwise 3x3 on 16x16 planes', {
     batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 16, inWidth: 16, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
@@ -150,6 +157,12 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
   ['pointwise 24x24, full workgroups', { batch: 2, inChannels: 12, outChannels: 20, inHeight: 24, inWidth: 24 }, biasRelu6],
+  // 36 pixels are 9 groups of 4, so blocks of 8 folded columns straddle two images.
+  ['pointwise 6x6 batch 3, folded', { batch: 3, inChannels: 10, outChannels: 33, inHeight: 6, inWidth: 6 }, projectAdd],
+  ['3x3 stride 2 on 12x12 batch 3', {
+    batch: 3, inChannels: 4, outChannels: 12, inHeight: 12, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['pointwise 23x23, odd pixel count', { inChannels: 6, outChannels: 9, inHeight: 23, inWidth: 23 }, projectAdd],
   // 7×7 maps give each workgroup 8 channel blocks of 32: 40 channels fill 2, and the other
   // subgroups have no channels to compute.
@@ -235,6 +248,12 @@ describe('conv2d variants against float64 reference', () => {
     const other = { ...target, cpuAdapter: !target.cpuAdapter };
     expect(subgroupLanesOf(other).workgroupSize).not.toBe(subgroupLanesOf(target).workgroupSize);
     await expectVariantMatches(label, shape, epilogue, variant, caseIndex, other);
+  });
+
+  // The strip depthwise kernel runs 8-invocation workgroups on CPU adapters and 64 on GPUs.
+  const stripRuns = runs.filter(([, , , variant]) => variant === DEPTHWISE_STRIP_VARIANT);
+  it.for(stripRuns)('%s, other workgroup size', async ([label, shape, epilogue, variant, caseIndex]) => {
+    await expectVariantMatches(label, shape, epilogue, variant, caseIndex, { ...target, cpuAdapter: !target.cpuAdapter });
   });
 });
 
@@ -363,20 +382,28 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants({ ...conv3x3(64, 56), strideHeight: 2, strideWidth: 2 }, cpu)).not.toContain('winograd-4x4-3x3');
   });
 
-  it('puts the subgroup depthwise kernel first from 56 px outputs', () => {
+  it('puts the strip depthwise kernel first on CPU adapters', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     const depthwise = (size: number) => ({
       ...base, inChannels: 32, outChannels: 32, groups: 32, inHeight: size, inWidth: size, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
     });
-    expect(conv2dVariants(depthwise(56), cpu)[0]).toBe('depthwise-3x3-subgroup');
-    expect(conv2dVariants(depthwise(28), cpu)).toEqual(['depthwise-4x', 'depthwise-3x3-subgroup', 'direct']);
+    expect(conv2dVariants(depthwise(56), cpu)).toEqual(['depthwise-3x3-strip', 'depthwise-4x', 'depthwise-3x3-subgroup', 'direct']);
+    expect(conv2dVariants(depthwise(7), cpu)).toEqual(['depthwise-3x3-strip', 'depthwise-4x', 'direct']);
+    expect(conv2dVariants(depthwise(56), { ...cpu, cpuAdapter: false })).toEqual(['depthwise-4x', 'depthwise-3x3-subgroup', 'depthwise-3x3-strip', 'direct']);
     expect(conv2dVariants(depthwise(56), { ...cpu, subgroupSizes: { min: 8, max: 16 } })).not.toContain('depthwise-3x3-subgroup');
     expect(conv2dVariants({ ...depthwise(56), padLeft: 0 }, cpu)).not.toContain('depthwise-3x3-subgroup');
     expect(conv2dVariants(depthwise(58), cpu)).not.toContain('depthwise-3x3-subgroup');
     const strided = (size: number) => ({ ...depthwise(size), strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0 });
-    expect(conv2dVariants(strided(112), cpu)[0]).toBe('depthwise-3x3-subgroup');
-    expect(conv2dVariants(strided(56), cpu)[0]).toBe('depthwise-4x');
+    expect(conv2dVariants(strided(112), cpu)[0]).toBe('depthwise-3x3-strip');
+    expect(conv2dVariants({ ...depthwise(56), dilationHeight: 2, dilationWidth: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }, cpu))
+      .toEqual(['depthwise-4x', 'direct']);
+    expect(conv2dVariants({ ...strided(56), strideWidth: 1 }, cpu)).not.toContain('depthwise-3x3-strip');
+  });
+
+  it('fits depthwise strips of 8 to 16 columns to the row', () => {
+    expect([7, 14, 16, 28, 56, 112, 17, 30].map((width) => depthwiseStripWidth(width, 1))).toEqual([7, 14, 16, 14, 8, 8, 8, 10]);
+    expect([8, 14, 28, 56, 9].map((width) => depthwiseStripWidth(width, 2))).toEqual([8, 7, 7, 7, 7]);
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

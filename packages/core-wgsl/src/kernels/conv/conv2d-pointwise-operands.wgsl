@@ -22,8 +22,39 @@ var<private> first_channel: u32;
 var<private> first_pixel: u32;
 var<private> pixel_count: u32;
 
+#if FOLDED_BATCH
+// With the batch folded into the columns, the block's 8 columns are two groups of 4 pixels (lo
+// and hi), each inside one image because the pixel count is a multiple of 4. These are their
+// offsets in channel 0 of the input and the output, and whether each group is inside the batch.
+var<private> input_lo: u32;
+var<private> input_hi: u32;
+var<private> output_lo: u32;
+var<private> output_hi: u32;
+var<private> inside_lo: bool;
+var<private> inside_hi: bool;
+
+// Sets the offsets of the block whose first column is `column`, counted over the whole batch.
+// Groups past the last pixel load the last group, and their stores are skipped.
+fn set_folded_columns(column: u32, batch: u32) {
+  let groups_per_image = pixel_count / 4u;
+  let group_count = batch * groups_per_image;
+  inside_lo = column / 4u < group_count;
+  inside_hi = column / 4u + 1u < group_count;
+  let lo = min(column / 4u, group_count - 1u);
+  let hi = min(column / 4u + 1u, group_count - 1u);
+  input_lo = (lo / groups_per_image) * params.in_channels * pixel_count + (lo % groups_per_image) * 4u;
+  input_hi = (hi / groups_per_image) * params.in_channels * pixel_count + (hi % groups_per_image) * 4u;
+  output_lo = (lo / groups_per_image) * params.out_channels * pixel_count + (lo % groups_per_image) * 4u;
+  output_hi = (hi / groups_per_image) * params.out_channels * pixel_count + (hi % groups_per_image) * 4u;
+}
+#endif
+
 // Pixels first_pixel + offset .. +3 of input channel k, clamped to the last pixel.
 fn load_input(k: u32, offset: u32) -> vec4<f32> {
+#if FOLDED_BATCH
+  // offset is a constant 0 or 4 at every call, so the select folds away.
+  return input[(select(input_hi, input_lo, offset == 0u) + k * pixel_count) / 4u];
+#else
   let plane = input_base + k * pixel_count;
 #if VEC4_INPUT
   // The pixel count is a multiple of 4, so every plane starts on a vec4 and clamping to
@@ -34,11 +65,25 @@ fn load_input(k: u32, offset: u32) -> vec4<f32> {
   return vec4<f32>(input[plane + min(first_pixel + offset, last)], input[plane + min(first_pixel + offset + 1u, last)],
                    input[plane + min(first_pixel + offset + 2u, last)], input[plane + min(first_pixel + offset + 3u, last)]);
 #endif
+#endif
 }
 
 // Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.
 fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
   let channel = first_channel + offset;
+#if FOLDED_BATCH
+  if (channel >= params.out_channels) {
+    return;
+  }
+  let index_lo = output_lo + channel * pixel_count;
+  let index_hi = output_hi + channel * pixel_count;
+  if (inside_lo) {
+    output[index_lo / 4u] = epilogue4_one_channel(lo, channel, index_lo);
+  }
+  if (inside_hi) {
+    output[index_hi / 4u] = epilogue4_one_channel(hi, channel, index_hi);
+  }
+#else
   if (channel >= params.out_channels || first_pixel >= pixel_count) {
     return;
   }
@@ -56,5 +101,6 @@ fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
       output[index + j] = epilogue(values[j / 4u][j % 4u], channel, index + j);
     }
   }
+#endif
 #endif
 }

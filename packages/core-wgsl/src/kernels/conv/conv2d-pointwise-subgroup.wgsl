@@ -15,8 +15,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   first_pixel = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   first_channel = channel_block * 32u;
+#if FOLDED_BATCH
+  // The columns run over every image's pixels, so small maps at batch > 1 leave fewer lanes idle.
+  let image = 0u;
+  set_folded_columns(first_pixel, params.batch);
+#else
   let image = wid.z;
   input_base = image * params.in_channels * pixel_count;
+#endif
 
   // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
   // share the block (see above), so they all return. With 7×7 maps a 64-lane workgroup covers 8

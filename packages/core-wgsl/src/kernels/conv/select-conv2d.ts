@@ -3,6 +3,7 @@ import { hasSubgroupsOf8, hasSubgroupsOf8To64, pickKernelTarget, subgroupLanesOf
 import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
 import { conv2dDepthwiseSubgroup, DEPTHWISE_SUBGROUP_VARIANT, fitsDepthwiseSubgroup } from './conv2d-depthwise-subgroup';
+import { conv2dDepthwiseStrip, DEPTHWISE_STRIP_VARIANT, depthwiseStripWidth, fitsDepthwiseStrip } from './conv2d-depthwise-strip';
 import { conv2dDirect } from './conv2d-direct';
 import { conv2dImplicitGemm } from './conv2d-implicit-gemm';
 import { conv2dImplicitGemm3x3, fitsImplicitGemm3x3 } from './conv2d-implicit-gemm-3x3';
@@ -25,7 +26,7 @@ import {
   winogradTileCount,
 } from './winograd-3x3';
 
-export { WINOGRAD_4X4_VARIANT, WINOGRAD_VARIANT };
+export { DEPTHWISE_STRIP_VARIANT, depthwiseStripWidth, WINOGRAD_4X4_VARIANT, WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 
@@ -42,6 +43,7 @@ const factories: Record<string, Conv2dFactory> = {
     conv2dPointwiseSubgroup(shape, epilogue, weightPrecision, subgroupLanesOf(target)),
   'depthwise-4x': conv2dDepthwise,
   [DEPTHWISE_SUBGROUP_VARIANT]: conv2dDepthwiseSubgroup,
+  [DEPTHWISE_STRIP_VARIANT]: conv2dDepthwiseStrip,
   'implicit-gemm-3x3-8x8': conv2dImplicitGemm3x3,
   [WINOGRAD_VARIANT]: conv2dWinograd2x2_3x3,
   [WINOGRAD_4X4_VARIANT]: conv2dWinograd4x4_3x3,
@@ -71,6 +73,10 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     Math.ceil(shape.outChannels / 8) <= MAX_WORKGROUPS_PER_DIMENSION &&
     pixelBlocks <= 64 * MAX_WORKGROUPS_PER_DIMENSION;
 
+  // The 1×1 subgroup kernel (also the second pass of im2col) can run the images' pixels as one
+  // row of column blocks, at least 8 of them per workgroup along x.
+  const foldedColumnsFit = Math.ceil((shape.batch * outHeight * outWidth) / 8) <= 8 * MAX_WORKGROUPS_PER_DIMENSION;
+
   // A 1×1 kernel with stride 1 and no padding reads each pixel once per output channel: a plain GEMM.
   const pointwise =
     shape.kernelHeight === 1 && shape.kernelWidth === 1 &&
@@ -85,7 +91,7 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     // MobileNetV2's 32->16 layer 8-15% faster at batch 1 and 8. Fewer output channels were not
     // measured, so they keep pointwise-gemm-8x8 first. On a GPU its 256 accumulators per
     // invocation would spill, so there it is a tuning candidate only.
-    const subgroup = hasSubgroupsOf8To64(target);
+    const subgroup = hasSubgroupsOf8To64(target) && foldedColumnsFit;
     const subgroupFirst = subgroup && target.cpuAdapter === true && shape.outChannels >= 16;
     if (subgroupFirst) variants.push(POINTWISE_SUBGROUP_VARIANT);
     variants.push('pointwise-gemm-8x8');
@@ -94,15 +100,19 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
 
   // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
   if (shape.groups === shape.inChannels) {
-    // Sharing each input row's outer columns between lanes through shuffles ran MobileNetV2's 3×3
-    // layers with 56 and 112 px outputs 1.2-2.5× faster than depthwise-4x at batch 8 on lavapipe
-    // (stride 1 and 2). With 28 px outputs half of each subgroup's 64 columns are past the edge,
-    // and it ran 1.3-2.6× slower.
-    const subgroupDepthwise = fitsDepthwiseSubgroup(shape) && hasSubgroupsOf8(target);
-    const subgroupDepthwiseFirst = subgroupDepthwise && target.cpuAdapter === true && outWidth >= 56;
-    if (subgroupDepthwiseFirst) variants.push(DEPTHWISE_SUBGROUP_VARIANT);
+    // The strip kernel gives each invocation up to 16 columns of a plane, walking down it and
+    // loading each input once. On lavapipe at batch 8 (bench/kernels.ts) it ran MobileNetV2's 3×3
+    // layers at stride 1 1.5-2.3× faster than depthwise-4x from 7 to 28 px. At 56 and 112 px it
+    // ran 1.0-1.2× faster than depthwise-3x3-subgroup, which shares each row's outer columns
+    // through shuffles. At stride 2 it ran 1.2-1.3× faster than depthwise-4x and as fast as the
+    // subgroup kernel. On a GPU its one long loop per strip would leave most lanes idle, so
+    // there it is a tuning candidate.
+    const strip = fitsDepthwiseStrip(shape);
+    const stripFirst = strip && target.cpuAdapter === true;
+    if (stripFirst) variants.push(DEPTHWISE_STRIP_VARIANT);
     variants.push('depthwise-4x');
-    if (subgroupDepthwise && !subgroupDepthwiseFirst) variants.push(DEPTHWISE_SUBGROUP_VARIANT);
+    if (fitsDepthwiseSubgroup(shape) && hasSubgroupsOf8(target)) variants.push(DEPTHWISE_SUBGROUP_VARIANT);
+    if (strip && !stripFirst) variants.push(DEPTHWISE_STRIP_VARIANT);
   }
 
   // One group: every output channel reads the same im2col columns, so 8 channels share each input load.
@@ -153,7 +163,7 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // 3-channel stem 1.4× slower (bench/kernels.ts), so it comes first from 64 input channels.
   const reduction = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
   const im2col =
-    shape.groups === 1 && !pointwise && hasSubgroupsOf8To64(target) && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8)) &&
+    shape.groups === 1 && !pointwise && hasSubgroupsOf8To64(target) && registerBlockedFits(Math.ceil((outHeight * outWidth) / 8)) && foldedColumnsFit &&
     reduction <= MAX_WORKGROUPS_PER_DIMENSION && 4 * im2colScratchLength(shape) <= (target.maxBindingBytes ?? Infinity);
   const im2colFirst = im2col && target.cpuAdapter === true && (shape.strideHeight > 1 || shape.strideWidth > 1) && shape.inChannels >= 64;
   if (im2colFirst) variants.push(IM2COL_SUBGROUP_VARIANT);

@@ -1,0 +1,96 @@
+import { specializeWgsl } from '../../runtime/preprocess';
+import { ceilDiv, dispatch1d } from '../../runtime/program';
+import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
+import type { KernelTarget } from '../kernel-target';
+import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
+import { conv2dCost } from './conv2d-direct';
+import type { Conv2dKernel } from './conv2d-kernel';
+import source from './conv2d-depthwise-strip.wgsl';
+import paramsSource from './conv2d-params.wgsl';
+import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
+
+export const DEPTHWISE_STRIP_VARIANT = 'depthwise-3x3-strip';
+
+// Widest strip of output columns per invocation at stride 1 and 2. Each strip keeps one input
+// window of up to 18 (stride 1) or 17 (stride 2) values and its partial sums in registers.
+const MAX_STRIP = [16, 8];
+// Narrowest strip of a row wider than the widest strip.
+const MIN_STRIP = [8, 7];
+
+/** Checks that the strip depthwise kernel can run `shape`: one input channel per group, 3×3, dilation 1, equal strides of 1 or 2. */
+export function fitsDepthwiseStrip(shape: Conv2dShape): boolean {
+  const stride = shape.strideWidth;
+  return shape.groups === shape.inChannels && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
+    shape.dilationHeight === 1 && shape.dilationWidth === 1 && shape.strideHeight === stride && (stride === 1 || stride === 2);
+}
+
+/**
+ * Returns the strip width for `outWidth` output columns at `stride` 1 or 2. A row of up to 16
+ * columns (8 at stride 2) is one strip. A wider row takes its narrowest divisor from 8 (7 at
+ * stride 2) up to that limit, so that no strip runs past the edge, and else strips of 8 (7).
+ * On lavapipe (bench/kernels.ts, batch 8), strips of 8 at stride 1 ran MobileNetV2's 56 and
+ * 112 px layers as fast as strips of 14 or 16 and compiled in half the time (0.4 s against
+ * 0.9 s). Whole 14-column rows ran its 14 and 28 px layers 10-20% faster than strips of 8.
+ * At stride 2, a strip of 14 took 1.6 s to compile.
+ */
+export function depthwiseStripWidth(outWidth: number, stride = 1): number {
+  const widest = MAX_STRIP[stride - 1]!;
+  const narrowest = MIN_STRIP[stride - 1]!;
+  if (outWidth <= widest) return outWidth;
+  for (let strip = narrowest; strip <= widest; strip++) {
+    if (outWidth % strip === 0) return strip;
+  }
+  return narrowest;
+}
+
+/** Creates the depthwise 3×3 convolution with one strip of output columns per invocation, walking down the plane (see fitsDepthwiseStrip). */
+export function conv2dDepthwiseStrip(
+  shape: Conv2dShape, epilogue: Epilogue, weightPrecision: WeightPrecision = 'f32', target: KernelTarget = {},
+): Conv2dKernel {
+  if (!fitsDepthwiseStrip(shape)) {
+    throw new Error(
+      `conv2d ${DEPTHWISE_STRIP_VARIANT}: invalid shape (groups ${shape.groups} of ${shape.inChannels} channels, kernel ` +
+        `${shape.kernelHeight}x${shape.kernelWidth}, stride ${shape.strideHeight}x${shape.strideWidth}, dilation ` +
+        `${shape.dilationHeight}x${shape.dilationWidth}). It requires a depthwise 3x3 kernel with dilation 1 and equal strides ` +
+        'of 1 or 2. Use depthwise-4x for other shapes.',
+    );
+  }
+  const [batch, outChannels, , outWidth] = conv2dOutputShape(shape);
+  const fused = epilogueWgsl(epilogue, 2);
+  const stride = shape.strideWidth;
+  const strip = depthwiseStripWidth(outWidth, stride);
+  const partialStrips = outWidth % strip !== 0;
+  const strips = ceilDiv(outWidth, strip) * batch * outChannels;
+  // Lavapipe runs a workgroup on one CPU thread, 8 lanes at a time, so 8-invocation workgroups
+  // spread a small layer over every thread.
+  const workgroupSize = target.cpuAdapter === true ? 8 : 64;
+  const defines = {
+    ...fused.defines,
+    ...weightDefines(weightPrecision),
+    STRIP: strip,
+    STRIDE: stride,
+    STRIDE_1: stride === 1,
+    STRIDE_2: stride === 2,
+    WINDOW: (strip - 1) * stride + 3,
+    PARTIAL_STRIPS: partialStrips,
+    CHECK_INNER_COLUMNS: partialStrips || shape.padLeft > 1 || shape.padRight > 1,
+    WORKGROUP_SIZE: workgroupSize,
+  };
+
+  return {
+    variant: DEPTHWISE_STRIP_VARIANT,
+    weightPrecision,
+    packWeights: (weights) => encodeWeights(Float32Array.from(weights), weightPrecision),
+    program: {
+      name: `conv2d-${DEPTHWISE_STRIP_VARIANT}`,
+      shaderKey:
+        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|workgroup=${workgroupSize}|` +
+        `${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
+      dispatch: dispatch1d(ceilDiv(strips, workgroupSize)),
+      uniforms: [...conv2dUniforms(shape, strips), ...epilogueUniforms(epilogue)],
+      inputCount: 2 + epilogueInputCount(epilogue),
+      cost: conv2dCost(shape, weightPrecision),
+    },
+  };
+}

@@ -96,6 +96,15 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, projectAdd],
+  // Rows of an even width that is not a multiple of 4: vec2 loads and stores in the strip kernel.
+  ['depthwise 3x3 on 10x14, residual', {
+    batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  ['depthwise 3x3 stride 2 on 12x12, pads 0 0 1 1', {
+    inChannels: 4, outChannels: 4, groups: 4, inHeight: 12, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, biasRelu6],
   ['depthwise 3x3 on 16x16 planes', {
     batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 16, inWidth: 16, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
@@ -404,6 +413,20 @@ describe('conv2d shapes and selection', () => {
   it('fits depthwise strips of 8 to 16 columns to the row', () => {
     expect([7, 14, 16, 28, 56, 112, 17, 30].map((width) => depthwiseStripWidth(width, 1))).toEqual([7, 14, 16, 14, 8, 8, 8, 10]);
     expect([8, 14, 28, 56, 9].map((width) => depthwiseStripWidth(width, 2))).toEqual([8, 7, 7, 7, 7]);
+  });
+
+  it('picks vector loads for depthwise strips', () => {
+    const depthwise = (size: number, stride = 1) => ({
+      ...base, inChannels: 8, outChannels: 8, groups: 8, inHeight: size, inWidth: size, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: stride, strideWidth: stride, padTop: 2 - stride, padLeft: 2 - stride, padBottom: 1, padRight: 1,
+    });
+    const key = (shape: Conv2dShape) => selectConv2d(shape, biasRelu6, { variant: DEPTHWISE_STRIP_VARIANT }).program.shaderKey;
+    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|vector=4|');
+    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|vector=4|');
+    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|vector=4|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|vector=2|');
+    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|vector=1|');
+    expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|');
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

@@ -5,16 +5,26 @@
 // lane, so loading each input value once instead of 2-3 times is what makes this kernel fast on
 // small maps. On a GPU, one long loop per invocation leaves most of the device idle, so there
 // it is a tuning candidate only.
-// Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW.
+// Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW. With
+// VECTOR_IO (rows and strips of a multiple of {{VECTOR}} values, left padding 0 or 1) input and
+// output are read and written as vectors of {{VECTOR}}.
 
+#if VECTOR_IO
+@group(0) @binding(1) var<storage, read> input: array<vec{{VECTOR}}<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> input: array<f32>;
+#endif
 // f16 weights widen to f32 on load, so the products and sums stay f32.
 #if WEIGHTS_F16
 @group(0) @binding(2) var<storage, read> weights: array<f16>;
 #else
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 #endif
+#if VECTOR_IO
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<vec{{VECTOR}}<f32>>;
+#else
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+#endif
 
 const STRIP = {{STRIP}}u;
 const STRIDE = {{STRIDE}}u;
@@ -26,6 +36,19 @@ fn load_window(plane: u32, in_y: i32, in_x0: i32) -> array<f32, WINDOW> {
   let row_inside = in_y >= 0 && in_y < i32(params.in_height);
   let row = (plane + u32(clamp(in_y, 0, i32(params.in_height) - 1))) * params.in_width;
   var window: array<f32, WINDOW>;
+#if VECTOR_IO
+  // Aligned vectors from in_x0 - VECTOR_OFFSET: on lavapipe one vector load costs about as much
+  // as one scalar load. The row width is a multiple of {{VECTOR}}, so a vector is all inside or all outside.
+  var vectors: array<vec{{VECTOR}}<f32>, {{VECTORS}}>;
+  for (var v = 0u; v < {{VECTORS}}u; v++) {
+    let x = in_x0 - {{VECTOR_OFFSET}} + {{VECTOR}} * i32(v);
+    let inside = row_inside && x >= 0 && x < i32(params.in_width);
+    vectors[v] = select(vec{{VECTOR}}<f32>(), input[(row + u32(clamp(x, 0, i32(params.in_width) - {{VECTOR}}))) / {{VECTOR}}u], inside);
+  }
+  for (var i = 0u; i < WINDOW; i++) {
+    window[i] = vectors[(i + {{VECTOR_OFFSET}}u) / {{VECTOR}}u][(i + {{VECTOR_OFFSET}}u) % {{VECTOR}}u];
+  }
+#else
   for (var i = 0u; i < WINDOW; i++) {
     let x = in_x0 + i32(i);
 #if CHECK_INNER_COLUMNS
@@ -42,6 +65,7 @@ fn load_window(plane: u32, in_y: i32, in_x0: i32) -> array<f32, WINDOW> {
       window[i] = select(0.0, input[row + u32(x)], row_inside);
     }
   }
+#endif
   return window;
 }
 
@@ -91,6 +115,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let sums = add_kernel_row(row_sum, bottom, w[6], w[7], w[8]);
 
     let index = first_index + y * params.out_width;
+#if VEC4_IO
+    for (var q = 0u; q < STRIP / 4u; q++) {
+      let values = vec4<f32>(sums[4u * q], sums[4u * q + 1u], sums[4u * q + 2u], sums[4u * q + 3u]);
+      output[index / 4u + q] = epilogue4_one_channel(values, out_channel, index + 4u * q);
+    }
+#else
+#if VECTOR_IO
+    for (var q = 0u; q < STRIP / 2u; q++) {
+      output[index / 2u + q] = vec2<f32>(epilogue(sums[2u * q], out_channel, index + 2u * q),
+                                         epilogue(sums[2u * q + 1u], out_channel, index + 2u * q + 1u));
+    }
+#else
     for (var j = 0u; j < STRIP; j++) {
 #if PARTIAL_STRIPS
       if (first_x + j < params.out_width) {
@@ -100,6 +136,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       output[index + j] = epilogue(sums[j], out_channel, index + j);
 #endif
     }
+#endif
+#endif
 
 #if STRIDE_1
     row_sum = add_kernel_row(next_sum, bottom, w[3], w[4], w[5]);

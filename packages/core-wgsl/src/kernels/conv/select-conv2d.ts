@@ -101,12 +101,11 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // One input channel per group: each output reads one plane, so outputs share weights, not inputs.
   if (shape.groups === shape.inChannels) {
     // The strip kernel gives each invocation up to 16 columns of a plane, walking down it and
-    // loading each input once. On lavapipe at batch 8 (bench/kernels.ts) it ran MobileNetV2's 3×3
-    // layers at stride 1 1.5-2.3× faster than depthwise-4x from 7 to 28 px. At 56 and 112 px it
-    // ran 1.0-1.2× faster than depthwise-3x3-subgroup, which shares each row's outer columns
-    // through shuffles. At stride 2 it ran 1.2-1.3× faster than depthwise-4x and as fast as the
-    // subgroup kernel. On a GPU its one long loop per strip would leave most lanes idle, so
-    // there it is a tuning candidate.
+    // loading each input once, as vectors where the rows allow. On lavapipe at batch 8
+    // (bench/kernels.ts) it ran MobileNetV2's 3×3 layers 1.8-2.7× faster than depthwise-4x, and
+    // those at 56 and 112 px 1.5-1.9× faster than depthwise-3x3-subgroup, which shares each
+    // row's outer columns through shuffles. On a GPU its one long loop per strip would leave most
+    // lanes idle, so there it is a tuning candidate.
     const strip = fitsDepthwiseStrip(shape);
     const stripFirst = strip && target.cpuAdapter === true;
     if (stripFirst) variants.push(DEPTHWISE_STRIP_VARIANT);

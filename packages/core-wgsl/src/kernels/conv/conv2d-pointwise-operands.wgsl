@@ -23,6 +23,7 @@ var<private> first_pixel: u32;
 var<private> pixel_count: u32;
 
 #if FOLDED_BATCH
+#if VEC4_INPUT
 // With the batch folded into the columns, the block's 8 columns are two groups of 4 pixels (lo
 // and hi), each inside one image because the pixel count is a multiple of 4. These are their
 // offsets in channel 0 of the input and the output, and whether each group is inside the batch.
@@ -47,13 +48,40 @@ fn set_folded_columns(column: u32, batch: u32) {
   output_lo = (lo / groups_per_image) * params.out_channels * pixel_count + (lo % groups_per_image) * 4u;
   output_hi = (hi / groups_per_image) * params.out_channels * pixel_count + (hi % groups_per_image) * 4u;
 }
+#else
+// With the batch folded into the columns, each of the block's 8 columns may lie in another image
+// (a 7×7 map has 49 pixels). These are their offsets in channel 0 of the input and the output,
+// and how many of them, from the first, are inside the batch.
+var<private> column_input: array<u32, 8>;
+var<private> column_output: array<u32, 8>;
+var<private> columns_inside: u32;
+
+// Sets the offsets of the block whose first column is `column`, counted over the whole batch.
+// Columns past the last pixel load the last pixel, and their stores are skipped.
+fn set_folded_columns(column: u32, batch: u32) {
+  let column_count = batch * pixel_count;
+  columns_inside = min(column_count - min(column, column_count), 8u);
+  for (var j = 0u; j < 8u; j++) {
+    let c = min(column + j, column_count - 1u);
+    column_input[j] = (c / pixel_count) * params.in_channels * pixel_count + c % pixel_count;
+    column_output[j] = (c / pixel_count) * params.out_channels * pixel_count + c % pixel_count;
+  }
+}
+#endif
 #endif
 
 // Pixels first_pixel + offset .. +3 of input channel k, clamped to the last pixel.
 fn load_input(k: u32, offset: u32) -> vec4<f32> {
 #if FOLDED_BATCH
+#if VEC4_INPUT
   // offset is a constant 0 or 4 at every call, so the select folds away.
   return input[(select(input_hi, input_lo, offset == 0u) + k * pixel_count) / 4u];
+#else
+  // offset is a constant 0 or 4 at every call, so the array indices are constants.
+  let plane = k * pixel_count;
+  return vec4<f32>(input[column_input[offset] + plane], input[column_input[offset + 1u] + plane],
+                   input[column_input[offset + 2u] + plane], input[column_input[offset + 3u] + plane]);
+#endif
 #else
   let plane = input_base + k * pixel_count;
 #if VEC4_INPUT
@@ -75,6 +103,7 @@ fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
   if (channel >= params.out_channels) {
     return;
   }
+#if VEC4_INPUT
   let index_lo = output_lo + channel * pixel_count;
   let index_hi = output_hi + channel * pixel_count;
   if (inside_lo) {
@@ -83,6 +112,15 @@ fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
   if (inside_hi) {
     output[index_hi / 4u] = epilogue4_one_channel(hi, channel, index_hi);
   }
+#else
+  let values = array<vec4<f32>, 2>(lo, hi);
+  for (var j = 0u; j < 8u; j++) {
+    if (j < columns_inside) {
+      let index = column_output[j] + channel * pixel_count;
+      output[index] = epilogue(values[j / 4u][j % 4u], channel, index);
+    }
+  }
+#endif
 #else
   if (channel >= params.out_channels || first_pixel >= pixel_count) {
     return;

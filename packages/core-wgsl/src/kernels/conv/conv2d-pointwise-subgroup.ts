@@ -32,12 +32,10 @@ export function conv2dPointwiseSubgroup(
   // vec4 input loads need every channel plane to start on a 16-byte boundary.
   const vec4Input = pixelCount % 4 === 0;
   const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Input });
-  // With vec4 inputs the images' pixels form one row of columns. A 14×14 map at batch 8 then fills
-  // 1,568 of 1,600 columns instead of 1,568 of 2,048 (8 lanes × 8 pixels per subgroup). On
-  // lavapipe MobileNetV2's 14 px 1×1 layers took 37 ms in all at batch 8 instead of 47 ms
-  // (pnpm bench --profile-kernels).
-  const foldedBatch = vec4Input;
-  const pixelBlocks = ceilDiv(pixelCount * (foldedBatch ? shape.batch : 1), 8);
+  // The images' pixels form one row of columns. A 14×14 map at batch 8 then fills 1,568 of 1,600
+  // columns instead of 1,568 of 2,048 (8 lanes × 8 pixels per subgroup). On lavapipe MobileNetV2's
+  // 14 px 1×1 layers took 37 ms in all at batch 8 instead of 47 ms (pnpm bench --profile-kernels).
+  const pixelBlocks = ceilDiv(pixelCount * shape.batch, 8);
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
   const channelBlocks = ceilDiv(shape.outChannels, 32);
@@ -46,14 +44,14 @@ export function conv2dPointwiseSubgroup(
     ...fused.defines,
     ...weightDefines(weightPrecision),
     VEC4_INPUT: vec4Input,
-    FOLDED_BATCH: foldedBatch,
+    FOLDED_BATCH: true,
     ODD_REDUCTION: oddReduction,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
     ceilDiv(pixelBlocks, split.columnLanes),
     ceilDiv(channelBlocks, split.rowLanes),
-    foldedBatch ? 1 : shape.batch,
+    1,
   ]);
 
   return {

@@ -1,10 +1,12 @@
-// 1×1 convolution with stride 1 and no padding as a GEMM per image, for devices with
-// subgroups of 8 or more lanes: output[n] (O × HW) = W (O × I) · input[n] (I × HW). Each
-// invocation computes 32 output channels × 8 consecutive pixels (register-block-32x8-subgroup.wgsl).
+// 1×1 convolution with stride 1 and no padding as one GEMM over the batch, for devices with
+// subgroups of 8 or more lanes: output[n] (O × HW) = W (O × I) · input[n] (I × HW), with the
+// images' pixels side by side as N·HW columns. Each invocation computes 32 output channels × 8
+// consecutive columns (register-block-32x8-subgroup.wgsl).
 // All lanes of a subgroup share the 32 channels: each step loads one vec4 of weights per lane
 // and broadcasts it, and loads the lane's own 8 pixels.
 // Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
-// (declared in conv2d-pointwise-operands.wgsl with the input loads and stores).
+// (declared in conv2d-pointwise-operands.wgsl with the input loads and stores). The stores take
+// their image from the folded column offsets, so they are passed image 0.
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -15,14 +17,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   first_pixel = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   first_channel = channel_block * 32u;
-#if FOLDED_BATCH
   // The columns run over every image's pixels, so small maps at batch > 1 leave fewer lanes idle.
-  let image = 0u;
   set_folded_columns(first_pixel, params.batch);
-#else
-  let image = wid.z;
-  input_base = image * params.in_channels * pixel_count;
-#endif
 
   // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
   // share the block (see above), so they all return. With 7×7 maps a 64-lane workgroup covers 8
@@ -58,14 +54,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // reductions gained nothing.
   for (var group = 0u; group < params.block_rows / 4u; group++) {
     let rows = block32_rows4(group);
-    store_channel(4u * group, rows[0], rows[1], image);
-    store_channel(4u * group + 1u, rows[2], rows[3], image);
-    store_channel(4u * group + 2u, rows[4], rows[5], image);
-    store_channel(4u * group + 3u, rows[6], rows[7], image);
+    store_channel(4u * group, rows[0], rows[1], 0u);
+    store_channel(4u * group + 1u, rows[2], rows[3], 0u);
+    store_channel(4u * group + 2u, rows[4], rows[5], 0u);
+    store_channel(4u * group + 3u, rows[6], rows[7], 0u);
   }
 #else
   for (var row = 0u; row < params.block_rows; row++) {
-    store_channel(row, block32_row_lo(row), block32_row_hi(row), image);
+    store_channel(row, block32_row_lo(row), block32_row_hi(row), 0u);
   }
 #endif
 }

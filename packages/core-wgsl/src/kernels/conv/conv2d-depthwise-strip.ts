@@ -48,8 +48,8 @@ export function depthwiseStripWidth(outWidth: number, stride = 1): number {
 /**
  * Returns the strip width and the vector width of the loads and stores. Strips of 8 or 4 read
  * and write aligned vec4s when every row is a multiple of 4 values and the left padding is at
- * most 1, and strips of an even width vec2s on rows of an even width. On lavapipe, where one
- * vector load costs about as much as one scalar load, vec4s ran MobileNetV2's 28-112 px layers
+ * most 1, and strips of an even width vec2s on rows of an even width. Lavapipe issues every load
+ * and store lane by lane, so fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers
  * 1.2-1.7× faster than scalar strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
  */
 function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vector: 1 | 2 | 4 } {

@@ -37,8 +37,8 @@ fn load_window(plane: u32, in_y: i32, in_x0: i32) -> array<f32, WINDOW> {
   let row = (plane + u32(clamp(in_y, 0, i32(params.in_height) - 1))) * params.in_width;
   var window: array<f32, WINDOW>;
 #if VECTOR_IO
-  // Aligned vectors from in_x0 - VECTOR_OFFSET: on lavapipe one vector load costs about as much
-  // as one scalar load. The row width is a multiple of {{VECTOR}}, so a vector is all inside or all outside.
+  // Aligned vectors from in_x0 - VECTOR_OFFSET: fewer loads, each of which lavapipe issues lane by
+  // lane. The row width is a multiple of {{VECTOR}}, so a vector is all inside or all outside.
   var vectors: array<vec{{VECTOR}}<f32>, {{VECTORS}}>;
   for (var v = 0u; v < {{VECTORS}}u; v++) {
     let x = in_x0 - {{VECTOR_OFFSET}} + {{VECTOR}} * i32(v);

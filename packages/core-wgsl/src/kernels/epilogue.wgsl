@@ -18,10 +18,16 @@
 
 // One output value: `channel` indexes the bias, `index` the residual (same layout as the output).
 fn epilogue(accumulator: f32, channel: u32, index: u32) -> f32 {
-  var value = accumulator;
 #if HAS_BIAS
-  value += bias[channel];
+  return epilogue_after_bias(accumulator + bias[channel], index);
+#else
+  return epilogue_after_bias(accumulator, index);
 #endif
+}
+
+// One output value with its bias already added: the residual add and the activation.
+fn epilogue_after_bias(biased: f32, index: u32) -> f32 {
+  var value = biased;
 #if RESIDUAL_BEFORE_ACTIVATION
   value += load_residual(index);
 #endif
@@ -34,10 +40,16 @@ fn epilogue(accumulator: f32, channel: u32, index: u32) -> f32 {
 
 // Four outputs of one channel at consecutive indices (a row segment of an NCHW output).
 fn epilogue4_one_channel(accumulator: vec4<f32>, channel: u32, index: u32) -> vec4<f32> {
-  var value = accumulator;
 #if HAS_BIAS
-  value += vec4<f32>(bias[channel]);
+  return epilogue4_after_bias(accumulator + vec4<f32>(bias[channel]), index);
+#else
+  return epilogue4_after_bias(accumulator, index);
 #endif
+}
+
+// Four outputs of one channel at consecutive indices with their bias already added.
+fn epilogue4_after_bias(biased: vec4<f32>, index: u32) -> vec4<f32> {
+  var value = biased;
 #if RESIDUAL_BEFORE_ACTIVATION
   value += load_residual4(index);
 #endif

@@ -50,7 +50,7 @@ export function conv2dImplicitGemm3x3(shape: Conv2dShape, epilogue: Epilogue, we
     program: {
       name: 'conv2d-implicit-gemm-3x3-8x8',
       shaderKey: `conv2d-implicit-gemm-3x3-8x8|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
-      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision), BLOCK_32_ROWS: false }),
+      code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'), { ...fused.defines, ...weightDefines(weightPrecision), BLOCK_32_ROWS: false, VEC4_OUTPUT: false, BROADCAST_BIAS: false }),
       dispatch,
       uniforms: [...conv2dUniforms(shape, 0, lanes.columnLanes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),

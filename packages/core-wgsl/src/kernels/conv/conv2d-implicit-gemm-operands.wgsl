@@ -8,7 +8,11 @@
 #else
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
 #endif
+#if VEC4_OUTPUT
+@group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<vec4<f32>>;
+#else
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
+#endif
 
 // Input value at x of the row starting at `row`, or 0 in the padding. `row_inside` is false
 // for a padding row, whose `row` is clamped to a real one.

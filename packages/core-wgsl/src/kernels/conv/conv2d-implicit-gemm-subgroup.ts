@@ -43,7 +43,9 @@ export function conv2dImplicitGemmSubgroup(
     );
   }
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
-  const fused = epilogueWgsl(epilogue, 2);
+  // vec4 stores (and residual loads) where every output row is a multiple of 4 values.
+  const vec4Output = outWidth % 4 === 0;
+  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Output });
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
@@ -60,6 +62,8 @@ export function conv2dImplicitGemmSubgroup(
     WINDOW_TAPS: shape.kernelWidth,
     WINDOW_STRIDE: shape.strideWidth,
     BLOCK_32_ROWS: true,
+    VEC4_OUTPUT: vec4Output,
+    BROADCAST_BIAS: epilogue.bias,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const windowKey = stridedWindow ? `|window=${shape.kernelWidth}s${shape.strideWidth}` : '';
@@ -76,7 +80,7 @@ export function conv2dImplicitGemmSubgroup(
     packWeights: (weights) => encodeWeights(packSubgroupWeights(weights, outChannels, reduction, variant), weightPrecision),
     program: {
       name: `conv2d-${variant}`,
-      shaderKey: `conv2d-${variant}${windowKey}|workgroup=${lanes.workgroupSize}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${variant}${windowKey}|workgroup=${lanes.workgroupSize}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, storeSource, operandsSource, source].join('\n'),
         defines,

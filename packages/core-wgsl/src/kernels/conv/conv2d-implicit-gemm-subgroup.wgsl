@@ -103,7 +103,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     plane += plane_size;
   }
 
+#if VEC4_OUTPUT
+  // Every lane joins the stores: their bias broadcasts need the whole subgroup.
+  store_row_block32_vec4(first_channel, image, min(out_y, params.out_height - 1u), first_x, lane, out_y < params.out_height);
+#else
   if (out_y < params.out_height) {
     store_row_block(first_channel, image, out_y, first_x);
   }
+#endif
 }

@@ -20,7 +20,7 @@ export function conv2dImplicitGemm(shape: Conv2dShape, epilogue: Epilogue, weigh
   const pixelBlocks = ceilDiv(outWidth, 8) * outHeight;
   const lanes = laneLayout(pixelBlocks);
   const uniformChannels = lanes.rowLanes === 1;
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), UNIFORM_CHANNELS: uniformChannels, BLOCK_32_ROWS: false };
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), UNIFORM_CHANNELS: uniformChannels, BLOCK_32_ROWS: false, VEC4_OUTPUT: false, BROADCAST_BIAS: false };
   const dispatch = checkWorkgroupCounts('conv2d implicit-gemm-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(ceilDiv(outChannels, 8), lanes.rowLanes),

@@ -96,32 +96,44 @@ fn load_input(k: u32, offset: u32) -> vec4<f32> {
 #endif
 }
 
-// Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.
-fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
-  let channel = first_channel + offset;
 #if FOLDED_BATCH
+// Stores one output channel of the block through the epilogue with the channel's bias, which the
+// caller has loaded (`channel_bias`, unused without a bias), skipping channels and columns past the edge.
+fn store_folded_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, channel_bias: f32) {
+  let channel = first_channel + offset;
   if (channel >= params.out_channels) {
     return;
   }
+#if HAS_BIAS
+  let biased_lo = lo + vec4<f32>(channel_bias);
+  let biased_hi = hi + vec4<f32>(channel_bias);
+#else
+  let biased_lo = lo;
+  let biased_hi = hi;
+#endif
 #if VEC4_INPUT
   let index_lo = output_lo + channel * pixel_count;
   let index_hi = output_hi + channel * pixel_count;
   if (inside_lo) {
-    output[index_lo / 4u] = epilogue4_one_channel(lo, channel, index_lo);
+    output[index_lo / 4u] = epilogue4_after_bias(biased_lo, index_lo);
   }
   if (inside_hi) {
-    output[index_hi / 4u] = epilogue4_one_channel(hi, channel, index_hi);
+    output[index_hi / 4u] = epilogue4_after_bias(biased_hi, index_hi);
   }
 #else
-  let values = array<vec4<f32>, 2>(lo, hi);
+  let values = array<vec4<f32>, 2>(biased_lo, biased_hi);
   for (var j = 0u; j < 8u; j++) {
     if (j < columns_inside) {
       let index = column_output[j] + channel * pixel_count;
-      output[index] = epilogue(values[j / 4u][j % 4u], channel, index);
+      output[index] = epilogue_after_bias(values[j / 4u][j % 4u], index);
     }
   }
 #endif
+}
 #else
+// Stores one output channel of the block through the epilogue, skipping channels and pixels past the edge.
+fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
+  let channel = first_channel + offset;
   if (channel >= params.out_channels || first_pixel >= pixel_count) {
     return;
   }
@@ -140,5 +152,5 @@ fn store_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, image: u32) {
     }
   }
 #endif
-#endif
 }
+#endif

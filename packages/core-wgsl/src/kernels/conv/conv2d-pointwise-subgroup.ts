@@ -45,6 +45,7 @@ export function conv2dPointwiseSubgroup(
     ...weightDefines(weightPrecision),
     VEC4_INPUT: vec4Input,
     FOLDED_BATCH: true,
+    BROADCAST_BIAS: epilogue.bias,
     ODD_REDUCTION: oddReduction,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };

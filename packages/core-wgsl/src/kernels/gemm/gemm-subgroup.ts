@@ -38,6 +38,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     ...weightDefines(bPrecision),
     ...layout.defines,
     ODD_REDUCTION: shape.K % 2 === 1,
+    BROADCAST_BIAS: false,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   return {

@@ -342,3 +342,30 @@ fn block32_rows4(group: u32) -> array<vec4<f32>, 8> {
   }
   return rows;
 }
+
+#if BROADCAST_BIAS
+// For the convolutions, whose rows are output channels with a bias each (conv2d-params.wgsl).
+// The biases of rows 4·lane .. 4·lane + 3 of the block that starts at output channel
+// `first_channel`, clamped to the last channel. Each lane loads 4 of the 32 and group_bias
+// broadcasts them: on lavapipe a bias load per row runs once per lane, 32 times per block.
+fn load_block_bias(first_channel: u32, lane: u32) -> vec4<f32> {
+  let first = first_channel + 4u * min(lane, 7u);
+  let last = params.out_channels - 1u;
+  return vec4<f32>(bias[min(first, last)], bias[min(first + 1u, last)], bias[min(first + 2u, last)], bias[min(first + 3u, last)]);
+}
+
+// The biases of rows 4·group .. 4·group + 3, from the lane that loaded them, by a chain of selects
+// over the 8 groups (subgroupBroadcast needs a constant lane).
+@diagnostic(off, subgroup_uniformity)
+fn group_bias(block_bias: vec4<f32>, group: u32) -> vec4<f32> {
+  var biases = subgroupBroadcast(block_bias, 0u);
+  biases = select(biases, subgroupBroadcast(block_bias, 1u), group == 1u);
+  biases = select(biases, subgroupBroadcast(block_bias, 2u), group == 2u);
+  biases = select(biases, subgroupBroadcast(block_bias, 3u), group == 3u);
+  biases = select(biases, subgroupBroadcast(block_bias, 4u), group == 4u);
+  biases = select(biases, subgroupBroadcast(block_bias, 5u), group == 5u);
+  biases = select(biases, subgroupBroadcast(block_bias, 6u), group == 6u);
+  biases = select(biases, subgroupBroadcast(block_bias, 7u), group == 7u);
+  return biases;
+}
+#endif

@@ -29,8 +29,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let image = origin.image;
   let y = origin.y;
   let x = origin.x;
-  store_output(s0.x + s0.y + s0.z, channel, image, y, x);
-  store_output(s0.y - s0.z - s0.w, channel, image, y, x + 1u);
-  store_output(s1.x + s1.y + s1.z, channel, image, y + 1u, x);
-  store_output(s1.y - s1.z - s1.w, channel, image, y + 1u, x + 1u);
+  let bias = channel_bias(channel);
+  store_output(s0.x + s0.y + s0.z + bias, channel, image, y, x);
+  store_output(s0.y - s0.z - s0.w + bias, channel, image, y, x + 1u);
+  store_output(s1.x + s1.y + s1.z + bias, channel, image, y + 1u, x);
+  store_output(s1.y - s1.z - s1.w + bias, channel, image, y + 1u, x + 1u);
 }

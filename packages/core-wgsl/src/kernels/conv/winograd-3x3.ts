@@ -129,12 +129,17 @@ export function conv2dWinograd3x3(
   const gemm = selectGemm(gemmShape, PLAIN_EPILOGUE, { ...target, variant: gemmVariant, bPrecision: weightPrecision });
   const gemmProgram: KernelProgram = { ...gemm.program, name: 'conv2d-winograd-gemm' };
 
-  const fused = epilogueWgsl(epilogue, 1);
+  // F(4×4) stores each tile row as a vec4 (and reads its residual so) where rows are a multiple of 4 values.
+  const vec4Output = tile === 4 && conv2dOutputShape(shape)[3] % 4 === 0;
+  const fused = epilogueWgsl(epilogue, 1, { residualVec4: vec4Output });
   const work = outChannels * tiles;
   const outputTransform: KernelProgram = {
     name: 'conv2d-winograd-output-transform',
-    shaderKey: `conv2d-${variant}-output-transform|${epilogueKey(epilogue)}`,
-    code: specializeWgsl([paramsSource, fused.source, outputTileSource, tile === 2 ? output2x2Source : output4x4Source].join('\n'), fused.defines),
+    shaderKey: `conv2d-${variant}-output-transform|vec4Output=${vec4Output}|${epilogueKey(epilogue)}`,
+    code: specializeWgsl(
+      [paramsSource, fused.source, outputTileSource, tile === 2 ? output2x2Source : output4x4Source].join('\n'),
+      { ...fused.defines, VEC4_OUTPUT: vec4Output },
+    ),
     dispatch: dispatch1d(ceilDiv(work, 64)),
     uniforms: [...conv2dUniforms(shape, work), ...epilogueUniforms(epilogue)],
     inputCount: 1 + epilogueInputCount(epilogue),

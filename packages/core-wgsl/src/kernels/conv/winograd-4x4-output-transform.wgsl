@@ -40,11 +40,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let x = origin.x;
 
   // (Aᵀ·m)·A row by row.
+  let bias4 = vec4<f32>(channel_bias(channel));
   for (var row = 0u; row < 4u; row++) {
-    let outputs = times_a(array<f32, 6>(columns[0][row], columns[1][row], columns[2][row], columns[3][row], columns[4][row], columns[5][row]));
+    let outputs = times_a(array<f32, 6>(columns[0][row], columns[1][row], columns[2][row], columns[3][row], columns[4][row], columns[5][row])) + bias4;
+#if VEC4_OUTPUT
+    store_output_row4(outputs, channel, image, y + row, x);
+#else
     store_output(outputs.x, channel, image, y + row, x);
     store_output(outputs.y, channel, image, y + row, x + 1u);
     store_output(outputs.z, channel, image, y + row, x + 2u);
     store_output(outputs.w, channel, image, y + row, x + 3u);
+#endif
   }
 }

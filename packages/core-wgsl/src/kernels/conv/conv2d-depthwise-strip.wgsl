@@ -91,6 +91,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var t = 0u; t < 9u; t++) {
     w[t] = f32(weights[out_channel * 9u + t]);
   }
+  // The bias, loaded once per strip instead of once per output store.
+#if HAS_BIAS
+  let channel_bias = bias[out_channel];
+#endif
 
   // Output row y reads input rows y * STRIDE + in_y0 + 0, 1 and 2 through kernel rows 0, 1 and 2.
   // Each input row is loaded once, when it is the bottom row of an output row, and its products
@@ -112,28 +116,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     row_sum = add_kernel_row(row_sum, load_window(plane, in_y + 1, in_x0), w[3], w[4], w[5]);
 #endif
     let bottom = load_window(plane, in_y + 2, in_x0);
-    let sums = add_kernel_row(row_sum, bottom, w[6], w[7], w[8]);
+    var sums = add_kernel_row(row_sum, bottom, w[6], w[7], w[8]);
+#if HAS_BIAS
+    for (var j = 0u; j < STRIP; j++) {
+      sums[j] += channel_bias;
+    }
+#endif
 
     let index = first_index + y * params.out_width;
 #if VEC4_IO
     for (var q = 0u; q < STRIP / 4u; q++) {
       let values = vec4<f32>(sums[4u * q], sums[4u * q + 1u], sums[4u * q + 2u], sums[4u * q + 3u]);
-      output[index / 4u + q] = epilogue4_one_channel(values, out_channel, index + 4u * q);
+      output[index / 4u + q] = epilogue4_after_bias(values, index + 4u * q);
     }
 #else
 #if VECTOR_IO
     for (var q = 0u; q < STRIP / 2u; q++) {
-      output[index / 2u + q] = vec2<f32>(epilogue(sums[2u * q], out_channel, index + 2u * q),
-                                         epilogue(sums[2u * q + 1u], out_channel, index + 2u * q + 1u));
+      output[index / 2u + q] = vec2<f32>(epilogue_after_bias(sums[2u * q], index + 2u * q),
+                                         epilogue_after_bias(sums[2u * q + 1u], index + 2u * q + 1u));
     }
 #else
     for (var j = 0u; j < STRIP; j++) {
 #if PARTIAL_STRIPS
       if (first_x + j < params.out_width) {
-        output[index + j] = epilogue(sums[j], out_channel, index + j);
+        output[index + j] = epilogue_after_bias(sums[j], index + j);
       }
 #else
-      output[index + j] = epilogue(sums[j], out_channel, index + j);
+      output[index + j] = epilogue_after_bias(sums[j], index + j);
 #endif
     }
 #endif

@@ -48,9 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Each lane loads 4 of the block's 32 biases and the store loop broadcasts them: on lavapipe a
   // bias load per row runs once per lane, 32 times per block.
-#if BROADCAST_BIAS
   let block_bias = load_block_bias(first_channel, lane);
-#endif
 
 #if VEC4_INPUT
   // Four rows per iteration pick their accumulators with 7 selects where single rows took 31
@@ -60,11 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // reductions gained nothing.
   for (var group = 0u; group < params.block_rows / 4u; group++) {
     let rows = block32_rows4(group);
-#if BROADCAST_BIAS
     let biases = group_bias(block_bias, group);
-#else
-    let biases = vec4<f32>();
-#endif
     store_folded_channel(4u * group, rows[0], rows[1], biases.x);
     store_folded_channel(4u * group + 1u, rows[2], rows[3], biases.y);
     store_folded_channel(4u * group + 2u, rows[4], rows[5], biases.z);
@@ -72,11 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 #else
   for (var row = 0u; row < params.block_rows; row++) {
-#if BROADCAST_BIAS
     let row_bias = group_bias(block_bias, row / 4u)[row % 4u];
-#else
-    let row_bias = 0.0;
-#endif
     store_folded_channel(row, block32_row_lo(row), block32_row_hi(row), row_bias);
   }
 #endif

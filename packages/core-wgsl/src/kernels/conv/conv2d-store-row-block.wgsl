@@ -34,16 +34,10 @@ fn store_channel4(channel: u32, lo: vec4<f32>, hi: vec4<f32>, channel_bias: f32,
 // block, and lanes past the last output row pass `stores` false.
 // On lavapipe MobileNetV2's stem ran 1.4× faster than with store_row_block at batch 8 (bench/kernels.ts).
 fn store_row_block32_vec4(first_channel: u32, image: u32, out_y: u32, first_x: u32, lane: u32, stores: bool) {
-#if BROADCAST_BIAS
   let block_bias = load_block_bias(first_channel, lane);
-#endif
   for (var group = 0u; group < params.block_rows / 4u; group++) {
     let rows = block32_rows4(group);
-#if BROADCAST_BIAS
     let biases = group_bias(block_bias, group);
-#else
-    let biases = vec4<f32>();
-#endif
     let channel = first_channel + 4u * group;
     store_channel4(channel, rows[0], rows[1], biases.x, image, out_y, first_x, stores);
     store_channel4(channel + 1u, rows[2], rows[3], biases.y, image, out_y, first_x, stores);

@@ -368,4 +368,13 @@ fn group_bias(block_bias: vec4<f32>, group: u32) -> vec4<f32> {
   biases = select(biases, subgroupBroadcast(block_bias, 7u), group == 7u);
   return biases;
 }
+#else
+// Without broadcast biases (no bias, or a GEMM kernel): zeros, which the stores do not add.
+fn load_block_bias(first_channel: u32, lane: u32) -> vec4<f32> {
+  return vec4<f32>();
+}
+
+fn group_bias(block_bias: vec4<f32>, group: u32) -> vec4<f32> {
+  return vec4<f32>();
+}
 #endif

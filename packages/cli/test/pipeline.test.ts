@@ -124,6 +124,18 @@ describe('offshelf pipeline on the GPU', () => {
     expect(lines).toHaveLength(5);
   });
 
+  it('names the formats when no image is readable', () => {
+    const unreadable = join(folder, 'unreadable');
+    mkdirSync(unreadable, { recursive: true });
+    writeFileSync(join(unreadable, 'notes.jpg'), 'plain text, not an image');
+
+    const result = offshelf('classify', unreadable, '--model', model);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/warning: skipped .*notes\.jpg: unsupported or corrupt image \(.*\); offshelf reads JPEG, PNG, GIF, WebP, TIFF and BMP files, so convert or remove this one/);
+    expect(result.stderr).toMatch(/error: no readable images: 1 file skipped, first .*notes\.jpg \(see the warnings above\); pass JPEG, PNG, GIF, WebP, TIFF and BMP files/);
+    expect(result.stderr).not.toMatch(/features: 0 images/);
+  });
+
   it('runs the network on a photo and on a .npy tensor', () => {
     // Coral's published result for this photo: "Egyptian cat" first.
     const cat = join(shared, 'images/open-images/cat.bmp');

@@ -6,6 +6,7 @@ import type { WeightPrecision } from '@offshelf/backbone';
 
 import { openBackbone } from '../backbone/open-backbone';
 import { CliError } from '../errors';
+import { READABLE_IMAGE_FORMATS } from '../images/decode';
 import { resolveDataset } from '../registry/datasets';
 import type { TuningMode } from '../tuning/tuning-mode';
 import { cacheFolder } from '../registry/paths';
@@ -77,13 +78,20 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
       onSkip: (skip) => log.warn(`skipped ${skip.path}: ${skip.reason}`),
     });
 
+    if (result.kept.length === 0) {
+      const first = result.skipped[0];
+      throw new CliError(
+        `no readable images: ${formatCount(listingSkips + result.skipped.length, 'file')} skipped` +
+          (first ? `, first ${first.path} (see the warnings above)` : '') +
+          `; pass ${READABLE_IMAGE_FORMATS} files`,
+      );
+    }
     const computed = result.kept.length - result.cacheHits;
     const rate = result.seconds > 0 ? (result.kept.length / result.seconds).toFixed(1) : '-';
     log.info(
       `features: ${formatCount(result.kept.length, 'image')} × ${result.featureSize} from ${provenance.backbone.name ?? provenance.backbone.path} (layer ${provenance.layer}); ` +
         `${computed} computed, ${result.cacheHits} from cache, ${listingSkips + result.skipped.length} skipped; ${result.seconds.toFixed(1)} s, ${rate} img/s`,
     );
-    if (result.kept.length === 0) throw new CliError('no readable images: every file was skipped');
     return { provenance, result };
   } finally {
     backbone.close();

@@ -10,6 +10,9 @@ import sharp, { type Metadata } from 'sharp';
 
 import { decodeBmp, isBmp, readBmpSize } from './bmp';
 
+/** The image formats the decoders read, for messages about files they cannot. */
+export const READABLE_IMAGE_FORMATS = 'JPEG, PNG, GIF, WebP, TIFF and BMP';
+
 /** Largest accepted image, in pixels (about 100 megapixels, e.g. 10000 × 10000). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
@@ -46,6 +49,14 @@ function decoderMessage(error: unknown): string {
   return kept.join('; ');
 }
 
+/** Builds the error for a file that sharp cannot decode, with the decoder's message and the fix. */
+function unreadableImage(path: string, error: unknown): ImageDecodeError {
+  return new ImageDecodeError(
+    path,
+    `unsupported or corrupt image (${decoderMessage(error)}); offshelf reads ${READABLE_IMAGE_FORMATS} files, so convert or remove this one`,
+  );
+}
+
 /** Decodes image bytes; `path` names the file in errors. Checks the size from the header before decoding. */
 export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
   if (bytes.byteLength === 0) throw new ImageDecodeError(path, 'file is empty');
@@ -65,7 +76,7 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new ImageDecodeError(path, `unsupported or corrupt image (${decoderMessage(error)})`);
+    throw unreadableImage(path, error);
   }
   checkPixelCount(path, metadata.width ?? 0, metadata.height ?? 0, maxPixels);
 
@@ -80,7 +91,7 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
     if (info.channels !== 4) throw new Error(`decoder returned ${info.channels} channels instead of 4`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
-    throw new ImageDecodeError(path, `corrupt or unsupported image (${decoderMessage(error)})`);
+    throw unreadableImage(path, error);
   }
 }
 

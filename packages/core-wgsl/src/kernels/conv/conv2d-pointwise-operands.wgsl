@@ -98,13 +98,14 @@ fn load_input(k: u32, offset: u32) -> vec4<f32> {
 
 #if FOLDED_BATCH
 // Stores one output channel of the block through the epilogue with the channel's bias, which the
-// caller has loaded (`channel_bias`, unused without a bias), skipping channels and columns past the edge.
+// caller has loaded (`channel_bias`, unused without BROADCAST_BIAS), skipping channels and
+// columns past the edge.
 fn store_folded_channel(offset: u32, lo: vec4<f32>, hi: vec4<f32>, channel_bias: f32) {
   let channel = first_channel + offset;
   if (channel >= params.out_channels) {
     return;
   }
-#if HAS_BIAS
+#if BROADCAST_BIAS
   let biased_lo = lo + vec4<f32>(channel_bias);
   let biased_hi = hi + vec4<f32>(channel_bias);
 #else

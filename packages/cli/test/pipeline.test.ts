@@ -124,7 +124,7 @@ describe('offshelf pipeline on the GPU', () => {
     expect(lines).toHaveLength(5);
   });
 
-  it('names the formats when no image is readable', () => {
+  it('reports formats for unreadable images', () => {
     const unreadable = join(folder, 'unreadable');
     mkdirSync(unreadable, { recursive: true });
     writeFileSync(join(unreadable, 'notes.jpg'), 'plain text, not an image');

@@ -70,7 +70,8 @@ fn set_folded_columns(column: u32, batch: u32) {
 #endif
 #endif
 
-// Pixels first_pixel + offset .. +3 of input channel k, clamped to the last pixel.
+// Columns offset .. offset + 3 of the block in input channel k (pixels first_pixel + offset .. + 3
+// of one image unless the batch is folded), clamped to the last pixel.
 fn load_input(k: u32, offset: u32) -> vec4<f32> {
 #if FOLDED_BATCH
 #if VEC4_INPUT

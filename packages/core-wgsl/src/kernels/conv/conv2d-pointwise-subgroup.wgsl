@@ -5,8 +5,8 @@
 // All lanes of a subgroup share the 32 channels: each step loads one vec4 of weights per lane
 // and broadcasts it, and loads the lane's own 8 pixels.
 // Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
-// (declared in conv2d-pointwise-operands.wgsl with the input loads and stores). The stores take
-// their image from the folded column offsets, so they are passed image 0.
+// (declared in conv2d-pointwise-operands.wgsl with the input loads and stores, which take each
+// column's image and pixel from set_folded_columns).
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -14,11 +14,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   pixel_count = params.in_height * params.in_width;
   // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same channel block.
   let channel_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
-  first_pixel = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
+  let first_column = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   first_channel = channel_block * 32u;
   // The columns run over every image's pixels, so small maps at batch > 1 leave fewer lanes idle.
-  set_folded_columns(first_pixel, params.batch);
+  set_folded_columns(first_column, params.batch);
 
   // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
   // share the block (see above), so they all return. With 7×7 maps a 64-lane workgroup covers 8

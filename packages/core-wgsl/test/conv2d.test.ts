@@ -7,6 +7,7 @@ import {
   conv2dVariants,
   DEPTHWISE_STRIP_VARIANT,
   depthwiseStripWidth,
+  pointwiseBlockRows,
   kernelTargetOf,
   selectConv2d,
   WINOGRAD_4X4_VARIANT,
@@ -40,7 +41,7 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   ['pointwise 7x7, odd channels', { inChannels: 5, outChannels: 7, inHeight: 7, inWidth: 7 }, projectAdd],
   ['pointwise 4x8, channels of 8', { inChannels: 16, outChannels: 24, inHeight: 4, inWidth: 8 }, biasRelu6],
   ['pointwise batch 3', { batch: 3, inChannels: 9, outChannels: 10, inHeight: 3, inWidth: 5 }, resnetAdd],
-  // Several 32-channel blocks per workgroup (8 lanes along 7 pixel blocks), a partial last block.
+  // Several channel blocks per workgroup (8 lanes along 7 pixel blocks; three blocks of 24).
   ['pointwise 7x7 to 72 channels, batch 2', { batch: 2, inChannels: 12, outChannels: 72, inHeight: 7, inWidth: 7 }, resnetAdd],
   ['pointwise 16x16 to 40 channels', { inChannels: 20, outChannels: 40, inHeight: 16, inWidth: 16 }, biasRelu6],
   // 72 pixel blocks: two workgroups along the pixels, the second mostly past the edge.
@@ -173,8 +174,8 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1,
   }, resnetAdd],
   ['pointwise 23x23, odd pixel count', { inChannels: 6, outChannels: 9, inHeight: 23, inWidth: 23 }, projectAdd],
-  // 7×7 maps give each workgroup 8 channel blocks of 32: 40 channels fill 2, and the other
-  // subgroups have no channels to compute.
+  // 7×7 maps give each workgroup 8 channel blocks: 40 channels fill 2 blocks of 24, and the
+  // other subgroups have no channels to compute.
   ['pointwise 7x7, 40 channels', { batch: 2, inChannels: 36, outChannels: 40, inHeight: 7, inWidth: 7 }, biasRelu6],
   ['stem 34x34 stride 2', {
     inChannels: 3, outChannels: 16, inHeight: 34, inWidth: 34, kernelHeight: 3, kernelWidth: 3,
@@ -224,6 +225,10 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 64, outChannels: 20, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, hardSwishAfter],
+  // The 1×1 subgroup kernel's blocks of 32 channels (64, and a partial block for 30) and 16.
+  ['pointwise 14x14 to 64 channels, batch 2', { batch: 2, inChannels: 11, outChannels: 64, inHeight: 14, inWidth: 14 }, biasRelu6],
+  ['pointwise 12x12 to 30 channels', { inChannels: 9, outChannels: 30, inHeight: 12, inWidth: 12 }, resnetAdd],
+  ['pointwise 5x5 to 16 channels, batch 2', { batch: 2, inChannels: 7, outChannels: 16, inHeight: 5, inWidth: 5 }, projectAdd],
 ];
 
 // Variants are listed for a device with 8-lane subgroups, so the table names the subgroup
@@ -337,6 +342,11 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { ...cpu, cpuAdapter: false }).slice(0, 2)).toEqual(['pointwise-gemm-8x8', 'pointwise-subgroup-32x8']);
     expect(conv2dVariants(pointwise(64), { ...cpu, subgroupSizes: { min: 4, max: 4 } })).not.toContain('pointwise-subgroup-32x8');
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
+  });
+
+  it('fits 1x1 channel blocks to the channel count', () => {
+    const rows = [16, 24, 30, 40, 72, 96, 144, 160, 1280].map(pointwiseBlockRows);
+    expect(rows).toEqual([16, 24, 32, 24, 24, 32, 24, 32, 32]);
   });
 
   it('sizes subgroup workgroups per adapter', () => {

@@ -64,6 +64,8 @@ export function conv2dImplicitGemmSubgroup(
     BLOCK_32_ROWS: true,
     VEC4_OUTPUT: vec4Output,
     BROADCAST_BIAS: epilogue.bias,
+    BLOCK_HAS_ROWS_16_23: true,
+    BLOCK_HAS_ROWS_24_31: true,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const windowKey = stridedWindow ? `|window=${shape.kernelWidth}s${shape.strideWidth}` : '';

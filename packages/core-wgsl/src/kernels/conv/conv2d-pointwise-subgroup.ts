@@ -38,7 +38,8 @@ export function conv2dPointwiseSubgroup(
   const pixelBlocks = ceilDiv(pixelCount * shape.batch, 8);
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
-  const channelBlocks = ceilDiv(shape.outChannels, 32);
+  const blockRows = pointwiseBlockRows(shape.outChannels);
+  const channelBlocks = ceilDiv(shape.outChannels, blockRows);
   const oddReduction = shape.inChannels % 2 === 1;
   const defines = {
     ...fused.defines,
@@ -47,6 +48,9 @@ export function conv2dPointwiseSubgroup(
     FOLDED_BATCH: true,
     BROADCAST_BIAS: epilogue.bias,
     ODD_REDUCTION: oddReduction,
+    BLOCK_ROWS: blockRows,
+    BLOCK_HAS_ROWS_16_23: blockRows >= 24,
+    BLOCK_HAS_ROWS_24_31: blockRows === 32,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
@@ -59,16 +63,16 @@ export function conv2dPointwiseSubgroup(
     variant: POINTWISE_SUBGROUP_VARIANT,
     weightPrecision,
     packWeights: (weights) =>
-      encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT), weightPrecision),
+      encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT, blockRows), weightPrecision),
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
-      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|vec4=${vec4Input}|oddK=${oddReduction}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|vec4=${vec4Input}|oddK=${oddReduction}|rows=${blockRows}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,
       ),
       dispatch,
-      uniforms: [...conv2dUniforms(shape, 0, split.columnLanes, 32), ...epilogueUniforms(epilogue)],
+      uniforms: [...conv2dUniforms(shape, 0, split.columnLanes, blockRows), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape, weightPrecision),
     },
@@ -76,22 +80,37 @@ export function conv2dPointwiseSubgroup(
 }
 
 /**
- * Packs O×R weights (R = I·KH·KW, OIHW order) as [ceil(O/32)][R][32], zero-filled past O: lane l
- * of a subgroup reads channels 4l..4l+3 of one reduction index as one vec4. `variant` names the
- * kernel in the error for a wrong length.
+ * Returns the output channels per block of the 1×1 subgroup kernel: 32, or 16 or 24 where fewer
+ * rows in all would be computed (the largest such block on a tie). MobileNetV2's 16-, 24- and
+ * 144-channel layers then skip 50%, 25% and 10% of the multiply-adds of 32-row blocks.
  */
-export function packSubgroupWeights(weights: Float32Array, outChannels: number, reduction: number, variant: string): Float32Array {
+export function pointwiseBlockRows(outChannels: number): number {
+  let best = 32;
+  for (const rows of [24, 16]) {
+    if (ceilDiv(outChannels, rows) * rows < ceilDiv(outChannels, best) * best) best = rows;
+  }
+  return best;
+}
+
+/**
+ * Packs O×R weights (R = I·KH·KW, OIHW order) as [ceil(O/B)][R][B] for blocks of B = `blockRows`
+ * channels, zero-filled past O: lane l of a subgroup reads channels 4l..4l+3 of one reduction
+ * index as one vec4. `variant` names the kernel in the error for a wrong length.
+ */
+export function packSubgroupWeights(
+  weights: Float32Array, outChannels: number, reduction: number, variant: string, blockRows = 32,
+): Float32Array {
   if (weights.length !== outChannels * reduction) {
     throw new Error(
       `conv2d ${variant}: expected ${outChannels}x${reduction} = ${outChannels * reduction} weights, got ${weights.length}.`,
     );
   }
-  const blocks = Math.ceil(outChannels / 32);
-  const packed = new Float32Array(blocks * reduction * 32);
+  const blocks = Math.ceil(outChannels / blockRows);
+  const packed = new Float32Array(blocks * reduction * blockRows);
   for (let o = 0; o < outChannels; o++) {
-    const block = Math.floor(o / 32);
+    const block = Math.floor(o / blockRows);
     for (let k = 0; k < reduction; k++) {
-      packed[(block * reduction + k) * 32 + (o % 32)] = weights[o * reduction + k]!;
+      packed[(block * reduction + k) * blockRows + (o % blockRows)] = weights[o * reduction + k]!;
     }
   }
   return packed;

@@ -1,12 +1,17 @@
 // 1×1 convolution with stride 1 and no padding as one GEMM over the batch, for devices with
 // subgroups of 8 or more lanes: output[n] (O × HW) = W (O × I) · input[n] (I × HW), with the
-// images' pixels side by side as N·HW columns. Each invocation computes 32 output channels × 8
-// consecutive columns (register-block-32x8-subgroup.wgsl).
-// All lanes of a subgroup share the 32 channels: each step loads one vec4 of weights per lane
-// and broadcasts it, and loads the lane's own 8 pixels.
+// images' pixels side by side as N·HW columns. Each invocation computes {{BLOCK_ROWS}} output
+// channels × 8 consecutive columns (register-block-32x8-subgroup.wgsl, cut to 16 or 24 rows
+// where those fit the channel count better than 32).
+// All lanes of a subgroup share the block's channels: each step loads one vec4 of weights per
+// lane and broadcasts it, and loads the lane's own 8 pixels.
 // Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
 // (declared in conv2d-pointwise-operands.wgsl with the input loads and stores, which take each
 // column's image and pixel from set_folded_columns).
+
+const BLOCK_ROWS = {{BLOCK_ROWS}}u;
+// vec4s of weights per reduction step: one per lane of lanes 0 .. ROW_VECTORS - 1.
+const ROW_VECTORS = BLOCK_ROWS / 4u;
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -16,34 +21,34 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let channel_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
   let first_column = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
-  first_channel = channel_block * 32u;
+  first_channel = channel_block * BLOCK_ROWS;
   // The columns run over every image's pixels, so small maps at batch > 1 leave fewer lanes idle.
   set_folded_columns(first_column, params.batch);
 
   // A subgroup whose whole channel block is past the last channel has nothing to compute: its lanes
   // share the block (see above), so they all return. With 7×7 maps a 64-lane workgroup covers 8
   // blocks, so 160 channels (5 blocks) would otherwise spend 3/8 of the work on them.
-  let last_block = (params.out_channels + 31u) / 32u - 1u;
+  let last_block = (params.out_channels + BLOCK_ROWS - 1u) / BLOCK_ROWS - 1u;
   if (channel_block > last_block) {
     return;
   }
 
   // No early return for lanes past the last pixel: subgroupBroadcast needs every lane of the
   // subgroup. Their loads are clamped into the buffers and their stores skipped.
-  let weight_base = channel_block * params.in_channels * 8u + min(lane, 7u);
+  let weight_base = channel_block * params.in_channels * ROW_VECTORS + min(lane, ROW_VECTORS - 1u);
 
   // Two steps per iteration keep each spilled accumulator in a register for two multiply-adds:
   // on lavapipe that made the kernel 3-20% faster. f16 weights widen to f32 on load.
   let pairs_end = params.in_channels & ~1u;
   for (var k = 0u; k < pairs_end; k += 2u) {
-    accumulate_subgroup_outer_product2(vec4<f32>(weights[weight_base + k * 8u]), load_input(k, 0u), load_input(k, 4u),
-                                       vec4<f32>(weights[weight_base + k * 8u + 8u]), load_input(k + 1u, 0u), load_input(k + 1u, 4u));
+    accumulate_subgroup_outer_product2(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input(k, 4u),
+                                       vec4<f32>(weights[weight_base + (k + 1u) * ROW_VECTORS]), load_input(k + 1u, 0u), load_input(k + 1u, 4u));
   }
 #if ODD_REDUCTION
   // The last channel's step, compiled only for an odd channel count: it adds 256 multiply-adds
   // to the shader, which lavapipe took about 40% longer to compile.
   let k = pairs_end;
-  accumulate_subgroup_outer_product(vec4<f32>(weights[weight_base + k * 8u]), load_input(k, 0u), load_input(k, 4u));
+  accumulate_subgroup_outer_product(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input(k, 4u));
 #endif
 
   // Each lane loads 4 of the block's 32 biases and the store loop broadcasts them: on lavapipe a

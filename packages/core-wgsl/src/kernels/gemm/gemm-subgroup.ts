@@ -39,6 +39,8 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     ...layout.defines,
     ODD_REDUCTION: shape.K % 2 === 1,
     BROADCAST_BIAS: false,
+    BLOCK_HAS_ROWS_16_23: true,
+    BLOCK_HAS_ROWS_24_31: true,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   return {

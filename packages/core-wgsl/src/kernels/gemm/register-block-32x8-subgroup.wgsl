@@ -7,6 +7,9 @@
 // subgroup in the same 32 rows. Callers may return early for whole subgroups, which Tint's
 // uniformity analysis cannot tell from a divergent return, so the accumulate functions turn
 // its subgroup_uniformity check off.
+// The block can be cut to 16 or 24 rows (lanes 0-3 or 0-5 hold the operands): without
+// BLOCK_HAS_ROWS_24_31 rows 24-31 are never computed, and without BLOCK_HAS_ROWS_16_23 rows 16-23
+// neither. A layer with 16 or 24 output channels then skips the work on rows it would discard.
 
 var<private> r0_lo: vec4<f32>;
 var<private> r0_hi: vec4<f32>;
@@ -113,6 +116,7 @@ fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, col
   r14_hi = fma(vec4<f32>(rows3.z), columns_hi, r14_hi);
   r15_lo = fma(vec4<f32>(rows3.w), columns_lo, r15_lo);
   r15_hi = fma(vec4<f32>(rows3.w), columns_hi, r15_hi);
+#if BLOCK_HAS_ROWS_16_23
   let rows4 = subgroupBroadcast(rows, 4u);
   r16_lo = fma(vec4<f32>(rows4.x), columns_lo, r16_lo);
   r16_hi = fma(vec4<f32>(rows4.x), columns_hi, r16_hi);
@@ -131,6 +135,8 @@ fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, col
   r22_hi = fma(vec4<f32>(rows5.z), columns_hi, r22_hi);
   r23_lo = fma(vec4<f32>(rows5.w), columns_lo, r23_lo);
   r23_hi = fma(vec4<f32>(rows5.w), columns_hi, r23_hi);
+#endif
+#if BLOCK_HAS_ROWS_24_31
   let rows6 = subgroupBroadcast(rows, 6u);
   r24_lo = fma(vec4<f32>(rows6.x), columns_lo, r24_lo);
   r24_hi = fma(vec4<f32>(rows6.x), columns_hi, r24_hi);
@@ -149,6 +155,7 @@ fn accumulate_subgroup_outer_product(rows: vec4<f32>, columns_lo: vec4<f32>, col
   r30_hi = fma(vec4<f32>(rows7.z), columns_hi, r30_hi);
   r31_lo = fma(vec4<f32>(rows7.w), columns_lo, r31_lo);
   r31_hi = fma(vec4<f32>(rows7.w), columns_hi, r31_hi);
+#endif
 }
 
 // Adds two steps' outer products (rows `rows_a` with columns `a_lo`/`a_hi`, then `rows_b` with
@@ -196,6 +203,7 @@ fn accumulate_subgroup_outer_product2(rows_a: vec4<f32>, a_lo: vec4<f32>, a_hi: 
   r14_hi = fma(vec4<f32>(rb3.z), b_hi, fma(vec4<f32>(ra3.z), a_hi, r14_hi));
   r15_lo = fma(vec4<f32>(rb3.w), b_lo, fma(vec4<f32>(ra3.w), a_lo, r15_lo));
   r15_hi = fma(vec4<f32>(rb3.w), b_hi, fma(vec4<f32>(ra3.w), a_hi, r15_hi));
+#if BLOCK_HAS_ROWS_16_23
   let ra4 = subgroupBroadcast(rows_a, 4u);
   let rb4 = subgroupBroadcast(rows_b, 4u);
   r16_lo = fma(vec4<f32>(rb4.x), b_lo, fma(vec4<f32>(ra4.x), a_lo, r16_lo));
@@ -216,6 +224,8 @@ fn accumulate_subgroup_outer_product2(rows_a: vec4<f32>, a_lo: vec4<f32>, a_hi: 
   r22_hi = fma(vec4<f32>(rb5.z), b_hi, fma(vec4<f32>(ra5.z), a_hi, r22_hi));
   r23_lo = fma(vec4<f32>(rb5.w), b_lo, fma(vec4<f32>(ra5.w), a_lo, r23_lo));
   r23_hi = fma(vec4<f32>(rb5.w), b_hi, fma(vec4<f32>(ra5.w), a_hi, r23_hi));
+#endif
+#if BLOCK_HAS_ROWS_24_31
   let ra6 = subgroupBroadcast(rows_a, 6u);
   let rb6 = subgroupBroadcast(rows_b, 6u);
   r24_lo = fma(vec4<f32>(rb6.x), b_lo, fma(vec4<f32>(ra6.x), a_lo, r24_lo));
@@ -236,6 +246,7 @@ fn accumulate_subgroup_outer_product2(rows_a: vec4<f32>, a_lo: vec4<f32>, a_hi: 
   r30_hi = fma(vec4<f32>(rb7.z), b_hi, fma(vec4<f32>(ra7.z), a_hi, r30_hi));
   r31_lo = fma(vec4<f32>(rb7.w), b_lo, fma(vec4<f32>(ra7.w), a_lo, r31_lo));
   r31_hi = fma(vec4<f32>(rb7.w), b_hi, fma(vec4<f32>(ra7.w), a_hi, r31_hi));
+#endif
 }
 
 // Row `row` of the block, columns 0-3, by a chain of selects, so that a store loop over
@@ -257,6 +268,7 @@ fn block32_row_lo(row: u32) -> vec4<f32> {
   v = select(v, r13_lo, row == 13u);
   v = select(v, r14_lo, row == 14u);
   v = select(v, r15_lo, row == 15u);
+#if BLOCK_HAS_ROWS_16_23
   v = select(v, r16_lo, row == 16u);
   v = select(v, r17_lo, row == 17u);
   v = select(v, r18_lo, row == 18u);
@@ -265,6 +277,8 @@ fn block32_row_lo(row: u32) -> vec4<f32> {
   v = select(v, r21_lo, row == 21u);
   v = select(v, r22_lo, row == 22u);
   v = select(v, r23_lo, row == 23u);
+#endif
+#if BLOCK_HAS_ROWS_24_31
   v = select(v, r24_lo, row == 24u);
   v = select(v, r25_lo, row == 25u);
   v = select(v, r26_lo, row == 26u);
@@ -273,6 +287,7 @@ fn block32_row_lo(row: u32) -> vec4<f32> {
   v = select(v, r29_lo, row == 29u);
   v = select(v, r30_lo, row == 30u);
   v = select(v, r31_lo, row == 31u);
+#endif
   return v;
 }
 
@@ -295,6 +310,7 @@ fn block32_row_hi(row: u32) -> vec4<f32> {
   v = select(v, r13_hi, row == 13u);
   v = select(v, r14_hi, row == 14u);
   v = select(v, r15_hi, row == 15u);
+#if BLOCK_HAS_ROWS_16_23
   v = select(v, r16_hi, row == 16u);
   v = select(v, r17_hi, row == 17u);
   v = select(v, r18_hi, row == 18u);
@@ -303,6 +319,8 @@ fn block32_row_hi(row: u32) -> vec4<f32> {
   v = select(v, r21_hi, row == 21u);
   v = select(v, r22_hi, row == 22u);
   v = select(v, r23_hi, row == 23u);
+#endif
+#if BLOCK_HAS_ROWS_24_31
   v = select(v, r24_hi, row == 24u);
   v = select(v, r25_hi, row == 25u);
   v = select(v, r26_hi, row == 26u);
@@ -311,6 +329,7 @@ fn block32_row_hi(row: u32) -> vec4<f32> {
   v = select(v, r29_hi, row == 29u);
   v = select(v, r30_hi, row == 30u);
   v = select(v, r31_hi, row == 31u);
+#endif
   return v;
 }
 
@@ -328,18 +347,22 @@ fn block32_rows4(group: u32) -> array<vec4<f32>, 8> {
   if (group == 3u) {
     rows = array<vec4<f32>, 8>(r12_lo, r12_hi, r13_lo, r13_hi, r14_lo, r14_hi, r15_lo, r15_hi);
   }
+#if BLOCK_HAS_ROWS_16_23
   if (group == 4u) {
     rows = array<vec4<f32>, 8>(r16_lo, r16_hi, r17_lo, r17_hi, r18_lo, r18_hi, r19_lo, r19_hi);
   }
   if (group == 5u) {
     rows = array<vec4<f32>, 8>(r20_lo, r20_hi, r21_lo, r21_hi, r22_lo, r22_hi, r23_lo, r23_hi);
   }
+#endif
+#if BLOCK_HAS_ROWS_24_31
   if (group == 6u) {
     rows = array<vec4<f32>, 8>(r24_lo, r24_hi, r25_lo, r25_hi, r26_lo, r26_hi, r27_lo, r27_hi);
   }
   if (group == 7u) {
     rows = array<vec4<f32>, 8>(r28_lo, r28_hi, r29_lo, r29_hi, r30_lo, r30_hi, r31_lo, r31_hi);
   }
+#endif
   return rows;
 }
 
@@ -362,10 +385,14 @@ fn group_bias(block_bias: vec4<f32>, group: u32) -> vec4<f32> {
   biases = select(biases, subgroupBroadcast(block_bias, 1u), group == 1u);
   biases = select(biases, subgroupBroadcast(block_bias, 2u), group == 2u);
   biases = select(biases, subgroupBroadcast(block_bias, 3u), group == 3u);
+#if BLOCK_HAS_ROWS_16_23
   biases = select(biases, subgroupBroadcast(block_bias, 4u), group == 4u);
   biases = select(biases, subgroupBroadcast(block_bias, 5u), group == 5u);
+#endif
+#if BLOCK_HAS_ROWS_24_31
   biases = select(biases, subgroupBroadcast(block_bias, 6u), group == 6u);
   biases = select(biases, subgroupBroadcast(block_bias, 7u), group == 7u);
+#endif
   return biases;
 }
 #else

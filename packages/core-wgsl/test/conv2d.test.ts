@@ -41,7 +41,7 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
   ['pointwise 7x7, odd channels', { inChannels: 5, outChannels: 7, inHeight: 7, inWidth: 7 }, projectAdd],
   ['pointwise 4x8, channels of 8', { inChannels: 16, outChannels: 24, inHeight: 4, inWidth: 8 }, biasRelu6],
   ['pointwise batch 3', { batch: 3, inChannels: 9, outChannels: 10, inHeight: 3, inWidth: 5 }, resnetAdd],
-  // Several channel blocks per workgroup (8 lanes along 7 pixel blocks; three blocks of 24).
+  // Several channel blocks per workgroup (8 lanes along 7 pixel blocks, three blocks of 24 channels).
   ['pointwise 7x7 to 72 channels, batch 2', { batch: 2, inChannels: 12, outChannels: 72, inHeight: 7, inWidth: 7 }, resnetAdd],
   ['pointwise 16x16 to 40 channels', { inChannels: 20, outChannels: 40, inHeight: 16, inWidth: 16 }, biasRelu6],
   // 72 pixel blocks: two workgroups along the pixels, the second mostly past the edge.

@@ -5,6 +5,8 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { EXPAND_DEPTHWISE_VARIANT, hasSubgroupsOf8To64, kernelTargetOf } from '@offshelf/core-wgsl';
+
 import { createFeatureExtractor, GraphRunner, loadModel, optimizeGraph, type FeatureExtractor, type Graph } from '../src/index';
 import { compareTensors } from './helpers/compare';
 import { CORAL_ONNX, fileSource, OPEN_IMAGES, SHARED } from './helpers/file-source';
@@ -75,6 +77,29 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', { timeout: 300_000 }, () =>
 
   it('matches onnxruntime at batch 8', async () => {
     await compareWithOnnxRuntime(8);
+  });
+
+  // At 224 px the expansions before the 112 and 56 px stride-2 depthwise convolutions fit the
+  // fused kernel. The 28 and 14 px ones do not: their outputs are 14 and 7 columns wide.
+  it('fuses expansions into stride-2 depthwise convolutions', async (context) => {
+    const target = kernelTargetOf(gpu.device);
+    if (!hasSubgroupsOf8To64(target) || !target.cpuAdapter) context.skip('only CPU adapters with subgroups of 8 to 64 lanes fuse');
+    const optimized = optimizeGraph(graph);
+    const fusedSteps = async (keep: string[]): Promise<string[]> => {
+      const runner = new GraphRunner(gpu.device, optimized);
+      const plan = await runner.plan({ input: [1, 3, SIZE, SIZE] }, keep);
+      const nodes = plan.steps.filter((step) => step.program.name === `conv2d-${EXPAND_DEPTHWISE_VARIANT}`).map((step) => step.node);
+      runner.destroy();
+      return nodes;
+    };
+
+    const pairs = await fusedSteps(['features']);
+    expect(pairs).toHaveLength(2);
+
+    // A kept expansion output must be written, so its pair runs as two kernels.
+    const expandName = pairs[0]!.split('+')[0];
+    const expanded = optimized.nodes.find((node) => node.name === expandName)!.outputs[0]!;
+    expect(await fusedSteps(['features', expanded])).toEqual([pairs[1]]);
   });
 
   it('extracts features that classify photos', async () => {

@@ -24,12 +24,16 @@
 import { requestDevice } from '@offshelf/device';
 
 import {
+  conv2dExpandDepthwise,
   conv2dFlops,
   conv2dOutputLength,
   conv2dPasses,
   conv2dVariants,
   kernelTargetOf,
   createStorageBuffer,
+  EXPAND_DEPTHWISE_VARIANT,
+  expandDepthwiseMismatch,
+  expandDepthwiseOutputShape,
   gemmVariants,
   prepareDispatch,
   releaseDispatch,
@@ -39,6 +43,7 @@ import {
   type Conv2dOperand,
   type Conv2dShape,
   type Epilogue,
+  type ExpandDepthwiseShape,
   type GemmShape,
   type KernelProgram,
   type PreparedDispatch,
@@ -61,6 +66,18 @@ function conv(
     padTop: before, padLeft: before, padBottom: total - before, padRight: total - before, groups,
   };
 }
+
+// MobileNetV2's expansions fused with the stride-2 depthwise convolutions after them (ReLU6 after
+// both, TensorFlow's SAME pads), against the sum of the '1x1' and 'dw' rows of the same shapes.
+function fused(inChannels: number, channels: number, size: number): ExpandDepthwiseShape {
+  const batch = Number(process.env.BENCH_BATCH ?? 1);
+  return { batch, inChannels, height: size, width: size, channels, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1 };
+}
+const fusedActivations = { expand: { kind: 'clip', min: 0, max: 6 }, depthwise: { kind: 'clip', min: 0, max: 6 } } as const;
+const fusedCases: Array<[string, ExpandDepthwiseShape]> = [
+  ['fused 16->96 dw s2 @112', fused(16, 96, 112)],
+  ['fused 24->144 dw s2 @56', fused(24, 144, 56)],
+];
 
 // Representative MobileNetV2 layers: the stem, expand and project 1×1 convolutions at each
 // resolution, the depthwise 3×3 convolutions at stride 1 and 2, and the final 1×1 to 1280.
@@ -181,6 +198,14 @@ async function main(): Promise<void> {
       const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
       await report(device, name, variant, kernel.program, inputs, shape.batch * shape.M * shape.N);
     }
+  }
+  for (const [name, shape] of fusedCases) {
+    if (!name.includes(caseFilter) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
+    if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
+    const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
+    const inputs = [shape.batch * shape.inChannels * shape.height * shape.width, (shape.channels + 32) * shape.inChannels, (shape.channels + 32) * 11];
+    const outputLength = expandDepthwiseOutputShape(shape).reduce((a, b) => a * b, 1);
+    await report(device, name, EXPAND_DEPTHWISE_VARIANT, kernel.program, inputs, outputLength);
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();

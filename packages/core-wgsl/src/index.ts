@@ -18,6 +18,7 @@ export * from './kernels/weight-precision';
 export * from './kernels/conv/conv2d-shape';
 export * from './kernels/conv/conv2d-kernel';
 export * from './kernels/conv/select-conv2d';
+export * from './kernels/conv/conv2d-expand-depthwise';
 export * from './kernels/gemm/gemm-shape';
 export * from './kernels/gemm/select-gemm';
 export * from './kernels/elementwise/tensor-shape';

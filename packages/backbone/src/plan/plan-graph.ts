@@ -4,6 +4,7 @@ import { ModelImportError, type Graph, type Node } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
 import { assignBuffers } from './buffer-plan';
 import type { ConstantStore } from './constant-store';
+import { findExpandDepthwisePairs, lowerExpandDepthwise } from './lower-expand-depthwise';
 import { lowerNode, type ConcreteShapes, type KernelVariants } from './lower-node';
 import type { ByteRange, Step, View } from './step';
 
@@ -37,8 +38,9 @@ export interface GraphPlan {
 
 /**
  * Plans `graph` for concrete input shapes: infers every shape, lowers the nodes needed for
- * `options.keep` to kernel dispatches, leases activation buffers by liveness, compiles all
- * pipelines in parallel, and creates every bind group and uniform buffer once.
+ * `options.keep` to kernel dispatches (a 1×1 expansion and the stride-2 depthwise convolution
+ * after it to one, where the fused kernel fits), leases activation buffers by liveness, compiles
+ * all pipelines in parallel, and creates every bind group and uniform buffer once.
  */
 export async function planGraph(
   device: GPUDevice,
@@ -52,11 +54,19 @@ export async function planGraph(
   const needed = neededNodes(graph, options.keep);
 
   const target = kernelTargetOf(device);
+  // Expansions run with the stride-2 depthwise convolutions after them where the fused kernel
+  // fits, unless a convolution variant is forced (to bisect a parity error to one kernel).
+  const pairs = options.kernelVariants?.conv2d === undefined ? findExpandDepthwisePairs(graph, shapes, target, new Set(options.keep)) : new Map();
   const steps: Step[] = [];
   const views: View[] = [];
   const scratchBytes = new Map<string, number>();
   for (const node of graph.nodes) {
     if (!needed.has(node)) continue;
+    const pair = pairs.get(node.name);
+    if (pair) {
+      if (node === pair.depthwise) steps.push(lowerExpandDepthwise(graph, pair, target, options.weightPrecision ?? 'f32'));
+      continue;
+    }
     const lowered = lowerNode(graph, node, shapes, options.kernelVariants, options.weightPrecision, target, options.maxScratchBytes);
     if ('view' in lowered) {
       views.push(lowered.view);

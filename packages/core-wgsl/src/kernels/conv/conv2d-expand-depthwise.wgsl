@@ -415,20 +415,23 @@ fn kernel_row(e: Window, w: vec3<f32>) -> vec4<f32> {
 }
 
 // Activates one channel's expanded window, with zeros in the depthwise convolution's padding, and
-// adds its depthwise taps: returns the output row an even row completes (unused for odd rows) and
-// carries the partial sums of the next one. Every tap is computed for every row, so no branch
-// splits the 32 channels' straight-line code.
+// adds its depthwise taps: returns the output row an even row completes (unused after odd rows)
+// and carries the partial sums of the next one. Selects instead of a branch keep the 32
+// channels' code straight-line.
 fn finish_channel(channel: ptr<private, Channel>, group: ChannelWeights, i: u32, step: RowStep) -> vec4<f32> {
-  let sums = (*channel).window;
-  let e = Window(select(vec4<f32>(), activate_expanded4(sums.lo), step.lo_inside),
-                 select(vec4<f32>(), activate_expanded4(sums.hi), step.hi_inside),
-                 select(0.0, activate_expanded(sums.edge), step.edge_inside));
+  let window = (*channel).window;
+  let e = Window(select(vec4<f32>(), activate_expanded4(window.lo), step.lo_inside),
+                 select(vec4<f32>(), activate_expanded4(window.hi), step.hi_inside),
+                 select(0.0, activate_expanded(window.edge), step.edge_inside));
   let top = vec3<f32>(group.taps[0][i], group.taps[1][i], group.taps[2][i]);
   let middle = vec3<f32>(group.taps[3][i], group.taps[4][i], group.taps[5][i]);
   let bottom = vec3<f32>(group.taps[6][i], group.taps[7][i], group.taps[8][i]);
-  let completed = (*channel).row_sum + kernel_row(e, bottom) + vec4<f32>(group.depthwise_bias[i]);
-  (*channel).row_sum = select((*channel).row_sum + kernel_row(e, middle), kernel_row(e, top), step.bottom_row);
-  return activate_output4(completed);
+
+  // An even row adds its bottom kernel row to the sums and starts the next output row with its
+  // top one; an odd row adds its middle kernel row.
+  let sums = (*channel).row_sum + kernel_row(e, select(middle, bottom, step.bottom_row));
+  (*channel).row_sum = select(sums, kernel_row(e, top), step.bottom_row);
+  return activate_output4(sums + vec4<f32>(group.depthwise_bias[i]));
 }
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})

@@ -1,6 +1,7 @@
 /** The `offshelf` command table: one line per command. */
 import { Command } from 'commander';
 
+import cliPackage from '../package.json' with { type: 'json' };
 import { registerBench } from './commands/bench';
 import { registerClassify } from './commands/classify';
 import { registerDoctorCommand } from './commands/doctor-command';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
         'Environment: OFFSHELF_MODELS, OFFSHELF_DATASETS (local folders for registry names), OFFSHELF_CACHE (download and feature cache), ' +
         'OFFSHELF_OFFLINE=1 (never download), OFFSHELF_BACKEND (vulkan, opengles), OFFSHELF_TUNING (off, use or tune, default use: how the kernel tuning cache that `offshelf tune` writes is used; --tuning overrides it), OFFSHELF_DEBUG=1 (stack traces).',
     )
+    .version(cliPackage.version, '-V, --version', 'print the offshelf version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

@@ -63,6 +63,13 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stdout).toMatch(/--backbone <model>.*\n.*\n.*\n.*default: "mobilenet_v2"/);
   });
 
+  it('prints the package version', () => {
+    const version = JSON.parse(readFileSync(join(cliDir as string, 'package.json'), 'utf8')).version;
+    const result = offshelf('--version');
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
   it('lists OFFSHELF_TUNING in the top-level help', () => {
     const result = offshelf('--help');
     expect(result.status).toBe(0);

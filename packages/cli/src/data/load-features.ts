@@ -101,7 +101,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
 /** Reports files skipped while listing, or fails on the first with `strict`. */
 export function reportListingSkips(skipped: SkippedFile[], strict: boolean | undefined, log: Log): void {
   for (const skip of skipped) {
-    if (strict) throw new CliError(`${skip.path}: ${skip.reason} (--strict makes this fatal)`);
+    if (strict) throw new CliError(`${skip.path}: ${skip.reason}; --strict stops at the first unreadable file, so remove this one or run without --strict to skip it`);
     log.warn(`skipped ${skip.path}: ${skip.reason}`);
   }
 }

@@ -5,9 +5,11 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EXPAND_DEPTHWISE_VARIANT, hasSubgroupsOf8To64, kernelTargetOf } from '@offshelf/core-wgsl';
+import { EXPAND_DEPTHWISE_VARIANT, hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
 
 import { createFeatureExtractor, GraphRunner, loadModel, optimizeGraph, type FeatureExtractor, type Graph } from '../src/index';
+import { inferShapes } from '../src/ir/shape-inference';
+import { findExpandDepthwisePairs } from '../src/plan/lower-expand-depthwise';
 import { compareTensors } from './helpers/compare';
 import { CORAL_ONNX, fileSource, OPEN_IMAGES, SHARED } from './helpers/file-source';
 import { imageTensor, listImages, rgbaImage } from './helpers/images';
@@ -100,6 +102,18 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', { timeout: 300_000 }, () =>
     const expandName = pairs[0]!.split('+')[0];
     const expanded = optimized.nodes.find((node) => node.name === expandName)!.outputs[0]!;
     expect(await fusedSteps(['features', expanded])).toEqual([pairs[1]]);
+  });
+
+  it('fuses only on CPU adapters with subgroups', () => {
+    const optimized = optimizeGraph(graph);
+    const shapes = new Map([...inferShapes(optimized, { input: [1, 3, SIZE, SIZE] })].map(([name, shape]) => [name, shape as number[]]));
+    const keep = new Set(['features']);
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+
+    // Two pairs, each listed under both node names.
+    expect(findExpandDepthwisePairs(optimized, shapes, cpu, keep).size).toBe(4);
+    expect(findExpandDepthwisePairs(optimized, shapes, { ...cpu, cpuAdapter: false }, keep).size).toBe(0);
+    expect(findExpandDepthwisePairs(optimized, shapes, { cpuAdapter: true }, keep).size).toBe(0);
   });
 
   it('extracts features that classify photos', async () => {

@@ -136,6 +136,20 @@ describe('offshelf pipeline on the GPU', () => {
     expect(result.stderr).not.toMatch(/features: 0 images/);
   });
 
+  it('checks class names before extracting', () => {
+    const wasps = join(folder, 'wasps');
+    mkdirSync(join(wasps, 'wasps'), { recursive: true });
+    mkdirSync(join(wasps, 'ants'), { recursive: true });
+    const ant = readdirSync(join(val, 'ants'))[0]!;
+    symlinkSync(join(val, 'ants', ant), join(wasps, 'ants', ant));
+    symlinkSync(join(val, 'ants', ant), join(wasps, 'wasps', ant));
+
+    const result = offshelf('evaluate', wasps, '--model', model, '--no-cache');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/class "wasps" is not one of the model's classes \(ants, bees\)/);
+    expect(result.stderr).not.toMatch(/features:/);
+  });
+
   it('runs the network on a photo and on a .npy tensor', () => {
     // Coral's published result for this photo: "Egyptian cat" first.
     const cat = join(shared, 'images/open-images/cat.bmp');

@@ -25,13 +25,18 @@ interface EvaluateOptions extends CommonOptions {
   weights?: WeightPrecision;
 }
 
-/** Maps the data's class indices onto the model's, by class name. */
-function mapLabels(data: LabelledFeatures, modelClasses: string[], inputName: string): Int32Array {
-  const mapping = data.classNames.map((name) => {
+/** Returns the model's index of each of the data's class names, or fails on a class the model does not know. */
+function modelClassIndices(classNames: string[], modelClasses: string[], inputName: string): number[] {
+  return classNames.map((name) => {
     const index = modelClasses.indexOf(name);
     if (index < 0) throw new CliError(`${inputName}: class "${name}" is not one of the model's classes (${modelClasses.join(', ')}); evaluate on data with the same class names`);
     return index;
   });
+}
+
+/** Maps the data's class indices onto the model's, by class name. */
+function mapLabels(data: LabelledFeatures, modelClasses: string[], inputName: string): Int32Array {
+  const mapping = modelClassIndices(data.classNames, modelClasses, inputName);
   return Int32Array.from(data.labels, (label) => mapping[label]!);
 }
 
@@ -45,7 +50,10 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
     data = await readFeaturesFile(input);
     checkFeaturesMatchBundle(data.provenance, bundle, input, options.model);
   } else {
-    data = await extractDatasetFeatures(input, bundleExtractionSettings(bundle, options.model, options), log);
+    const checkClasses = (classNames: string[]): void => {
+      modelClassIndices(classNames, bundle.classNames, input);
+    };
+    data = await extractDatasetFeatures(input, bundleExtractionSettings(bundle, options.model, options), log, checkClasses);
   }
 
   const yTrue = mapLabels(data, bundle.classNames, input);

@@ -106,10 +106,16 @@ export function reportListingSkips(skipped: SkippedFile[], strict: boolean | und
   }
 }
 
-/** Extracts labelled features from a data set (folder, CSV or registry name). */
-export async function extractDatasetFeatures(datasetSpec: string, settings: ExtractionSettings, log: Log): Promise<LabelledFeatures> {
+/**
+ * Extracts labelled features from a data set (folder, CSV or registry name). `checkClasses` runs
+ * on the data set's class names before any image is read, so a mismatch fails before the backbone runs.
+ */
+export async function extractDatasetFeatures(
+  datasetSpec: string, settings: ExtractionSettings, log: Log, checkClasses?: (classNames: string[]) => void,
+): Promise<LabelledFeatures> {
   const datasetPath = await resolveDataset(datasetSpec, { quiet: settings.quiet });
   const dataset = await readDataset(datasetPath, datasetSpec);
+  checkClasses?.(dataset.classNames);
   reportListingSkips(dataset.skipped, settings.strict, log);
 
   const paths = dataset.images.map((image) => image.path);

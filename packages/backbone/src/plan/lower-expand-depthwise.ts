@@ -12,6 +12,7 @@ import {
 import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attributes';
 import type { Graph, Node } from '../ir/graph';
 import { fusedActivation } from '../rewrite/fused-activation';
+import { graphEdges, isPrivateValue } from '../rewrite/graph-edges';
 import type { ConcreteShapes } from './lower-node';
 import type { Step } from './step';
 
@@ -37,16 +38,11 @@ export function findExpandDepthwisePairs(
   // The kernel has not been timed on one, so GPUs keep the two kernels.
   if (target.cpuAdapter !== true) return pairs;
 
-  const consumers = new Map<string, Node[]>();
-  for (const node of graph.nodes) {
-    for (const input of node.inputs) if (input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
-  }
-
+  const edges = graphEdges(graph);
   for (const expand of graph.nodes) {
     const expanded = expand.outputs[0]!;
-    const readers = consumers.get(expanded) ?? [];
-    if (keep.has(expanded) || readers.length !== 1) continue;
-    const pair = matchPair(graph, shapes, target, expand, readers[0]!);
+    if (!isPrivateValue(edges, expanded, keep)) continue;
+    const pair = matchPair(graph, shapes, target, expand, edges.consumers.get(expanded)![0]!);
     if (pair) {
       pairs.set(expand.name, pair);
       pairs.set(pair.depthwise.name, pair);

@@ -203,7 +203,12 @@ async function main(): Promise<void> {
     if (!name.includes(caseFilter) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
-    const inputs = [shape.batch * shape.inChannels * shape.height * shape.width, (shape.channels + 32) * shape.inChannels, (shape.channels + 32) * 11];
+    const channelZeros = new Float32Array(shape.channels);
+    const inputs = [
+      shape.batch * shape.inChannels * shape.height * shape.width,
+      kernel.packExpandWeights(new Float32Array(shape.channels * shape.inChannels)).length,
+      kernel.packChannelWeights(new Float32Array(shape.channels * 9), channelZeros, channelZeros).length,
+    ];
     const outputLength = expandDepthwiseOutputShape(shape).reduce((a, b) => a * b, 1);
     await report(device, name, EXPAND_DEPTHWISE_VARIANT, kernel.program, inputs, outputLength);
   }

@@ -13,7 +13,7 @@ import { numberAttribute, numbersAttribute, stringAttribute } from '../ir/attrib
 import type { Graph, Node } from '../ir/graph';
 import { fusedActivation } from '../rewrite/fused-activation';
 import { graphEdges, isPrivateValue } from '../rewrite/graph-edges';
-import type { ConcreteShapes } from './lower-node';
+import { toFloat32, type ConcreteShapes } from './lower-node';
 import type { Step } from './step';
 
 /** A 1×1 expansion convolution and the stride-2 3×3 depthwise convolution that alone reads its output. */
@@ -58,9 +58,10 @@ export function findExpandDepthwisePairs(
 export function lowerExpandDepthwise(graph: Graph, pair: ExpandDepthwisePair, target: KernelTarget, weightPrecision: WeightPrecision): Step {
   const { expand, depthwise, shape } = pair;
   const kernel = conv2dExpandDepthwise(shape, pair.activations, target, weightPrecision);
+  // A missing bias adds zeros.
   const floats = (name: string | undefined, length: number): Float32Array => {
     const tensor = name ? graph.initializers.get(name) : undefined;
-    return tensor ? Float32Array.from(tensor.data as ArrayLike<number>) : new Float32Array(length);
+    return tensor ? toFloat32(tensor) : new Float32Array(length);
   };
   const channelWeights = kernel.packChannelWeights(
     floats(depthwise.inputs[1], shape.channels * 9), floats(depthwise.inputs[2], shape.channels), floats(expand.inputs[2], shape.channels),

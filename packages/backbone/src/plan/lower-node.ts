@@ -151,7 +151,8 @@ function operand(graph: Graph, name: string): Operand {
   return { constant: name, data: toFloat32(tensor) };
 }
 
-function toFloat32(tensor: Initializer): Float32Array {
+/** Returns an initializer's values as float32, copying only when they are stored in another type. */
+export function toFloat32(tensor: Initializer): Float32Array {
   if (tensor.data instanceof Float32Array) return tensor.data;
   if (tensor.data instanceof BigInt64Array) return Float32Array.from(tensor.data, (v) => Number(v));
   return Float32Array.from(tensor.data as ArrayLike<number>);

@@ -52,8 +52,8 @@ export function expandDepthwiseOutputShape(shape: ExpandDepthwiseShape): [number
 
 /**
  * Returns why the fused kernel cannot run `shape` with `activations` on `target`, or null when it
- * can: subgroups of 8 to 64 lanes, input and output rows of a multiple of 4 values (vec4 loads and
- * stores), clamp activations (none, ReLU, ReLU6) and pads of 0 or 1.
+ * can. It needs subgroups of 8 to 64 lanes and input and output rows of a multiple of 4 values
+ * (vec4 loads and stores). Both activations must be clamps (none, ReLU, ReLU6) and every pad 0 or 1.
  */
 export function expandDepthwiseMismatch(
   shape: ExpandDepthwiseShape, activations: ExpandDepthwiseActivations, target: KernelTarget,
@@ -75,8 +75,8 @@ export function expandDepthwiseMismatch(
 /**
  * Creates the fused expansion and depthwise convolution (conv2d-expand-depthwise.wgsl). Operands
  * in order: input, the kernel's `packExpandWeights` and `packChannelWeights` outputs, then the
- * output. `weightPrecision` sets the storage of the expansion weights; the depthwise weights and
- * the biases stay float32. Stride 1 is not fused: the carried sums of two output rows over 8
+ * output. `weightPrecision` sets the storage of the expansion weights, while the depthwise weights
+ * and the biases stay float32. Stride 1 is not fused: the carried sums of two output rows over 8
  * columns doubled the state, and such a kernel ran MobileNetV2's 24→144 block at 56 px 24% slower
  * than the two kernels (bench/kernels.ts, batch 8, lavapipe).
  */
@@ -104,8 +104,9 @@ export function conv2dExpandDepthwise(
   const [depthwiseMin, depthwiseMax, depthwiseClamp] = clampUniforms(activations.depthwise);
   const expandFlops = 2 * shape.batch * shape.height * shape.width * shape.inChannels * shape.channels;
   const depthwiseFlops = 2 * 9 * shape.batch * shape.channels * outHeight * outWidth;
-  const bytes = 4 * (shape.batch * shape.inChannels * shape.height * shape.width + shape.channels * (shape.inChannels * (weightPrecision === 'f16' ? 0.5 : 1) + 11) +
-    shape.batch * shape.channels * outHeight * outWidth);
+  const inputBytes = 4 * shape.batch * shape.inChannels * shape.height * shape.width;
+  const weightBytes = shape.channels * (shape.inChannels * (weightPrecision === 'f16' ? 2 : 4) + 11 * 4);
+  const outputBytes = 4 * shape.batch * shape.channels * outHeight * outWidth;
 
   return {
     variant: EXPAND_DEPTHWISE_VARIANT,
@@ -142,7 +143,7 @@ export function conv2dExpandDepthwise(
         depthwiseClamp,
       ],
       inputCount: 3,
-      cost: { flops: expandFlops + depthwiseFlops, bytes },
+      cost: { flops: expandFlops + depthwiseFlops, bytes: inputBytes + weightBytes + outputBytes },
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   conv2dOutputLength,
   conv2dOutputShape,
   conv2dVariants,
+  DEPTHWISE_ROW_PAIRS_VARIANT,
   DEPTHWISE_STRIP_VARIANT,
   depthwiseStripWidth,
   pointwiseBlockRows,
@@ -102,6 +103,12 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 10, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  // Two rows, so the row-pair kernel stores its first pair after the loop, and 8 planes: whole
+  // 8-invocation workgroups, which skip the bounds check.
+  ['depthwise 3x3 on 2x4, 8 planes', {
+    batch: 2, inChannels: 4, outChannels: 4, groups: 4, inHeight: 2, inWidth: 4, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
   ['depthwise 3x3 stride 2 on 12x12, pads 0 0 1 1', {
     inChannels: 4, outChannels: 4, groups: 4, inHeight: 12, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -264,8 +271,8 @@ describe('conv2d variants against float64 reference', () => {
     await expectVariantMatches(label, shape, epilogue, variant, caseIndex, other);
   });
 
-  // The strip depthwise kernel runs 8-invocation workgroups on CPU adapters and 64 on GPUs.
-  const stripRuns = runs.filter(([, , , variant]) => variant === DEPTHWISE_STRIP_VARIANT);
+  // The strip and row-pair depthwise kernels run 8-invocation workgroups on CPU adapters and 64 on GPUs.
+  const stripRuns = runs.filter(([, , , variant]) => variant === DEPTHWISE_STRIP_VARIANT || variant === DEPTHWISE_ROW_PAIRS_VARIANT);
   it.for(stripRuns)('%s, other workgroup size', async ([label, shape, epilogue, variant, caseIndex]) => {
     await expectVariantMatches(label, shape, epilogue, variant, caseIndex, { ...target, cpuAdapter: !target.cpuAdapter });
   });
@@ -418,6 +425,22 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants({ ...depthwise(56), dilationHeight: 2, dilationWidth: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }, cpu))
       .toEqual(['depthwise-4x', 'direct']);
     expect(conv2dVariants({ ...strided(56), strideWidth: 1 }, cpu)).not.toContain('depthwise-3x3-strip');
+  });
+
+  it('puts row-pair depthwise first on CPUs for maps up to 16 wide', () => {
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    const depthwise = (height: number, width: number) => ({
+      ...base, inChannels: 32, outChannels: 32, groups: 32, inHeight: height, inWidth: width, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+    });
+    expect(conv2dVariants(depthwise(14, 14), cpu)).toEqual([DEPTHWISE_ROW_PAIRS_VARIANT, 'depthwise-3x3-strip', 'depthwise-4x', 'direct']);
+    expect(conv2dVariants(depthwise(16, 16), cpu)[0]).toBe(DEPTHWISE_ROW_PAIRS_VARIANT);
+    expect(conv2dVariants(depthwise(14, 14), { ...cpu, cpuAdapter: false }).at(-2)).toBe(DEPTHWISE_ROW_PAIRS_VARIANT);
+    // Odd heights or widths, wider rows, other pads and strides do not fit.
+    for (const shape of [depthwise(7, 7), depthwise(13, 14), depthwise(14, 13), depthwise(28, 28),
+      { ...depthwise(14, 14), padLeft: 0 }, { ...depthwise(14, 14), strideHeight: 2, strideWidth: 2 }]) {
+      expect(conv2dVariants(shape, cpu)).not.toContain(DEPTHWISE_ROW_PAIRS_VARIANT);
+    }
   });
 
   it('fits depthwise strips to the row', () => {

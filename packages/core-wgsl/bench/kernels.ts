@@ -13,7 +13,10 @@
  *
  * GB/s counts the bytes of the input, weights and output (program.cost.bytes), each read or
  * written once: the least traffic a kernel can have, so memory-bound kernels such as depthwise
- * convolutions show how close they come to the memory bandwidth.
+ * convolutions show how close they come to the memory bandwidth. Each depthwise case also
+ * times 'memory-bound-vec4' (bench/memory-bound.wgsl), which only reads the input and writes
+ * the output as vec4s: its GFLOP/s, with the convolution's FLOPs, is the most a depthwise
+ * kernel can reach on the adapter without fusion.
  *
  * Each variant runs once to compile and warm up ('first ms', compile included unless
  * Mesa's shader cache contains the pipeline: set MESA_SHADER_CACHE_DISABLE=true to time it),
@@ -49,6 +52,7 @@ import {
   type PreparedDispatch,
 } from '../src/index';
 import { DispatchTimer } from '../src/tuning/dispatch-timer';
+import { MEMORY_BOUND_VARIANT, memoryBoundProgram } from './memory-bound';
 
 const relu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
 const linear: Epilogue = { bias: true, activation: { kind: 'none' }, residual: 'none' };
@@ -189,6 +193,12 @@ async function main(): Promise<void> {
       const kernel = selectConv2d(shape, epilogue, { variant, ...target });
       if (kernel.passes) await reportPasses(device, name, shape, epilogue, kernel);
       else await report(device, name, variant, kernel.program, convInputLengths(shape, kernel), conv2dOutputLength(shape));
+    }
+    // Depthwise convolutions do 18 FLOPs per output: their bound is the memory traffic.
+    if (shape.groups === shape.inChannels && MEMORY_BOUND_VARIANT.includes(variantFilter)) {
+      const inputLength = shape.batch * shape.inChannels * shape.inHeight * shape.inWidth;
+      const program = memoryBoundProgram(inputLength, conv2dOutputLength(shape), conv2dFlops(shape));
+      await report(device, name, MEMORY_BOUND_VARIANT, program, [inputLength], conv2dOutputLength(shape));
     }
   }
   for (const [name, shape, epilogue] of gemmCases) {

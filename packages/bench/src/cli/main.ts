@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { runCaseInChild, RESULT_MARKER } from '../measure/child-process';
 import { emptyResult, type CaseResult } from '../measure/result';
+import { bestOfRounds } from '../measure/rounds';
 import { runCase, type CaseOptions } from '../measure/run-case';
 import { benchCacheDir, modelPath, MODELS, parseModelName, readModel, type ModelName } from '../models';
 import { countFlops } from '../onnx/flops';
@@ -30,32 +31,36 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
   const environment = await collectEnvironment(command);
   const batches = options.batches ?? presetBatches(environment.adapter.isFallbackAdapter);
 
-  const results: CaseResult[] = [];
+  const rounds: CaseResult[][] = Array.from({ length: options.rounds }, () => []);
   for (const model of options.models) {
     for (const batch of batches) {
-      for (const engine of options.engines) {
-        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}\n`);
-        const caseStart = performance.now();
-        const result = await runCaseInChild({
-          engine,
-          model,
-          batch,
-          warmup: options.warmup,
-          repeats: options.repeats,
-          profileKernels: options.profileKernels,
-          ...(options.chromiumThreads === null ? {} : { chromiumThreads: options.chromiumThreads }),
-          timeoutSeconds: options.caseTimeoutSeconds,
-        });
-        results.push(result);
-        const figure = result.status === 'ok' ? `${result.imagesPerSecond!.toFixed(2)} images/s` : `${result.status}: ${result.error}`;
-        const seconds = ((performance.now() - caseStart) / 1000).toFixed(0);
-        process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}: ${figure} (case took ${seconds} s)\n`);
+      for (let round = 0; round < options.rounds; round++) {
+        const roundLabel = options.rounds > 1 ? `, round ${round + 1} of ${options.rounds}` : '';
+        for (const engine of options.engines) {
+          process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}${roundLabel}\n`);
+          const caseStart = performance.now();
+          const result = await runCaseInChild({
+            engine,
+            model,
+            batch,
+            warmup: options.warmup,
+            repeats: options.repeats,
+            profileKernels: options.profileKernels,
+            ...(options.chromiumThreads === null ? {} : { chromiumThreads: options.chromiumThreads }),
+            timeoutSeconds: options.caseTimeoutSeconds,
+          });
+          rounds[round]!.push(result);
+          const figure = result.status === 'ok' ? `${result.imagesPerSecond!.toFixed(2)} images/s` : `${result.status}: ${result.error}`;
+          const seconds = ((performance.now() - caseStart) / 1000).toFixed(0);
+          process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}${roundLabel}: ${figure} (case took ${seconds} s)\n`);
+        }
       }
     }
   }
+  const results = bestOfRounds(rounds);
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ environment, warmup: options.warmup, repeats: options.repeats, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ environment, warmup: options.warmup, repeats: options.repeats, rounds: options.rounds, results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${environment.adapter.adapter.description} (${environment.adapter.backend}), ${environment.date}\n`);
     process.stdout.write(`${formatTextTable(results)}\n`);
@@ -69,7 +74,7 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
       const { path: file, bytes } = await readModel(model);
       flopsPerImage[model] = countFlops(readBenchGraph(bytes, MODELS[model].outputName, file)).total;
     }
-    await writeEngineReport(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, flopsPerImage }, results));
+    await writeEngineReport(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, rounds: options.rounds, flopsPerImage }, results));
     process.stderr.write(`bench: wrote ${path}\n`);
   }
 }

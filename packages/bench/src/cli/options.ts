@@ -12,6 +12,8 @@ export interface BenchOptions {
   batches: number[] | null;
   warmup: number;
   repeats: number;
+  /** Rounds in which every engine runs each model and batch once in turn; each engine's fastest round is kept. */
+  rounds: number;
   json: boolean;
   /** Path of the Markdown report to write, or null. */
   writeDocs: string | null;
@@ -39,6 +41,9 @@ Options:
   --full              all three 224×224 models with the full batch list
   --warmup=N          untimed runs after the first run (default 1)
   --repeats=N         timed runs; the median is reported (default 3)
+  --rounds=N          run the engines of each model and batch N times in turn and keep each
+                      engine's fastest round (default 1), so that on a shared machine the
+                      engines meet the same slow and fast phases
   --profile-kernels   also time each GPU kernel of the offshelf runner
   --chromium-threads=N
                       WebAssembly threads of ort-wasm-chromium (default navigator.hardwareConcurrency
@@ -79,6 +84,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
       full: { type: 'boolean', default: false },
       warmup: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '1' },
       'profile-kernels': { type: 'boolean', default: false },
       'chromium-threads': { type: 'string' },
       'case-timeout': { type: 'string', default: '900' },
@@ -105,6 +111,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
     batches,
     warmup: nonNegativeInteger('warmup', values.warmup!),
     repeats: positiveInteger('repeats', values.repeats!),
+    rounds: positiveInteger('rounds', values.rounds!),
     json: values.json!,
     writeDocs: values['write-docs'] === undefined ? null : values['write-docs'] || defaultDocsPath,
     profileKernels: values['profile-kernels']!,

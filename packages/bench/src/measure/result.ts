@@ -28,6 +28,8 @@ export interface CaseResult {
   featureSample: number[];
   /** Per-kernel GPU times over one run, slowest first, when kernel profiling was requested. */
   kernels?: KernelTime[];
+  /** images/s of every successful round when the bench ran several (`--rounds`); this result is the fastest of them. */
+  roundsImagesPerSecond?: number[];
   /** The engine's setup in this case (browser version, thread count), when the engine reports one. */
   engineDetail?: string;
 }

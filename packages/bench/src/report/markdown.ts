@@ -9,6 +9,8 @@ import { TABLE_HEADER, tableRows } from './table';
 export interface RunSettings {
   warmup: number;
   repeats: number;
+  /** Rounds of alternating engines (`--rounds`); each row is an engine's fastest round. 1 when absent. */
+  rounds?: number;
   /** FLOPs per image of each model, counted from its ONNX graph. */
   flopsPerImage: Partial<Record<ModelName, number>>;
 }
@@ -57,6 +59,9 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       `- Packages: ${Object.entries(environment.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
       `- Each case runs in its own Node process with an empty Mesa shader cache: one first run, ` +
         `${settings.warmup} warm-up run(s), then the median of ${settings.repeats} timed run(s).`,
+      ...((settings.rounds ?? 1) > 1
+        ? [`- Rounds: every engine ran each model and batch ${settings.rounds} times in turn, and each row is its fastest round.`]
+        : []),
     ].join('\n'),
   );
 
@@ -84,6 +89,16 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       (usedEngines.includes('ort-wasm-chromium') ? ` ${CHROMIUM_TIMING_NOTE}` : ''),
   );
   parts.push(markdownTable(TABLE_HEADER, tableRows(results)));
+
+  const withRounds = results.filter((r) => r.roundsImagesPerSecond && r.roundsImagesPerSecond.length > 1);
+  if (withRounds.length > 0) {
+    parts.push('images/s in each round, in the order run:');
+    parts.push(
+      withRounds
+        .map((r) => `- ${r.engine}, ${r.model}, batch ${r.batch}: ${r.roundsImagesPerSecond!.map((value) => value.toFixed(2)).join(', ')}`)
+        .join('\n'),
+    );
+  }
 
   const profiled = results.filter((r) => r.kernels && r.kernels.length > 0);
   if (profiled.length > 0) {

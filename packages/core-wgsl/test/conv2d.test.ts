@@ -109,6 +109,15 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 4, outChannels: 4, groups: 4, inHeight: 2, inWidth: 4, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, biasRelu6],
+  // One strip per row with scalar loads: the outer window columns are padding in every row.
+  ['depthwise 3x3 on 7x7 planes', {
+    batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, biasRelu6],
+  ['depthwise 3x3 stride 2 on 14x14, pads 0 0 1 1', {
+    inChannels: 3, outChannels: 3, groups: 3, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 2 on 12x12, pads 0 0 1 1', {
     inChannels: 4, outChannels: 4, groups: 4, inHeight: 12, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -454,11 +463,13 @@ describe('conv2d shapes and selection', () => {
       strideHeight: stride, strideWidth: stride, padTop: 2 - stride, padLeft: 2 - stride, padBottom: 1, padRight: 1,
     });
     const key = (shape: Conv2dShape) => selectConv2d(shape, biasRelu6, { variant: DEPTHWISE_STRIP_VARIANT }).program.shaderKey;
-    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|vector=4|');
-    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|vector=4|');
-    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|vector=4|');
-    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|vector=2|');
-    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|vector=1|');
+    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|padColumns=00|vector=4|');
+    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|padColumns=00|vector=4|');
+    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|padColumns=00|vector=4|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|padColumns=00|vector=2|');
+    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|padColumns=11|vector=1|');
+    // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding.
+    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|padColumns=01|vector=1|');
     expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|');
   });
 

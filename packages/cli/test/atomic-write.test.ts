@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { pendingTemporaryFiles, removePendingTemporaryFiles, trackTemporaryFile, writeFileAtomic } from '../src/io/atomic-write';
+import { CliError } from '../src/errors';
+import { checkOutputFile, pendingTemporaryFiles, removePendingTemporaryFiles, trackTemporaryFile, writeFileAtomic } from '../src/io/atomic-write';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-atomic-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ describe('writeFileAtomic', () => {
     // A folder in the way makes rename() fail after the temporary file was written.
     const path = join(folder, 'blocked');
     await writeFileAtomic(join(path, 'inner.txt'), 'x');
-    await expect(writeFileAtomic(path, 'data')).rejects.toThrow();
+    await expect(writeFileAtomic(path, 'data')).rejects.toThrow(`cannot write ${path}: it is a folder; pass a file path`);
     expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     expect(readFileSync(join(path, 'inner.txt'), 'utf8')).toBe('x');
   });
@@ -41,5 +42,32 @@ describe('writeFileAtomic', () => {
     await removePendingTemporaryFiles();
     expect(existsSync(temporary)).toBe(false);
     expect(pendingTemporaryFiles()).toEqual([]);
+  });
+});
+
+describe('checkOutputFile', () => {
+  it('accepts a new file in a missing folder', async () => {
+    await expect(checkOutputFile(join(folder, 'missing', 'deeper', 'model.json'))).resolves.toBeUndefined();
+  });
+
+  it('rejects a folder', async () => {
+    const path = join(folder, 'a-folder.json');
+    await writeFileAtomic(join(path, 'inner.txt'), 'x');
+    const check = checkOutputFile(path);
+    await expect(check).rejects.toBeInstanceOf(CliError);
+    await expect(checkOutputFile(path)).rejects.toThrow(`-o ${path}: is a folder; pass a file path`);
+  });
+
+  it('rejects a file as a parent', async () => {
+    const file = join(folder, 'a-file');
+    writeFileSync(file, 'x');
+    const path = join(file, 'sub', 'model.json');
+    await expect(checkOutputFile(path, '--out')).rejects.toThrow(`--out ${path}: ${file} is a file, not a folder; choose another output path`);
+  });
+
+  it('names the file when a parent is a file', async () => {
+    const file = join(folder, 'another-file');
+    writeFileSync(file, 'x');
+    await expect(writeFileAtomic(join(file, 'model.json'), 'data')).rejects.toThrow('a parent of it is a file, not a folder');
   });
 });

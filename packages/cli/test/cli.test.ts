@@ -148,6 +148,22 @@ describe('offshelf CLI without a GPU', () => {
     }
   });
 
+  it('checks the output path before any work', async () => {
+    const taken = join(folder, 'taken.safetensors');
+    mkdirSync(taken, { recursive: true });
+    const extract = offshelf('extract', 'hymenoptera/train', '-o', taken);
+    expect(extract.status).toBe(1);
+    expect(extract.stderr).toBe(`error: -o ${taken}: is a folder; pass a file path, for example inside it\n`);
+
+    const features = join(folder, 'output-check.safetensors');
+    await writeFeaturesFile(features, syntheticFeatures(8, 4));
+    writeFileSync(join(folder, 'plain-file'), 'x');
+    const model = join(folder, 'plain-file', 'model.json');
+    const train = offshelf('train', features, '-o', model);
+    expect(train.status).toBe(1);
+    expect(train.stderr).toBe(`error: -o ${model}: ${join(folder, 'plain-file')} is a file, not a folder; choose another output path\n`);
+  });
+
   it('rejects a data set with one class', () => {
     mkdirSync(join(folder, 'one-class', 'ants'), { recursive: true });
     writeFileSync(join(folder, 'one-class', 'ants', 'a.jpg'), 'x');
@@ -178,6 +194,7 @@ describe('offshelf CLI without a GPU', () => {
 
     const evaluated = offshelf('evaluate', train, '--model', model, '--json');
     expect(evaluated.status).toBe(0);
+    expect(evaluated.stderr).toBe('');
     const report = JSON.parse(evaluated.stdout);
     expect(report.accuracy).toBe(1);
     expect(report.labels).toEqual(['ants', 'bees']);
@@ -185,6 +202,16 @@ describe('offshelf CLI without a GPU', () => {
       [10, 0],
       [0, 10],
     ]);
+  });
+
+  it('warns that a features file ignores --backbone', async () => {
+    const features = join(folder, 'ignored-backbone.safetensors');
+    const model = join(folder, 'ignored-backbone.json');
+    await writeFeaturesFile(features, syntheticFeatures(8, 4));
+    expect(offshelf('train', features, '--cv', '0', '-o', model, '--quiet').status).toBe(0);
+    const evaluated = offshelf('evaluate', features, '--model', model, '--backbone', 'other.onnx', '--quiet');
+    expect(evaluated.status).toBe(0);
+    expect(evaluated.stderr).toBe(`warning: --backbone other.onnx is ignored: ${features} already contains features\n`);
   });
 
   it('counts one fit in the singular', async () => {

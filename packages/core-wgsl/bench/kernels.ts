@@ -177,7 +177,27 @@ const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
 ];
 
+const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]]
+   or, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [CASE [VARIANT]]
+
+Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50 layer shapes
+and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
+prints memory-bound-vec4, a kernel that only reads the input and writes the output.
+
+  CASE      only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm
+  VARIANT   only variants whose name contains VARIANT, for example strip
+
+Environment:
+  BENCH_BATCH=N                   batch of the convolution shapes (default 1)
+  BENCH_PROFILE_MS=MS             repeat each variant for MS ms, to attach a profiler
+  MESA_SHADER_CACHE_DISABLE=true  count compile time in 'first ms' on lavapipe
+`;
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
   const caseFilter = process.argv[2] ?? '';
   const variantFilter = process.argv[3] ?? '';
   const gpu = await requestDevice();

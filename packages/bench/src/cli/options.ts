@@ -29,8 +29,9 @@ export const USAGE = `Usage: pnpm bench [run] [options]
        pnpm bench generate [--out=DIR]   write the random-weight ONNX models
 
 Measures feature extraction per engine, model and batch size, each case in its own Node process.
-With no options it runs a quick set (MobileNetV2, batch 1, every engine). With the five Node
-engines it took about 7 minutes on lavapipe with 2 cores under a load average of 16.
+With no options it runs a quick set: MobileNetV2 at batch 1 on every engine, five in Node and
+ort-wasm-chromium in Chromium. The five Node engines alone took about 7 minutes on lavapipe with
+2 cores under a load average of 16.
 
 Options:
   --models=LIST       comma-separated: ${MODEL_NAMES.join(', ')} (default mobilenetv2)

@@ -47,6 +47,10 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
 
   let data: LabelledFeatures;
   if (isFeaturesFile(input)) {
+    // The features are already extracted, so the extraction options have nothing to do.
+    for (const [name, given] of [['--backbone', options.backbone], ['--weights', options.weights]] as const) {
+      if (given !== undefined) log.warn(`${name} ${given} is ignored: ${input} already contains features`);
+    }
     data = await readFeaturesFile(input);
     checkFeaturesMatchBundle(data.provenance, bundle, input, options.model);
   } else {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { extractDatasetFeatures } from '../data/load-features';
 import { writeFeaturesFile } from '../data/features-file';
 import { UsageError } from '../errors';
+import { checkOutputFile } from '../io/atomic-write';
 import { createLog } from '../ui/log';
 import { addBackboneOptions, addCommonOptions, type BackboneOptions, type CommonOptions } from './options';
 
@@ -15,6 +16,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
   if (!options.output.toLowerCase().endsWith('.safetensors')) {
     throw new UsageError(`-o ${options.output}: the features file name must end in .safetensors`);
   }
+  await checkOutputFile(options.output);
   const log = createLog(options.quiet);
   const features = await extractDatasetFeatures(
     dataset,

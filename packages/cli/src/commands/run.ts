@@ -13,7 +13,7 @@ import { requestDevice } from '@offshelf/device';
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
 import { CliError, errorMessage, UsageError } from '../errors';
 import { decodeImageFile } from '../images/decode';
-import { writeFileAtomic } from '../io/atomic-write';
+import { checkOutputFile, writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
 import { MODEL_REGISTRY, resolveModel, resolveModelLabels } from '../registry/models';
 import { addTuningOption, resolveTuningMode, type TuningMode } from '../tuning/tuning-mode';
@@ -146,6 +146,7 @@ export async function runRun(options: RunOptions): Promise<void> {
     if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}`);
   }
   const outputPaths = chooseOutputPaths(options.out, outputNames);
+  for (const path of outputPaths.values()) await checkOutputFile(path);
   const scoresName = options.topK === undefined ? undefined : chooseScoresOutput(graph, options.output, model.path);
   const labels = labelsPath === undefined ? undefined : await readLabels(labelsPath);
   const computedNames = [...new Set([...outputNames, ...(scoresName ? [scoresName] : [])])];

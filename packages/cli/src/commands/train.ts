@@ -9,6 +9,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadLabelledFeatures } from '../data/load-features';
 import { InterruptedError, UsageError } from '../errors';
 import { interruptRequested } from '../interrupt';
+import { checkOutputFile } from '../io/atomic-write';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
 import { checkFoldCount, crossValidate, gridSearch, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
 import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
@@ -78,6 +79,7 @@ function describeSpec(spec: HeadSpec): string {
 export async function runTrain(input: string, options: TrainOptions): Promise<void> {
   if (!options.output.toLowerCase().endsWith('.json')) throw new UsageError(`-o ${options.output}: the model file name must end in .json`);
   if (options.grid && options.cv < 2) throw new UsageError('--grid needs cross-validation: pass --cv 2 or more');
+  await checkOutputFile(options.output);
   const specs = headSpecs(options);
   const log = createLog(options.quiet);
 
@@ -169,7 +171,7 @@ export function registerTrain(program: Command): void {
     .argument('<input>', 'data set (folder of class subfolders, CSV of path,label, or registry name) or a features .safetensors file from `extract`')
     .addOption(new Option('--head <kind>', 'classifier: logistic regression, linear SVM, RBF-kernel SVM or k-nearest neighbours').choices(HEAD_KINDS).default('logreg'))
     .option('--C <values>', 'inverse regularization strength (scikit-learn C); a comma list with --grid (default 1, grid 0.01,0.1,1,10,100)', parsePositiveList)
-    .option('--gamma <values>', "RBF kernel width 1/length² in feature units, or 'scale' = 1/(D·Var(X)); comma list with --grid (default scale)", parseGammaList)
+    .option('--gamma <values>', "RBF kernel width 1/length² in feature units, or 'scale' = 1/(D·Var(X)); comma list with --grid (default scale, grid scale,0.0001,0.001,0.01)", parseGammaList)
     .option('--neighbors <k>', 'neighbours for --head knn (default 5)', parseInteger(1))
     .option('--cv <k>', 'stratified k-fold cross-validation folds; 0 skips it', parseInteger(0), 5)
     .option('--grid', 'grid search over --C (and --gamma for rbf-svm) by cross-validation, then refit the best on all data')

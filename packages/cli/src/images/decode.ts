@@ -11,7 +11,7 @@ import sharp, { type Metadata } from 'sharp';
 import { decodeBmp, isBmp, readBmpSize } from './bmp';
 
 /** The image formats the decoders read, for messages about files they cannot. */
-export const READABLE_IMAGE_FORMATS = 'JPEG, PNG, GIF, WebP, TIFF and BMP';
+export const READABLE_IMAGE_FORMATS = 'JPEG, PNG, GIF, WebP, TIFF or BMP';
 
 /** Largest accepted image, in pixels (about 100 megapixels, e.g. 10000 × 10000). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;

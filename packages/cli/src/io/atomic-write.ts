@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+import { CliError, errorMessage } from '../errors';
 
 /** Temporary files not yet renamed into place, removed on Ctrl-C or on failure. */
 const pendingTempFiles = new Set<string>();
@@ -22,11 +25,61 @@ export function temporaryPathFor(path: string): string {
 }
 
 /**
+ * Checks that `path` can be written as a file before any long work: it is not a folder, its
+ * nearest existing parent is a folder, and that folder is writable. `option` names the
+ * command-line option in the error, such as `-o`.
+ */
+export async function checkOutputFile(path: string, option = '-o'): Promise<void> {
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new CliError(`${option} ${path}: is a folder; pass a file path, for example inside it`);
+  }
+
+  let folder = dirname(path);
+  for (;;) {
+    const info = await stat(folder).catch(() => null);
+    if (info) {
+      if (!info.isDirectory()) throw new CliError(`${option} ${path}: ${folder} is a file, not a folder; choose another output path`);
+      break;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new CliError(`${option} ${path}: no permission to write in ${folder}; choose a folder you can write to`);
+  }
+}
+
+/** Rewords a failed write of `path` as a CliError naming the path and the fix, for the usual causes. */
+function writeError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const fixes: Record<string, string> = {
+    EISDIR: 'it is a folder; pass a file path',
+    ENOTDIR: 'a parent of it is a file, not a folder; choose another output path',
+    EEXIST: 'a parent of it is a file, not a folder; choose another output path',
+    EACCES: `no permission to write in ${dirname(path)}; choose a folder you can write to`,
+    EPERM: `no permission to write in ${dirname(path)}; choose a folder you can write to`,
+    EROFS: `${dirname(path)} is on a read-only file system; choose another output path`,
+    ENOSPC: 'the disk is full; free some space or choose another output path',
+  };
+  const fix = code === undefined ? undefined : fixes[code];
+  if (fix === undefined) return error;
+  return new CliError(`cannot write ${path}: ${fix} (${errorMessage(error)})`);
+}
+
+/**
  * Writes `chunks` to a temporary file in the same folder as `path`, flushes it and
  * renames it over `path`, so readers never see a partial file. Creates the folder.
  */
 export async function writeFileAtomic(path: string, chunks: Uint8Array | string | Array<Uint8Array | string>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw writeError(path, error);
+  }
   const temporaryPath = temporaryPathFor(path);
   pendingTempFiles.add(temporaryPath);
 
@@ -43,7 +96,7 @@ export async function writeFileAtomic(path: string, chunks: Uint8Array | string 
     await rename(temporaryPath, path);
   } catch (error) {
     await rm(temporaryPath, { force: true });
-    throw error;
+    throw writeError(path, error);
   } finally {
     pendingTempFiles.delete(temporaryPath);
   }

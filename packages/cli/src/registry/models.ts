@@ -106,7 +106,7 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   const entry = findModelEntry(spec, registry);
   if (!entry) {
     const names = registry.map((known) => known.name).join(', ');
-    throw new CliError(`--backbone ${spec}: no such file and not a registry name; pass a model file (.onnx, .tflite, TF.js model.json) or one of: ${names}`);
+    throw new CliError(`--backbone ${spec}: no such file and not a registry name; pass a model file (.onnx, .tflite, TF.js model.json, or .safetensors with --arch) or one of: ${names}`);
   }
 
   const path = await resolveRegistryFile(entry, `model ${entry.name}`, env, options.quiet);

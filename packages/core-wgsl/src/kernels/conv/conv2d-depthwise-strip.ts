@@ -103,8 +103,9 @@ export function conv2dDepthwiseStrip(
     CHECK_INNER_COLUMNS: partialStrips || shape.padLeft > 1 || shape.padRight > 1,
     // One strip per row whose outer window columns are padding in every row: skipping those two
     // loads ran MobileNetV2's 7 px layer in 0.60 ms instead of 0.68 at batch 8 (bench/kernels.ts).
-    LEFT_COLUMN_PADDING: vector === 1 && strip === outWidth && shape.padLeft === 1,
-    RIGHT_COLUMN_PADDING: vector === 1 && strip === outWidth && window - 1 - shape.padLeft >= shape.inWidth,
+    // A stride-2 strip with padding on the right only keeps the loads, and so the pipeline of the
+    // layers whose rows take two strips.
+    PADDING_COLUMNS: vector === 1 && strip === outWidth && shape.padLeft === 1 && window - 2 >= shape.inWidth,
     WORKGROUP_SIZE: workgroupSize,
   };
 
@@ -115,7 +116,7 @@ export function conv2dDepthwiseStrip(
     program: {
       name: `conv2d-${DEPTHWISE_STRIP_VARIANT}`,
       shaderKey:
-        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|padColumns=${Number(defines.LEFT_COLUMN_PADDING)}${Number(defines.RIGHT_COLUMN_PADDING)}|vector=${vector}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
+        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|paddingColumns=${defines.PADDING_COLUMNS}|vector=${vector}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
         `${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
       dispatch: dispatch1d(ceilDiv(strips, workgroupSize)),

@@ -51,15 +51,10 @@ fn load_window(plane: u32, in_y: i32, in_x0: i32) -> array<f32, WINDOW> {
 #else
   for (var i = 0u; i < WINDOW; i++) {
     let x = in_x0 + i32(i);
-    // Where one strip covers the row, its outer window columns can be padding in every row:
-    // those stay 0 without a load, which lavapipe would issue lane by lane.
-#if LEFT_COLUMN_PADDING
-    if (i == 0u) {
-      continue;
-    }
-#endif
-#if RIGHT_COLUMN_PADDING
-    if (i == WINDOW - 1u) {
+#if PADDING_COLUMNS
+    // One strip covers the row, so its outer window columns are padding in every row: they stay
+    // 0 without a load, which lavapipe would issue lane by lane.
+    if (i == 0u || i == WINDOW - 1u) {
       continue;
     }
 #endif

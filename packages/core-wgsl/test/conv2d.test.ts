@@ -8,6 +8,7 @@ import {
   DEPTHWISE_ROW_PAIRS_VARIANT,
   DEPTHWISE_STRIP_VARIANT,
   depthwiseStripWidth,
+  pointwiseBlockColumns,
   pointwiseBlockRows,
   kernelTargetOf,
   selectConv2d,
@@ -114,6 +115,7 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, biasRelu6],
+  // One stride-2 strip per row, with padding on the right only.
   ['depthwise 3x3 stride 2 on 14x14, pads 0 0 1 1', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -190,6 +192,8 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1,
   }, resnetAdd],
   ['pointwise 23x23, odd pixel count', { inChannels: 6, outChannels: 9, inHeight: 23, inWidth: 23 }, projectAdd],
+  // 225 scalar columns: the subgroup kernel keeps blocks of 8 columns, where most odd pixel counts take blocks of 7.
+  ['pointwise 15x15, 8-column blocks', { inChannels: 5, outChannels: 9, inHeight: 15, inWidth: 15 }, resnetAdd],
   // 7×7 maps give each workgroup 8 channel blocks: 40 channels fill 2 blocks of 24, and the
   // other subgroups have no channels to compute.
   ['pointwise 7x7, 40 channels', { batch: 2, inChannels: 36, outChannels: 40, inHeight: 7, inWidth: 7 }, biasRelu6],
@@ -360,6 +364,24 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
+  it('fits 1x1 column blocks to the subgroups', () => {
+    const cpuLanes = { subgroupSize: 8, workgroupSize: 8 };
+    // A 7×7 map at batch 8 and at batch 1: blocks of 7 fill whole subgroups.
+    expect(pointwiseBlockColumns(392, false, cpuLanes)).toBe(7);
+    expect(pointwiseBlockColumns(49, false, cpuLanes)).toBe(7);
+    // 225 columns take 4 subgroups with blocks of 8 and 5 with blocks of 7.
+    expect(pointwiseBlockColumns(225, false, cpuLanes)).toBe(8);
+    expect(pointwiseBlockColumns(392, true, cpuLanes)).toBe(8);
+    const key = (batch: number, size: number) => selectConv2d(
+      { ...base, batch, inChannels: 16, outChannels: 32, inHeight: size, inWidth: size },
+      biasRelu6,
+      { variant: 'pointwise-subgroup-32x8', subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true },
+    ).program.shaderKey;
+    expect(key(8, 7)).toContain('|columns=7|');
+    expect(key(1, 15)).toContain('|columns=8|');
+    expect(key(8, 14)).toContain('|columns=8|');
+  });
+
   it('fits 1x1 channel blocks to the channel count', () => {
     const rows = [16, 24, 30, 40, 72, 96, 144, 160, 1280].map(pointwiseBlockRows);
     expect(rows).toEqual([16, 24, 32, 24, 24, 32, 24, 32, 32]);
@@ -463,13 +485,14 @@ describe('conv2d shapes and selection', () => {
       strideHeight: stride, strideWidth: stride, padTop: 2 - stride, padLeft: 2 - stride, padBottom: 1, padRight: 1,
     });
     const key = (shape: Conv2dShape) => selectConv2d(shape, biasRelu6, { variant: DEPTHWISE_STRIP_VARIANT }).program.shaderKey;
-    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|padColumns=00|vector=4|');
-    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|padColumns=00|vector=4|');
-    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|padColumns=00|vector=4|');
-    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|padColumns=00|vector=2|');
-    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|padColumns=11|vector=1|');
-    // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding.
-    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|padColumns=01|vector=1|');
+    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|vector=4|');
+    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|vector=4|');
+    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|paddingColumns=false|vector=4|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|vector=2|');
+    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|vector=1|');
+    // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding,
+    // and the kernel keeps both loads.
+    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|vector=1|');
     expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|');
   });
 

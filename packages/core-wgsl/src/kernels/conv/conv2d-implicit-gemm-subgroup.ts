@@ -66,6 +66,7 @@ export function conv2dImplicitGemmSubgroup(
     BROADCAST_BIAS: epilogue.bias,
     BLOCK_HAS_ROWS_16_23: true,
     BLOCK_HAS_ROWS_24_31: true,
+    BLOCK_7_COLUMNS: false,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const windowKey = stridedWindow ? `|window=${shape.kernelWidth}s${shape.strideWidth}` : '';

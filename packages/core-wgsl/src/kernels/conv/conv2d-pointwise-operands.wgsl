@@ -49,9 +49,10 @@ fn set_folded_columns(column: u32, batch: u32) {
   output_hi = (hi / groups_per_image) * params.out_channels * pixel_count + (hi % groups_per_image) * 4u;
 }
 #else
-// With the batch folded into the columns, each of the block's 8 columns may lie in another image
+// With the batch folded into the columns, each of the block's columns may lie in another image
 // (a 7×7 map has 49 pixels). These are their offsets in channel 0 of the input and the output,
-// and how many of them, from the first, are inside the batch.
+// and how many of them, from the first, are inside the batch. A block has {{BLOCK_COLUMNS}}
+// columns, and entry 7 is unused in blocks of 7.
 var<private> column_input: array<u32, 8>;
 var<private> column_output: array<u32, 8>;
 var<private> columns_inside: u32;
@@ -60,7 +61,7 @@ var<private> columns_inside: u32;
 // Columns past the last pixel load the last pixel, and their stores are skipped.
 fn set_folded_columns(column: u32, batch: u32) {
   let column_count = batch * pixel_count;
-  columns_inside = min(column_count - min(column, column_count), 8u);
+  columns_inside = min(column_count - min(column, column_count), {{BLOCK_COLUMNS}}u);
   for (var j = 0u; j < 8u; j++) {
     let c = min(column + j, column_count - 1u);
     column_input[j] = (c / pixel_count) * params.in_channels * pixel_count + c % pixel_count;

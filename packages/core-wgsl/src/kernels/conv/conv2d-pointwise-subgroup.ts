@@ -35,7 +35,8 @@ export function conv2dPointwiseSubgroup(
   // The images' pixels form one row of columns. A 14×14 map at batch 8 then fills 1,568 of 1,600
   // columns instead of 1,568 of 2,048 (8 lanes × 8 pixels per subgroup). On lavapipe MobileNetV2's
   // 14 px 1×1 layers took 37 ms in all at batch 8 instead of 47 ms (pnpm bench --profile-kernels).
-  const pixelBlocks = ceilDiv(pixelCount * shape.batch, 8);
+  const blockColumns = pointwiseBlockColumns(pixelCount * shape.batch, vec4Input, lanes);
+  const pixelBlocks = ceilDiv(pixelCount * shape.batch, blockColumns);
   // Whole subgroups along the pixels, so that all lanes of one share the channel block.
   const split = laneLayout(pixelBlocks, lanes.subgroupSize, lanes.workgroupSize);
   const blockRows = pointwiseBlockRows(shape.outChannels);
@@ -51,6 +52,8 @@ export function conv2dPointwiseSubgroup(
     BLOCK_ROWS: blockRows,
     BLOCK_HAS_ROWS_16_23: blockRows >= 24,
     BLOCK_HAS_ROWS_24_31: blockRows === 32,
+    BLOCK_COLUMNS: blockColumns,
+    BLOCK_7_COLUMNS: blockColumns === 7,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   const dispatch = checkWorkgroupCounts(`conv2d ${POINTWISE_SUBGROUP_VARIANT}`, [
@@ -66,7 +69,7 @@ export function conv2dPointwiseSubgroup(
       encodeWeights(packSubgroupWeights(weights, shape.outChannels, shape.inChannels, POINTWISE_SUBGROUP_VARIANT, blockRows), weightPrecision),
     program: {
       name: `conv2d-${POINTWISE_SUBGROUP_VARIANT}`,
-      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|vec4=${vec4Input}|oddK=${oddReduction}|rows=${blockRows}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
+      shaderKey: `conv2d-${POINTWISE_SUBGROUP_VARIANT}|workgroup=${lanes.workgroupSize}|vec4=${vec4Input}|oddK=${oddReduction}|rows=${blockRows}|columns=${blockColumns}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl(
         [weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, blockSource, operandsSource, source].join('\n'),
         defines,
@@ -77,6 +80,23 @@ export function conv2dPointwiseSubgroup(
       cost: conv2dCost(shape, weightPrecision),
     },
   };
+}
+
+/**
+ * Returns the columns (pixels over the batch) per block of the 1×1 subgroup kernel: 8, or 7 where
+ * blocks of 7 leave fewer lanes idle. Lanes share a channel block in whole subgroups, so 392
+ * columns (a 7×7 map at batch 8) take 7 subgroups of 8 lanes either way: 49 blocks of 8 leave 7
+ * lanes idle, 56 blocks of 7 none. Vec4 loads need blocks of 8. On lavapipe at batch 8 blocks of 7
+ * ran the 7×7 layers of MobileNetV2 and ResNet-50 11-13% faster (bench/kernels.ts).
+ */
+export function pointwiseBlockColumns(columnCount: number, vec4Input: boolean, lanes: SubgroupLanes = DEFAULT_SUBGROUP_LANES): 7 | 8 {
+  if (vec4Input) return 8;
+  const computedColumns = (width: number): number => {
+    const blocks = ceilDiv(columnCount, width);
+    const { columnLanes } = laneLayout(blocks, lanes.subgroupSize, lanes.workgroupSize);
+    return ceilDiv(blocks, columnLanes) * columnLanes * width;
+  };
+  return computedColumns(7) < computedColumns(8) ? 7 : 8;
 }
 
 /**

@@ -1,13 +1,23 @@
 // 1×1 convolution with stride 1 and no padding as one GEMM over the batch, for devices with
 // subgroups of 8 or more lanes: output[n] (O × HW) = W (O × I) · input[n] (I × HW), with the
 // images' pixels side by side as N·HW columns. Each invocation computes {{BLOCK_ROWS}} output
-// channels × 8 consecutive columns (register-block-32x8-subgroup.wgsl, cut to 16 or 24 rows
-// where those fit the channel count better than 32).
-// All lanes of a subgroup share the block's channels: each step loads one vec4 of weights per
-// lane and broadcasts it, and loads the lane's own 8 pixels.
+// channels × {{BLOCK_COLUMNS}} consecutive columns (register-block-32x8-subgroup.wgsl, cut to 16 or 24
+// rows where those fit the channel count better than 32, and to 7 columns where blocks of 7 leave
+// fewer lanes idle). All lanes of a subgroup share the block's channels: each step loads one vec4
+// of weights per lane and broadcasts it, and loads the lane's own pixels.
 // Bindings: input NCHW, weights packed by packSubgroupWeights, [bias], [residual], output NCHW
 // (declared in conv2d-pointwise-operands.wgsl with the input loads and stores, which take each
 // column's image and pixel from set_folded_columns).
+
+// Columns 4-7 of the block in input channel k, or 4-6 in blocks of 7.
+fn load_input_hi(k: u32) -> BlockHi {
+#if BLOCK_7_COLUMNS
+  let plane = k * pixel_count;
+  return BlockHi(input[column_input[4u] + plane], input[column_input[5u] + plane], input[column_input[6u] + plane]);
+#else
+  return load_input(k, 4u);
+#endif
+}
 
 const BLOCK_ROWS = {{BLOCK_ROWS}}u;
 // vec4s of weights per reduction step: one per lane of lanes 0 .. ROW_VECTORS - 1.
@@ -19,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   pixel_count = params.in_height * params.in_width;
   // column_lanes is at least the subgroup size, so every lane of a subgroup gets the same channel block.
   let channel_lanes = {{WORKGROUP_SIZE}}u / params.column_lanes;
-  let first_column = (wid.x * params.column_lanes + lid % params.column_lanes) * 8u;
+  let first_column = (wid.x * params.column_lanes + lid % params.column_lanes) * {{BLOCK_COLUMNS}}u;
   let channel_block = wid.y * channel_lanes + lid / params.column_lanes;
   first_channel = channel_block * BLOCK_ROWS;
   // The columns run over every image's pixels, so small maps at batch > 1 leave fewer lanes idle.
@@ -41,14 +51,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // on lavapipe that made the kernel 3-20% faster. f16 weights widen to f32 on load.
   let pairs_end = params.in_channels & ~1u;
   for (var k = 0u; k < pairs_end; k += 2u) {
-    accumulate_subgroup_outer_product2(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input(k, 4u),
-                                       vec4<f32>(weights[weight_base + (k + 1u) * ROW_VECTORS]), load_input(k + 1u, 0u), load_input(k + 1u, 4u));
+    accumulate_subgroup_outer_product2(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input_hi(k),
+                                       vec4<f32>(weights[weight_base + (k + 1u) * ROW_VECTORS]), load_input(k + 1u, 0u), load_input_hi(k + 1u));
   }
 #if ODD_REDUCTION
   // The last channel's step, compiled only for an odd channel count: it adds 256 multiply-adds
   // to the shader, which lavapipe took about 40% longer to compile.
   let k = pairs_end;
-  accumulate_subgroup_outer_product(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input(k, 4u));
+  accumulate_subgroup_outer_product(vec4<f32>(weights[weight_base + k * ROW_VECTORS]), load_input(k, 0u), load_input_hi(k));
 #endif
 
   // Each lane loads 4 of the block's 32 biases and the store loop broadcasts them: on lavapipe a

@@ -22,7 +22,7 @@ export function conv2dPointwise(shape: Conv2dShape, epilogue: Epilogue, weightPr
   const lanes = laneLayout(pixelBlocks);
   const channelBlocks = ceilDiv(shape.outChannels, 8);
   const uniformChannels = lanes.rowLanes === 1;
-  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, FOLDED_BATCH: false, BROADCAST_BIAS: false, UNIFORM_CHANNELS: uniformChannels };
+  const defines = { ...fused.defines, ...weightDefines(weightPrecision), VEC4_INPUT: vec4Input, FOLDED_BATCH: false, BROADCAST_BIAS: false, UNIFORM_CHANNELS: uniformChannels, BLOCK_COLUMNS: 8 };
   const dispatch = checkWorkgroupCounts('conv2d pointwise-gemm-8x8', [
     ceilDiv(pixelBlocks, lanes.columnLanes),
     ceilDiv(channelBlocks, lanes.rowLanes),

@@ -14,7 +14,7 @@ import {
   IMPLICIT_GEMM_SUBGROUP_VARIANT,
 } from './conv2d-implicit-gemm-subgroup';
 import { conv2dPointwise } from './conv2d-pointwise';
-import { conv2dPointwiseSubgroup, pointwiseBlockRows, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
+import { conv2dPointwiseSubgroup, pointwiseBlockColumns, pointwiseBlockRows, POINTWISE_SUBGROUP_VARIANT } from './conv2d-pointwise-subgroup';
 import { conv2dIm2colGemmSubgroup, IM2COL_SUBGROUP_VARIANT, im2colScratchLength } from './conv2d-im2col-gemm';
 import type { Conv2dKernel } from './conv2d-kernel';
 import {
@@ -27,7 +27,7 @@ import {
   winogradTileCount,
 } from './winograd-3x3';
 
-export { DEPTHWISE_ROW_PAIRS_VARIANT, DEPTHWISE_STRIP_VARIANT, depthwiseStripWidth, pointwiseBlockRows, WINOGRAD_4X4_VARIANT, WINOGRAD_VARIANT };
+export { DEPTHWISE_ROW_PAIRS_VARIANT, DEPTHWISE_STRIP_VARIANT, depthwiseStripWidth, pointwiseBlockColumns, pointwiseBlockRows, WINOGRAD_4X4_VARIANT, WINOGRAD_VARIANT };
 import { MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { conv2dOutputShape, validateConv2dShape, type Conv2dShape } from './conv2d-shape';
 

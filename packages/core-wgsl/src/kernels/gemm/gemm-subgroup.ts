@@ -41,6 +41,7 @@ export function gemmSubgroup32x8(shape: GemmShape, epilogue: Epilogue, bPrecisio
     BROADCAST_BIAS: false,
     BLOCK_HAS_ROWS_16_23: true,
     BLOCK_HAS_ROWS_24_31: true,
+    BLOCK_7_COLUMNS: false,
     WORKGROUP_SIZE: lanes.workgroupSize,
   };
   return {

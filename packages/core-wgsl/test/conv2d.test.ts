@@ -485,14 +485,16 @@ describe('conv2d shapes and selection', () => {
       strideHeight: stride, strideWidth: stride, padTop: 2 - stride, padLeft: 2 - stride, padBottom: 1, padRight: 1,
     });
     const key = (shape: Conv2dShape) => selectConv2d(shape, biasRelu6, { variant: DEPTHWISE_STRIP_VARIANT }).program.shaderKey;
-    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|vector=4|');
-    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|vector=4|');
-    expect(key(depthwise(28))).toContain('|strip=4|partial=false|checkInner=false|paddingColumns=false|vector=4|');
-    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|vector=2|');
-    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|vector=1|');
+    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
+    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
+    // Rows of up to 28 vec4-aligned values take one strip, without loading the padding vectors.
+    expect(key(depthwise(28))).toContain('|strip=28|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=4|');
+    expect(key(depthwise(32))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=2|');
+    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|paddingVectors=false|vector=1|');
     // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding,
     // and the kernel keeps both loads.
-    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|vector=1|');
+    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=1|');
     expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|');
   });
 

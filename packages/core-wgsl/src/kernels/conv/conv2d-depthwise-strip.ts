@@ -16,6 +16,8 @@ export const DEPTHWISE_STRIP_VARIANT = 'depthwise-3x3-strip';
 const MAX_STRIP = [16, 8];
 // Narrowest strip of a row wider than the widest strip.
 const MIN_STRIP = [8, 7];
+// Widest row that one stride-1 strip with vec4 loads covers whole. Wider rows take strips of 8.
+const MAX_WHOLE_ROW = 28;
 // Strips that read and write aligned vec4s, in order of preference.
 const VEC4_STRIPS = [8, 4];
 
@@ -48,7 +50,8 @@ export function depthwiseStripWidth(outWidth: number, stride = 1): number {
 /**
  * Returns the strip width and the vector width of the loads and stores. Strips of 8 or 4 read
  * and write aligned vec4s when every row is a multiple of 4 values and the left padding is at
- * most 1, and strips of an even width vec2s on rows of an even width. Lavapipe issues every load
+ * most 1 (a whole row of up to 28 such values at stride 1 with pads of 1), and strips of an even
+ * width vec2s on rows of an even width. Lavapipe issues every load
  * and store lane by lane, so fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers
  * 1.2-1.7× faster than scalar strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
  */
@@ -56,6 +59,13 @@ function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vec
   const strip = depthwiseStripWidth(outWidth, shape.strideWidth);
   if (shape.padLeft > 1) return { strip, vector: 1 };
 
+  // A whole row of up to 28 vec4-aligned values per strip: its outer vectors are padding in every
+  // row, so only the row's own vectors are loaded (PADDING_VECTORS). On lavapipe at batch 8 that
+  // ran MobileNetV2's 28 px layer in 1.05 ms against 1.25 for strips of 4 (bench/kernels.ts). Its
+  // pipeline compiles in 0.9 s against 0.2 s, once per machine with Mesa's shader cache.
+  if (shape.strideWidth === 1 && shape.padLeft === 1 && shape.inWidth % 4 === 0 && outWidth === shape.inWidth && outWidth <= MAX_WHOLE_ROW) {
+    return { strip: outWidth, vector: 4 };
+  }
   const vec4Strip = VEC4_STRIPS.find((width) => outWidth % width === 0);
   if (shape.inWidth % 4 === 0 && vec4Strip !== undefined) return { strip: vec4Strip, vector: 4 };
   if (shape.inWidth % 2 === 0 && strip % 2 === 0 && outWidth % strip === 0) return { strip, vector: 2 };
@@ -105,6 +115,9 @@ export function conv2dDepthwiseStrip(
     // loads ran MobileNetV2's 7 px layer in 0.60 ms instead of 0.68 at batch 8 (bench/kernels.ts).
     // A stride-2 strip with padding on the right only keeps the loads, and so the pipeline of the
     // layers whose rows take two strips.
+    // The same for the vector loads of a whole row: the first and last vectors lie in the padding.
+    PADDING_VECTORS: vector === 4 && strip === outWidth && shape.padLeft === 1 &&
+      (Math.ceil((vectorOffset + window) / vector) - 1) * vector - vectorOffset - shape.padLeft >= shape.inWidth,
     PADDING_COLUMNS: vector === 1 && strip === outWidth && shape.padLeft === 1 && window - 2 >= shape.inWidth,
     WORKGROUP_SIZE: workgroupSize,
   };
@@ -116,7 +129,7 @@ export function conv2dDepthwiseStrip(
     program: {
       name: `conv2d-${DEPTHWISE_STRIP_VARIANT}`,
       shaderKey:
-        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|paddingColumns=${defines.PADDING_COLUMNS}|vector=${vector}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
+        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|paddingColumns=${defines.PADDING_COLUMNS}|paddingVectors=${defines.PADDING_VECTORS}|vector=${vector}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
         `${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
       dispatch: dispatch1d(ceilDiv(strips, workgroupSize)),

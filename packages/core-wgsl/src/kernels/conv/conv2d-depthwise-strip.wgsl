@@ -41,6 +41,12 @@ fn load_window(plane: u32, in_y: i32, in_x0: i32) -> array<f32, WINDOW> {
   // lane. The row width is a multiple of {{VECTOR}}, so a vector is all inside or all outside.
   var vectors: array<vec{{VECTOR}}<f32>, {{VECTORS}}>;
   for (var v = 0u; v < {{VECTORS}}u; v++) {
+#if PADDING_VECTORS
+    // One strip covers the row, so the first and last vectors lie in the padding of every row.
+    if (v == 0u || v == {{VECTORS}}u - 1u) {
+      continue;
+    }
+#endif
     let x = in_x0 - {{VECTOR_OFFSET}} + {{VECTOR}} * i32(v);
     let inside = row_inside && x >= 0 && x < i32(params.in_width);
     vectors[v] = select(vec{{VECTOR}}<f32>(), input[(row + u32(clamp(x, 0, i32(params.in_width) - {{VECTOR}}))) / {{VECTOR}}u], inside);

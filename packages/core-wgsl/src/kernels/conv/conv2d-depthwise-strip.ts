@@ -51,9 +51,9 @@ export function depthwiseStripWidth(outWidth: number, stride = 1): number {
  * Returns the strip width and the vector width of the loads and stores. Strips of 8 or 4 read
  * and write aligned vec4s when every row is a multiple of 4 values and the left padding is at
  * most 1 (a whole row of up to 28 such values at stride 1 with pads of 1), and strips of an even
- * width vec2s on rows of an even width. Lavapipe issues every load
- * and store lane by lane, so fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers
- * 1.2-1.7× faster than scalar strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
+ * width vec2s on rows of an even width. Lavapipe issues every load and store lane by lane, so
+ * fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers 1.2-1.7× faster than scalar
+ * strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
  */
 function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vector: 1 | 2 | 4 } {
   const strip = depthwiseStripWidth(outWidth, shape.strideWidth);
@@ -115,10 +115,10 @@ export function conv2dDepthwiseStrip(
     // loads ran MobileNetV2's 7 px layer in 0.60 ms instead of 0.68 at batch 8 (bench/kernels.ts).
     // A stride-2 strip with padding on the right only keeps the loads, and so the pipeline of the
     // layers whose rows take two strips.
-    // The same for the vector loads of a whole row: the first and last vectors lie in the padding.
+    PADDING_COLUMNS: vector === 1 && strip === outWidth && shape.padLeft === 1 && window - 2 >= shape.inWidth,
+    // The same for the vector loads of a whole row: its first and last vectors lie in the padding.
     PADDING_VECTORS: vector === 4 && strip === outWidth && shape.padLeft === 1 &&
       (Math.ceil((vectorOffset + window) / vector) - 1) * vector - vectorOffset - shape.padLeft >= shape.inWidth,
-    PADDING_COLUMNS: vector === 1 && strip === outWidth && shape.padLeft === 1 && window - 2 >= shape.inWidth,
     WORKGROUP_SIZE: workgroupSize,
   };
 

@@ -164,6 +164,15 @@ describe('offshelf CLI without a GPU', () => {
     expect(train.stderr).toBe(`error: -o ${model}: ${join(folder, 'plain-file')} is a file, not a folder; choose another output path\n`);
   });
 
+  it('names --arch for an unknown model format', () => {
+    const model = join(folder, 'weights.bin');
+    writeFileSync(model, 'not a model');
+    const result = offshelf('extract', 'hymenoptera/train', '--backbone', model, '-o', join(folder, 'unknown-format.safetensors'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('safetensors (.safetensors, with --arch) file');
+    expect(result.stderr).not.toContain('arch option');
+  });
+
   it('rejects a data set with one class', () => {
     mkdirSync(join(folder, 'one-class', 'ants'), { recursive: true });
     writeFileSync(join(folder, 'one-class', 'ants', 'a.jpg'), 'x');

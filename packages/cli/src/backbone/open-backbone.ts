@@ -54,8 +54,13 @@ export async function importModel(model: ResolvedModel, arch: string | undefined
     return await loadModel(fileModelSource(model.path), arch ? { arch } : {});
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`cannot load model ${model.path}: ${withoutPathPrefix(errorMessage(error), model.path)}`);
+    throw new CliError(`cannot load model ${model.path}: ${inCliTerms(withoutPathPrefix(errorMessage(error), model.path))}`);
   }
+}
+
+/** Names the importer's options as the CLI spells them: loadModel's `arch` option is `--arch` here. */
+function inCliTerms(message: string): string {
+  return message.replaceAll('the arch option', '--arch');
 }
 
 /** Drops a leading `path: ` from an importer's message, so the error names the file once. */

@@ -490,7 +490,7 @@ describe('conv2d shapes and selection', () => {
     // Rows of up to 28 vec4-aligned values take one strip, without loading the padding vectors.
     expect(key(depthwise(28))).toContain('|strip=28|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=4|');
     expect(key(depthwise(32))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
-    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=2|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=2|');
     expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|paddingVectors=false|vector=1|');
     // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding,
     // and the kernel keeps both loads.

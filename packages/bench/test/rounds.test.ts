@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../src/cli/options';
 import { emptyResult, type CaseResult } from '../src/measure/result';
 import { bestOfRounds } from '../src/measure/rounds';
-import type { BenchEnvironment } from '../src/report/environment';
 import { renderMarkdown } from '../src/report/markdown';
+import { testEnvironment } from './helpers/test-environment';
 
 function okResult(engine: CaseResult['engine'], imagesPerSecond: number): CaseResult {
   return {
@@ -55,24 +55,7 @@ describe('bench rounds', () => {
   });
 
   it('reports each round in Markdown', () => {
-    const environment: BenchEnvironment = {
-      date: '2026-01-01T00:00:00.000Z',
-      command: 'pnpm bench --rounds=2',
-      node: process.version,
-      cpu: 'test CPU',
-      cpuCount: 1,
-      loadAverage: 0.5,
-      lavapipeThreads: '2',
-      adapter: {
-        backend: 'vulkan',
-        adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
-        isFallbackAdapter: true,
-        featureLevel: 'core',
-        features: {},
-        limits: {} as never,
-      },
-      versions: {},
-    };
+    const environment = testEnvironment('2', 'pnpm bench --rounds=2');
     const results = bestOfRounds([[okResult('offshelf', 40)], [okResult('offshelf', 60)]]);
     const markdown = renderMarkdown(environment, { warmup: 1, repeats: 3, rounds: 2, flopsPerImage: {} }, results);
     expect(markdown).toContain('- Rounds: every engine ran each model and batch 2 times in turn, and each row is its fastest round.');

@@ -11,9 +11,9 @@ import { MODELS } from '../src/models';
 import { countFlops } from '../src/onnx/flops';
 import { readBenchGraph } from '../src/onnx/read-graph';
 import { buildResNet, buildTinyConvNet } from '../src/onnx/resnet';
-import type { BenchEnvironment } from '../src/report/environment';
 import { renderMarkdown } from '../src/report/markdown';
 import { formatTextTable, relativeDifferenceToReference, speedupOverEngine } from '../src/report/table';
+import { testEnvironment } from './helpers/test-environment';
 
 const CHROMIUM_MISSING = existsSync(chromiumPath())
   ? null
@@ -21,27 +21,6 @@ const CHROMIUM_MISSING = existsSync(chromiumPath())
 
 // Threads requested from ort-wasm-chromium, so the check does not depend on the test machine's core count.
 const CHROMIUM_THREADS = 2;
-
-function testEnvironment(): BenchEnvironment {
-  return {
-    date: '2026-01-01T00:00:00.000Z',
-    command: 'pnpm bench --models=tiny',
-    node: process.version,
-    cpu: 'test CPU',
-    cpuCount: 1,
-    loadAverage: 0.5,
-    lavapipeThreads: '4',
-    adapter: {
-      backend: 'vulkan',
-      adapter: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' },
-      isFallbackAdapter: true,
-      featureLevel: 'core',
-      features: {},
-      limits: {} as never,
-    },
-    versions: { 'onnxruntime-node': '1.31.1' },
-  };
-}
 
 // The harness on the tiny generated model with one engine pair (offshelf on the GPU, onnxruntime-node
 // on the CPU), plus onnxruntime-web in headless Chromium where Chromium is installed, so that it

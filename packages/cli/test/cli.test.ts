@@ -149,11 +149,11 @@ describe('offshelf CLI without a GPU', () => {
   });
 
   it('checks the output path before any work', async () => {
-    const taken = join(folder, 'taken.safetensors');
-    mkdirSync(taken, { recursive: true });
-    const extract = offshelf('extract', 'hymenoptera/train', '-o', taken);
+    const folderPath = join(folder, 'a-folder.safetensors');
+    mkdirSync(folderPath, { recursive: true });
+    const extract = offshelf('extract', 'hymenoptera/train', '-o', folderPath);
     expect(extract.status).toBe(1);
-    expect(extract.stderr).toBe(`error: -o ${taken}: is a folder; pass a file path, for example inside it\n`);
+    expect(extract.stderr).toBe(`error: -o ${folderPath}: is a folder; pass a file path, for example inside it\n`);
 
     const features = join(folder, 'output-check.safetensors');
     await writeFeaturesFile(features, syntheticFeatures(8, 4));

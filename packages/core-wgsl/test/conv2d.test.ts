@@ -364,7 +364,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
-  it('fits 1x1 column blocks to the subgroups', () => {
+  it('fits 1x1 column blocks to subgroups', () => {
     const cpuLanes = { subgroupSize: 8, workgroupSize: 8 };
     // A 7×7 map at batch 8 and at batch 1: blocks of 7 fill whole subgroups.
     expect(pointwiseBlockColumns(392, false, cpuLanes)).toBe(7);
@@ -458,7 +458,7 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants({ ...strided(56), strideWidth: 1 }, cpu)).not.toContain('depthwise-3x3-strip');
   });
 
-  it('puts row-pair depthwise first on CPUs for maps up to 16 wide', () => {
+  it('puts row-pair depthwise first on CPUs', () => {
     const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
     const depthwise = (height: number, width: number) => ({
       ...base, inChannels: 32, outChannels: 32, groups: 32, inHeight: height, inWidth: width, kernelHeight: 3, kernelWidth: 3,

@@ -5,6 +5,7 @@ import {
   conv2dOutputLength,
   conv2dOutputShape,
   conv2dVariants,
+  DEPTHWISE_FOUR_PLANES_VARIANT,
   DEPTHWISE_ROW_PAIRS_VARIANT,
   DEPTHWISE_STRIP_VARIANT,
   depthwiseStripWidth,
@@ -115,6 +116,22 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, biasRelu6],
+  // Four planes per invocation, a quad of rows at a time. 7 rows: quads that span two planes, 24
+  // planes in 6 groups (a partial workgroup), and a residual read as vec4s across planes.
+  ['depthwise 3x3 on 7x7, 12 channels, batch 2', {
+    batch: 2, inChannels: 12, outChannels: 12, groups: 12, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
+  // 3 rows, fewer than a quad, so one quad spans three planes; 32 planes are 8 whole groups.
+  ['depthwise 3x3 on 3x5, 32 channels', {
+    inChannels: 32, outChannels: 32, groups: 32, inHeight: 3, inWidth: 5, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, plain],
+  // One row per plane: every row is a plane's first and last.
+  ['depthwise 3x3 on 1x3, 8 channels', {
+    inChannels: 8, outChannels: 8, groups: 8, inHeight: 1, inWidth: 3, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, leaky],
   // One stride-2 strip per row, with padding on the right only.
   ['depthwise 3x3 stride 2 on 14x14, pads 0 0 1 1', {
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
@@ -284,8 +301,10 @@ describe('conv2d variants against float64 reference', () => {
     await expectVariantMatches(label, shape, epilogue, variant, caseIndex, other);
   });
 
-  // The strip and row-pair depthwise kernels run 8-invocation workgroups on CPU adapters and 64 on GPUs.
-  const stripRuns = runs.filter(([, , , variant]) => variant === DEPTHWISE_STRIP_VARIANT || variant === DEPTHWISE_ROW_PAIRS_VARIANT);
+  // The strip, row-pair and four-plane depthwise kernels run 8-invocation workgroups on CPU
+  // adapters and 64 on GPUs.
+  const stripRuns = runs.filter(([, , , variant]) =>
+    [DEPTHWISE_STRIP_VARIANT, DEPTHWISE_ROW_PAIRS_VARIANT, DEPTHWISE_FOUR_PLANES_VARIANT].includes(variant));
   it.for(stripRuns)('%s, other workgroup size', async ([label, shape, epilogue, variant, caseIndex]) => {
     await expectVariantMatches(label, shape, epilogue, variant, caseIndex, { ...target, cpuAdapter: !target.cpuAdapter });
   });
@@ -446,7 +465,7 @@ describe('conv2d shapes and selection', () => {
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
     });
     expect(conv2dVariants(depthwise(56), cpu)).toEqual(['depthwise-3x3-strip', 'depthwise-4x', 'depthwise-3x3-subgroup', 'direct']);
-    expect(conv2dVariants(depthwise(7), cpu)).toEqual(['depthwise-3x3-strip', 'depthwise-4x', 'direct']);
+    expect(conv2dVariants({ ...depthwise(7), inChannels: 30, outChannels: 30, groups: 30 }, cpu)).toEqual(['depthwise-3x3-strip', 'depthwise-4x', 'direct']);
     expect(conv2dVariants(depthwise(56), { ...cpu, cpuAdapter: false })).toEqual(['depthwise-4x', 'depthwise-3x3-subgroup', 'depthwise-3x3-strip', 'direct']);
     expect(conv2dVariants(depthwise(56), { ...cpu, subgroupSizes: { min: 8, max: 16 } })).not.toContain('depthwise-3x3-subgroup');
     expect(conv2dVariants({ ...depthwise(56), padLeft: 0 }, cpu)).not.toContain('depthwise-3x3-subgroup');
@@ -471,6 +490,23 @@ describe('conv2d shapes and selection', () => {
     for (const shape of [depthwise(7, 7), depthwise(13, 14), depthwise(14, 13), depthwise(28, 28),
       { ...depthwise(14, 14), padLeft: 0 }, { ...depthwise(14, 14), strideHeight: 2, strideWidth: 2 }]) {
       expect(conv2dVariants(shape, cpu)).not.toContain(DEPTHWISE_ROW_PAIRS_VARIANT);
+    }
+  });
+
+  it('puts four-plane depthwise first on CPUs', () => {
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    const depthwise = (channels: number, height: number, width: number) => ({
+      ...base, inChannels: channels, outChannels: channels, groups: channels, inHeight: height, inWidth: width,
+      kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+    });
+    expect(conv2dVariants(depthwise(960, 7, 7), cpu)).toEqual([DEPTHWISE_FOUR_PLANES_VARIANT, 'depthwise-3x3-strip', 'depthwise-4x', 'direct']);
+    expect(conv2dVariants(depthwise(8, 4, 1), cpu)[0]).toBe(DEPTHWISE_FOUR_PLANES_VARIANT);
+    expect(conv2dVariants(depthwise(960, 7, 7), { ...cpu, cpuAdapter: false }).at(-2)).toBe(DEPTHWISE_FOUR_PLANES_VARIANT);
+    // Channel counts not a multiple of 4, a channel multiplier, even or wider rows, other pads
+    // and strides do not fit.
+    for (const shape of [depthwise(6, 7, 7), { ...depthwise(8, 7, 7), outChannels: 16 }, depthwise(8, 7, 8), depthwise(8, 9, 9),
+      { ...depthwise(8, 7, 7), padTop: 0 }, { ...depthwise(8, 7, 7), strideHeight: 2, strideWidth: 2 }]) {
+      expect(conv2dVariants(shape, cpu)).not.toContain(DEPTHWISE_FOUR_PLANES_VARIANT);
     }
   });
 

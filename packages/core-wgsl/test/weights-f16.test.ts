@@ -75,6 +75,10 @@ const convCases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 3, outChannels: 3, groups: 3, inHeight: 6, inWidth: 10, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, projectAdd],
+  ['depthwise 3x3 on 5x7, 8 channels', {
+    inChannels: 8, outChannels: 8, groups: 8, inHeight: 5, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 2, pads 0 0 1 1', {
     batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 10, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,

@@ -63,6 +63,8 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify({ environment, warmup: options.warmup, repeats: options.repeats, rounds: options.rounds, results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${environment.adapter.adapter.description} (${environment.adapter.backend}), ${environment.date}\n`);
+    const features = environment.cpuFeatures === null ? '' : ` (${environment.cpuFeatures})`;
+    process.stdout.write(`CPU: ${environment.cpu}${features}, ${environment.cpuCount} logical cores\n`);
     process.stdout.write(`${formatTextTable(results)}\n`);
   }
 

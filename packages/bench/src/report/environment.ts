@@ -10,6 +10,8 @@ export interface BenchEnvironment {
   command: string;
   node: string;
   cpu: string;
+  /** x86 family, model and widest vector extension (see cpuFeatures), or null where /proc/cpuinfo does not give them. */
+  cpuFeatures: string | null;
   cpuCount: number;
   /** One-minute load average when the run started; above the core count, other work shared the CPU. */
   loadAverage: number;
@@ -48,6 +50,34 @@ function installedVersion(name: string): string {
   return 'not installed';
 }
 
+/**
+ * Returns the x86 CPU family, model and widest vector extension from /proc/cpuinfo text, such as
+ * 'family 25, model 1, AVX2 without AVX-512', or null where the text has no x86 family. Lavapipe
+ * compiles shaders for the host CPU, so two CPUs with the same model name can run them at
+ * different speeds.
+ */
+export function cpuFeatures(cpuinfo: string): string | null {
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+  const family = field('cpu family');
+  if (family === undefined) return null;
+
+  const flags = new Set((field('flags') ?? '').split(/\s+/));
+  let vectors = 'no AVX';
+  if (flags.has('avx512f')) vectors = 'AVX-512';
+  else if (flags.has('avx2')) vectors = 'AVX2 without AVX-512';
+  else if (flags.has('avx')) vectors = 'AVX without AVX2';
+  return `family ${family}, model ${field('model') ?? 'unknown'}, ${vectors}`;
+}
+
+function readCpuFeatures(): string | null {
+  try {
+    return cpuFeatures(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    // No /proc on macOS and Windows.
+    return null;
+  }
+}
+
 /** Describes the adapter (by opening and closing one device), the CPU and the package versions. */
 export async function collectEnvironment(command: string): Promise<BenchEnvironment> {
   const handle = await requestDevice();
@@ -62,6 +92,7 @@ export async function collectEnvironment(command: string): Promise<BenchEnvironm
     command,
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
+    cpuFeatures: readCpuFeatures(),
     cpuCount: cpus().length,
     loadAverage: loadavg()[0] ?? 0,
     adapter,

@@ -54,7 +54,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       `- Adapter: ${adapter.adapter.description || adapter.adapter.device || 'unknown'} ` +
         `(vendor ${adapter.adapter.vendor || 'unknown'}, backend ${adapter.backend}, feature level ${adapter.featureLevel}` +
         `${adapter.isFallbackAdapter ? ', a software adapter' : ''})`,
-      `- CPU: ${environment.cpu}, ${environment.cpuCount} logical cores, one-minute load average ${environment.loadAverage.toFixed(1)} at the start; Node ${environment.node}`,
+      `- CPU: ${environment.cpu}${environment.cpuFeatures === null ? '' : ` (${environment.cpuFeatures})`}, ${environment.cpuCount} logical cores, one-minute load average ${environment.loadAverage.toFixed(1)} at the start; Node ${environment.node}`,
       `- Lavapipe compute threads (LP_NUM_THREADS): ${environment.lavapipeThreads ?? 'unset'}, the same for every engine that runs on it`,
       `- Packages: ${Object.entries(environment.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
       `- Each case runs in its own Node process with an empty Mesa shader cache: one first run, ` +

@@ -7,6 +7,7 @@ export function testEnvironment(lavapipeThreads = '4', command = 'pnpm bench --m
     command,
     node: process.version,
     cpu: 'test CPU',
+    cpuFeatures: 'family 25, model 1, AVX2 without AVX-512',
     cpuCount: 1,
     loadAverage: 0.5,
     lavapipeThreads,

@@ -35,6 +35,11 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(join(path, 'inner.txt'), 'utf8')).toBe('x');
   });
 
+  it('names the path for any failed write', async (context) => {
+    if (!existsSync('/proc/self')) context.skip('no /proc on this system');
+    await expect(writeFileAtomic('/proc/model.json', 'data')).rejects.toThrow(/^cannot write \/proc\/model\.json: (.*; )?choose (another output path|a folder you can write to)/);
+  });
+
   it('removes tracked temporary files on interrupt', async () => {
     const temporary = join(folder, '.partial.tmp');
     writeFileSync(temporary, 'partial');
@@ -63,6 +68,14 @@ describe('checkOutputFile', () => {
     writeFileSync(file, 'x');
     const path = join(file, 'sub', 'model.json');
     await expect(checkOutputFile(path, '--out')).rejects.toThrow(`--out ${path}: ${file} is a file, not a folder; choose another output path`);
+  });
+
+  it('rejects a folder that takes no new files', async (context) => {
+    // Linux's /proc passes the permission check for root but rejects new files. Other users
+    // fail the permission check itself.
+    if (!existsSync('/proc/self')) context.skip('no /proc on this system');
+    const path = '/proc/model.json';
+    await expect(checkOutputFile(path)).rejects.toThrow(/^-o \/proc\/model\.json: (cannot create a file in \/proc \(|no permission to write in \/proc;)/);
   });
 
   it('names the file when a parent is a file', async () => {

@@ -59,23 +59,33 @@ function installGlobals(): void {
   globalsInstalled = true;
 }
 
-function backendsToTry(backend: BackendName): Array<'vulkan' | 'opengles' | 'metal' | 'd3d12'> {
-  if (backend === 'auto' || backend === 'browser') {
-    if (process.platform === 'darwin') return ['metal'];
-    if (process.platform === 'win32') return ['d3d12', 'vulkan'];
-    return ['vulkan', 'opengles'];
-  }
+type DawnBackend = 'vulkan' | 'opengles' | 'metal' | 'd3d12';
+
+/** Returns Dawn's backends on this platform, in the order `auto` tries them. */
+function platformBackends(): DawnBackend[] {
+  if (process.platform === 'darwin') return ['metal'];
+  if (process.platform === 'win32') return ['d3d12', 'vulkan'];
+  return ['vulkan', 'opengles'];
+}
+
+function backendsToTry(backend: BackendName): DawnBackend[] {
+  if (backend === 'auto' || backend === 'browser') return platformBackends();
   return [backend];
 }
 
-const NODE_BACKENDS: BackendName[] = ['auto', 'vulkan', 'opengles', 'metal', 'd3d12'];
+const BACKEND_PLATFORMS: Record<string, string> = { metal: 'macOS', d3d12: 'Windows' };
 
-/** Checks a backend name from an option or the environment, naming the valid ones when it is unknown. */
+/**
+ * Checks a backend name from an option or the environment: `auto` or one of Dawn's backends on
+ * this platform. The error names the valid ones.
+ */
 function checkBackendName(value: string, source: string): BackendName {
-  if (!NODE_BACKENDS.includes(value as BackendName)) {
-    throw new Error(`Invalid ${source}=${value}: expected one of ${NODE_BACKENDS.join(', ')}.`);
-  }
-  return value as BackendName;
+  const valid: string[] = ['auto', ...platformBackends()];
+  if (valid.includes(value)) return value as BackendName;
+
+  const platform = BACKEND_PLATFORMS[value];
+  const reason = platform === undefined ? '' : ` ${value} runs only on ${platform}, and this is ${process.platform}, so`;
+  throw new Error(`Invalid ${source}=${value}:${reason} expected one of ${valid.join(', ')}.`);
 }
 
 /** Reads `OFFSHELF_BACKEND`, rejecting unknown names. */

@@ -104,6 +104,11 @@ describe('DeviceLostError', () => {
 });
 
 describe('backend choice', () => {
+  it('rejects another platform\'s backend', async (context) => {
+    if (process.platform === 'darwin') context.skip('Metal is this platform\'s backend');
+    await expect(requestDevice({ backend: 'metal' })).rejects.toThrow(`Invalid backend=metal: metal runs only on macOS, and this is ${process.platform}, so expected one of auto, `);
+  });
+
   it('rejects an unknown backend option', async () => {
     await expect(requestDevice({ backend: 'cuda' as never })).rejects.toThrow(/Invalid backend=cuda: expected one of auto, vulkan, opengles/);
   });

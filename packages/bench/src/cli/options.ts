@@ -28,6 +28,8 @@ export const USAGE = `Usage: pnpm bench [run] [options]
        pnpm bench kernels        run the WGSL kernel micro-benchmark of @offshelf/core-wgsl
        pnpm bench generate [--out=DIR]   write the random-weight ONNX models
 
+\`offshelf bench\` (\`pnpm cli bench\`) takes the same options.
+
 Measures feature extraction per engine, model and batch size, each case in its own Node process.
 With no options it runs a quick set: MobileNetV2 at batch 1 on every engine, five in Node and
 ort-wasm-chromium in Chromium. The five Node engines alone took about 7 minutes on lavapipe with

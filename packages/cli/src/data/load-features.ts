@@ -81,8 +81,8 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     if (result.kept.length === 0) {
       const first = result.skipped[0];
       throw new CliError(
-        `no readable images: ${formatCount(listingSkips + result.skipped.length, 'file')} skipped` +
-          (first ? `, first ${first.path} (see the warnings above)` : '') +
+        `no readable images: ${formatCount(listingSkips + result.skipped.length, 'file')} skipped (see the warnings above)` +
+          (first ? `, the first unreadable image ${first.path}` : '') +
           `; pass ${READABLE_IMAGE_FORMATS} files`,
       );
     }

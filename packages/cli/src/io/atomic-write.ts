@@ -26,8 +26,8 @@ export function temporaryPathFor(path: string): string {
 
 /**
  * Checks that `path` can be written as a file before any long work: it is not a folder, its
- * nearest existing parent is a folder, and that folder is writable. `option` names the
- * command-line option in the error, such as `-o`.
+ * nearest existing parent is a folder, and a file can be created and removed there. `option`
+ * names the command-line option in the error, such as `-o`.
  */
 export async function checkOutputFile(path: string, option = '-o'): Promise<void> {
   const existing = await stat(path).catch(() => null);
@@ -51,6 +51,17 @@ export async function checkOutputFile(path: string, option = '-o'): Promise<void
   } catch {
     throw new CliError(`${option} ${path}: no permission to write in ${folder}; choose a folder you can write to`);
   }
+
+  // The permission check is not the whole story: /proc passes it for root but rejects new
+  // files, so create one and remove it.
+  const probe = temporaryPathFor(join(folder, basename(path)));
+  try {
+    const handle = await open(probe, 'wx');
+    await handle.close();
+  } catch (error) {
+    throw new CliError(`${option} ${path}: cannot create a file in ${folder} (${errorMessage(error)}); choose another output path`);
+  }
+  await rm(probe, { force: true });
 }
 
 /** Rewords a failed write of `path` as a CliError naming the path and the fix, for the usual causes. */
@@ -65,8 +76,8 @@ function writeError(path: string, error: unknown): unknown {
     EROFS: `${dirname(path)} is on a read-only file system; choose another output path`,
     ENOSPC: 'the disk is full; free some space or choose another output path',
   };
-  const fix = code === undefined ? undefined : fixes[code];
-  if (fix === undefined) return error;
+  if (code === undefined) return error;
+  const fix = fixes[code] ?? 'choose another output path';
   return new CliError(`cannot write ${path}: ${fix} (${errorMessage(error)})`);
 }
 

@@ -122,11 +122,16 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     batch: 2, inChannels: 12, outChannels: 12, groups: 12, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, resnetAdd],
-  // 3 rows, fewer than a quad, so one quad spans three planes; 32 planes are 8 whole groups.
+  // 3 rows, fewer than a quad, so one quad spans three planes. 32 planes are 8 whole groups.
   ['depthwise 3x3 on 3x5, 32 channels', {
     inChannels: 32, outChannels: 32, groups: 32, inHeight: 3, inWidth: 5, kernelHeight: 3, kernelWidth: 3,
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
   }, plain],
+  // The widest rows the kernel takes, without a bias and with the residual after the activation.
+  ['depthwise 3x3 on 6x15, 8 channels', {
+    inChannels: 8, outChannels: 8, groups: 8, inHeight: 6, inWidth: 15, kernelHeight: 3, kernelWidth: 3,
+    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  }, hardSwishAfter],
   // One row per plane: every row is a plane's first and last.
   ['depthwise 3x3 on 1x3, 8 channels', {
     inChannels: 8, outChannels: 8, groups: 8, inHeight: 1, inWidth: 3, kernelHeight: 3, kernelWidth: 3,
@@ -501,10 +506,11 @@ describe('conv2d shapes and selection', () => {
     });
     expect(conv2dVariants(depthwise(960, 7, 7), cpu)).toEqual([DEPTHWISE_FOUR_PLANES_VARIANT, 'depthwise-3x3-strip', 'depthwise-4x', 'direct']);
     expect(conv2dVariants(depthwise(8, 4, 1), cpu)[0]).toBe(DEPTHWISE_FOUR_PLANES_VARIANT);
+    expect(conv2dVariants(depthwise(8, 15, 15), cpu)[0]).toBe(DEPTHWISE_FOUR_PLANES_VARIANT);
     expect(conv2dVariants(depthwise(960, 7, 7), { ...cpu, cpuAdapter: false }).at(-2)).toBe(DEPTHWISE_FOUR_PLANES_VARIANT);
     // Channel counts not a multiple of 4, a channel multiplier, even or wider rows, other pads
     // and strides do not fit.
-    for (const shape of [depthwise(6, 7, 7), { ...depthwise(8, 7, 7), outChannels: 16 }, depthwise(8, 7, 8), depthwise(8, 9, 9),
+    for (const shape of [depthwise(6, 7, 7), { ...depthwise(8, 7, 7), outChannels: 16 }, depthwise(8, 7, 8), depthwise(8, 17, 17),
       { ...depthwise(8, 7, 7), padTop: 0 }, { ...depthwise(8, 7, 7), strideHeight: 2, strideWidth: 2 }]) {
       expect(conv2dVariants(shape, cpu)).not.toContain(DEPTHWISE_FOUR_PLANES_VARIANT);
     }

@@ -11,15 +11,16 @@ import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-sh
 
 export const DEPTHWISE_FOUR_PLANES_VARIANT = 'depthwise-3x3-four-planes';
 
-// Widest row the kernel takes: MobileNetV2's 7 px maps. Each invocation keeps two quads of input
-// rows, the row above and a quad of sums in registers, 13 × WIDTH values per lane.
-// NOTE: odd widths of 9 to 15 were not timed, so they stay with the strip kernel.
-const MAX_WIDTH = 7;
+// Widest row the kernel takes. Each invocation keeps two quads of input rows, the row above and
+// a quad of sums in registers, 13 × WIDTH values per lane. On lavapipe at batch 8 it ran 5-15 px
+// layers 1.04-1.27× faster than the strip kernel, but at 15 px its pipeline took 2.5 s to
+// compile against 0.8 s (bench/kernels.ts).
+const MAX_WIDTH = 15;
 
 /**
  * Checks that the four-plane depthwise kernel can run `shape`. It needs one channel per group, as
  * many output channels as input channels and a multiple of 4 of them. The kernel is 3×3 with
- * stride 1, dilation 1 and a padding of 1 on every side, on maps of an odd width of at most 7.
+ * stride 1, dilation 1 and a padding of 1 on every side, on maps of an odd width of at most 15.
  */
 export function fitsDepthwiseFourPlanes(shape: Conv2dShape): boolean {
   return shape.groups === shape.inChannels && shape.outChannels === shape.inChannels && shape.inChannels % 4 === 0 &&

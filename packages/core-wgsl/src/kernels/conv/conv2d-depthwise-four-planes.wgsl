@@ -1,5 +1,5 @@
 // Depthwise 3×3 convolution with stride 1, dilation 1 and a padding of 1 on every side, for CPU
-// adapters and small maps of an odd width {{WIDTH}}. Each invocation computes four planes that
+// adapters and small maps of an odd width {{WIDTH}} (at most 15). Each invocation computes four planes that
 // lie back to back (four channels of one image), 4 × height rows in all. Four rows hold
 // 4 × WIDTH values, a multiple of 4, and the first of the four planes starts on a multiple of 4,
 // so the invocation reads and writes them as aligned vec4s, a quad of rows at a time. A quad can

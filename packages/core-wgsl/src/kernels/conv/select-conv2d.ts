@@ -116,9 +116,9 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
     const rowPairs = fitsDepthwiseRowPairs(shape);
     const rowPairsFirst = rowPairs && target.cpuAdapter === true;
     if (rowPairsFirst) variants.push(DEPTHWISE_ROW_PAIRS_VARIANT);
-    // Maps of an odd width take four planes per invocation, read and written as whole aligned
-    // vec4s. On lavapipe at batch 8 it ran MobileNetV2's 960-channel layer at 7 px in 0.70 ms
-    // against 0.84 for the strip kernel (bench/kernels.ts, best of 6 runs).
+    // Maps of an odd width up to 15 take four planes per invocation, read and written as whole
+    // aligned vec4s. On lavapipe at batch 8 it ran MobileNetV2's 960-channel layer at 7 px in
+    // 0.70 ms against 0.84 for the strip kernel (bench/kernels.ts, best of 6 runs).
     const fourPlanes = fitsDepthwiseFourPlanes(shape);
     const fourPlanesFirst = fourPlanes && target.cpuAdapter === true;
     if (fourPlanesFirst) variants.push(DEPTHWISE_FOUR_PLANES_VARIANT);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -58,6 +58,32 @@ describe('file tuning cache', () => {
     expect(statSync(path).ino).not.toBe(firstInode);
     expect(readdirSync(cacheFolder)).toEqual(['tuning.json']);
     expect(Object.keys(JSON.parse(readFileSync(path, 'utf8')).adapters)).toEqual(['first', 'second']);
+  });
+
+  it('merges concurrent saves', async () => {
+    const path = join(folder, 'concurrent', 'tuning.json');
+    const first = new FileTuningCache(path);
+    const second = new FileTuningCache(path);
+    const otherEntry: TuningTable = { 'conv2d|other': { variant: 'direct', defaultVariant: 'direct', timesMs: { direct: 3 } } };
+
+    // Both tables were loaded before either save, as in two processes tuning at once.
+    await Promise.all([first.save('a', table), second.save('a', otherEntry)]);
+
+    expect(await first.load('a')).toEqual({ ...table, ...otherEntry });
+    expect(readdirSync(join(folder, 'concurrent'))).toEqual(['tuning.json']);
+  });
+
+  it('takes over a stale lock', async () => {
+    const path = join(folder, 'stale', 'tuning.json');
+    mkdirSync(join(folder, 'stale'));
+    writeFileSync(`${path}.lock`, '12345\n');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(`${path}.lock`, minuteAgo, minuteAgo);
+
+    await new FileTuningCache(path).save('a', table);
+
+    expect(await new FileTuningCache(path).load('a')).toEqual(table);
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
   it('reads an invalid file as empty', async () => {

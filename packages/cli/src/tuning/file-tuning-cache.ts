@@ -1,6 +1,7 @@
 /** The Node tuning cache: one JSON file in the user cache folder with a table per adapter. */
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TuningCache, TuningTable } from '@offshelf/core-wgsl';
 
@@ -15,6 +16,33 @@ interface TuningFile {
   adapters: Record<string, TuningTable>;
 }
 
+// A save keeps `<file>.lock` while it reads, merges and writes, a few milliseconds. A lock older
+// than this is left over from a process that died while saving, and the next save removes it.
+const STALE_LOCK_MS = 10_000;
+const LOCK_RETRY_MS = 20;
+
+/**
+ * Creates `path` as a lock file, waiting while another process holds it, and returns the
+ * function that releases it.
+ */
+async function acquireLock(path: string): Promise<() => Promise<void>> {
+  await mkdir(dirname(path), { recursive: true });
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+
+    const lock = await stat(path).catch(() => null);
+    if (lock && Date.now() - lock.mtimeMs > STALE_LOCK_MS) await rm(path, { force: true });
+    else await sleep(LOCK_RETRY_MS);
+  }
+}
+
 /** Returns the tuning cache file: `tuning.json` in the user cache folder. */
 export function tuningCachePath(env: Environment = process.env): string {
   return join(cacheFolder(env), 'tuning.json');
@@ -22,8 +50,9 @@ export function tuningCachePath(env: Environment = process.env): string {
 
 /**
  * A tuning cache in a JSON file, written atomically (temporary file, then rename) so a
- * crash or a concurrent reader never sees half a file. A missing, invalid (not JSON) or
- * other-version file reads as empty and is replaced on the next save.
+ * crash or a concurrent reader never sees half a file. Saves from several processes take turns
+ * through a lock file and merge their entries into what is on disk. A missing, invalid (not
+ * JSON) or other-version file reads as empty and is replaced on the next save.
  */
 export class FileTuningCache implements TuningCache {
   constructor(readonly path: string = tuningCachePath()) {}
@@ -32,11 +61,19 @@ export class FileTuningCache implements TuningCache {
     return (await this.read()).adapters[adapterKey] ?? {};
   }
 
-  // NOTE: two processes saving at once both read, then rename over each other, so one table may be lost (not corrupted).
+  /**
+   * Stores `table` as `adapterKey`'s table. Entries that another process saved since `table` was
+   * loaded stay, and where both have a key, `table`'s entry wins.
+   */
   async save(adapterKey: string, table: TuningTable): Promise<void> {
-    const contents = await this.read();
-    contents.adapters[adapterKey] = table;
-    await writeFileAtomic(this.path, `${JSON.stringify(contents, null, 2)}\n`);
+    const release = await acquireLock(`${this.path}.lock`);
+    try {
+      const contents = await this.read();
+      contents.adapters[adapterKey] = { ...contents.adapters[adapterKey], ...table };
+      await writeFileAtomic(this.path, `${JSON.stringify(contents, null, 2)}\n`);
+    } finally {
+      await release();
+    }
   }
 
   async clear(): Promise<void> {

@@ -30,7 +30,10 @@ export type TuningTable = Record<string, TunedChoice>;
 export interface TuningCache {
   /** Returns the stored table of `adapterKey`, or an empty one. */
   load(adapterKey: string): Promise<TuningTable>;
-  /** Replaces the stored table of `adapterKey`. */
+  /**
+   * Stores `table` as the table of `adapterKey`. A store that several processes share may merge
+   * it with entries another process saved meanwhile (the CLI's file does).
+   */
   save(adapterKey: string, table: TuningTable): Promise<void>;
   /** Deletes every adapter's table. */
   clear(): Promise<void>;

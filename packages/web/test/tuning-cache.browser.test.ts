@@ -23,6 +23,7 @@ interface TuningCachePage {
   tuneIntoCache(databaseName: string, adapterKey: string): Promise<PageTuning>;
   loadTable(databaseName: string, adapterKey: string): Promise<TuningTable>;
   saveTable(databaseName: string, adapterKey: string, table: TuningTable): Promise<void>;
+  saveConcurrently(databaseName: string, adapterKey: string, tables: TuningTable[]): Promise<void>;
   clearCache(databaseName: string): Promise<void>;
   lookupVariant(databaseName: string, adapterKey: string): Promise<string | null>;
   createOtherDatabase(databaseName: string, record: string): Promise<void>;
@@ -102,6 +103,16 @@ describe('IndexedDB tuning cache', () => {
     expect(await call('loadTable', database, keys.adapterKey)).toEqual(table);
   });
 
+  it('merges concurrent saves', async () => {
+    const database = 'tuning-concurrent';
+    const first: TuningTable = { 'conv2d|first': { variant: 'direct', defaultVariant: 'direct', timesMs: { direct: 1 } } };
+    const second: TuningTable = { 'conv2d|second': { variant: 'naive', defaultVariant: 'naive', timesMs: { naive: 2 } } };
+
+    await call('saveConcurrently', database, keys.adapterKey, [first, second]);
+
+    expect(await call('loadTable', database, keys.adapterKey)).toEqual({ ...first, ...second });
+  });
+
   it('misses for another adapter', async () => {
     const database = 'tuning-adapters';
     await call('tuneIntoCache', database, keys.adapterKey);
@@ -125,6 +136,8 @@ describe('IndexedDB tuning cache', () => {
     // The same shape tuned with different kernel code: only the `code=` part of the key differs.
     const staleKey = keys.keyString.replace(/\|code=([0-9a-f]{8})$/, (_, code: string) => `|code=${code === '00000000' ? '11111111' : '00000000'}`);
     expect(staleKey).not.toBe(keys.keyString);
+    // Saves merge into the stored table, so clear it to leave only the stale entry.
+    await call('clearCache', database);
     await call('saveTable', database, keys.adapterKey, { [staleKey]: choice });
 
     await reload();

@@ -21,8 +21,19 @@ export class IndexedDbTuningCache implements TuningCache {
     return record ?? {};
   }
 
+  /**
+   * Stores `table` as `adapterKey`'s table, merged into the stored one in the same transaction:
+   * entries another tab saved since `table` was loaded stay, and `table`'s entries win.
+   */
   async save(adapterKey: string, table: TuningTable): Promise<void> {
-    await this.request('readwrite', (store) => store.put(table, adapterKey));
+    await this.request('readwrite', (store) => {
+      // Read-write transactions on one store run one at a time, so no save lands between the get and the put.
+      const stored = store.get(adapterKey);
+      stored.onsuccess = () => {
+        store.put({ ...(stored.result as TuningTable | undefined), ...table }, adapterKey);
+      };
+      return stored;
+    });
   }
 
   async clear(): Promise<void> {

@@ -63,6 +63,11 @@ async function saveTable(databaseName: string, adapterKey: string, table: Tuning
   await new IndexedDbTuningCache(databaseName).save(adapterKey, table);
 }
 
+/** Saves each of `tables` under `adapterKey` at once, each through its own cache, as tabs would. */
+async function saveConcurrently(databaseName: string, adapterKey: string, tables: TuningTable[]): Promise<void> {
+  await Promise.all(tables.map((table) => new IndexedDbTuningCache(databaseName).save(adapterKey, table)));
+}
+
 async function clearCache(databaseName: string): Promise<void> {
   await new IndexedDbTuningCache(databaseName).clear();
 }
@@ -116,5 +121,5 @@ async function inspectDatabase(databaseName: string): Promise<{ stores: string[]
   }
 }
 
-Object.assign(globalThis, { describeKeys, tuneIntoCache, loadTable, saveTable, clearCache, lookupVariant, createOtherDatabase, inspectDatabase });
+Object.assign(globalThis, { describeKeys, tuneIntoCache, loadTable, saveTable, saveConcurrently, clearCache, lookupVariant, createOtherDatabase, inspectDatabase });
 document.title = 'tuning-cache ready';

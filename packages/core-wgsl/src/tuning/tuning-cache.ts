@@ -31,8 +31,8 @@ export interface TuningCache {
   /** Returns the stored table of `adapterKey`, or an empty one. */
   load(adapterKey: string): Promise<TuningTable>;
   /**
-   * Stores `table` as the table of `adapterKey`. A store that several processes share may merge
-   * it with entries another process saved meanwhile (the CLI's file does).
+   * Stores `table` as the table of `adapterKey`. A store that several processes or tabs share
+   * may merge it with entries another one saved meanwhile (the CLI's file and IndexedDB do).
    */
   save(adapterKey: string, table: TuningTable): Promise<void>;
   /** Deletes every adapter's table. */

@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   const { device } = gpu;
   const target = kernelTargetOf(device);
   console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
-  console.log(['case'.padEnd(32), 'variant'.padEnd(22), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
+  console.log(['case'.padEnd(32), 'variant'.padEnd(32), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
@@ -337,7 +337,7 @@ async function timeAndPrint(
 
   const gflops = cost.flops / (best * 1e6);
   const gbps = cost.bytes / (best * 1e6);
-  console.log([name.padEnd(32), variant.padEnd(22), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
+  console.log([name.padEnd(32), variant.padEnd(32), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
 }
 
 await main();

@@ -100,6 +100,8 @@ const convCases: Array<[string, Conv2dShape, Epilogue]> = [
   ['dw 3x3 s1 144 @56', conv(144, 144, 56, 3, 1, 144), relu6],
   ['dw 3x3 s1 192 @28', conv(192, 192, 28, 3, 1, 192), relu6],
   ['dw 3x3 s2 144 @56', conv(144, 144, 56, 3, 2, 144), relu6],
+  ['dw 3x3 s2 192 @28', conv(192, 192, 28, 3, 2, 192), relu6],
+  ['dw 3x3 s2 576 @14', conv(576, 576, 14, 3, 2, 576), relu6],
   ['dw 3x3 s1 384 @14', conv(384, 384, 14, 3, 1, 384), relu6],
   ['dw 3x3 s1 960 @7', conv(960, 960, 7, 3, 1, 960), relu6],
 ];

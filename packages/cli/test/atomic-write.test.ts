@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CliError } from '../src/errors';
-import { checkOutputFile, pendingTemporaryFiles, removePendingTemporaryFiles, trackTemporaryFile, writeFileAtomic } from '../src/io/atomic-write';
+import { checkOutputFile, createFolder, pendingTemporaryFiles, removePendingTemporaryFiles, trackTemporaryFile, writeFileAtomic } from '../src/io/atomic-write';
 
 const folder = mkdtempSync(join(tmpdir(), 'offshelf-atomic-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -47,6 +47,33 @@ describe('writeFileAtomic', () => {
     await removePendingTemporaryFiles();
     expect(existsSync(temporary)).toBe(false);
     expect(pendingTemporaryFiles()).toEqual([]);
+  });
+});
+
+describe('createFolder', () => {
+  it('creates missing parents', async () => {
+    const path = join(folder, 'made', 'two', 'levels');
+    await createFolder(path);
+    expect(statSync(path).isDirectory()).toBe(true);
+    await expect(createFolder(path)).resolves.toBeUndefined();
+  });
+
+  it('rejects a file as a parent', async () => {
+    const file = join(folder, 'file-not-folder');
+    writeFileSync(file, 'x');
+    await expect(createFolder(join(file, 'cache'))).rejects.toThrow(/ENOTDIR/);
+  });
+
+  // Node 20's recursive mkdir spun forever under /proc, so a hang fails on the test timeout.
+  it('rejects a folder under a dangling symlink', async () => {
+    const link = join(folder, 'dangling');
+    symlinkSync(join(folder, 'no-such-target'), link);
+    await expect(createFolder(join(link, 'cache'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('rejects a folder under /proc', async (context) => {
+    if (!existsSync('/proc/self')) context.skip('no /proc on this system');
+    await expect(createFolder('/proc/offshelf-cache/models')).rejects.toThrow(/ENOENT|EACCES/);
   });
 });
 

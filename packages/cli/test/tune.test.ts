@@ -86,6 +86,13 @@ describe('file tuning cache', () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it('names the file when the folder cannot be created', async (context) => {
+    if (!existsSync('/proc/self')) context.skip('no /proc on this system');
+    const path = '/proc/offshelf-cache/tuning.json';
+    await expect(new FileTuningCache(path).save('a', table)).rejects.toThrow(`cannot save the tuning cache ${path}: `);
+    await expect(new FileTuningCache(path).save('a', table)).rejects.toThrow('; set OFFSHELF_CACHE to a folder you can write to');
+  });
+
   it('reads an invalid file as empty', async () => {
     const path = join(folder, 'invalid', 'tuning.json');
     const cache = new FileTuningCache(path);

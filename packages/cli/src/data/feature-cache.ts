@@ -54,6 +54,7 @@ export class FeatureCache {
   }
 
   async put(imageSha256: string, features: Float32Array): Promise<void> {
-    await writeFileAtomic(this.pathFor(imageSha256), new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
+    const bytes = new Uint8Array(features.buffer, features.byteOffset, features.byteLength);
+    await writeFileAtomic(this.pathFor(imageSha256), bytes, 'set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache');
   }
 }

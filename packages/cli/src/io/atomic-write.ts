@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import { CliError, errorMessage } from '../errors';
 
@@ -22,6 +22,37 @@ export async function removePendingTemporaryFiles(): Promise<void> {
 /** Returns a temporary path beside `path`, so the final rename stays on one file system. */
 export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Creates `folder` and its missing parents, like `mkdir -p`. Node 20's recursive mkdir never
+ * returned for a new folder under /proc, which exists but takes no children, so this creates one
+ * level at a time and fails there with the system's error.
+ */
+export async function createFolder(folder: string): Promise<void> {
+  const missing: string[] = [];
+  let current = resolve(folder);
+  for (;;) {
+    const info = await stat(current).catch(() => null);
+    if (info) {
+      if (info.isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}' (${current} is a file)`), { code: 'ENOTDIR' });
+    }
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      // Another process may have created it meanwhile. A dangling symlink also reports EEXIST,
+      // and then the next level fails with ENOENT.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
 
 /**
@@ -64,9 +95,13 @@ export async function checkOutputFile(path: string, option = '-o'): Promise<void
   await rm(probe, { force: true });
 }
 
-/** Rewords a failed write of `path` as a CliError naming the path and the fix, for the usual causes. */
-function writeError(path: string, error: unknown): unknown {
+/**
+ * Rewords a failed write of `path` as a CliError naming the path and the fix: `fix` where given,
+ * else one for the usual causes.
+ */
+function writeError(path: string, error: unknown, fix?: string): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && fix !== undefined) return new CliError(`cannot write ${path}: ${fix} (${errorMessage(error)})`);
   const fixes: Record<string, string> = {
     EISDIR: 'it is a folder; pass a file path',
     ENOTDIR: 'a parent of it is a file, not a folder; choose another output path',
@@ -77,19 +112,19 @@ function writeError(path: string, error: unknown): unknown {
     ENOSPC: 'the disk is full; free some space or choose another output path',
   };
   if (code === undefined) return error;
-  const fix = fixes[code] ?? 'choose another output path';
-  return new CliError(`cannot write ${path}: ${fix} (${errorMessage(error)})`);
+  return new CliError(`cannot write ${path}: ${fixes[code] ?? 'choose another output path'} (${errorMessage(error)})`);
 }
 
 /**
  * Writes `chunks` to a temporary file in the same folder as `path`, flushes it and
- * renames it over `path`, so readers never see a partial file. Creates the folder.
+ * renames it over `path`, so readers never see a partial file. Creates the folder. A failed
+ * write throws a CliError that names `path` and `fix`, or a fix for the usual causes.
  */
-export async function writeFileAtomic(path: string, chunks: Uint8Array | string | Array<Uint8Array | string>): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Uint8Array | string | Array<Uint8Array | string>, fix?: string): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await createFolder(dirname(path));
   } catch (error) {
-    throw writeError(path, error);
+    throw writeError(path, error, fix);
   }
   const temporaryPath = temporaryPathFor(path);
   pendingTempFiles.add(temporaryPath);
@@ -106,8 +141,9 @@ export async function writeFileAtomic(path: string, chunks: Uint8Array | string 
     }
     await rename(temporaryPath, path);
   } catch (error) {
-    await rm(temporaryPath, { force: true });
-    throw writeError(path, error);
+    // A failed removal must not hide why the write failed.
+    await rm(temporaryPath, { force: true }).catch(() => undefined);
+    throw writeError(path, error, fix);
   } finally {
     pendingTempFiles.delete(temporaryPath);
   }

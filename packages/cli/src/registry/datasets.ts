@@ -5,14 +5,14 @@
  * A path to an existing file or folder always wins over a name.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 
 import { unzipSync } from 'fflate';
 
 import { listFilesRecursively } from '../data/dataset';
 import { CliError } from '../errors';
-import { temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
+import { createFolder, temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
 import { downloadFile, manualFetchHint } from './download';
 import { sha256File, sha256Hex } from './hash';
 import { cacheFolder, datasetsFolder, isOffline, type Environment } from './paths';
@@ -93,7 +93,7 @@ async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string |
     }
     const target = resolve(folder, path);
     if (!target.startsWith(resolve(folder) + '/')) throw new CliError(`zip entry ${name} points outside the target folder; the archive is unsafe`);
-    await mkdir(dirname(target), { recursive: true });
+    await createFolder(dirname(target));
     await writeFile(target, content);
   }
 }

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import { temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
+import { createFolder, temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
 import { CliError, errorMessage } from '../errors';
 import { createProgress } from '../ui/progress';
 
@@ -44,7 +44,11 @@ export async function downloadFile(request: DownloadRequest): Promise<void> {
     throw new CliError(`cannot download ${request.label}: ${request.url} returned HTTP ${response.status} ${response.statusText}; ${manualFetchHint(request)}`);
   }
 
-  await mkdir(dirname(request.destination), { recursive: true });
+  try {
+    await createFolder(dirname(request.destination));
+  } catch (error) {
+    throw new CliError(`cannot create the cache folder for ${request.label}: ${errorMessage(error)}; set OFFSHELF_CACHE to a folder you can write to`);
+  }
   const temporaryPath = temporaryPathFor(request.destination);
   const untrack = trackTemporaryFile(temporaryPath);
   const totalBytes = Number(response.headers.get('content-length') ?? 0);

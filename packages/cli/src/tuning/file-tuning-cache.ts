@@ -1,11 +1,12 @@
 /** The Node tuning cache: one JSON file in the user cache folder with a table per adapter. */
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TuningCache, TuningTable } from '@offshelf/core-wgsl';
 
-import { writeFileAtomic } from '../io/atomic-write';
+import { CliError, errorMessage } from '../errors';
+import { createFolder, writeFileAtomic } from '../io/atomic-write';
 import { cacheFolder, type Environment } from '../registry/paths';
 
 /** Version of the file layout: `{ version, adapters: { [adapterKey]: TuningTable } }`. */
@@ -26,7 +27,7 @@ const LOCK_RETRY_MS = 20;
  * function that releases it.
  */
 async function acquireLock(path: string): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true });
+  await createFolder(dirname(path));
   for (;;) {
     try {
       const handle = await open(path, 'wx');
@@ -66,11 +67,16 @@ export class FileTuningCache implements TuningCache {
    * loaded stay, and where both have a key, `table`'s entry wins.
    */
   async save(adapterKey: string, table: TuningTable): Promise<void> {
-    const release = await acquireLock(`${this.path}.lock`);
+    let release: () => Promise<void>;
+    try {
+      release = await acquireLock(`${this.path}.lock`);
+    } catch (error) {
+      throw new CliError(`cannot save the tuning cache ${this.path}: ${errorMessage(error)}; set OFFSHELF_CACHE to a folder you can write to`);
+    }
     try {
       const contents = await this.read();
       contents.adapters[adapterKey] = { ...contents.adapters[adapterKey], ...table };
-      await writeFileAtomic(this.path, `${JSON.stringify(contents, null, 2)}\n`);
+      await writeFileAtomic(this.path, `${JSON.stringify(contents, null, 2)}\n`, 'set OFFSHELF_CACHE to a folder you can write to');
     } finally {
       await release();
     }

@@ -1,0 +1,37 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Preprocessing } from '@offshelf/backbone';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { FeatureCache, type FeatureCacheKey } from '../src/data/feature-cache';
+
+const folder = mkdtempSync(join(tmpdir(), 'offshelf-feature-cache-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const preprocessing: Preprocessing = {
+  height: 224, width: 224, sourceLayout: 'NCHW', channelOrder: 'RGB', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], resize: { mode: 'stretch' },
+};
+const key: FeatureCacheKey = { backboneSha256: 'a'.repeat(64), layer: 'features', preprocessing, weightPrecision: 'f32' };
+const imageSha256 = 'b'.repeat(64);
+
+describe('FeatureCache', () => {
+  it('returns what it stored', async () => {
+    const cache = new FeatureCache(folder, key, 3);
+    await cache.put(imageSha256, Float32Array.of(1, 2, 3));
+    expect(Array.from((await cache.get(imageSha256))!)).toEqual([1, 2, 3]);
+  });
+
+  it('misses an entry of another length', async () => {
+    const cache = new FeatureCache(folder, key, 4);
+    expect(await cache.get(imageSha256)).toBeUndefined();
+  });
+
+  it('names the fix when the cache cannot be written', async (context) => {
+    if (!existsSync('/proc/self')) context.skip('no /proc on this system');
+    const cache = new FeatureCache('/proc/offshelf-cache', key, 3);
+    const put = cache.put(imageSha256, Float32Array.of(1, 2, 3));
+    await expect(put).rejects.toThrow(/^cannot write \/proc\/offshelf-cache\/features\/.*\.f32: set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache \(/);
+  });
+});

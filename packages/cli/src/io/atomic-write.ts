@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -25,26 +25,34 @@ export function temporaryPathFor(path: string): string {
 }
 
 /**
+ * Returns the nearest of `path` and its parents that exists, with its stat (null when not even
+ * the root exists), and the paths below it that do not, deepest first.
+ */
+async function nearestExisting(path: string): Promise<{ path: string; info: Stats | null; missing: string[] }> {
+  const missing: string[] = [];
+  let current = path;
+  for (;;) {
+    const info = await stat(current).catch(() => null);
+    if (info) return { path: current, info, missing };
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) return { path: current, info: null, missing };
+    current = parent;
+  }
+}
+
+/**
  * Creates `folder` and its missing parents, like `mkdir -p`. Node 20's recursive mkdir never
  * returned for a new folder under /proc, which exists but takes no children, so this creates one
  * level at a time and fails there with the system's error.
  */
 export async function createFolder(folder: string): Promise<void> {
-  const missing: string[] = [];
-  let current = resolve(folder);
-  for (;;) {
-    const info = await stat(current).catch(() => null);
-    if (info) {
-      if (info.isDirectory()) break;
-      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}' (${current} is a file)`), { code: 'ENOTDIR' });
-    }
-    missing.push(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
+  const nearest = await nearestExisting(resolve(folder));
+  if (nearest.info && !nearest.info.isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}' (${nearest.path} is a file)`), { code: 'ENOTDIR' });
   }
 
-  for (const path of missing.reverse()) {
+  for (const path of nearest.missing.reverse()) {
     try {
       await mkdir(path);
     } catch (error) {
@@ -66,17 +74,11 @@ export async function checkOutputFile(path: string, option = '-o'): Promise<void
     throw new CliError(`${option} ${path}: is a folder; pass a file path, for example inside it`);
   }
 
-  let folder = dirname(path);
-  for (;;) {
-    const info = await stat(folder).catch(() => null);
-    if (info) {
-      if (!info.isDirectory()) throw new CliError(`${option} ${path}: ${folder} is a file, not a folder; choose another output path`);
-      break;
-    }
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
+  const { path: folder, info } = await nearestExisting(dirname(path));
+  if (info && !info.isDirectory()) {
+    throw new CliError(`${option} ${path}: ${folder} is a file, not a folder; choose another output path`);
   }
+
   try {
     await access(folder, constants.W_OK);
   } catch {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { onnx } from '../src/import/onnx/proto';
 import { createFeatureExtractor, detectFormat, loadModel, ModelImportError } from '../src/index';
-import { CORAL_ONNX, memorySource } from './helpers/file-source';
+import { CORAL_ONNX, CORAL_TFLITE, memorySource } from './helpers/file-source';
 import { seededValues, tinyModel } from './helpers/tiny-model';
 
 const conv = { opType: 'Conv', inputs: ['x', 'w', 'b'], output: 'y', attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } };
@@ -25,6 +25,15 @@ async function importError(promise: Promise<unknown>): Promise<ModelImportError>
   expect(error).toBeInstanceOf(ModelImportError);
   return error as ModelImportError;
 }
+
+describe('TFLite import errors', () => {
+  it('names the byte past the end of a truncated file', async () => {
+    const bytes = new Uint8Array(readFileSync(CORAL_TFLITE)).subarray(0, 500_000);
+    const error = await importError(loadModel(memorySource('truncated.tflite', bytes)));
+    expect(error.message).toMatch(/truncated\.tflite: .* (points to byte \d+|of \d+ bytes at byte \d+ runs) outside the 500000-byte file; the file is truncated or corrupt/);
+    expect(error.message).not.toContain('(0 bytes)');
+  });
+});
 
 describe('ONNX import errors', () => {
   it('rejects a truncated file', async () => {

@@ -249,6 +249,50 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stdout.match(/^ {2}rbf-svm C=/gm)).toHaveLength(4);
   });
 
+  it('runs a grid search for k-NN', async () => {
+    const train = join(folder, 'knn-grid.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(12, 4));
+    const given = offshelf('train', train, '--head', 'knn', '--grid', '--neighbors', '1,3', '--cv', '3', '-o', join(folder, 'knn.json'), '--quiet');
+    expect(given.status).toBe(0);
+    expect(given.stdout.match(/^ {2}knn neighbors=/gm)).toHaveLength(2);
+
+    // 8 images per training fold: the default grid's 9 and 15 do not fit and are dropped.
+    const defaults = offshelf('train', train, '--head', 'knn', '--grid', '--cv', '3', '-o', join(folder, 'knn.json'), '--quiet');
+    expect(defaults.status).toBe(0);
+    expect(defaults.stdout.match(/^ {2}knn neighbors=(\d+)/gm)?.map((line) => line.trim()).sort()).toEqual(
+      ['knn neighbors=1', 'knn neighbors=3', 'knn neighbors=5', 'knn neighbors=7'],
+    );
+  });
+
+  it('checks --neighbors against the training folds', async () => {
+    const train = join(folder, 'knn-large.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(12, 4));
+    const folds = offshelf('train', train, '--head', 'knn', '--neighbors', '10', '--cv', '3', '-o', join(folder, 'knn.json'));
+    expect(folds.status).toBe(2);
+    expect(folds.stderr).toMatch(/^error: --neighbors 10 is more than the 8 images each cross-validation fit trains on \(12 images, 3 folds\); pass --neighbors 8 or less\n/);
+    expect(folds.stderr).not.toMatch(/training:/);
+
+    const all = offshelf('train', train, '--head', 'knn', '--neighbors', '13', '--cv', '0', '-o', join(folder, 'knn.json'));
+    expect(all.status).toBe(2);
+    expect(all.stderr).toMatch(/--neighbors 13 is more than the 12 training images; pass --neighbors 12 or less/);
+
+    const several = offshelf('train', train, '--head', 'knn', '--neighbors', '1,3', '-o', join(folder, 'knn.json'));
+    expect(several.status).toBe(2);
+    expect(several.stderr).toMatch(/several --neighbors values need --grid/);
+
+    const otherHead = offshelf('train', train, '--head', 'logreg', '--neighbors', '3', '-o', join(folder, 'knn.json'));
+    expect(otherHead.status).toBe(2);
+    expect(otherHead.stderr).toMatch(/--neighbors applies only to --head knn, not logreg/);
+  });
+
+  it('rejects one cross-validation fold', async () => {
+    const train = join(folder, 'one-fold.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(8, 4));
+    const result = offshelf('train', train, '--cv', '1', '-o', join(folder, 'one-fold.json'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--cv 1 is invalid: pass 0 to skip cross-validation, or 2 or more folds/);
+  });
+
   it('rejects features of the wrong width or backbone', async () => {
     const model = join(folder, 'model.json');
     const wide = join(folder, 'wide.safetensors');
@@ -284,7 +328,19 @@ describe('offshelf CLI without a GPU', () => {
     writeFileSync(join(folder, 'not-a-model.json'), '{"hello": 1}');
     const result = offshelf('evaluate', join(folder, 'train.safetensors'), '--model', join(folder, 'not-a-model.json'));
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/not-a-model\.json: not an offshelf model/);
+    expect(result.stderr).toMatch(/not-a-model\.json: not an offshelf model \(the JSON object has no "format" field, expected "offshelf-model"\)/);
+
+    writeFileSync(join(folder, 'array.json'), '[1, 2]');
+    const array = offshelf('evaluate', join(folder, 'train.safetensors'), '--model', join(folder, 'array.json'));
+    expect(array.status).toBe(1);
+    expect(array.stderr).toMatch(/array\.json: not an offshelf model \(the JSON is an array, not an object/);
+  });
+
+  it('names the fix for a newer model bundle', () => {
+    writeFileSync(join(folder, 'newer.json'), JSON.stringify({ format: 'offshelf-model', version: 99 }));
+    const result = offshelf('evaluate', join(folder, 'train.safetensors'), '--model', join(folder, 'newer.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/newer\.json: model format version 99 is not supported by this build \(version 1\); a newer offshelf wrote it, so update offshelf/);
   });
 
   it('rejects a .npy input that is not float32', () => {
@@ -318,6 +374,31 @@ describe('offshelf CLI without a GPU', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both/);
+
+    // Registry classifiers bring their own class names.
+    const registry = offshelf('run', '--backbone', 'mobilenet_v2', '--image', catImage);
+    expect(registry.status).toBe(2);
+    expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, or both/);
+  });
+
+  it('names a corrupt --image without a stack trace hint', () => {
+    const corrupt = join(folder, 'corrupt-run.jpg');
+    writeFileSync(corrupt, readFileSync(join(shared, 'images/open-images/parrot.jpg')).subarray(0, 3000));
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', corrupt, '--top-k', '1', '--labels', catImage);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: --image \S*corrupt-run\.jpg: unsupported or corrupt image .*so convert or remove this one\n$/);
+  });
+
+  it('names the extensions when classify finds no images', async () => {
+    const features = join(folder, 'classify-empty.safetensors');
+    const model = join(folder, 'classify-empty.json');
+    await writeFeaturesFile(features, syntheticFeatures(8, 4));
+    expect(offshelf('train', features, '--cv', '0', '-o', model, '--quiet').status).toBe(0);
+    const empty = join(folder, 'empty-images');
+    mkdirSync(empty, { recursive: true });
+    const result = offshelf('classify', empty, '--model', model);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/no image files found in \S*empty-images; pass images or folders of images with the extensions \.jpg /);
   });
 
   it('ranks a registry classifier without --labels', () => {

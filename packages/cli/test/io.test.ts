@@ -69,6 +69,7 @@ print(json.dumps({'dtypes': [f['dtype'], l['dtype']], 'x': x.tolist(), 'y': y.to
 
   it('rejects a truncated file', () => {
     expect(() => decodeSafetensors(bytes.subarray(0, bytes.byteLength - 4), 'cut.safetensors')).toThrow(/cut\.safetensors: not a valid safetensors file/);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.byteLength - 4), 'cut.safetensors')).toThrow(/[^.]\); write it with `offshelf extract`$/);
   });
 });
 

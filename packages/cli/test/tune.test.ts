@@ -37,6 +37,13 @@ describe('file tuning cache', () => {
     expect(await cache.load(otherBackend)).toEqual({});
   });
 
+  it('names OFFSHELF_CACHE when the folder is a file', async () => {
+    const file = join(folder, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const cache = new FileTuningCache(join(file, 'tuning.json'));
+    await expect(cache.load('any')).rejects.toThrow(/cannot read the tuning cache .*not-a-folder\/tuning\.json: .*; set OFFSHELF_CACHE to a folder you can write to, or pass --tuning off/);
+  });
+
   it('keeps other adapters on save', async () => {
     const cache = new FileTuningCache(join(folder, 'two', 'tuning.json'));
     const other = adapterIdentityKey({ ...lavapipe, description: 'another GPU' });

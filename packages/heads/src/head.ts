@@ -9,6 +9,7 @@ import {
   kernelSvmPredict,
   kernelSvmPredictProba,
 } from './kernelSvm';
+import { describeFormatField } from './jsonFormat';
 import { encodeLabels } from './labels';
 import { type LinearSvmLoss, type LinearSvmModel, fitLinearSvm, linearSvmDecisionFunction } from './linearSvm';
 import { type LinearSvmPlatt, fitLinearSvmPlatt, linearSvmPredictProba } from './linearSvmProbability';
@@ -347,7 +348,11 @@ function serializeParams(p: HeadParams): Record<string, unknown> {
 /** Loads a head written by `head.toJSON()` (an object or its JSON text). */
 export function loadHead(json: HeadJson | string): Head {
   const h = (typeof json === 'string' ? JSON.parse(json) : json) as HeadJson;
-  if (h?.format !== 'offshelf-head') throw new Error(`not an offshelf head: format is ${JSON.stringify(h?.format)}, expected 'offshelf-head'`);
+  const format: unknown = h?.format;
+  if (format === 'offshelf-model') {
+    throw new Error('not an offshelf head but a model bundle written by `offshelf train`; pass its "head" field: loadHead(bundle.head)');
+  }
+  if (format !== 'offshelf-head') throw new Error(`not an offshelf head (${describeFormatField(h)}, expected "offshelf-head")`);
   if (h.version !== HEAD_FORMAT_VERSION) throw new Error(`offshelf head version ${h.version} is not supported: this build reads version ${HEAD_FORMAT_VERSION}`);
   const p = h.params as Record<string, any>;
   const f64 = (name: string): Float64Array => {

@@ -8,3 +8,4 @@ export type { CrossValidateOptions, CrossValidateResult, Fold, GridSearchResult,
 export { accuracyScore, balancedAccuracyScore, classificationReport, confusionMatrix } from './metrics';
 export type { ClassificationReport } from './metrics';
 export { Random } from './random';
+export { describeFormatField } from './jsonFormat';

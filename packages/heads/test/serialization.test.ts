@@ -41,4 +41,17 @@ describe('loadHead', () => {
     const head = trainHead(rowsOf(iris.XTrain), iris.yTrain, { kind: 'nearest-centroid' });
     expect(() => loadHead({ ...head.toJSON(), version: 2 })).toThrow(/version 2 is not supported/);
   });
+
+  it('names the missing format field', () => {
+    expect(() => loadHead({ name: 'package' } as never)).toThrow('not an offshelf head (the JSON object has no "format" field, expected "offshelf-head")');
+    expect(() => loadHead('[1, 2]')).toThrow('(the JSON is an array, not an object');
+    expect(() => loadHead({ format: 'other' } as never)).toThrow('(its "format" is "other"');
+  });
+
+  it('points a model bundle to its head', () => {
+    const head = trainHead(rowsOf(iris.XTrain), iris.yTrain, { kind: 'nearest-centroid' });
+    const bundle = { format: 'offshelf-model', version: 1, head: head.toJSON() };
+    expect(() => loadHead(bundle as never)).toThrow('pass its "head" field: loadHead(bundle.head)');
+    expect(loadHead(bundle.head).classes).toEqual(head.classes);
+  });
 });

@@ -8,7 +8,7 @@
  * `--backbone FILE` to classify with a bundle exported here.
  */
 import type { Preprocessing } from '@offshelf/backbone';
-import type { HeadJson } from '@offshelf/heads';
+import { describeFormatField, type HeadJson } from '@offshelf/heads';
 
 import type { BackboneInfo } from './backbone-session';
 import type { CrossValidationResult, HeadSettings } from './training-protocol';
@@ -86,10 +86,12 @@ export function parseBundle(text: string, fileName: string): TrainedModel {
     throw new Error(`${fileName}: not valid JSON; import a bundle exported by this page or written by \`offshelf train\``);
   }
   if (bundle?.format !== BUNDLE_FORMAT) {
-    throw new Error(`${fileName}: not an offshelf model bundle (format ${JSON.stringify(bundle?.format)}, expected "${BUNDLE_FORMAT}")`);
+    throw new Error(`${fileName}: not an offshelf model bundle (${describeFormatField(bundle)}, expected "${BUNDLE_FORMAT}")`);
   }
   if (bundle.version !== BUNDLE_VERSION) {
-    throw new Error(`${fileName}: bundle format version ${bundle.version} is not supported (this page reads version ${BUNDLE_VERSION}); retrain it`);
+    const newer = typeof bundle.version === 'number' && bundle.version > BUNDLE_VERSION;
+    const fix = newer ? 'a newer offshelf wrote it, so reload a newer version of this page or retrain the model here' : 'retrain the model';
+    throw new Error(`${fileName}: bundle format version ${JSON.stringify(bundle.version)} is not supported (this page reads version ${BUNDLE_VERSION}); ${fix}`);
   }
   if (!Array.isArray(bundle.classNames) || !bundle.backbone?.sha256 || !bundle.head || !bundle.layer || !bundle.featureSize) {
     throw new Error(`${fileName}: the bundle is incomplete (classNames, backbone, layer, featureSize or head missing); retrain it`);

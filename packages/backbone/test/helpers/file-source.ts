@@ -28,4 +28,5 @@ export function memorySource(name: string, bytes: Uint8Array, siblings: Record<s
 /** Root of the shared models and images (`OFFSHELF_SHARED`, default ../shared from the repository root). */
 export const SHARED = process.env.OFFSHELF_SHARED ?? resolve(__dirname, '../../../../../shared');
 export const CORAL_ONNX = join(SHARED, 'models/onnx/mobilenet_v2_1.0_224_coral.onnx');
+export const CORAL_TFLITE = join(SHARED, 'models/coral/mobilenet_v2_1.0_224_quant.tflite');
 export const OPEN_IMAGES = join(SHARED, 'images/open-images');

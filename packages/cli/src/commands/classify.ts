@@ -2,12 +2,12 @@
 import type { WeightPrecision } from '@offshelf/backbone';
 import type { Command } from 'commander';
 
-import { collectImagePaths } from '../data/dataset';
+import { collectImagePaths, IMAGE_EXTENSIONS } from '../data/dataset';
 import { extractImageFeatures, reportListingSkips } from '../data/load-features';
 import { checkFeaturesMatchBundle, readBundle } from '../model/bundle';
 import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
-import { UsageError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 import { addWeightsOption } from '../backbone/weights-option';
 import { createLog } from '../ui/log';
@@ -45,10 +45,12 @@ export async function runClassify(paths: string[], options: ClassifyOptions): Pr
 
   const listing = await collectImagePaths(paths);
   reportListingSkips(listing.skipped, options.strict, log);
-  if (listing.images.length === 0) throw new UsageError(`no image files found in ${paths.join(', ')}`);
+  if (listing.images.length === 0) {
+    throw new CliError(`no image files found in ${paths.join(', ')}; pass images or folders of images with the extensions ${[...IMAGE_EXTENSIONS].join(' ')}`);
+  }
 
   const { provenance, result } = await extractImageFeatures(listing.images, bundleExtractionSettings(bundle, options.model, options), log, listing.skipped.length);
-  checkFeaturesMatchBundle(provenance, bundle, 'the extracted features', options.model);
+  checkFeaturesMatchBundle(provenance, bundle, 'the backbone output', options.model);
 
   const rows = toRows(result.features, result.featureSize);
   const predicted = head.predictIndices(rows);

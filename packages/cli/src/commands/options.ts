@@ -27,6 +27,15 @@ export function parsePositiveList(value: string): number[] {
   return values;
 }
 
+/** Parses a comma-separated list of whole numbers ≥ 1, for commander. */
+export function parsePositiveIntegerList(value: string): number[] {
+  const values = value.split(',').map((part) => Number(part.trim()));
+  if (values.some((number) => !Number.isInteger(number) || number < 1)) {
+    throw new InvalidArgumentError(`expected whole numbers ≥ 1 separated by commas, got "${value}".`);
+  }
+  return values;
+}
+
 export interface CommonOptions {
   quiet?: boolean;
   strict?: boolean;

@@ -12,10 +12,10 @@ import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
 import { CliError, errorMessage, UsageError } from '../errors';
-import { decodeImageFile } from '../images/decode';
+import { decodeImageFile, ImageDecodeError } from '../images/decode';
 import { checkOutputFile, writeFileAtomic } from '../io/atomic-write';
 import { decodeNpy, encodeNpy } from '../io/npy';
-import { MODEL_REGISTRY, resolveModel, resolveModelLabels } from '../registry/models';
+import { findModelEntry, MODEL_REGISTRY, resolveModel, resolveModelLabels } from '../registry/models';
 import { addTuningOption, resolveTuningMode, type TuningMode } from '../tuning/tuning-mode';
 import { addWeightsOption, checkWeightsSupported } from '../backbone/weights-option';
 import { cliTuningOptions } from '../tuning/tuning-options';
@@ -45,7 +45,13 @@ async function readInput(options: RunOptions): Promise<{ tensor: FloatTensor } |
     });
     return { tensor: decodeNpy(new Uint8Array(bytes), options.input) };
   }
-  return { image: await decodeImageFile(options.image!) };
+  try {
+    return { image: await decodeImageFile(options.image!) };
+  } catch (error) {
+    // The decoder's message names the file and the fix, so it is a plain input error.
+    if (error instanceof ImageDecodeError) throw new CliError(`--image ${error.message}`);
+    throw error;
+  }
 }
 
 /** File name for an output tensor: its name with characters unsafe in file names replaced. */
@@ -125,7 +131,9 @@ export async function runRun(options: RunOptions): Promise<void> {
   if (options.out === undefined && options.topK === undefined) {
     const pathLike = options.output.find((name) => /\.npy$|[/\\]/.test(name));
     const hint = pathLike ? ` (--output ${pathLike} names a tensor to write; the file or folder is -o ${pathLike})` : '';
-    throw new UsageError(`pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both${hint}`);
+    // Registry classifiers bring their own class names, so they need no --labels.
+    const printClasses = findModelEntry(options.backbone)?.labels ? '--top-k K' : '--top-k K --labels FILE';
+    throw new UsageError(`pass -o PATH to write outputs, ${printClasses} to print classes, or both${hint}`);
   }
   const tuningMode = resolveTuningMode(options.tuning);
   const log = createLog(options.quiet);
@@ -198,7 +206,7 @@ export function registerRun(program: Command): void {
   const command = program
     .command('run')
     .description('run a network on one input and write the requested output tensors as .npy files')
-    .requiredOption('--backbone <model>', 'model file (.onnx, .tflite, TF.js model.json) or registry name')
+    .requiredOption('--backbone <model>', 'model file (.onnx, .tflite, TF.js model.json, or .safetensors with --arch) or registry name')
     .option('--arch <name>', 'network architecture for a weights-only .safetensors file')
     .option('--input <file>', 'input tensor as a NumPy .npy file (float32, C order, the model input shape, NCHW)')
     .option('--image <file>', "input image, resized and normalized as the model expects")

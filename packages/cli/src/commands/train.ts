@@ -11,25 +11,29 @@ import { InterruptedError, UsageError } from '../errors';
 import { interruptRequested } from '../interrupt';
 import { checkOutputFile } from '../io/atomic-write';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
-import { checkFoldCount, crossValidate, gridSearch, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
+import { checkFoldCount, crossValidate, gridSearch, smallestTrainingFold, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
 import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
 import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
 import { createProgress } from '../ui/progress';
-import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
+import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
 interface TrainOptions extends CommonOptions, BackboneOptions {
   head: CliHeadKind;
   C?: number[];
   gamma?: Array<number | 'scale'>;
-  neighbors?: number;
+  neighbors?: number[];
   cv: number;
   grid?: boolean;
   transform: 'none' | 'standardize' | 'l2-normalize';
   classWeight?: 'balanced';
   output: string;
 }
+
+const DEFAULT_NEIGHBORS = 5;
+/** Neighbour counts that `--grid` tries for --head knn when `--neighbors` is not given. */
+const DEFAULT_NEIGHBORS_GRID = [1, 3, 5, 7, 9, 15];
 
 /** Grid used by `--grid` when `--C` is not given (log-spaced, as in scikit-learn examples). */
 const DEFAULT_C_GRID = [0.01, 0.1, 1, 10, 100];
@@ -55,8 +59,11 @@ function headSpecs(options: TrainOptions): HeadSpec[] {
   };
   if (options.head === 'knn') {
     if (options.C || options.gamma) throw new UsageError('--C and --gamma do not apply to --head knn; use --neighbors');
-    return [{ ...base, nNeighbors: options.neighbors ?? 5 }];
+    const neighbors = options.neighbors ?? (options.grid ? DEFAULT_NEIGHBORS_GRID : [DEFAULT_NEIGHBORS]);
+    if (!options.grid && neighbors.length > 1) throw new UsageError('several --neighbors values need --grid (grid search by cross-validation)');
+    return neighbors.map((nNeighbors) => ({ ...base, nNeighbors }));
   }
+  if (options.neighbors) throw new UsageError(`--neighbors applies only to --head knn, not ${options.head}`);
   if (options.gamma && options.head !== 'rbf-svm') throw new UsageError(`--gamma applies only to --head rbf-svm, not ${options.head}`);
 
   const cValues = options.C ?? (options.grid ? DEFAULT_C_GRID : [1]);
@@ -66,6 +73,25 @@ function headSpecs(options: TrainOptions): HeadSpec[] {
     throw new UsageError('several --C or --gamma values need --grid (grid search by cross-validation)');
   }
   return cValues.flatMap((C) => gammaValues.map((gamma) => ({ ...base, C, ...(gamma !== undefined ? { gamma } : {}) })));
+}
+
+/**
+ * Checks that every k of --neighbors fits the images each fit trains on: all of them for the final
+ * fit, the smallest cross-validation training fold (`trainingFold`) for the others. Default grid
+ * values that do not fit are dropped, values the user passed are rejected.
+ */
+function fitNeighborsToData(specs: HeadSpec[], options: TrainOptions, images: number, trainingFold: number | undefined): HeadSpec[] {
+  const limit = trainingFold ?? images;
+  let where = `the ${formatCount(images, 'training image')}`;
+  if (trainingFold !== undefined) where = `the ${trainingFold} images each cross-validation fit trains on (${formatCount(images, 'image')}, ${options.cv} folds)`;
+
+  if (options.neighbors === undefined) {
+    const fitting = specs.filter((spec) => spec.nNeighbors! <= limit);
+    if (fitting.length > 0) return fitting;
+  }
+  const largest = Math.max(...specs.map((spec) => spec.nNeighbors!));
+  if (largest > limit) throw new UsageError(`--neighbors ${largest} is more than ${where}; pass --neighbors ${limit} or less`);
+  return specs;
 }
 
 function describeSpec(spec: HeadSpec): string {
@@ -78,9 +104,10 @@ function describeSpec(spec: HeadSpec): string {
 
 export async function runTrain(input: string, options: TrainOptions): Promise<void> {
   if (!options.output.toLowerCase().endsWith('.json')) throw new UsageError(`-o ${options.output}: the model file name must end in .json`);
+  if (options.cv === 1) throw new UsageError('--cv 1 is invalid: pass 0 to skip cross-validation, or 2 or more folds');
   if (options.grid && options.cv < 2) throw new UsageError('--grid needs cross-validation: pass --cv 2 or more');
   await checkOutputFile(options.output);
-  const specs = headSpecs(options);
+  let specs = headSpecs(options);
   const log = createLog(options.quiet);
 
   const data = await loadLabelledFeatures(
@@ -97,6 +124,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   const folds = options.cv >= 2 ? options.cv : 0;
   // Checked before the plan line, so a fold count that cannot work is the only output.
   if (folds > 0) checkFoldCount(data.labels, folds, data.classNames);
+  if (options.head === 'knn') specs = fitNeighborsToData(specs, options, rows.length, folds > 0 ? smallestTrainingFold(data.labels, folds) : undefined);
   const fits = folds * specs.length + 1;
   const crossValidationFits = folds > 0 ? `${formatCount(specs.length, 'setting')} × ${folds} folds, then ` : '';
   log.info(`training: ${formatCount(fits, 'fit')} (${crossValidationFits}the final fit on all ${formatCount(rows.length, 'image')})`);
@@ -172,9 +200,9 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--head <kind>', 'classifier: logistic regression, linear SVM, RBF-kernel SVM or k-nearest neighbours').choices(HEAD_KINDS).default('logreg'))
     .option('--C <values>', 'inverse regularization strength (scikit-learn C); a comma list with --grid (default 1, grid 0.01,0.1,1,10,100)', parsePositiveList)
     .option('--gamma <values>', "RBF kernel width 1/length² in feature units, or 'scale' = 1/(D·Var(X)); comma list with --grid (default scale, grid scale,0.0001,0.001,0.01)", parseGammaList)
-    .option('--neighbors <k>', 'neighbours for --head knn (default 5)', parseInteger(1))
+    .option('--neighbors <k>', 'neighbours for --head knn; a comma list with --grid (default 5, grid 1,3,5,7,9,15)', parsePositiveIntegerList)
     .option('--cv <k>', 'stratified k-fold cross-validation folds; 0 skips it', parseInteger(0), 5)
-    .option('--grid', 'grid search over --C (and --gamma for rbf-svm) by cross-validation, then refit the best on all data')
+    .option('--grid', 'grid search over --C (and --gamma for rbf-svm), or over --neighbors for knn, by cross-validation, then refit the best on all data')
     .addOption(new Option('--transform <name>', 'feature transform fitted on the training data').choices(['none', 'standardize', 'l2-normalize']).default('none'))
     .addOption(new Option('--class-weight <mode>', "weight classes inversely to their frequency ('balanced')").choices(['balanced']))
     .requiredOption('-o, --output <file>', 'model bundle to write (.json)');

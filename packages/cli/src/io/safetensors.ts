@@ -69,7 +69,9 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
     contents = readSafetensors(bytes, fileName);
   } catch (error) {
     if (!(error instanceof ModelImportError)) throw error;
-    const reason = error.message.startsWith(`${fileName}: `) ? error.message.slice(fileName.length + 2) : error.message;
+    const message = error.message.startsWith(`${fileName}: `) ? error.message.slice(fileName.length + 2) : error.message;
+    // The reader's messages end in a period, which would close the parentheses below twice.
+    const reason = message.replace(/\.$/, '');
     throw new CliError(`${fileName}: not a valid safetensors file (${reason}); write it with \`offshelf extract\``);
   }
 

@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
+import { describeFormatField } from '@offshelf/heads';
 
 import { parseRecordedPrecision } from '../backbone/weights-option';
 import type { FeatureProvenance } from '../data/features-file';
@@ -64,8 +65,14 @@ export async function readBundle(path: string): Promise<ModelBundle> {
   } catch {
     throw new CliError(`--model ${path}: not valid JSON; pass a model written by \`offshelf train\``);
   }
-  if (bundle?.format !== BUNDLE_FORMAT) throw new CliError(`--model ${path}: not an offshelf model (format ${JSON.stringify(bundle?.format)}); pass a model written by \`offshelf train\``);
-  if (bundle.version !== BUNDLE_VERSION) throw new CliError(`--model ${path}: model format version ${bundle.version} is not supported by this build (version ${BUNDLE_VERSION}); retrain it`);
+  if (bundle?.format !== BUNDLE_FORMAT) {
+    throw new CliError(`--model ${path}: not an offshelf model (${describeFormatField(bundle)}, expected "${BUNDLE_FORMAT}"); pass a model written by \`offshelf train\``);
+  }
+  if (bundle.version !== BUNDLE_VERSION) {
+    const newer = typeof bundle.version === 'number' && bundle.version > BUNDLE_VERSION;
+    const fix = newer ? 'a newer offshelf wrote it, so update offshelf or retrain the model with this one' : 'retrain the model with this offshelf';
+    throw new CliError(`--model ${path}: model format version ${JSON.stringify(bundle.version)} is not supported by this build (version ${BUNDLE_VERSION}); ${fix}`);
+  }
   if (!Array.isArray(bundle.classNames) || !bundle.backbone?.sha256 || !bundle.head) throw new CliError(`--model ${path}: the model is incomplete (classNames, backbone or head missing); retrain it`);
   bundle.weightPrecision = parseRecordedPrecision(bundle.weightPrecision, `--model ${path}`);
   return bundle;

@@ -28,6 +28,12 @@ export function checkFoldCount(labels: Int32Array, folds: number, classNames: st
   }
 }
 
+/** Returns the fewest training samples of any fold in the stratified `folds`-fold split of `labels`. */
+export function smallestTrainingFold(labels: Int32Array, folds: number): number {
+  const split = stratifiedKFold(labels, { nSplits: folds });
+  return Math.min(...split.folds.map((fold) => fold.train.length));
+}
+
 // Lets pending events (a Ctrl-C) run between fits, which are synchronous and may take seconds.
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

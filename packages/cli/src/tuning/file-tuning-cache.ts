@@ -92,7 +92,9 @@ export class FileTuningCache implements TuningCache {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: FORMAT_VERSION, adapters: {} };
-      throw error;
+      throw new CliError(
+        `cannot read the tuning cache ${this.path}: ${errorMessage(error)}; set OFFSHELF_CACHE to a folder you can write to, or pass --tuning off`,
+      );
     }
 
     try {

@@ -36,7 +36,8 @@ export class FlatBufferReader {
   /** Checks that `size` bytes starting at `position` lie inside the buffer. */
   check(position: number, size: number, what: string): void {
     if (!Number.isInteger(position) || position < 0 || size < 0 || position + size > this.bytes.byteLength) {
-      this.fail(`${what} at byte ${position} (${size} bytes) lies outside the ${this.bytes.byteLength}-byte file; the file is truncated or corrupt`);
+      const where = size === 0 ? `points to byte ${position}` : `of ${size} bytes at byte ${position} runs`;
+      this.fail(`${what} ${where} outside the ${this.bytes.byteLength}-byte file; the file is truncated or corrupt`);
     }
   }
 

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -16,5 +18,22 @@ describe('pnpm bench kernels', () => {
     expect(result.stdout).toContain('Usage: pnpm bench kernels [CASE [VARIANT]]');
     expect(result.stdout).toContain('BENCH_BATCH=N');
     expect(result.stdout).not.toContain('total ');
+  });
+
+  it('writes the kernel section with --write-docs', () => {
+    const page = join(mkdtempSync(join(tmpdir(), 'offshelf-kernels-docs-')), 'benchmarks.md');
+    writeFileSync(page, '# Benchmarks\n\nkept\n');
+    const result = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'gemm 512', 'naive', `--write-docs=${page}`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const written = readFileSync(page, 'utf8');
+    expect(written).toMatch(/^# Benchmarks\n\nkept\n\n<!-- bench:kernels:start -->\n### Kernels against half the GEMM's rate\n/);
+    expect(written).toMatch(/The fastest 512³ GEMM kernel, `naive`, ran at [\d.]+ GFLOP\/s/);
+    expect(written).toContain('| gemm 512x512x512 | `');
+    expect(written).toContain('- Command: `pnpm bench kernels gemm 512 naive --write-docs=');
+    expect(written.trimEnd().endsWith('<!-- bench:kernels:end -->')).toBe(true);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Times every convolution and GEMM variant on MobileNetV2 1.0, ResNet-18 and ResNet-50 layer
- * shapes (224×224, batch 1 unless BENCH_BATCH sets it) and on a 512³ GEMM, and prints GFLOP/s and GB/s. Prints only:
- * writes no files.
+ * shapes (224×224, batch 1 unless BENCH_BATCH sets it) and on a 512³ GEMM, and prints GFLOP/s and GB/s.
+ * With --json=FILE it also writes the rows as JSON, which `pnpm bench kernels --write-docs` turns
+ * into a section of docs/benchmarks.md.
  *
  * Run from packages/core-wgsl (bench/run.mjs bundles it with esbuild first):
- *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring]
- * A full run took about 40 s on lavapipe (2 shared cores). Case names start with the network,
+ *   node bench/run.mjs bench/kernels.ts [case-name substring] [variant-name substring] [--json=FILE]
+ * A full run took about 40 s on lavapipe (2 shared cores) at batch 1 and 4 minutes at batch 8. Case names start with the network,
  * so `node bench/run.mjs bench/kernels.ts resnet50` times only the ResNet-50 shapes and `dw`
  * only the depthwise ones. BENCH_BATCH=8 runs the convolution shapes at batch 8, and
  * BENCH_PROFILE_MS=30000 keeps repeating each variant for 30 s, long enough to attach a profiler
@@ -24,6 +25,8 @@
  * several times in one pass (about 5 ms in all) and the best time per copy counts, timed with
  * GPU timestamps around the pass where the device has them.
  */
+import { writeFile } from 'node:fs/promises';
+
 import { requestDevice } from '@offshelf/device';
 
 import {
@@ -179,15 +182,19 @@ const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
 ];
 
-const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]]
-   or, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [CASE [VARIANT]]
+const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]] [--write-docs[=FILE]]
+   or, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [CASE [VARIANT]] [--json=FILE]
 
 Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50 layer shapes
 and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
 prints memory-bound-vec4, a kernel that only reads the input and writes the output.
 
-  CASE      only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm
-  VARIANT   only variants whose name contains VARIANT, for example strip
+  CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm
+  VARIANT              only variants whose name contains VARIANT, for example strip
+  --write-docs[=FILE]  (pnpm bench kernels) also write each case's default and best variant
+                       against half the 512³ GEMM's rate into FILE (default docs/benchmarks.md),
+                       between its kernel report markers
+  --json=FILE          write every timed row, each case's default variant and the adapter as JSON
 
 Environment:
   BENCH_BATCH=N                   batch of the convolution shapes (default 1)
@@ -195,22 +202,36 @@ Environment:
   MESA_SHADER_CACHE_DISABLE=true  count compile time in 'first ms' on lavapipe
 `;
 
+// One timed variant of one case, as printed. --json writes these rows in the layout that
+// packages/bench/src/report/kernel-report.ts reads (KernelBenchResult).
+type KernelRow = { case: string; variant: string; ms: number; gflops: number; gbps: number; firstMs: number };
+
+const rows: KernelRow[] = [];
+// The variant that the selector (or, for the fused cases, the runner) picks on this adapter, by case.
+const defaults: Record<string, string> = {};
+
 async function main(): Promise<void> {
-  if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+  const args = process.argv.slice(2);
+  if (args[0] === '--help' || args[0] === '-h') {
     process.stdout.write(USAGE);
     return;
   }
-  const caseFilter = process.argv[2] ?? '';
-  const variantFilter = process.argv[3] ?? '';
+  const jsonPath = args.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
+  const unknown = args.find((arg) => arg.startsWith('--') && !arg.startsWith('--json='));
+  if (unknown !== undefined) throw new Error(`unknown option ${unknown}; see --help`);
+  const [caseFilter = '', variantFilter = ''] = args.filter((arg) => !arg.startsWith('--'));
   const gpu = await requestDevice();
   const { device } = gpu;
   const target = kernelTargetOf(device);
-  console.log(`adapter: ${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend}), ${new Date().toISOString()}`);
+  const adapter = `${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend})`;
+  const date = new Date().toISOString();
+  console.log(`adapter: ${adapter}, ${date}`);
   console.log(['case'.padEnd(32), 'variant'.padEnd(32), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
     if (!name.includes(caseFilter)) continue;
+    defaults[name] = selectConv2d(shape, epilogue, target).variant;
     for (const variant of conv2dVariants(shape, target).filter((v) => v.includes(variantFilter))) {
       const kernel = selectConv2d(shape, epilogue, { variant, ...target });
       if (kernel.passes) await reportPasses(device, name, shape, epilogue, kernel);
@@ -225,6 +246,7 @@ async function main(): Promise<void> {
   }
   for (const [name, shape, epilogue] of gemmCases) {
     if (!name.includes(caseFilter)) continue;
+    defaults[name] = selectGemm(shape, epilogue, target).variant;
     for (const variant of gemmVariants(shape, target).filter((v) => v.includes(variantFilter))) {
       const kernel = selectGemm(shape, epilogue, { ...target, variant });
       const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
@@ -234,6 +256,7 @@ async function main(): Promise<void> {
   for (const [name, shape] of fusedCases) {
     if (!name.includes(caseFilter) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
+    defaults[name] = EXPAND_DEPTHWISE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
     const channelZeros = new Float32Array(shape.channels);
     const inputs = [
@@ -246,6 +269,11 @@ async function main(): Promise<void> {
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
+
+  if (jsonPath) {
+    const batch = Number(process.env.BENCH_BATCH ?? 1);
+    await writeFile(jsonPath, `${JSON.stringify({ adapter, date, batch, defaults, rows }, null, 2)}\n`);
+  }
 }
 
 /** Float lengths of a convolution's input, packed weights and bias. */
@@ -339,6 +367,7 @@ async function timeAndPrint(
 
   const gflops = cost.flops / (best * 1e6);
   const gbps = cost.bytes / (best * 1e6);
+  rows.push({ case: name, variant, ms: best, gflops, gbps, firstMs: first });
   console.log([name.padEnd(32), variant.padEnd(32), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
 }
 

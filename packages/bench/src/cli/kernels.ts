@@ -1,11 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { collectEnvironment } from '../report/environment';
+import { renderKernelReport, type KernelBenchResult } from '../report/kernel-report';
+import { writeKernelReport } from '../report/write-report';
 
 /**
  * Runs `pnpm bench kernels`: the conv/GEMM micro-benchmark that lives with the kernels, run as
  * `node bench/run.mjs bench/kernels.ts [case-name filter]` from packages/core-wgsl.
- * Remaining arguments (a case-name filter) are passed through.
+ * Remaining arguments (a case-name filter) are passed through. `--write-docs[=FILE]` also writes
+ * the kernel section of FILE (default docs/benchmarks.md) from the run's rows.
  */
 export async function runKernelBench(repoRoot: string, args: string[]): Promise<void> {
   const packageDir = join(repoRoot, 'packages', 'core-wgsl');
@@ -15,6 +22,24 @@ export async function runKernelBench(repoRoot: string, args: string[]): Promise<
     if (!existsSync(path)) throw new Error(`The kernel micro-benchmark is missing: ${path} not found.`);
   }
 
-  const result = spawnSync(process.execPath, [runner, 'bench/kernels.ts', ...args], { cwd: packageDir, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`The kernel micro-benchmark exited with ${result.signal ?? `code ${result.status}`}.`);
+  const docsArgument = args.find((arg) => arg === '--write-docs' || arg.startsWith('--write-docs='));
+  const passed = args.filter((arg) => arg !== docsArgument);
+  const docsPath = docsArgument === undefined ? undefined : resolve(docsArgument.slice('--write-docs='.length) || join(repoRoot, 'docs', 'benchmarks.md'));
+  const jsonFolder = docsPath === undefined ? undefined : await mkdtemp(join(tmpdir(), 'offshelf-kernels-'));
+  const jsonPath = jsonFolder === undefined ? undefined : join(jsonFolder, 'kernels.json');
+
+  try {
+    const childArgs = [runner, 'bench/kernels.ts', ...passed, ...(jsonPath === undefined ? [] : [`--json=${jsonPath}`])];
+    const result = spawnSync(process.execPath, childArgs, { cwd: packageDir, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`The kernel micro-benchmark exited with ${result.signal ?? `code ${result.status}`}.`);
+    if (docsPath === undefined || jsonPath === undefined || !existsSync(jsonPath)) return;
+
+    const results = JSON.parse(await readFile(jsonPath, 'utf8')) as KernelBenchResult;
+    const batch = process.env.BENCH_BATCH ? `BENCH_BATCH=${process.env.BENCH_BATCH} ` : '';
+    const command = `${batch}pnpm bench kernels ${args.join(' ')}`.trim();
+    await writeKernelReport(docsPath, renderKernelReport(await collectEnvironment(command), results));
+    process.stderr.write(`bench: wrote the kernel section of ${docsPath}\n`);
+  } finally {
+    if (jsonFolder !== undefined) await rm(jsonFolder, { recursive: true, force: true });
+  }
 }

@@ -25,7 +25,9 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: pnpm bench [run] [options]
-       pnpm bench kernels        run the WGSL kernel micro-benchmark of @offshelf/core-wgsl
+       pnpm bench kernels [CASE [VARIANT]] [--write-docs[=FILE]]
+                                 run the WGSL kernel micro-benchmark of @offshelf/core-wgsl
+                                 (pnpm bench kernels --help for its options)
        pnpm bench generate [--out=DIR]   write the random-weight ONNX models
 
 \`offshelf bench\` (\`pnpm cli bench\`) takes the same options.

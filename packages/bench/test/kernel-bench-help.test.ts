@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -23,6 +23,8 @@ describe('pnpm bench kernels', () => {
   it('writes the kernel section with --write-docs', () => {
     const page = join(mkdtempSync(join(tmpdir(), 'offshelf-kernels-docs-')), 'benchmarks.md');
     writeFileSync(page, '# Benchmarks\n\nkept\n');
+    // A missing folder is created before the run.
+    const nested = join(dirname(page), 'missing', 'benchmarks.md');
     const result = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'gemm 512', 'naive', `--write-docs=${page}`], {
       cwd: repoRoot,
       encoding: 'utf8',
@@ -31,9 +33,29 @@ describe('pnpm bench kernels', () => {
     expect(result.status, result.stderr).toBe(0);
     const written = readFileSync(page, 'utf8');
     expect(written).toMatch(/^# Benchmarks\n\nkept\n\n<!-- bench:kernels:start -->\n### Kernels against half the GEMM's rate\n/);
-    expect(written).toMatch(/The fastest 512³ GEMM kernel, `naive`, ran at [\d.]+ GFLOP\/s/);
+    expect(written).toMatch(/The only 512³ GEMM variant timed, `naive`, ran at [\d.]+ GFLOP\/s, so half of it is [\d.]+ GFLOP\/s\./);
     expect(written).toContain('| gemm 512x512x512 | `');
-    expect(written).toContain('- Command: `pnpm bench kernels gemm 512 naive --write-docs=');
+    expect(written).toContain("- Command: `pnpm bench kernels 'gemm 512' naive --write-docs=");
+    expect(written).not.toContain('of 0 convolution shapes');
     expect(written.trimEnd().endsWith('<!-- bench:kernels:end -->')).toBe(true);
+
+    const intoMissing = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'gemm classifier', 'naive', `--write-docs=${nested}`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(intoMissing.status, intoMissing.stderr).toBe(0);
+    expect(readFileSync(nested, 'utf8')).toContain('This run timed no 512³ GEMM');
+  });
+
+  it('rejects filters that match nothing', () => {
+    const result = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'nosuchcase'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('kernels: no case and variant match "nosuchcase"; case names start with stem, 1x1, dw,');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { shellQuote } from '../src/cli/kernels';
 import type { BenchEnvironment } from '../src/report/environment';
 import { renderKernelReport, type KernelBenchResult, type KernelRow } from '../src/report/kernel-report';
 import { KERNEL_REPORT_END, KERNEL_REPORT_START, REPORT_END, REPORT_START, writeKernelReport } from '../src/report/write-report';
@@ -53,6 +54,28 @@ describe('renderKernelReport', () => {
     const report = renderKernelReport(environment, { ...result, rows: result.rows.filter((r) => !r.case.startsWith('gemm')) });
     expect(report).toContain('This run timed no 512³ GEMM');
     expect(report).toContain('| dw 3x3 s1 32 @112 | `depthwise-3x3-strip` | 20.0 | `depthwise-3x3-strip` | 1.00 | 20.0 | 10.0 | 30.0 | — |');
+  });
+});
+
+describe('kernel report wording', () => {
+  it('names a single timed GEMM variant', () => {
+    const gemmOnly = { ...result, rows: [row('gemm 512x512x512', 'naive', 2)] };
+    const report = renderKernelReport(environment, gemmOnly);
+    expect(report).toContain('The only 512³ GEMM variant timed, `naive`, ran at 2.0 GFLOP/s, so half of it is 1.0 GFLOP/s.');
+    expect(report).not.toContain('convolution shapes reach it');
+    expect(report).toContain('| gemm 512x512x512 | `subgroup-32x8` (not timed) | — | `naive` | 1.00 | 2.0 | 1.0 | — | — |');
+    expect(report).toContain('A default variant marked "not timed" was left out by the variant filter.');
+  });
+
+  it('keeps two digits of a small GB/s', () => {
+    const small = { ...result, rows: [{ ...row('gemm 512x512x512', 'subgroup-32x8', 50), gbps: 0.6134 }] };
+    expect(renderKernelReport(environment, small)).toContain('| 1.00 | 50.0 | 0.61 | — | — |');
+  });
+
+  it('quotes recorded arguments for the shell', () => {
+    expect(shellQuote('gemm 512')).toBe("'gemm 512'");
+    expect(shellQuote('--write-docs=/tmp/b.md')).toBe('--write-docs=/tmp/b.md');
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });
 

@@ -218,7 +218,8 @@ async function main(): Promise<void> {
   }
   const jsonPath = args.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
   const unknown = args.find((arg) => arg.startsWith('--') && !arg.startsWith('--json='));
-  if (unknown !== undefined) throw new Error(`unknown option ${unknown}; see --help`);
+  if (unknown === '--json' || jsonPath === '') throw new UsageError('--json needs a file: pass --json=FILE');
+  if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}; see --help`);
   const [caseFilter = '', variantFilter = ''] = args.filter((arg) => !arg.startsWith('--'));
   const gpu = await requestDevice();
   const { device } = gpu;
@@ -269,6 +270,11 @@ async function main(): Promise<void> {
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
+  if (rows.length === 0) {
+    throw new UsageError(
+      `no case and variant match "${caseFilter}"${variantFilter ? ` and "${variantFilter}"` : ''}; case names start with stem, 1x1, dw, resnet, resnet50, vgg, narrow, gemm or fused (see --help)`,
+    );
+  }
 
   if (jsonPath) {
     const batch = Number(process.env.BENCH_BATCH ?? 1);
@@ -371,4 +377,13 @@ async function timeAndPrint(
   console.log([name.padEnd(32), variant.padEnd(32), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
 }
 
-await main();
+/** A wrong argument: printed as one line, without a stack trace, with exit code 2. */
+class UsageError extends Error {}
+
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`kernels: ${error.message}`);
+  process.exit(2);
+}

@@ -1,12 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { collectEnvironment } from '../report/environment';
 import { renderKernelReport, type KernelBenchResult } from '../report/kernel-report';
 import { writeKernelReport } from '../report/write-report';
+
+/** Quotes `arg` for a POSIX shell where it holds anything but plain word characters, so a recorded command runs as it ran. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
 
 /**
  * Runs `pnpm bench kernels`: the conv/GEMM micro-benchmark that lives with the kernels, run as
@@ -25,6 +30,8 @@ export async function runKernelBench(repoRoot: string, args: string[]): Promise<
   const docsArgument = args.find((arg) => arg === '--write-docs' || arg.startsWith('--write-docs='));
   const passed = args.filter((arg) => arg !== docsArgument);
   const docsPath = docsArgument === undefined ? undefined : resolve(docsArgument.slice('--write-docs='.length) || join(repoRoot, 'docs', 'benchmarks.md'));
+  // Created before the run, as the engine bench does, so a long run never ends on a missing folder.
+  if (docsPath !== undefined) await mkdir(dirname(docsPath), { recursive: true });
   const jsonFolder = docsPath === undefined ? undefined : await mkdtemp(join(tmpdir(), 'offshelf-kernels-'));
   const jsonPath = jsonFolder === undefined ? undefined : join(jsonFolder, 'kernels.json');
 
@@ -36,7 +43,7 @@ export async function runKernelBench(repoRoot: string, args: string[]): Promise<
 
     const results = JSON.parse(await readFile(jsonPath, 'utf8')) as KernelBenchResult;
     const batch = process.env.BENCH_BATCH ? `BENCH_BATCH=${process.env.BENCH_BATCH} ` : '';
-    const command = `${batch}pnpm bench kernels ${args.join(' ')}`.trim();
+    const command = `${batch}pnpm bench kernels ${args.map(shellQuote).join(' ')}`.trim();
     await writeKernelReport(docsPath, renderKernelReport(await collectEnvironment(command), results));
     process.stderr.write(`bench: wrote the kernel section of ${docsPath}\n`);
   } finally {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { chromiumPath } from '../browser/chromium';
 import type { EngineName } from '../engines/engine';
@@ -75,11 +75,27 @@ function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
+/** Splits a comma-separated option value, rejecting an empty one such as `--engines=`. */
+function nonEmptyList(name: string, value: string, valid: readonly string[]): string[] {
+  const items = list(value);
+  if (items.length === 0) throw new Error(`Invalid --${name}=${value}: expected one or more of ${valid.join(', ')}, separated by commas.`);
+  return items;
+}
+
+/** Runs node's parseArgs and adds where to find the valid options to its errors (an unknown option, a missing value). */
+function parseArgsWithHint<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new Error(`${(error as Error).message.replace(/\.$/, '')}; see pnpm bench --help.`);
+  }
+}
+
 /** Parses `pnpm bench run` options; throws with the offending option and the valid values. */
 export function parseBenchOptions(args: string[], defaultDocsPath: string): BenchOptions {
   // A bare --write-docs means the default path; parseArgs needs a value for string options.
   const normalized = args.map((arg) => (arg === '--write-docs' ? '--write-docs=' : arg));
-  const { values } = parseArgs({
+  const { values } = parseArgsWithHint({
     args: normalized,
     allowPositionals: false,
     options: {
@@ -99,16 +115,16 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
     },
   });
 
-  const models = values.models
-    ? list(values.models).map(parseModelName)
+  const models = values.models !== undefined
+    ? nonEmptyList('models', values.models, MODEL_NAMES).map(parseModelName)
     : values.full
       ? (['mobilenetv2', 'resnet18', 'resnet50'] as ModelName[])
       : (['mobilenetv2'] as ModelName[]);
-  const engines = values.engines ? list(values.engines).map(parseEngineName) : [...ENGINE_NAMES];
+  const engines = values.engines !== undefined ? nonEmptyList('engines', values.engines, ENGINE_NAMES).map(parseEngineName) : [...ENGINE_NAMES];
 
   let batches: number[] | null = [1];
-  if (values.batches === 'full' || (values.full && !values.batches)) batches = null;
-  else if (values.batches) batches = list(values.batches).map((b) => positiveInteger('batches', b));
+  if (values.batches === 'full' || (values.full && values.batches === undefined)) batches = null;
+  else if (values.batches !== undefined) batches = nonEmptyList('batches', values.batches, ['full', 'positive integers']).map((b) => positiveInteger('batches', b));
 
   return {
     models,

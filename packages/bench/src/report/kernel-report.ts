@@ -78,22 +78,32 @@ export function renderKernelReport(environment: BenchEnvironment, result: Kernel
       `\`${best.variant}\``,
       best.ms.toFixed(2),
       best.gflops.toFixed(1),
-      best.gbps.toFixed(1),
+      // Compute-bound kernels move little data: two significant digits keep their GB/s above 0.0.
+      best.gbps < 1 ? best.gbps.toPrecision(2) : best.gbps.toFixed(1),
       bound === undefined ? '—' : bound.gflops.toFixed(1),
       share,
     ];
   });
 
+  const sentences: string[] = [];
   if (reference === undefined || half === undefined) {
-    parts.push('This run timed no 512³ GEMM, so it has no reference rate: run it without a case filter, or with `gemm`.');
+    sentences.push('This run timed no 512³ GEMM, so it has no reference rate: run it without a case filter, or with `gemm`.');
   } else {
-    parts.push(
-      `The fastest 512³ GEMM kernel, \`${reference.variant}\`, ran at ${reference.gflops.toFixed(1)} GFLOP/s, so half of it is ${half.toFixed(1)}. ` +
-        `With their fastest variant, ${reached} of ${convolutions.length} convolution shapes reach it. GFLOP/s counts 2 FLOPs per multiply-add ` +
-        '(the direct convolution\'s FLOPs for Winograd). GB/s counts the input, weights and output once each. The memory bound is ' +
-        `\`${MEMORY_BOUND_VARIANT}\`, which only reads a depthwise layer's input and writes its output, with the convolution's FLOPs.`,
-    );
+    const timedGemm = new Set(result.rows.filter((row) => row.case.startsWith(REFERENCE_GEMM_PREFIX)).map((row) => row.variant));
+    const which = timedGemm.size === 1 ? 'The only 512³ GEMM variant timed' : 'The fastest 512³ GEMM variant';
+    sentences.push(`${which}, \`${reference.variant}\`, ran at ${reference.gflops.toFixed(1)} GFLOP/s, so half of it is ${half.toFixed(1)} GFLOP/s.`);
+    if (convolutions.length > 0) sentences.push(`With their fastest variant, ${reached} of ${convolutions.length} convolution shapes reach it.`);
   }
+  sentences.push(
+    "GFLOP/s counts 2 FLOPs per multiply-add (the direct convolution's FLOPs for Winograd). GB/s counts the input, weights and output once each.",
+  );
+  if (result.rows.some((row) => row.variant === MEMORY_BOUND_VARIANT)) {
+    sentences.push(`The memory bound is \`${MEMORY_BOUND_VARIANT}\`, which only reads a depthwise layer's input and writes its output, with the convolution's FLOPs.`);
+  }
+  if (cases.some((name) => result.defaults[name] !== undefined && !result.rows.some((row) => row.case === name && row.variant === result.defaults[name]))) {
+    sentences.push('A default variant marked "not timed" was left out by the variant filter.');
+  }
+  parts.push(sentences.join(' '));
   parts.push(
     markdownTable(
       ['case', 'default variant', 'default GFLOP/s', 'fastest variant', 'ms', 'GFLOP/s', 'GB/s', 'memory bound GFLOP/s', 'against half the GEMM'],

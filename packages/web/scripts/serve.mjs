@@ -106,7 +106,28 @@ export async function startStaticServer({ distDir = join(packageDir, 'dist'), sh
   };
 }
 
+const USAGE = `Usage: node packages/web/scripts/serve.mjs [--port N]
+
+Serves the built page (packages/web/dist, written by \`pnpm --filter @offshelf/web build\`) on
+http://127.0.0.1:N/ (default 8080; 0 picks a free port) until Ctrl-C.
+`;
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const unknown = process.argv.slice(2).filter((arg, i, args) => arg !== '--port' && args[i - 1] !== '--port');
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (unknown.length > 0) {
+    console.error(`unknown argument ${unknown[0]}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  try {
+    statSync(join(packageDir, 'dist', 'index.html'));
+  } catch {
+    console.error(`${join(packageDir, 'dist', 'index.html')} not found: build the page first with pnpm --filter @offshelf/web build`);
+    process.exit(1);
+  }
   const portArgument = process.argv.indexOf('--port');
   const port = portArgument > 0 ? Number(process.argv[portArgument + 1]) : 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -119,6 +119,16 @@ export class OffshelfApp {
     this.backbone = backbone;
     for (const entry of this.classes) for (const image of entry.images) delete image.features;
     byId('model-info').textContent = describeBackbone(backbone);
+
+    // A head trained or imported before stays, but it can classify only with its own backbone.
+    if (this.trained) {
+      try {
+        checkBundleBackbone(this.trained, backbone.info);
+      } catch (error) {
+        byId('bundle-status').textContent = `the head for ${this.trained.classNames.join(', ')} does not fit this backbone`;
+        throw new Error(`the head for ${this.trained.classNames.join(', ')} cannot classify with ${backbone.info.source}: ${(error as Error).message}`);
+      }
+    }
   }
 
   addClass(rawName: string): void {
@@ -157,7 +167,7 @@ export class OffshelfApp {
     pending.forEach((image, i) => (image.features = features[i]));
 
     const seconds = (performance.now() - started) / 1000;
-    byId('extract-status').textContent = `${pending.length} images extracted in ${seconds.toFixed(1)} s`;
+    byId('extract-status').textContent = `${countOf(pending.length, 'image')} extracted in ${seconds.toFixed(1)} s`;
   }
 
   /** Cross-validates and fits a head in the training worker, then shows accuracy and the confusion matrix. */
@@ -171,9 +181,18 @@ export class OffshelfApp {
     const features = usable.flatMap((entry) => entry.images.map((image) => image.features!));
     const labels = usable.flatMap((entry, classIndex) => entry.images.map(() => classIndex));
     const settings = this.readHeadSettings();
+    // Stratified folds put images of every class in each fold.
+    for (const entry of usable) {
+      if (entry.images.length < settings.folds) {
+        throw new Error(`class "${entry.name}" has ${countOf(entry.images.length, 'image')}, fewer than the ${settings.folds} folds: lower the folds or add images`);
+      }
+    }
 
-    byId('train-status').textContent = `training on ${features.length} images…`;
-    const result = await this.training.train(features, labels, settings);
+    byId('train-status').textContent = `training on ${countOf(features.length, 'image')}…`;
+    const result = await this.training.train(features, labels, settings).catch((error: unknown) => {
+      byId('train-status').textContent = 'training failed';
+      throw error;
+    });
 
     const { info } = backbone;
     this.trained = {
@@ -221,7 +240,17 @@ export class OffshelfApp {
 
     const started = performance.now();
     const images = [];
-    for (const file of files) images.push({ fileName: file.name, image: await decodeImage(file, file.name) });
+    const failures: string[] = [];
+    for (const file of files) {
+      try {
+        images.push({ fileName: file.name, image: await decodeImage(file, file.name) });
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    const skipped = failures.length > 0 ? `skipped ${failures.length} of ${files.length} files:\n${failures.join('\n')}` : '';
+    if (images.length === 0) throw new Error(skipped);
+
     const features = await backbone.extract(
       images.map((entry) => entry.image),
       showExtractionProgress,
@@ -235,7 +264,9 @@ export class OffshelfApp {
     });
     renderPredictions(byId<HTMLTableElement>('predictions'), trained.classNames, this.predictions);
     const seconds = (performance.now() - started) / 1000;
-    byId('extract-status').textContent = `${images.length} images classified in ${seconds.toFixed(1)} s`;
+    byId('classify-status').textContent = `${countOf(images.length, 'image')} classified in ${seconds.toFixed(1)} s`;
+    // The images that decoded are classified above; the others are reported by name.
+    if (skipped) throw new Error(skipped);
   }
 
   /** Downloads the trained head as the CLI's bundle JSON. */
@@ -311,5 +342,10 @@ function showExtractionProgress(done: number, total: number): void {
 
 function describeBackbone(backbone: BackboneSession): string {
   const { source, format, preprocessing, layer, featureSize } = backbone.info;
-  return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from ${layer}).`;
+  return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from the value "${layer}").`;
+}
+
+/** Formats `count` with `noun`, adding an s for any count but 1. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startHarness, type Harness } from './support/harness';
-import { loadBackboneFromUrl, openApp } from './support/page';
+import { errorAfter, loadBackboneFromUrl, openApp } from './support/page';
 import { sharedPath } from './support/shared';
 
 // The 128-pixel MobileNetV1 0.25: the fastest model to import and run on SwiftShader.
@@ -17,19 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.shutdown();
 });
-
-async function completedSteps(page: Page): Promise<number> {
-  return Number((await page.locator('body').getAttribute('data-completed-steps')) ?? 0);
-}
-
-/** Performs an action that should fail and returns the text of the page's error box. */
-async function errorAfter(page: Page, action: () => Promise<void>): Promise<string> {
-  const before = await completedSteps(page);
-  await action();
-  await page.waitForFunction((count) => Number(document.body.dataset.completedSteps ?? 0) > count, before, { timeout: 60_000 });
-  await expect.poll(() => page.locator('#error').isVisible()).toBe(true);
-  return (await page.locator('#error').textContent()) ?? '';
-}
 
 describe('page error reporting', () => {
   it('reports a browser without WebGPU', async () => {
@@ -76,7 +62,7 @@ describe('page error reporting', () => {
 
     expect(message).toContain('skipped 1 of 2 files');
     expect(message).toContain('truncated.jpg');
-    expect(await page.locator('.class-card[data-class="cats"] h3').textContent()).toContain('1 images');
+    expect(await page.locator('.class-card[data-class="cats"] h3').textContent()).toContain('1 image (');
   });
 
   it('recovers from a lost device', async () => {

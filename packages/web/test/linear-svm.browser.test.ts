@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startHarness, type Harness } from './support/harness';
-import { loadBackboneFromUrl, openApp, runStep } from './support/page';
+import { errorAfter, loadBackboneFromUrl, openApp, runStep } from './support/page';
 import { sharedPath } from './support/shared';
 
 // The 128-pixel MobileNetV1 0.25 keeps extraction on SwiftShader to a few seconds.
 const SMALL_MODEL = 'models/coral/mobilenet_v1_0.25_128_quant.tflite';
 const CLASSES = ['ants', 'bees'] as const;
+// Another backbone, for the check that a head trained on SMALL_MODEL does not fit it.
+const OTHER_MODEL = 'models/coral/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite';
 
 function firstJpegs(split: 'train' | 'val', className: string, count: number): string[] {
   const folder = sharedPath(`datasets/hymenoptera/${split}/${className}`);
@@ -69,5 +71,25 @@ describe('page linear SVM head', () => {
     expect(bundle.classNames).toEqual([...CLASSES]);
     expect(bundle.head.kind).toBe('linear-svm');
     expect(bundle.training.head).toBe('linear-svm C=0.1');
+
+    // A drop with an undecodable file classifies the images that decode and names the other.
+    const goodImage = { name: 'val.jpg', mimeType: 'image/jpeg', buffer: readFileSync(valPaths[0]!) };
+    const badImage = { name: 'truncated.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]) };
+    const skipped = await errorAfter(page, () => page.setInputFiles('#classify-files', [goodImage, badImage]), 120_000);
+    expect(skipped).toContain('skipped 1 of 2 files');
+    expect(skipped).toContain('truncated.jpg');
+    expect(await page.locator('#predictions tbody tr').count()).toBe(1);
+    expect(await page.locator('#classify-status').textContent()).toMatch(/^1 image classified in /);
+
+    // More folds than a class has images: named before any training.
+    await page.fill('#cv-folds', '5');
+    const folds = await errorAfter(page, () => page.click('#train'));
+    expect(folds).toBe('class "ants" has 4 images, fewer than the 5 folds: lower the folds or add images');
+
+    // Loading another backbone keeps the head and reports that it does not fit.
+    await page.fill('#model-url', `/shared/${OTHER_MODEL}`);
+    const mismatch = await errorAfter(page, () => page.click('#model-url-load'), 120_000);
+    expect(mismatch).toMatch(/^the head for ants, bees cannot classify with \S*mobilenet_v1_1\.0_224_quant_embedding_extractor\.tflite: the bundle was trained on /);
+    expect(await page.locator('#bundle-status').textContent()).toBe('the head for ants, bees does not fit this backbone');
   });
 });

@@ -8,7 +8,7 @@ import { collectEnvironment } from '../report/environment';
 import { renderKernelReport, type KernelBenchResult } from '../report/kernel-report';
 import { writeKernelReport } from '../report/write-report';
 
-/** Quotes `arg` for a POSIX shell where it holds anything but plain word characters, so a recorded command runs as it ran. */
+/** Quotes `arg` for a POSIX shell where it contains anything but plain word characters, so a recorded command runs as it ran. */
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }

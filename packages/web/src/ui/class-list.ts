@@ -32,7 +32,8 @@ export function renderClassList(container: HTMLElement, classes: readonly ClassE
     const card = createElement('div', undefined, { class: 'class-card drop-zone', 'data-class': entry.name });
     const title = createElement('h3');
     const extracted = entry.images.filter((image) => image.features).length;
-    title.append(createElement('span', `${entry.name}: ${entry.images.length} images (${extracted} extracted)`));
+    const images = `${entry.images.length} image${entry.images.length === 1 ? '' : 's'}`;
+    title.append(createElement('span', `${entry.name}: ${images} (${extracted} extracted)`));
     const remove = createElement('button', 'Remove', { type: 'button', title: `remove class ${entry.name}` });
     remove.addEventListener('click', () => handlers.onRemove(entry));
     title.append(remove);

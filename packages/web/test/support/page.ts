@@ -34,6 +34,15 @@ export async function runStep(page: Page, name: string, action: () => Promise<vo
   }
 }
 
+/** Performs an action that should fail and returns the text of the page's error box. */
+export async function errorAfter(page: Page, action: () => Promise<void>, timeout = 60_000): Promise<string> {
+  const before = await completedSteps(page);
+  await action();
+  await page.waitForFunction((count) => Number(document.body.dataset.completedSteps ?? 0) > count, before, { timeout, polling: 250 });
+  if (!(await page.locator('#error').isVisible())) throw new Error('the step finished without an error on the page');
+  return (await page.locator('#error').textContent()) ?? '';
+}
+
 /** Loads a backbone through the URL field, with a path on the test server. */
 export async function loadBackboneFromUrl(page: Page, url: string, timeout = 120_000): Promise<void> {
   await page.fill('#model-url', url);

@@ -1,6 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { adapterIdentityKey } from '@offshelf/core-wgsl';
+import { requestDevice } from '@offshelf/device';
 import { describe, expect, it } from 'vitest';
 
 import { runDoctor } from '../src/commands/doctor';
+import { tuningAdapterOf } from '../src/tuning/tuning-options';
 
 async function doctorJson(): Promise<{ code: number; report: Record<string, any> }> {
   let text = '';
@@ -51,5 +58,24 @@ describe('doctor', () => {
     expect(text).toMatch(/maxStorageBufferBindingSize/);
     expect(text).toMatch(/^kernels +(subgroup variants|no subgroup variants)/m);
     expect(text).toMatch(/^event polling +paced/m);
+    expect(text).toMatch(/^tuning cache +/m);
+  });
+
+  it('counts the tuned shapes of this adapter', async () => {
+    const cacheFolder = mkdtempSync(join(tmpdir(), 'offshelf-doctor-'));
+    const env = { ...process.env, OFFSHELF_CACHE: cacheFolder };
+    let empty = '';
+    await runDoctor({}, (chunk) => (empty += chunk), env);
+    expect(empty).toMatch(/^tuning cache +no kernel shapes tuned for this adapter in \S+tuning\.json \(offshelf tune --backbone MODEL adds them\)$/m);
+
+    // Oracle: the cache file as `offshelf tune` writes it, keyed by this adapter's identity.
+    const gpu = await requestDevice();
+    const key = adapterIdentityKey(tuningAdapterOf(gpu));
+    gpu.destroy();
+    const entry = { variant: 'direct', defaultVariant: 'direct', timesMs: { direct: 1 } };
+    writeFileSync(join(cacheFolder, 'tuning.json'), JSON.stringify({ version: 1, adapters: { [key]: { a: entry, b: entry }, other: { c: entry } } }));
+    let text = '';
+    await runDoctor({ json: true }, (chunk) => (text += chunk), env);
+    expect(JSON.parse(text).tuningCache).toEqual({ path: join(cacheFolder, 'tuning.json'), tunedShapes: 2 });
   });
 });

@@ -1,16 +1,49 @@
 /**
  * `offshelf doctor`: which WebGPU adapter this machine gives offshelf, and whether it is usable.
  */
-import { hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
-import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary } from '@offshelf/device';
+import { adapterIdentityKey, hasSubgroupsOf8To64, kernelTargetOf, type KernelTarget } from '@offshelf/core-wgsl';
+import { NoAdapterError, requestDevice, SOFTWARE_GPU_HINT, type AdapterSummary, type OffshelfDevice } from '@offshelf/device';
+
+import { errorMessage } from '../errors';
+import type { Environment } from '../registry/paths';
+import { FileTuningCache, tuningCachePath } from '../tuning/file-tuning-cache';
+import { tuningAdapterOf } from '../tuning/tuning-options';
+import { formatCount } from '../ui/plural';
 
 export interface DoctorOptions {
   json?: boolean;
   backend?: 'auto' | 'vulkan' | 'opengles';
 }
 
+/** The tuning cache file and how many kernel shapes it holds for this adapter, or why it cannot be read. */
+interface TuningCacheReport {
+  path: string;
+  tunedShapes: number;
+  error?: string;
+}
+
+async function readTuningCacheReport(gpu: OffshelfDevice, env: Environment): Promise<TuningCacheReport> {
+  const path = tuningCachePath(env);
+  try {
+    const table = await new FileTuningCache(path).load(adapterIdentityKey(tuningAdapterOf(gpu)));
+    return { path, tunedShapes: Object.keys(table).length };
+  } catch (error) {
+    return { path, tunedShapes: 0, error: errorMessage(error) };
+  }
+}
+
+function describeTuningCache(report: TuningCacheReport): string {
+  if (report.error !== undefined) return `unreadable: ${report.error}`;
+  if (report.tunedShapes === 0) return `no kernel shapes tuned for this adapter in ${report.path} (offshelf tune --backbone MODEL adds them)`;
+  return `${formatCount(report.tunedShapes, 'kernel shape')} tuned for this adapter in ${report.path}`;
+}
+
 /** Prints the adapter summary (or the reason there is none) and returns the process exit code. */
-export async function runDoctor(options: DoctorOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function runDoctor(
+  options: DoctorOptions,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+  env: Environment = process.env,
+): Promise<number> {
   let gpu;
   try {
     gpu = await requestDevice(options.backend ? { backend: options.backend } : {});
@@ -26,15 +59,16 @@ export async function runDoctor(options: DoctorOptions, write: (text: string) =>
     const { subgroupSizes, cpuAdapter } = kernelTargetOf(gpu.device);
     const kernels = { subgroupSizes: subgroupSizes ?? null, cpuAdapter: cpuAdapter ?? false, subgroupVariants: hasSubgroupsOf8To64({ subgroupSizes }) };
     const polling = gpu.eventPolling ?? 'busy';
-    const report = { ok: smokeTestPassed, ...gpu.summary, kernels, eventPolling: polling, smokeTestPassed };
-    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, polling, smokeTestPassed));
+    const tuningCache = await readTuningCacheReport(gpu, env);
+    const report = { ok: smokeTestPassed, ...gpu.summary, kernels, eventPolling: polling, tuningCache, smokeTestPassed };
+    write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(gpu.summary, { subgroupSizes, cpuAdapter }, polling, tuningCache, smokeTestPassed));
     return smokeTestPassed ? 0 : 1;
   } finally {
     gpu.destroy();
   }
 }
 
-function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: 'busy' | 'paced', smokeTestPassed: boolean): string {
+function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: 'busy' | 'paced', tuningCache: TuningCacheReport, smokeTestPassed: boolean): string {
   const { adapter } = summary;
   const lines = [
     `backend          ${summary.backend} (${summary.featureLevel} feature level)`,
@@ -45,6 +79,7 @@ function formatSummary(summary: AdapterSummary, target: KernelTarget, polling: '
       .map(([name, present]) => `${name} ${present ? 'yes' : 'no'}`)
       .join(', ')}`,
     `kernels          ${describeKernelChoice(target)}`,
+    `tuning cache     ${describeTuningCache(tuningCache)}`,
     `event polling    ${polling === 'paced' ? "paced (a 1 ms timer, so Dawn's wait loop leaves the CPU to the adapter)" : "busy (Dawn's own loop keeps one CPU core busy while the GPU works)"}`,
     'limits',
     ...Object.entries(summary.limits).map(([name, value]) => `  ${name.padEnd(36)} ${value}`),

@@ -42,7 +42,8 @@ Options:
   --engines=LIST      comma-separated: ${ENGINE_NAMES.join(', ')} (default all);
                       ort-wasm-chromium runs onnxruntime-web's WASM backend with threads in
                       headless Chromium (${chromiumPath()}), the others in Node
-  --batches=LIST      comma-separated batch sizes (default 1; "full" = 1,8 and 32 on a hardware adapter)
+  --batches=LIST      comma-separated batch sizes (default 1; "full" = 1 and 8 on a software
+                      adapter such as lavapipe, 1, 8 and 32 on a hardware one)
   --full              all three 224×224 models with the full batch list
   --warmup=N          untimed runs after the first run (default 1)
   --repeats=N         timed runs; the median is reported (default 3)

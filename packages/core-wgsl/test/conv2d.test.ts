@@ -142,6 +142,12 @@ const cases: Array<[string, Partial<Conv2dShape>, Epilogue]> = [
     inChannels: 3, outChannels: 3, groups: 3, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
   }, resnetAdd],
+  // Two stride-2 strips of 7 outputs per row, the second starting at input column 14: vec2 loads
+  // and scalar stores.
+  ['depthwise 3x3 stride 2 on 28x28, pads 0 0 1 1', {
+    batch: 2, inChannels: 5, outChannels: 5, groups: 5, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3,
+    strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
+  }, resnetAdd],
   ['depthwise 3x3 stride 2 on 12x12, pads 0 0 1 1', {
     inChannels: 4, outChannels: 4, groups: 4, inHeight: 12, inWidth: 12, kernelHeight: 3, kernelWidth: 3,
     strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1,
@@ -527,17 +533,21 @@ describe('conv2d shapes and selection', () => {
       strideHeight: stride, strideWidth: stride, padTop: 2 - stride, padLeft: 2 - stride, padBottom: 1, padRight: 1,
     });
     const key = (shape: Conv2dShape) => selectConv2d(shape, biasRelu6, { variant: DEPTHWISE_STRIP_VARIANT }).program.shaderKey;
-    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
-    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
+    expect(key(depthwise(112))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|scalarOutput=false|');
+    expect(key(depthwise(112, 2))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|scalarOutput=false|');
     // Rows of up to 28 vec4-aligned values take one strip, without loading the padding vectors.
-    expect(key(depthwise(28))).toContain('|strip=28|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=4|');
-    expect(key(depthwise(32))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|');
-    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=2|');
-    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|paddingVectors=false|vector=1|');
+    expect(key(depthwise(28))).toContain('|strip=28|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=4|scalarOutput=false|');
+    expect(key(depthwise(32))).toContain('|strip=8|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=4|scalarOutput=false|');
+    expect(key(depthwise(14))).toContain('|strip=14|partial=false|checkInner=false|paddingColumns=false|paddingVectors=true|vector=2|scalarOutput=false|');
+    expect(key(depthwise(7))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=true|paddingVectors=false|vector=1|scalarOutput=false|');
     // At stride 2 with TensorFlow's pads (0 left, 1 right) only the last window column is padding,
-    // and the kernel keeps both loads.
-    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=1|');
-    expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|');
+    // and the kernel keeps both loads. Strips of 7 outputs start on even input columns: vec2 loads,
+    // scalar stores.
+    expect(key(depthwise(14, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=2|scalarOutput=true|');
+    expect(key(depthwise(28, 2))).toContain('|strip=7|partial=false|checkInner=false|paddingColumns=false|paddingVectors=false|vector=2|scalarOutput=true|');
+    // An odd input width has no vec2 alignment.
+    expect(key({ ...depthwise(15, 2), padBottom: 0, padRight: 0 })).toContain('|vector=1|scalarOutput=false|');
+    expect(key({ ...depthwise(112), padLeft: 2 })).toContain('|vector=1|scalarOutput=false|');
   });
 
   it('picks Winograd for ResNet 3x3 stride 1', () => {

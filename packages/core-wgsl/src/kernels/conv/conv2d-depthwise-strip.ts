@@ -48,14 +48,14 @@ export function depthwiseStripWidth(outWidth: number, stride = 1): number {
 }
 
 /**
- * Returns the strip width and the vector width of the loads and stores. Strips of 8 or 4 read
- * and write aligned vec4s when every row is a multiple of 4 values and the left padding is at
- * most 1 (a whole row of up to 28 such values at stride 1 with pads of 1), and strips of an even
- * width vec2s on rows of an even width. Lavapipe issues every load and store lane by lane, so
+ * Returns the strip width, the vector width of the loads and stores, and whether the stores stay
+ * scalar (scalarOutput). Strips of 8 or 4 read and write aligned vec4s when every
+ * row is a multiple of 4 values and the left padding is at most 1 (a whole row of up to 28 such
+ * values at stride 1 with pads of 1), and strips of an even width vec2s on rows of an even width. Lavapipe issues every load and store lane by lane, so
  * fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers 1.2-1.7× faster than scalar
  * strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
  */
-function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vector: 1 | 2 | 4 } {
+function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vector: 1 | 2 | 4; scalarOutput?: boolean } {
   const strip = depthwiseStripWidth(outWidth, shape.strideWidth);
   if (shape.padLeft > 1) return { strip, vector: 1 };
 
@@ -69,6 +69,12 @@ function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vec
   const vec4Strip = VEC4_STRIPS.find((width) => outWidth % width === 0);
   if (shape.inWidth % 4 === 0 && vec4Strip !== undefined) return { strip: vec4Strip, vector: 4 };
   if (shape.inWidth % 2 === 0 && strip % 2 === 0 && outWidth % strip === 0) return { strip, vector: 2 };
+  // A stride-2 strip of an odd width, such as MobileNetV2's 14 and 7 px outputs, starts its input
+  // window on an even column without left padding: vec2 loads, scalar stores. That ran its two
+  // unfused stride-2 layers 1.14-1.18× faster than scalar loads (bench/kernels.ts, batch 8).
+  if (shape.strideWidth === 2 && shape.padLeft === 0 && shape.inWidth % 2 === 0 && outWidth % strip === 0) {
+    return { strip, vector: 2, scalarOutput: true };
+  }
   return { strip, vector: 1 };
 }
 
@@ -86,9 +92,9 @@ export function conv2dDepthwiseStrip(
   }
   const [batch, outChannels, , outWidth] = conv2dOutputShape(shape);
   const stride = shape.strideWidth;
-  const { strip, vector } = stripLayout(shape, outWidth);
+  const { strip, vector, scalarOutput = false } = stripLayout(shape, outWidth);
   const partialStrips = outWidth % strip !== 0;
-  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vector === 4 });
+  const fused = epilogueWgsl(epilogue, 2, { residualVec4: vector === 4 && !scalarOutput });
   // Vector loads start VECTOR_OFFSET columns left of the window, on a multiple of the vector width.
   const window = (strip - 1) * stride + 3;
   const vectorOffset = (vector - shape.padLeft) % vector;
@@ -105,7 +111,8 @@ export function conv2dDepthwiseStrip(
     STRIDE_2: stride === 2,
     WINDOW: window,
     VECTOR_IO: vector > 1,
-    VEC4_IO: vector === 4,
+    OUTPUT_VECTOR_IO: vector > 1 && !scalarOutput,
+    VEC4_IO: vector === 4 && !scalarOutput,
     VECTOR: vector,
     VECTOR_OFFSET: vectorOffset,
     VECTORS: Math.ceil((vectorOffset + window) / vector),
@@ -130,7 +137,7 @@ export function conv2dDepthwiseStrip(
     program: {
       name: `conv2d-${DEPTHWISE_STRIP_VARIANT}`,
       shaderKey:
-        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|paddingColumns=${defines.PADDING_COLUMNS}|paddingVectors=${defines.PADDING_VECTORS}|vector=${vector}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
+        `conv2d-${DEPTHWISE_STRIP_VARIANT}|s${stride}|strip=${strip}|partial=${partialStrips}|checkInner=${defines.CHECK_INNER_COLUMNS}|paddingColumns=${defines.PADDING_COLUMNS}|paddingVectors=${defines.PADDING_VECTORS}|vector=${vector}|scalarOutput=${scalarOutput}|padLeft=${vector > 1 ? shape.padLeft : 'any'}|workgroup=${workgroupSize}|` +
         `${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, paramsSource, fused.source, source].join('\n'), defines),
       dispatch: dispatch1d(ceilDiv(strips, workgroupSize)),

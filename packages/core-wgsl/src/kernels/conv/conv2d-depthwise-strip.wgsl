@@ -6,8 +6,9 @@
 // small maps. On a GPU, one long loop per invocation leaves most of the device idle, so there
 // it is a tuning candidate only.
 // Bindings: input NCHW, weights OIHW with I = 1, [bias], [residual], output NCHW. With
-// VECTOR_IO (rows and strips of a multiple of {{VECTOR}} values, left padding 0 or 1) input and
-// output are read and written as vectors of {{VECTOR}}.
+// VECTOR_IO (rows of a multiple of {{VECTOR}} values, windows starting on such a column or one
+// before it) the input is read as vectors of {{VECTOR}}, and with OUTPUT_VECTOR_IO (strips of a
+// multiple of {{VECTOR}} outputs as well) the output is written as such vectors too.
 
 #if VECTOR_IO
 @group(0) @binding(1) var<storage, read> input: array<vec{{VECTOR}}<f32>>;
@@ -20,7 +21,7 @@
 #else
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 #endif
-#if VECTOR_IO
+#if OUTPUT_VECTOR_IO
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<vec{{VECTOR}}<f32>>;
 #else
 @group(0) @binding({{OUTPUT_BINDING}}) var<storage, read_write> output: array<f32>;
@@ -143,7 +144,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       output[index / 4u + q] = epilogue4_after_bias(values, index + 4u * q);
     }
 #else
-#if VECTOR_IO
+#if OUTPUT_VECTOR_IO
     for (var q = 0u; q < STRIP / 2u; q++) {
       output[index / 2u + q] = vec2<f32>(epilogue_after_bias(sums[2u * q], index + 2u * q),
                                          epilogue_after_bias(sums[2u * q + 1u], index + 2u * q + 1u));

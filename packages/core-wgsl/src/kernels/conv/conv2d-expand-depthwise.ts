@@ -78,7 +78,8 @@ export function expandDepthwiseMismatch(
  * output. `weightPrecision` sets the storage of the expansion weights, while the depthwise weights
  * and the biases stay float32. Stride 1 is not fused: the carried sums of two output rows over 8
  * columns doubled the state, and such a kernel ran MobileNetV2's 24→144 block at 56 px 24% slower
- * than the two kernels (bench/kernels.ts, batch 8, lavapipe).
+ * than the two kernels (bench/kernels.ts, batch 8, lavapipe). A later prototype of this kernel
+ * with strips of 4 at stride 1, which computes 6 expanded columns per strip, ran it 26% slower.
  */
 export function conv2dExpandDepthwise(
   shape: ExpandDepthwiseShape, activations: ExpandDepthwiseActivations, target: KernelTarget, weightPrecision: WeightPrecision = 'f32',

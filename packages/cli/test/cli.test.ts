@@ -252,9 +252,9 @@ describe('offshelf CLI without a GPU', () => {
   it('runs a grid search for k-NN', async () => {
     const train = join(folder, 'knn-grid.safetensors');
     await writeFeaturesFile(train, syntheticFeatures(12, 4));
-    const given = offshelf('train', train, '--head', 'knn', '--grid', '--neighbors', '1,3', '--cv', '3', '-o', join(folder, 'knn.json'), '--quiet');
-    expect(given.status).toBe(0);
-    expect(given.stdout.match(/^ {2}knn neighbors=/gm)).toHaveLength(2);
+    const passed = offshelf('train', train, '--head', 'knn', '--grid', '--neighbors', '1,3', '--cv', '3', '-o', join(folder, 'knn.json'), '--quiet');
+    expect(passed.status).toBe(0);
+    expect(passed.stdout.match(/^ {2}knn neighbors=/gm)).toHaveLength(2);
 
     // 8 images per training fold: the default grid's 9 and 15 do not fit and are dropped.
     const defaults = offshelf('train', train, '--head', 'knn', '--grid', '--cv', '3', '-o', join(folder, 'knn.json'), '--quiet');

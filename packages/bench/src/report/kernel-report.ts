@@ -90,8 +90,8 @@ export function renderKernelReport(environment: BenchEnvironment, result: Kernel
     sentences.push('This run timed no 512³ GEMM, so it has no reference rate: run it without a case filter, or with `gemm`.');
   } else {
     const timedGemm = new Set(result.rows.filter((row) => row.case.startsWith(REFERENCE_GEMM_PREFIX)).map((row) => row.variant));
-    const which = timedGemm.size === 1 ? 'The only 512³ GEMM variant timed' : 'The fastest 512³ GEMM variant';
-    sentences.push(`${which}, \`${reference.variant}\`, ran at ${reference.gflops.toFixed(1)} GFLOP/s, so half of it is ${half.toFixed(1)} GFLOP/s.`);
+    const referenceLabel = timedGemm.size === 1 ? 'The only 512³ GEMM variant timed' : 'The fastest 512³ GEMM variant';
+    sentences.push(`${referenceLabel}, \`${reference.variant}\`, ran at ${reference.gflops.toFixed(1)} GFLOP/s, so half of it is ${half.toFixed(1)} GFLOP/s.`);
     if (convolutions.length > 0) sentences.push(`With their fastest variant, ${reached} of ${convolutions.length} convolution shapes reach it.`);
   }
   sentences.push(

@@ -49,11 +49,12 @@ export function depthwiseStripWidth(outWidth: number, stride = 1): number {
 
 /**
  * Returns the strip width, the vector width of the loads and stores, and whether the stores stay
- * scalar (scalarOutput). Strips of 8 or 4 read and write aligned vec4s when every
- * row is a multiple of 4 values and the left padding is at most 1 (a whole row of up to 28 such
- * values at stride 1 with pads of 1), and strips of an even width vec2s on rows of an even width. Lavapipe issues every load and store lane by lane, so
- * fewer, wider ones pay off: vec4s ran MobileNetV2's 28-112 px layers 1.2-1.7× faster than scalar
- * strips, and vec2s its 14 px layers 1.4× faster (bench/kernels.ts, batch 8).
+ * scalar (scalarOutput). Strips of 8 or 4 read and write aligned vec4s when every row is a
+ * multiple of 4 values and the left padding is at most 1. At stride 1 with pads of 1 that covers
+ * a whole row of up to 28 such values. Strips of an even width read and write vec2s on rows of an
+ * even width. Lavapipe issues every load and store lane by lane, so fewer, wider ones pay off:
+ * vec4s ran MobileNetV2's 28-112 px layers 1.2-1.7× faster than scalar strips, and vec2s its 14 px
+ * layers 1.4× faster (bench/kernels.ts, batch 8).
  */
 function stripLayout(shape: Conv2dShape, outWidth: number): { strip: number; vector: 1 | 2 | 4; scalarOutput?: boolean } {
   const strip = depthwiseStripWidth(outWidth, shape.strideWidth);

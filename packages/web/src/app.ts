@@ -13,6 +13,7 @@ import { renderClassList, type ClassEntry, type TrainingImage } from './ui/class
 import { renderConfusionMatrix } from './ui/confusion-matrix';
 import { byId } from './ui/dom';
 import { wireDropZone } from './ui/drop-zone';
+import { countOf } from './ui/plural';
 import { renderPredictions, type Prediction } from './ui/predictions';
 import { createThumbnail } from './ui/thumbnail';
 
@@ -343,9 +344,4 @@ function showExtractionProgress(done: number, total: number): void {
 function describeBackbone(backbone: BackboneSession): string {
   const { source, format, preprocessing, layer, featureSize } = backbone.info;
   return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from the value "${layer}").`;
-}
-
-/** Formats `count` with `noun`, adding an s for any count but 1. */
-function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -4,6 +4,7 @@
  * against half the rate of the best 512³ GEMM kernel in the same run.
  */
 import type { BenchEnvironment } from './environment';
+import { markdownTable } from './markdown';
 
 /** One timed variant of one case. */
 export interface KernelRow {
@@ -29,11 +30,6 @@ export interface KernelBenchResult {
 const MEMORY_BOUND_VARIANT = 'memory-bound-vec4';
 // The reference of the target: half the rate of the fastest kernel on this square GEMM.
 const REFERENCE_GEMM_PREFIX = 'gemm 512x512x512';
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 /** Returns the fastest row of `rows` (most GFLOP/s), or undefined for none. */
 function fastest(rows: KernelRow[]): KernelRow | undefined {

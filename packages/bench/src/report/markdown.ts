@@ -29,7 +29,8 @@ function engineLine(name: EngineName, results: CaseResult[]): string {
   return `- \`${name}\`: ${ENGINES[name].description}${measured}`;
 }
 
-function markdownTable(header: string[], rows: string[][]): string {
+/** Formats a Markdown table, escaping any `|` inside a cell. */
+export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -2,6 +2,7 @@ import type { RgbaImage } from '@offshelf/backbone';
 
 import { createElement } from './dom';
 import { wireDropZone } from './drop-zone';
+import { countOf } from './plural';
 
 /** A training image: its decoded pixels and, once extracted, its feature vector. */
 export interface TrainingImage {
@@ -32,8 +33,7 @@ export function renderClassList(container: HTMLElement, classes: readonly ClassE
     const card = createElement('div', undefined, { class: 'class-card drop-zone', 'data-class': entry.name });
     const title = createElement('h3');
     const extracted = entry.images.filter((image) => image.features).length;
-    const images = `${entry.images.length} image${entry.images.length === 1 ? '' : 's'}`;
-    title.append(createElement('span', `${entry.name}: ${images} (${extracted} extracted)`));
+    title.append(createElement('span', `${entry.name}: ${countOf(entry.images.length, 'image')} (${extracted} extracted)`));
     const remove = createElement('button', 'Remove', { type: 'button', title: `remove class ${entry.name}` });
     remove.addEventListener('click', () => handlers.onRemove(entry));
     title.append(remove);

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startHarness, type Harness } from './support/harness';
@@ -30,22 +31,27 @@ afterAll(async () => {
   await harness?.shutdown();
 });
 
+/** Opens the page and trains a linear SVM (C = 0.1, 2 folds) on 4 ants and 4 bees with SMALL_MODEL. */
+async function trainSmallSvm(): Promise<Page> {
+  const page = await openApp(harness);
+  await loadBackboneFromUrl(page, `/shared/${SMALL_MODEL}`);
+  for (const name of CLASSES) {
+    await page.fill('#class-name', name);
+    await runStep(page, `adding class ${name}`, () => page.click('#add-class'), 10_000);
+    await runStep(page, `adding ${name} images`, () => page.setInputFiles(`input[type=file][data-class="${name}"]`, firstJpegs('train', name, 4)), 60_000);
+  }
+  await runStep(page, 'feature extraction', () => page.click('#extract'), 120_000);
+
+  await page.selectOption('#head-kind', 'linear-svm');
+  await page.fill('#head-c', '0.1');
+  await page.fill('#cv-folds', '2');
+  await runStep(page, 'training', () => page.click('#train'), 60_000);
+  return page;
+}
+
 describe('page linear SVM head', () => {
   it('gives Platt probabilities and exports them', async () => {
-    const page = await openApp(harness);
-    await loadBackboneFromUrl(page, `/shared/${SMALL_MODEL}`);
-    for (const name of CLASSES) {
-      await page.fill('#class-name', name);
-      await runStep(page, `adding class ${name}`, () => page.click('#add-class'), 10_000);
-      await runStep(page, `adding ${name} images`, () => page.setInputFiles(`input[type=file][data-class="${name}"]`, firstJpegs('train', name, 4)), 60_000);
-    }
-    await runStep(page, 'feature extraction', () => page.click('#extract'), 120_000);
-
-    await page.selectOption('#head-kind', 'linear-svm');
-    await page.fill('#head-c', '0.1');
-    await page.fill('#cv-folds', '2');
-    await runStep(page, 'training', () => page.click('#train'), 60_000);
-
+    const page = await trainSmallSvm();
     const valPaths = CLASSES.flatMap((name) => firstJpegs('val', name, 2));
     await runStep(page, 'classification', () => page.setInputFiles('#classify-files', valPaths), 120_000);
     const rows = await page.$$eval('#predictions tbody tr', (elements) =>
@@ -71,6 +77,11 @@ describe('page linear SVM head', () => {
     expect(bundle.classNames).toEqual([...CLASSES]);
     expect(bundle.head.kind).toBe('linear-svm');
     expect(bundle.training.head).toBe('linear-svm C=0.1');
+  });
+
+  it('keeps the head through failed steps', async () => {
+    const page = await trainSmallSvm();
+    const valPaths = CLASSES.flatMap((name) => firstJpegs('val', name, 2));
 
     // A drop with an undecodable file classifies the images that decode and names the other.
     const goodImage = { name: 'val.jpg', mimeType: 'image/jpeg', buffer: readFileSync(valPaths[0]!) };

@@ -12,6 +12,7 @@ import {
   pointwiseBlockColumns,
   pointwiseBlockRows,
   kernelTargetOf,
+  runConv2d,
   selectConv2d,
   WINOGRAD_4X4_VARIANT,
   subgroupLanesOf,
@@ -19,7 +20,6 @@ import {
   type Conv2dShape,
   type Epilogue,
 } from '../src/index';
-import { runConv2d } from './helpers/run-conv2d';
 import { compareToReference, reductionTolerance, WINOGRAD_4X4_ERROR_FACTOR } from './reference/compare';
 import { conv2dReference } from './reference/conv2d';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
@@ -339,7 +339,7 @@ async function expectVariantMatches(
 
   const kernel = selectConv2d(shape, epilogue, { variant, ...deviceTarget });
   expect(kernel.variant).toBe(variant);
-  const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual }, outputLength);
+  const output = await runConv2d(gpu.device, shape, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual });
 
   const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
   // Winograd gets the direct sums' tolerance too. Its transforms only add and subtract with
@@ -604,7 +604,7 @@ describe('clamp activations from uniforms', () => {
     input[30 + 23] = Number.NEGATIVE_INFINITY;
     const weights = randomTensor(3 * 2 * 9, random);
     const kernel = selectConv2d(conv3x3, none, { variant: 'winograd-2x2-3x3' });
-    const output = await runConv2d(gpu.device, kernel, none, { input, weights: kernel.packWeights(weights) }, conv2dOutputLength(conv3x3));
+    const output = await runConv2d(gpu.device, conv3x3, kernel, none, { input, weights: kernel.packWeights(weights) });
     const expected = conv2dReference(conv3x3, none, input, weights, null, null);
 
     const nonFinite = (values: ArrayLike<number>) => Array.from(values, (v) => !Number.isFinite(v));
@@ -624,7 +624,7 @@ describe('clamp activations from uniforms', () => {
     const weights = new Float32Array(shape.outChannels * shape.inChannels);
     for (let o = 0; o < shape.outChannels; o++) weights[o * shape.inChannels] = 1;
     const kernel = selectConv2d(shape, none, { variant });
-    const output = await runConv2d(gpu.device, kernel, none, { input, weights: kernel.packWeights(weights) }, conv2dOutputLength(shape));
+    const output = await runConv2d(gpu.device, shape, kernel, none, { input, weights: kernel.packWeights(weights) });
     for (let o = 0; o < shape.outChannels; o++) {
       const plane = output.subarray(o * 16, o * 16 + 3);
       expect(Number.isNaN(plane[0]), `channel ${o}: ${plane[0]}`).toBe(true);

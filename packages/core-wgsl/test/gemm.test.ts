@@ -1,7 +1,7 @@
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { gemmVariants, kernelTargetOf, runProgram, selectGemm, type Epilogue, type GemmShape, type KernelTarget } from '../src/index';
+import { gemmVariants, kernelTargetOf, runGemm, selectGemm, type Epilogue, type GemmShape, type KernelTarget } from '../src/index';
 import { compareToReference, reductionTolerance } from './reference/compare';
 import { gemmReference } from './reference/gemm';
 import { randomTensor, seededUniform } from './reference/conv-gemm-random';
@@ -81,10 +81,7 @@ async function expectVariantMatches(
 
   const kernel = selectGemm(shape, epilogue, { variant, ...deviceTarget });
   expect(kernel.variant).toBe(variant);
-  const inputs = [a, kernel.packB(b)];
-  if (bias) inputs.push(bias);
-  if (residual) inputs.push(residual);
-  const output = await runProgram(gpu.device, kernel.program, inputs, outputLength);
+  const output = await runGemm(gpu.device, shape, kernel, epilogue, { a, b: kernel.packB(b), bias, residual });
 
   const expected = gemmReference(shape, epilogue, a, b, bias, residual);
   // alpha scales the sum and its rounding error alike.

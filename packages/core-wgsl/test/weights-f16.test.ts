@@ -9,6 +9,7 @@ import {
   float32ToFloat16Bits,
   gemmVariants,
   kernelTargetOf,
+  runConv2d,
   runProgram,
   selectConv2d,
   WINOGRAD_4X4_VARIANT,
@@ -20,7 +21,6 @@ import {
   type GemmShape,
   type KernelTarget,
 } from '../src/index';
-import { runConv2d } from './helpers/run-conv2d';
 import { compareToReference, reductionTolerance, WINOGRAD_4X4_ERROR_FACTOR } from './reference/compare';
 import { conv2dReference } from './reference/conv2d';
 import { gemmReference } from './reference/gemm';
@@ -151,7 +151,7 @@ describe('conv2d variants with f16 weights', () => {
     expect(kernel.weightPrecision).toBe('f16');
     const packed = kernel.packWeights(weights);
     expect(packed).toBeInstanceOf(Uint16Array);
-    const output = await runConv2d(gpu.device, kernel, epilogue, { input, weights: packed, bias, residual }, outputLength);
+    const output = await runConv2d(gpu.device, shape, kernel, epilogue, { input, weights: packed, bias, residual });
 
     // Winograd rounds its transformed weights to f16, so its reference applies the transforms too.
     let expected = conv2dReference(shape, epilogue, input, roundToFloat16(weights), bias, residual);

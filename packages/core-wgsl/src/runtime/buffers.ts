@@ -34,7 +34,7 @@ function padToFour(view: ArrayBufferView): Uint8Array {
   return out;
 }
 
-/** Copies `byteLength` bytes from a storage buffer to the CPU. */
+/** Copies `byteLength` bytes from a storage buffer, starting at byte `offset`, to the CPU. */
 export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLength: number, offset = 0): Promise<ArrayBuffer> {
   const size = Math.ceil(byteLength / 4) * 4;
   const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -48,7 +48,7 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLengt
   return copy;
 }
 
-/** Reads a float32 tensor back from the GPU. */
+/** Reads `length` float32 values back from a storage buffer, starting at byte `offset`. */
 export async function readFloat32(device: GPUDevice, buffer: GPUBuffer, length: number, offset = 0): Promise<Float32Array> {
   return new Float32Array(await readBuffer(device, buffer, length * 4, offset));
 }

@@ -4,7 +4,9 @@ import { packUniforms, type KernelProgram } from './program';
 /** A buffer range bound to a kernel input or output. */
 export interface BufferRange {
   buffer: GPUBuffer;
+  /** Byte offset into `buffer` (default 0), a multiple of the device's minStorageBufferOffsetAlignment (256 on most devices). */
   offset?: number;
+  /** Bytes bound, from `offset`. */
   size: number;
 }
 
@@ -80,7 +82,10 @@ export function encodeDispatch(pass: GPUComputePassEncoder, prepared: PreparedDi
   pass.dispatchWorkgroups(x, y, z);
 }
 
-/** Releases the uniform buffer of a prepared dispatch. */
+/**
+ * Destroys the uniform buffer of a prepared dispatch. The storage buffers it binds belong to the
+ * caller, who destroys them once no dispatch uses them.
+ */
 export function releaseDispatch(prepared: PreparedDispatch): void {
   prepared.uniformBuffer?.destroy();
 }

@@ -27,6 +27,11 @@ export interface KernelProgram {
   inputCount: number;
   /** Floating-point operations (a multiply-add counts 2) and bytes read plus written, for benchmarks. */
   cost?: { flops: number; bytes: number };
+  /**
+   * The variant name, on each dispatch of a multi-pass convolution such as Winograd. Such a
+   * program computes only part of the result, so `runProgram` refuses it; `runConv2d` runs every pass.
+   */
+  partOf?: string;
 }
 
 /** Packs uniform fields as consecutive 4-byte scalars, padded to 16 bytes. */

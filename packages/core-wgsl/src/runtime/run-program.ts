@@ -3,17 +3,26 @@ import { encodeDispatch, prepareDispatch, releaseDispatch } from './dispatch';
 import type { KernelProgram } from './program';
 
 /**
- * Runs one program on its inputs (float32, or float16 bit patterns for f16 weights) and reads
- * back `outputLength` floats.
+ * Runs one program on its inputs and reads back `outputLength` floats. Inputs are float32, or
+ * float16 bit patterns for f16 weights, or packed RGBA8 pixels (one u32 each) for image preprocessing.
  * Allocates and frees its own buffers: for tests and one-off calls, not for graphs.
  */
 export async function runProgram(
   device: GPUDevice,
   program: KernelProgram,
-  inputs: readonly (Float32Array | Uint16Array)[],
+  inputs: readonly (Float32Array | Uint16Array | Uint32Array | Uint8Array | Uint8ClampedArray)[],
   outputLength: number,
   initialOutput?: Float32Array,
 ): Promise<Float32Array> {
+  if (program.partOf !== undefined) {
+    throw new Error(
+      `${program.name} is one pass of the multi-pass conv2d variant '${program.partOf}' and computes only part of the result. ` +
+        'Run the whole convolution with runConv2d.',
+    );
+  }
+  if (inputs.length !== program.inputCount) {
+    throw new Error(`${program.name}: expected ${program.inputCount} inputs, got ${inputs.length}.`);
+  }
   const inputBuffers = inputs.map((data, i) => createStorageBuffer(device, data, `${program.name} input ${i}`));
   const outputBuffer = initialOutput
     ? createStorageBuffer(device, initialOutput, `${program.name} output`)

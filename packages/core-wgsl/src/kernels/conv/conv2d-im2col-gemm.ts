@@ -4,7 +4,7 @@ import { epilogueUniforms, PLAIN_EPILOGUE, type Epilogue } from '../epilogue';
 import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
 import { DEFAULT_SUBGROUP_LANES, type SubgroupLanes } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
-import { epilogueOperands, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
+import { epilogueOperands, markPasses, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
 import source from './conv2d-im2col.wgsl';
 import { conv2dPointwiseSubgroup } from './conv2d-pointwise-subgroup';
@@ -59,15 +59,16 @@ export function conv2dIm2colGemmSubgroup(
   };
 
   const columns: Conv2dOperand = { scratch: 0 };
+  const passes = markPasses(IM2COL_SUBGROUP_VARIANT, [
+    { program: im2col, inputs: ['input'], output: columns },
+    { program: gemmProgram, inputs: [columns, 'weights', ...epilogueOperands(epilogue)], output: 'output' },
+  ]);
   return {
     variant: IM2COL_SUBGROUP_VARIANT,
     weightPrecision,
     packWeights: gemm.packWeights,
-    program: gemmProgram,
-    passes: [
-      { program: im2col, inputs: ['input'], output: columns },
-      { program: gemmProgram, inputs: [columns, 'weights', ...epilogueOperands(epilogue)], output: 'output' },
-    ],
+    program: passes[1]!.program,
+    passes,
     scratchLengths,
   };
 }

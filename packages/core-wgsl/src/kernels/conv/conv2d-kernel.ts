@@ -45,6 +45,11 @@ export function conv2dPasses(kernel: Conv2dKernel, epilogue: Epilogue): Conv2dPa
   return [{ program: kernel.program, inputs: ['input', 'weights', ...epilogueOperands(epilogue)], output: 'output' }];
 }
 
+/** Returns `passes` with each program marked as one pass of `variant` (KernelProgram.partOf). */
+export function markPasses(variant: string, passes: Conv2dPass[]): Conv2dPass[] {
+  return passes.map((pass) => ({ ...pass, program: { ...pass.program, partOf: variant } }));
+}
+
 /** Returns the operands the epilogue binds after a pass's own inputs: [bias], [residual]. */
 export function epilogueOperands(epilogue: Epilogue): Conv2dOperand[] {
   const operands: Conv2dOperand[] = [];

@@ -205,19 +205,26 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   return variants;
 }
 
+/** Options of `selectConv2d`: a variant to force, the weights' storage type, and the device (KernelTarget). */
+export interface SelectConv2dOptions extends KernelTarget {
+  /** The variant to use, such as 'direct' or 'winograd-2x2-3x3' (`conv2dVariants` lists those that run a shape). */
+  variant?: string;
+  /** Storage type of the packed weights (default 'f32'). 'f16' needs the device feature 'shader-f16'. */
+  weightPrecision?: WeightPrecision;
+}
+
 /**
  * Picks a convolution variant for `shape`: the one `options.variant` names, or else the
  * first of `conv2dVariants`, which lists them fastest first as measured on lavapipe.
  * `options.weightPrecision` (default 'f32') sets the weights' storage type. 'f16' needs a
  * device with the `shader-f16` feature. The other options describe the device as in `conv2dVariants`.
  */
-export function selectConv2d(
-  shape: Conv2dShape,
-  epilogue: Epilogue,
-  options: { variant?: string; weightPrecision?: WeightPrecision } & KernelTarget = {},
-): Conv2dKernel {
+export function selectConv2d(shape: Conv2dShape, epilogue: Epilogue, options: SelectConv2dOptions = {}): Conv2dKernel {
   const applicable = conv2dVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
+  if (!(variant in factories)) {
+    throw new Error(`conv2d: unknown variant '${variant}'. Variants: ${Object.keys(factories).join(', ')}; this shape runs ${applicable.join(', ')}.`);
+  }
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }

@@ -7,7 +7,7 @@ import { gemmVariants, selectGemm } from '../gemm/select-gemm';
 import type { KernelTarget } from '../kernel-target';
 import { checkWorkgroupCounts, MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { encodeWeights, type WeightPrecision } from '../weight-precision';
-import { epilogueOperands, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
+import { epilogueOperands, markPasses, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import paramsSource from './conv2d-params.wgsl';
 import { conv2dOutputShape, conv2dUniforms, type Conv2dShape } from './conv2d-shape';
 import input2x2Source from './winograd-2x2-input-transform.wgsl';
@@ -148,16 +148,17 @@ export function conv2dWinograd3x3(
     cost: { flops: (tile === 2 ? 24 : 130) * work, bytes: 4 * (scratchLengths[1]! + tile * tile * work) },
   };
 
+  const passes = markPasses(variant, [
+    { program: inputTransform, inputs: ['input'], output: transformed },
+    { program: gemmProgram, inputs: [transformed, 'weights'], output: products },
+    { program: outputTransform, inputs: [products, ...epilogueOperands(epilogue)], output: 'output' },
+  ]);
   return {
     variant,
     weightPrecision,
     packWeights: (weights) => encodeWeights(packWinogradWeights(weights, outChannels, inChannels, tile), weightPrecision),
-    program: outputTransform,
-    passes: [
-      { program: inputTransform, inputs: ['input'], output: transformed },
-      { program: gemmProgram, inputs: [transformed, 'weights'], output: products },
-      { program: outputTransform, inputs: [products, ...epilogueOperands(epilogue)], output: 'output' },
-    ],
+    program: passes[2]!.program,
+    passes,
     scratchLengths,
   };
 }

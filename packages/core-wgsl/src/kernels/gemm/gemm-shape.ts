@@ -3,7 +3,8 @@ import type { WeightPrecision } from '../weight-precision';
 
 /**
  * A batched matrix product with ONNX Gemm/MatMul semantics:
- * Y[b] = alpha * op(A[b]) op(B[b]), with op(A) of shape M×K and op(B) of shape K×N.
+ * Y[b] = alpha * op(A[b]) op(B[b]), with op(A) of shape M×K and op(B) of shape K×N, then the
+ * epilogue (bias per column, residual, activation).
  * A is stored as [batch, M, K] ([batch, K, M] when transposed); B as [batch, K, N]
  * ([batch, N, K] when transposed), or without the batch dimension when `broadcastB`.
  */

@@ -56,6 +56,14 @@ export function gemmVariants(shape: GemmShape, target: KernelTarget = {}): strin
   return preference.filter((variant) => applicable.has(variant));
 }
 
+/** Options of `selectGemm`: a variant to force, B's storage type, and the device (KernelTarget). */
+export interface SelectGemmOptions extends KernelTarget {
+  /** The variant to use, such as 'naive' or 'register-8x8' (`gemmVariants` lists those that run a shape). */
+  variant?: string;
+  /** Storage type of a packed constant B (default 'f32'). 'f16' needs the device feature 'shader-f16'. */
+  bPrecision?: WeightPrecision;
+}
+
 /**
  * Picks a GEMM variant for `shape`, or the one `options.variant` names. The default is
  * the first of `gemmVariants`: register blocking without workgroup memory, because on
@@ -64,13 +72,12 @@ export function gemmVariants(shape: GemmShape, target: KernelTarget = {}): strin
  * (weights) on a device with the `shader-f16` feature, never for an activation. The other
  * options describe the device as in `gemmVariants`.
  */
-export function selectGemm(
-  shape: GemmShape,
-  epilogue: Epilogue,
-  options: { variant?: string; bPrecision?: WeightPrecision } & KernelTarget = {},
-): GemmKernel {
+export function selectGemm(shape: GemmShape, epilogue: Epilogue, options: SelectGemmOptions = {}): GemmKernel {
   const applicable = gemmVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
+  if (!(variant in factories)) {
+    throw new Error(`gemm: unknown variant '${variant}'. Variants: ${Object.keys(factories).join(', ')}; this shape runs ${applicable.join(', ')}.`);
+  }
   if (!applicable.includes(variant)) {
     throw new Error(`gemm: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }

@@ -2,7 +2,7 @@ import { specializeWgsl } from '../../runtime/preprocess';
 import { ceilDiv } from '../../runtime/program';
 import enableSubgroupsSource from '../enable-subgroups.wgsl';
 import { epilogueInputCount, epilogueKey, epilogueUniforms, epilogueWgsl, type Epilogue } from '../epilogue';
-import { checkWorkgroupCounts } from '../gemm/workgroup-limits';
+import { checkWorkgroupCounts, MAX_WORKGROUPS_PER_DIMENSION } from '../gemm/workgroup-limits';
 import { encodeWeights, weightDefines, weightKey, weightPrecisionHeader, type WeightPrecision } from '../weight-precision';
 import { conv2dCost } from './conv2d-direct';
 import type { Conv2dKernel } from './conv2d-kernel';
@@ -16,14 +16,25 @@ export const DEPTHWISE_SUBGROUP_VARIANT = 'depthwise-3x3-subgroup';
 /**
  * Checks that the subgroup depthwise kernel can run `shape`. It needs one input channel per group
  * and a 3×3 kernel with dilation 1. At stride 1 it needs one left padding column, at stride 2 zero
- * or one, and input rows of a multiple of 4 values. The device also needs 8-lane subgroups.
+ * or one, and input rows of a multiple of 4 values, and its workgroup counts must fit WebGPU's
+ * 65,535 per dimension. The device also needs 8-lane subgroups.
  */
 export function fitsDepthwiseSubgroup(shape: Conv2dShape): boolean {
   const stride = shape.strideWidth;
   const padsFit = stride === 1 ? shape.padLeft === 1 : stride === 2 && (shape.padLeft === 0 || shape.padLeft === 1);
-  return shape.groups === shape.inChannels && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
+  if (!(shape.groups === shape.inChannels && shape.kernelHeight === 3 && shape.kernelWidth === 3 &&
     shape.strideHeight === stride && padsFit && shape.dilationHeight === 1 && shape.dilationWidth === 1 &&
-    shape.inWidth % 4 === 0;
+    shape.inWidth % 4 === 0)) {
+    return false;
+  }
+  const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
+  const [bandGroups, planes] = depthwiseSubgroupWorkgroups(batch * outChannels, outHeight, outWidth);
+  return bandGroups <= MAX_WORKGROUPS_PER_DIMENSION && planes <= MAX_WORKGROUPS_PER_DIMENSION;
+}
+
+// One plane per workgroup row, 8 bands of 8 rows × 64 columns (one band per subgroup) per workgroup.
+function depthwiseSubgroupWorkgroups(planes: number, outHeight: number, outWidth: number): [number, number, number] {
+  return [ceilDiv(ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8), 8), planes, 1];
 }
 
 /** Creates the depthwise 3×3 convolution with 8 output rows × 64 columns per 8-lane subgroup (see fitsDepthwiseSubgroup). */
@@ -40,10 +51,7 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
   // vec4 stores (and residual loads) where every output row starts on a 16-byte boundary.
   const vec4Output = outWidth % 4 === 0;
   const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Output });
-  const bandsPerPlane = ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8);
-  const planes = batch * outChannels;
-  // One plane per workgroup row, 8 bands (one per subgroup) per workgroup.
-  const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, [ceilDiv(bandsPerPlane, 8), planes, 1]);
+  const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, depthwiseSubgroupWorkgroups(batch * outChannels, outHeight, outWidth));
   const stride = shape.strideWidth;
   const defines = {
     ...fused.defines,
@@ -64,7 +72,7 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
       shaderKey: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}|s${stride}|padLeft=${shape.padLeft}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, source, commonSource].join('\n'), defines),
       dispatch,
-      uniforms: [...conv2dUniforms(shape, bandsPerPlane * planes), ...epilogueUniforms(epilogue)],
+      uniforms: [...conv2dUniforms(shape, ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8) * batch * outChannels), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape, weightPrecision),
     },

@@ -217,7 +217,11 @@ describe('offshelf CLI without a GPU', () => {
     const features = join(folder, 'ignored-backbone.safetensors');
     const model = join(folder, 'ignored-backbone.json');
     await writeFeaturesFile(features, syntheticFeatures(8, 4));
-    expect(offshelf('train', features, '--cv', '0', '-o', model, '--quiet').status).toBe(0);
+    const trained = offshelf('train', features, '--cv', '0', '-o', model, '--quiet', '--backbone', 'other.onnx', '--layer', 'foo', '--weights', 'f16');
+    expect(trained.status).toBe(0);
+    expect(trained.stderr).toBe(
+      ['--backbone other.onnx', '--layer foo', '--weights f16'].map((given) => `warning: ${given} is ignored: ${features} already contains features\n`).join(''),
+    );
     const evaluated = offshelf('evaluate', features, '--model', model, '--backbone', 'other.onnx', '--quiet');
     expect(evaluated.status).toBe(0);
     expect(evaluated.stderr).toBe(`warning: --backbone other.onnx is ignored: ${features} already contains features\n`);
@@ -238,6 +242,10 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error: class "ants" has 10 samples, fewer than --cv 20 folds; lower --cv or add images\n/);
     expect(result.stderr).not.toMatch(/training:/);
+
+    const empty = offshelf('train', train, '--cv', '', '-o', join(folder, 'few.json'));
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/--cv <k>' argument '' is invalid\. expected a whole number ≥ 0, got ""/);
   });
 
   it('runs a grid search for an RBF SVM', async () => {
@@ -373,12 +381,18 @@ describe('offshelf CLI without a GPU', () => {
   it('rejects run with neither -o nor --top-k', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or both/);
+    expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, --debug to print every node's output, or several/);
 
     // Registry classifiers bring their own class names.
     const registry = offshelf('run', '--backbone', 'mobilenet_v2', '--image', catImage);
     expect(registry.status).toBe(2);
-    expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, or both/);
+    expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, --debug to print every node's output, or several/);
+  });
+
+  it('runs --debug alone', () => {
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--debug');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Conv \S+: /m);
   });
 
   it('names a corrupt --image without a stack trace hint', () => {

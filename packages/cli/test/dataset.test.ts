@@ -88,6 +88,25 @@ describe('readCsvDataset', () => {
     await expect(readCsvDataset(csv)).rejects.toThrow(/class "dog" has no existing image files/);
   });
 
+  it('names a swapped header', async () => {
+    const csv = join(folder, 'swapped.csv');
+    writeFileSync(csv, 'label,path\ncat,img/one.jpg\n');
+    await expect(readCsvDataset(csv)).rejects.toThrow(/swapped\.csv:1: the header is "label,path", but rows must be "path,label"; swap the two columns/);
+  });
+
+  it('skips a folder listed as an image', async () => {
+    const csv = join(folder, 'folder-row.csv');
+    writeFileSync(csv, 'img/one.jpg,cat\nimg/three.png,dog\nimg,dog\n');
+    const dataset = await readCsvDataset(csv);
+    expect(dataset.skipped).toEqual([{ path: join(folder, 'img'), reason: `a folder, not an image file (listed in ${csv})` }]);
+  });
+
+  it('rejects one image under two labels', async () => {
+    const csv = join(folder, 'two-labels.csv');
+    writeFileSync(csv, 'img/one.jpg,cat\nimg/three.png,dog\nimg/one.jpg,dog\n');
+    await expect(readCsvDataset(csv)).rejects.toThrow(/one\.jpg is listed as both "cat" and "dog"; keep one of its rows/);
+  });
+
   it('parses quoted fields', () => {
     expect(parseCsvLine('"a ""b"", c",d')).toEqual(['a "b", c', 'd']);
   });

@@ -128,6 +128,7 @@ describe('offshelf tune', () => {
       expect(existsSync(otherFile), 'only the tuning cache file is removed').toBe(true);
 
       // Clearing an absent cache is not an error.
+      expect(await new FileTuningCache(path).exists()).toBe(false);
       await buildProgram().parseAsync(['tune', '--clear', '--quiet'], { from: 'user' });
     } finally {
       if (previous === undefined) delete process.env.OFFSHELF_CACHE;

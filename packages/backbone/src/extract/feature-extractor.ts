@@ -101,7 +101,12 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
 
   const optimized = optimizeGraph(graph, { keep: [layer, ...(options.keep ?? [])], fuse: !options.debug });
   const layerShape = optimized.valueInfo.get(layer)?.shape ?? graph.outputs.find((o) => o.name === layer)?.shape;
-  if (!layerShape) throw new Error(`'${layer}' is not a value of model ${graph.metadata.sourceName}.`);
+  if (!layerShape) {
+    throw new Error(
+      `'${layer}' is not a value of model ${graph.metadata.sourceName}. Pass a graph output (${graph.outputs.map((output) => output.name).join(', ')}) ` +
+        "or a node's output name, which the runner's debug mode prints.",
+    );
+  }
 
   // A 4-D tap gets a global average pool appended, so features are always [N, D].
   let tap = layer;

@@ -20,7 +20,8 @@ export function fileModelSource(path: string): ModelSource {
         return new Uint8Array(await readFile(target));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new CliError(`${path}: cannot read ${relativePath} next to it (${code}); keep the model's weight files in the same folder`);
+        const problem = code === 'ENOENT' ? 'not found' : `unreadable (${code})`;
+        throw new CliError(`${target} ${problem}; keep the weight files that ${path} lists in its folder`);
       }
     },
   };

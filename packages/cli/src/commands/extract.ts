@@ -6,6 +6,7 @@ import { writeFeaturesFile } from '../data/features-file';
 import { UsageError } from '../errors';
 import { checkOutputFile } from '../io/atomic-write';
 import { createLog } from '../ui/log';
+import { formatNameList } from '../ui/names';
 import { addBackboneOptions, addCommonOptions, type BackboneOptions, type CommonOptions } from './options';
 
 interface ExtractOptions extends CommonOptions, BackboneOptions {
@@ -34,7 +35,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
     log,
   );
   await writeFeaturesFile(options.output, features);
-  log.info(`wrote ${options.output}: ${features.labels.length} × ${features.provenance.featureSize} features, classes ${features.classNames.join(', ')}`);
+  log.info(`wrote ${options.output}: ${features.labels.length} × ${features.provenance.featureSize} features, classes ${formatNameList(features.classNames)}`);
 }
 
 export function registerExtract(program: Command): void {

@@ -12,7 +12,8 @@ export const DEFAULT_BATCH_SIZE = 8;
 /** Parses a whole number ≥ `min`, for commander. */
 export function parseInteger(min: number): (value: string) => number {
   return (value) => {
-    const parsed = Number(value);
+    // Number('') is 0, so an empty value is checked by its digits first.
+    const parsed = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}".`);
     return parsed;
   };
@@ -56,6 +57,27 @@ export interface BackboneOptions {
   cache: boolean;
   tuning?: TuningMode;
   weights?: WeightPrecision;
+}
+
+// The options of addBackboneOptions by attribute name, as commander stores them.
+const BACKBONE_OPTION_FLAGS: Record<string, string> = {
+  backbone: '--backbone',
+  layer: '--layer',
+  arch: '--arch',
+  batchSize: '--batch-size',
+  cache: '--no-cache',
+  tuning: '--tuning',
+  weights: '--weights',
+};
+
+/** Returns the backbone options given on the command line (not defaults), such as `--layer foo`, for warnings about ignored options. */
+export function givenBackboneOptions(command: Command): string[] {
+  return Object.entries(BACKBONE_OPTION_FLAGS)
+    .filter(([name]) => command.getOptionValueSource(name) === 'cli')
+    .map(([name, flag]) => {
+      const value: unknown = command.getOptionValue(name);
+      return typeof value === 'boolean' ? flag : `${flag} ${String(value)}`;
+    });
 }
 
 /** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache`, `--tuning` and `--weights`. */

@@ -128,12 +128,12 @@ function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<
 
 export async function runRun(options: RunOptions): Promise<void> {
   if (Boolean(options.input) === Boolean(options.image)) throw new UsageError('pass exactly one of --input X.npy or --image IMAGE');
-  if (options.out === undefined && options.topK === undefined) {
+  if (options.out === undefined && options.topK === undefined && !options.debug) {
     const pathLike = options.output.find((name) => /\.npy$|[/\\]/.test(name));
     const hint = pathLike ? ` (--output ${pathLike} names a tensor to write; the file or folder is -o ${pathLike})` : '';
     // Registry classifiers bring their own class names, so they need no --labels.
     const printClasses = findModelEntry(options.backbone)?.labels ? '--top-k K' : '--top-k K --labels FILE';
-    throw new UsageError(`pass -o PATH to write outputs, ${printClasses} to print classes, or both${hint}`);
+    throw new UsageError(`pass -o PATH to write outputs, ${printClasses} to print classes, --debug to print every node's output, or several${hint}`);
   }
   const tuningMode = resolveTuningMode(options.tuning);
   const log = createLog(options.quiet);
@@ -151,7 +151,7 @@ export async function runRun(options: RunOptions): Promise<void> {
   if (options.out !== undefined) outputNames = options.output.length > 0 ? options.output : graph.outputs.map((output) => output.name);
   const knownNames = new Set([...graph.outputs.map((output) => output.name), ...graph.nodes.flatMap((node) => node.outputs)]);
   for (const name of options.output) {
-    if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}`);
+    if (!knownNames.has(name)) throw new UsageError(`--output ${name}: no tensor of that name in ${model.path}; graph outputs are ${graph.outputs.map((output) => output.name).join(', ')}, and any node's output works too (--debug lists them)`);
   }
   const outputPaths = chooseOutputPaths(options.out, outputNames);
   for (const path of outputPaths.values()) await checkOutputFile(path);

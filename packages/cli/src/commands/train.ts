@@ -6,6 +6,7 @@
 import type { HeadSpec } from '@offshelf/heads';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
+import { isFeaturesFile } from '../data/features-file';
 import { loadLabelledFeatures } from '../data/load-features';
 import { InterruptedError, UsageError } from '../errors';
 import { interruptRequested } from '../interrupt';
@@ -15,9 +16,10 @@ import { checkFoldCount, crossValidate, gridSearch, smallestTrainingFold, type C
 import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
 import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
+import { formatNameList } from '../ui/names';
 import { formatCount } from '../ui/plural';
 import { createProgress } from '../ui/progress';
-import { addBackboneOptions, addCommonOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
+import { addBackboneOptions, addCommonOptions, givenBackboneOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
 interface TrainOptions extends CommonOptions, BackboneOptions {
   head: CliHeadKind;
@@ -29,6 +31,8 @@ interface TrainOptions extends CommonOptions, BackboneOptions {
   transform: 'none' | 'standardize' | 'l2-normalize';
   classWeight?: 'balanced';
   output: string;
+  /** Backbone options given on the command line, which a features file makes moot. */
+  givenBackboneOptions?: string[];
 }
 
 const DEFAULT_NEIGHBORS = 5;
@@ -109,6 +113,9 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   await checkOutputFile(options.output);
   let specs = headSpecs(options);
   const log = createLog(options.quiet);
+  if (isFeaturesFile(input)) {
+    for (const given of options.givenBackboneOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
+  }
 
   const data = await loadLabelledFeatures(
     input,
@@ -189,7 +196,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
       createdAt: new Date().toISOString(),
     },
   });
-  log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${formatCount(data.labels.length, 'image')}, classes ${data.classNames.join(', ')}`);
+  log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${formatCount(data.labels.length, 'image')}, classes ${formatNameList(data.classNames)}`);
 }
 
 export function registerTrain(program: Command): void {
@@ -208,5 +215,5 @@ export function registerTrain(program: Command): void {
     .requiredOption('-o, --output <file>', 'model bundle to write (.json)');
   addBackboneOptions(command);
   addCommonOptions(command);
-  command.action(runTrain);
+  command.action((input: string, options: TrainOptions, self: Command) => runTrain(input, { ...options, givenBackboneOptions: givenBackboneOptions(self) }));
 }

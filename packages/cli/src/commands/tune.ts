@@ -25,8 +25,9 @@ export async function runTune(options: TuneOptions, stdout: NodeJS.WritableStrea
   const log = createLog(options.quiet);
   const cache = new FileTuningCache(tuningCachePath());
   if (options.clear) {
+    const existed = await cache.exists();
     await cache.clear();
-    log.info(`removed the tuning cache ${cache.path}`);
+    log.info(existed ? `removed the tuning cache ${cache.path}` : `no tuning cache at ${cache.path}: nothing to remove`);
     return;
   }
 
@@ -98,7 +99,7 @@ export function registerTune(program: Command): void {
     .option('--backbone <model>', 'model file or registry name to tune for', DEFAULT_BACKBONE)
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch to tune for (kernel shapes depend on it)', parseInteger(1), DEFAULT_BATCH_SIZE)
-    .option('--budget-ms <ms>', 'wall-clock milliseconds of timing per kernel shape before remaining variants get one run each', parseInteger(1), 400)
+    .option('--budget-ms <ms>', 'wall-clock milliseconds of timing per kernel shape; past it, the variant being timed stops and the rest are not timed', parseInteger(1), 400)
     .option('--clear', `delete the tuning cache file (${tuningCachePath()}) with the results of every adapter, and exit`)
     .option('-q, --quiet', 'no status lines on stderr')
     .action((options: TuneOptions) => runTune(options));

@@ -156,6 +156,9 @@ export async function readCsvDataset(csvPath: string): Promise<ImageDataset> {
     if (line.trim() === '' || line.startsWith('#')) continue;
     const fields = parseCsvLine(line);
     if (number === 1 && fields[0]?.toLowerCase() === 'path' && fields[1]?.toLowerCase() === 'label') continue;
+    if (number === 1 && fields[0]?.toLowerCase() === 'label' && fields[1]?.toLowerCase() === 'path') {
+      throw new CliError(`${csvPath}:1: the header is "label,path", but rows must be "path,label"; swap the two columns`);
+    }
     if (fields.length < 2 || fields[0] === '' || fields[1] === '') {
       throw new CliError(`${csvPath}:${number}: expected "path,label", got ${JSON.stringify(line)}`);
     }
@@ -166,12 +169,20 @@ export async function readCsvDataset(csvPath: string): Promise<ImageDataset> {
   checkClassCount(csvPath, classNames);
 
   const images: LabelledImage[] = [];
+  const labelOf = new Map<string, string>();
   for (const entry of entries) {
     const info = await stat(entry.path).catch(() => undefined);
     if (!info?.isFile()) {
-      skipped.push({ path: entry.path, reason: `file not found (listed in ${csvPath})` });
+      const reason = info?.isDirectory() ? 'a folder, not an image file' : 'file not found';
+      skipped.push({ path: entry.path, reason: `${reason} (listed in ${csvPath})` });
       continue;
     }
+    // One image under two labels would pull the head both ways, so the second row is an error.
+    const earlier = labelOf.get(entry.path);
+    if (earlier !== undefined && earlier !== entry.label) {
+      throw new CliError(`${csvPath}: ${entry.path} is listed as both "${earlier}" and "${entry.label}"; keep one of its rows`);
+    }
+    labelOf.set(entry.path, entry.label);
     images.push({ path: entry.path, label: classNames.indexOf(entry.label) });
   }
 

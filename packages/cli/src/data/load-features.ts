@@ -44,9 +44,11 @@ export interface ImageFeatures {
 
 /** Extracts features of image files, reporting skips as they happen and a summary line at the end. */
 export async function extractImageFeatures(paths: string[], settings: ExtractionSettings, log: Log, listingSkips = 0): Promise<ImageFeatures> {
+  // The network is planned for a whole batch, so fewer images than --batch-size take a smaller one.
+  const batchSize = Math.max(1, Math.min(settings.batchSize, paths.length));
   const backbone = await openBackbone(settings.backbone, {
     layer: settings.layer,
-    batchSize: settings.batchSize,
+    batchSize,
     arch: settings.arch,
     quiet: settings.quiet,
     expectedSha256: settings.expectedSha256,
@@ -71,7 +73,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
         );
 
     const result = await extractFeatures(paths, backbone.extractor, {
-      batchSize: settings.batchSize,
+      batchSize,
       cache,
       strict: settings.strict,
       quiet: settings.quiet,

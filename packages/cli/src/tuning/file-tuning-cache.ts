@@ -86,6 +86,11 @@ export class FileTuningCache implements TuningCache {
     await rm(this.path, { force: true });
   }
 
+  /** Returns whether the cache file exists. */
+  async exists(): Promise<boolean> {
+    return stat(this.path).then(() => true, () => false);
+  }
+
   private async read(): Promise<TuningFile> {
     let text: string;
     try {

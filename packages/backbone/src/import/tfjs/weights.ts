@@ -60,7 +60,7 @@ async function readGroup(paths: string[], source: ModelSource): Promise<Uint8Arr
     try {
       shards.push(await source.readSibling(path));
     } catch (error) {
-      throw new ModelImportError(source.name, `cannot read weight shard '${path}' next to the model: ${(error as Error).message}`);
+      throw new ModelImportError(source.name, `cannot read weight shard '${path}': ${(error as Error).message}`);
     }
   }
   if (shards.length === 1) return shards[0]!;

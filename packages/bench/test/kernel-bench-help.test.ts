@@ -39,13 +39,29 @@ describe('pnpm bench kernels', () => {
     expect(written).not.toContain('of 0 convolution shapes');
     expect(written.trimEnd().endsWith('<!-- bench:kernels:end -->')).toBe(true);
 
-    const intoMissing = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'gemm classifier', 'naive', `--write-docs=${nested}`], {
+    // A variant filter that no GEMM variant matches leaves the report without its reference.
+    const intoMissing = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'dw 3x3 s1 32', 'strip', `--write-docs=${nested}`], {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 300_000,
     });
     expect(intoMissing.status, intoMissing.stderr).toBe(0);
     expect(readFileSync(nested, 'utf8')).toContain('This run timed no 512³ GEMM');
+  });
+
+  it('adds the reference GEMM to a case filter and keeps --json', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'offshelf-kernels-json-'));
+    const page = join(folder, 'benchmarks.md');
+    const json = join(folder, 'rows', 'kernels.json');
+    const result = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'gemm classifier', 'naive', `--write-docs=${page}`, `--json=${json}`],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(page, 'utf8')).toMatch(/The only 512³ GEMM variant timed, `naive`, ran at [\d.]+ GFLOP\/s/);
+    const rows = JSON.parse(readFileSync(json, 'utf8')).rows as Array<{ case: string }>;
+    expect(rows.map((row) => row.case)).toEqual(['gemm 512x512x512', 'gemm classifier 1x1001x1280 tB']);
   });
 
   it('rejects filters that match nothing', () => {

@@ -189,12 +189,17 @@ Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50
 and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
 prints memory-bound-vec4, a kernel that only reads the input and writes the output.
 
-  CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm
+  CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm;
+                       several, separated by commas, such as 'dw 3x3 s1,gemm 512'
   VARIANT              only variants whose name contains VARIANT, for example strip
   --write-docs[=FILE]  (pnpm bench kernels) also write each case's default and best variant
                        against half the 512³ GEMM's rate into FILE (default docs/benchmarks.md),
-                       between its kernel report markers
+                       between its kernel report markers; a CASE filter gets the 512³ GEMM added
   --json=FILE          write every timed row, each case's default variant and the adapter as JSON
+
+ms is the fastest time per dispatch: each variant runs as a pass of copies (enough to fill about
+5 ms), timed up to 20 times within 250 ms, with GPU timestamps where the device has them.
+GFLOP/s counts 2 FLOPs per multiply-add, and GB/s the input, weights and output once each.
 
 Environment:
   BENCH_BATCH=N                   batch of the convolution shapes (default 1)
@@ -221,6 +226,8 @@ async function main(): Promise<void> {
   if (unknown === '--json' || jsonPath === '') throw new UsageError('--json needs a file: pass --json=FILE');
   if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}; see --help`);
   const [caseFilter = '', variantFilter = ''] = args.filter((arg) => !arg.startsWith('--'));
+  const caseFilters = caseFilter.split(',');
+  const caseMatches = (name: string): boolean => caseFilters.some((filter) => name.includes(filter));
   const gpu = await requestDevice();
   const { device } = gpu;
   const target = kernelTargetOf(device);
@@ -231,7 +238,7 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
-    if (!name.includes(caseFilter)) continue;
+    if (!caseMatches(name)) continue;
     defaults[name] = selectConv2d(shape, epilogue, target).variant;
     for (const variant of conv2dVariants(shape, target).filter((v) => v.includes(variantFilter))) {
       const kernel = selectConv2d(shape, epilogue, { variant, ...target });
@@ -246,7 +253,7 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, shape, epilogue] of gemmCases) {
-    if (!name.includes(caseFilter)) continue;
+    if (!caseMatches(name)) continue;
     defaults[name] = selectGemm(shape, epilogue, target).variant;
     for (const variant of gemmVariants(shape, target).filter((v) => v.includes(variantFilter))) {
       const kernel = selectGemm(shape, epilogue, { ...target, variant });
@@ -255,7 +262,7 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, shape] of fusedCases) {
-    if (!name.includes(caseFilter) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
+    if (!caseMatches(name) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
     defaults[name] = EXPAND_DEPTHWISE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);

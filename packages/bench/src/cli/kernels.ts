@@ -13,6 +13,20 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
+// The case whose fastest variant sets the target; its name as kernels.ts prints it.
+const REFERENCE_CASE = 'gemm 512x512x512';
+
+/**
+ * Adds the reference GEMM to a case filter that leaves it out, so that a filtered --write-docs run
+ * can still state each case against half the GEMM's rate. Case filters are comma-separated.
+ */
+export function addReferenceCase(args: string[]): void {
+  const index = args.findIndex((arg) => !arg.startsWith('--'));
+  if (index === -1) return;
+  const filters = args[index]!.split(',');
+  if (!filters.some((filter) => REFERENCE_CASE.includes(filter))) args[index] = [...filters, REFERENCE_CASE].join(',');
+}
+
 /**
  * Runs `pnpm bench kernels`: the conv/GEMM micro-benchmark that lives with the kernels, run as
  * `node bench/run.mjs bench/kernels.ts [case-name filter]` from packages/core-wgsl.
@@ -28,15 +42,23 @@ export async function runKernelBench(repoRoot: string, args: string[]): Promise<
   }
 
   const docsArgument = args.find((arg) => arg === '--write-docs' || arg.startsWith('--write-docs='));
-  const passed = args.filter((arg) => arg !== docsArgument);
+  const jsonArgument = args.find((arg) => arg.startsWith('--json='));
+  // The benchmark runs in packages/core-wgsl, so a relative --json path is made absolute here.
+  const userJsonPath = jsonArgument === undefined || jsonArgument === '--json=' ? undefined : resolve(jsonArgument.slice('--json='.length));
   const docsPath = docsArgument === undefined ? undefined : resolve(docsArgument.slice('--write-docs='.length) || join(repoRoot, 'docs', 'benchmarks.md'));
+  const passed = args
+    .filter((arg) => arg !== docsArgument)
+    .map((arg) => (arg === jsonArgument && userJsonPath !== undefined ? `--json=${userJsonPath}` : arg));
+  if (docsPath !== undefined) addReferenceCase(passed);
   // Created before the run, as the engine bench does, so a long run never ends on a missing folder.
   if (docsPath !== undefined) await mkdir(dirname(docsPath), { recursive: true });
-  const jsonFolder = docsPath === undefined ? undefined : await mkdtemp(join(tmpdir(), 'offshelf-kernels-'));
-  const jsonPath = jsonFolder === undefined ? undefined : join(jsonFolder, 'kernels.json');
+  if (userJsonPath !== undefined) await mkdir(dirname(userJsonPath), { recursive: true });
+  // The report reads the rows from the user's --json file, or else from a temporary one.
+  const jsonFolder = docsPath === undefined || userJsonPath !== undefined ? undefined : await mkdtemp(join(tmpdir(), 'offshelf-kernels-'));
+  const jsonPath = userJsonPath ?? (jsonFolder === undefined ? undefined : join(jsonFolder, 'kernels.json'));
 
   try {
-    const childArgs = [runner, 'bench/kernels.ts', ...passed, ...(jsonPath === undefined ? [] : [`--json=${jsonPath}`])];
+    const childArgs = [runner, 'bench/kernels.ts', ...passed, ...(jsonFolder === undefined ? [] : [`--json=${jsonPath}`])];
     const result = spawnSync(process.execPath, childArgs, { cwd: packageDir, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`The kernel micro-benchmark exited with ${result.signal ?? `code ${result.status}`}.`);
     if (docsPath === undefined || jsonPath === undefined) return;

@@ -83,7 +83,7 @@ export function renderKernelReport(environment: BenchEnvironment, result: Kernel
 
   const sentences: string[] = [];
   if (reference === undefined || half === undefined) {
-    sentences.push('This run timed no 512³ GEMM, so it has no reference rate: run it without a case filter, or with `gemm`.');
+    sentences.push('This run timed no 512³ GEMM, so it has no reference rate: run it without a variant filter, or with one that GEMM variants match.');
   } else {
     const timedGemm = new Set(result.rows.filter((row) => row.case.startsWith(REFERENCE_GEMM_PREFIX)).map((row) => row.variant));
     const referenceLabel = timedGemm.size === 1 ? 'The only 512³ GEMM variant timed' : 'The fastest 512³ GEMM variant';
@@ -91,7 +91,7 @@ export function renderKernelReport(environment: BenchEnvironment, result: Kernel
     if (convolutions.length > 0) sentences.push(`With their fastest variant, ${reached} of ${convolutions.length} convolution shapes reach it.`);
   }
   sentences.push(
-    "GFLOP/s counts 2 FLOPs per multiply-add (the direct convolution's FLOPs for Winograd). GB/s counts the input, weights and output once each.",
+    "ms is the fastest time per dispatch over repeated passes. GFLOP/s counts 2 FLOPs per multiply-add (the direct convolution's FLOPs for Winograd). GB/s counts the input, weights and output once each.",
   );
   if (result.rows.some((row) => row.variant === MEMORY_BOUND_VARIANT)) {
     sentences.push(`The memory bound is \`${MEMORY_BOUND_VARIANT}\`, which only reads a depthwise layer's input and writes its output, with the convolution's FLOPs.`);

@@ -7,7 +7,7 @@ export const SOFTWARE_GPU_HINT =
   'This browser exposes no WebGPU adapter. Use a current Chrome, Edge or Firefox with WebGPU enabled ' +
   '(headless Chromium needs --enable-unsafe-webgpu).';
 
-/** Returns a WebGPU device from `navigator.gpu`. */
+/** Returns a WebGPU device from `navigator.gpu`. This is the browser build; in Node the same call takes it from Dawn. */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<OffshelfDevice> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new NoAdapterError(['navigator.gpu'], SOFTWARE_GPU_HINT);

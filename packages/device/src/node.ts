@@ -20,6 +20,7 @@ import { eventPolling, setEventPolling, type EventPolling } from './event-pollin
 export * from './common';
 export { eventPolling, setEventPolling, type EventPolling } from './event-polling';
 
+/** The fix that a `NoAdapterError` names in Node: how to install a software GPU. */
 export const SOFTWARE_GPU_HINT =
   'Install a software GPU: on Debian 12 enable bookworm-backports and run ' +
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers` (lavapipe), ' +
@@ -31,12 +32,14 @@ const liveGpus = new Set<GPU>();
 
 let globalsInstalled = false;
 
-// Lavapipe (Mesa's Vulkan on the CPU) runs compute work on LP_NUM_THREADS threads. With Dawn's
-// busy event loop taking one of 2 cores, two threads per CPU ran ResNet-18 1.3× faster than one
-// (2 AMD EPYC cores, pnpm bench).
-// With that loop paced (event-polling.ts), one per CPU was as fast or faster at batch 8 (pnpm
-// bench, 2 cores, Mesa 25.0.7), and up to 1.3× faster for MobileNetV2 at batch 1, whose small
-// dispatches pay for waking every thread.
+/**
+ * Lavapipe compute threads (LP_NUM_THREADS) per CPU that `requestDevice` sets when the
+ * environment sets none. With Dawn's busy event loop taking one of 2 cores, two threads per CPU
+ * ran ResNet-18 1.3× faster than one (2 AMD EPYC cores, pnpm bench). With that loop paced
+ * (event-polling.ts), one per CPU was as fast or faster at batch 8 (pnpm bench, 2 cores, Mesa
+ * 25.0.7), and up to 1.3× faster for MobileNetV2 at batch 1, whose small dispatches pay for
+ * waking every thread.
+ */
 export const LAVAPIPE_THREADS_PER_CPU = 1;
 
 // Mesa's llvmpipe caps LP_NUM_THREADS at LP_MAX_THREADS, 32 in its lp_limits.h.
@@ -107,7 +110,11 @@ export function eventPollingFromEnvironment(): EventPolling | undefined {
   return value as EventPolling;
 }
 
-/** Returns a WebGPU device from Dawn on the first backend that has an adapter. */
+/**
+ * Returns a WebGPU device from Dawn (the npm `webgpu` package) on the first backend that has an
+ * adapter. This is the Node build of the package; in browsers the same call takes the device from
+ * `navigator.gpu`.
+ */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<OffshelfDevice> {
   installGlobals();
   // Read by lavapipe when Dawn first loads it, so it applies to every device of this process.

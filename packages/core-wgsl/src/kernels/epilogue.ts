@@ -14,6 +14,7 @@ export interface Epilogue {
   residual: 'none' | 'beforeActivation' | 'afterActivation';
 }
 
+/** `{ bias: false, activation: { kind: 'none' }, residual: 'none' }`: the convolution or product alone. */
 export const PLAIN_EPILOGUE: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
 
 /** Returns a stable shader-key fragment that changes exactly when the epilogue code changes. */

@@ -38,14 +38,15 @@ export interface Conv2dPass {
 
 /**
  * Returns the dispatches that compute `kernel`'s convolution: its `passes`, or else its one
- * `program` reading input, weights, [bias], [residual] into the output.
+ * `program` reading input, weights, [bias], [residual] into the output. A one-pass kernel does not
+ * record which operands its epilogue binds, so `epilogue` (the one the kernel was selected with) says.
  */
 export function conv2dPasses(kernel: Conv2dKernel, epilogue: Epilogue): Conv2dPass[] {
   if (kernel.passes) return kernel.passes;
   return [{ program: kernel.program, inputs: ['input', 'weights', ...epilogueOperands(epilogue)], output: 'output' }];
 }
 
-/** Returns `passes` with each program marked as one pass of `variant` (KernelProgram.partOf). */
+/** Returns `passes` with each program marked as one pass of `variant` (KernelProgram.partOf). @internal */
 export function markPasses(variant: string, passes: Conv2dPass[]): Conv2dPass[] {
   return passes.map((pass) => ({ ...pass, program: { ...pass.program, partOf: variant } }));
 }

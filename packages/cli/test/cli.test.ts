@@ -227,6 +227,28 @@ describe('offshelf CLI without a GPU', () => {
     expect(evaluated.stderr).toBe(`warning: --backbone other.onnx is ignored: ${features} already contains features\n`);
   });
 
+  it('warns when the solver stops before converging', async () => {
+    const train = join(folder, 'unconverged.safetensors');
+    await writeFeaturesFile(train, syntheticFeatures(20, 6));
+    const result = offshelf('train', train, '--cv', '0', '--max-iter', '1', '--C', '100', '-o', join(folder, 'unconverged.json'), '--quiet');
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^warning: the logreg solver stopped after 1 iteration before converging, .*raise --max-iter, lower --C or pass --transform standardize\n$/);
+
+    const knn = offshelf('train', train, '--head', 'knn', '--class-weight', 'balanced', '-o', join(folder, 'knn-weights.json'));
+    expect(knn.status).toBe(2);
+    expect(knn.stderr).toMatch(/--class-weight does not apply to --head knn/);
+  });
+
+  it('names the image of a NaN feature', async () => {
+    const train = join(folder, 'nan.safetensors');
+    const data = syntheticFeatures(8, 4);
+    data.features[3 * 4 + 2] = Number.NaN;
+    await writeFeaturesFile(train, data);
+    const result = offshelf('train', train, '--cv', '0', '-o', join(folder, 'nan.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/nan\.safetensors: feature row 3 \(image3\.jpg\) holds NaN at column 2; extract that image again or remove it/);
+  });
+
   it('counts one fit in the singular', async () => {
     const train = join(folder, 'one-fit.safetensors');
     await writeFeaturesFile(train, syntheticFeatures(20, 6));

@@ -192,6 +192,15 @@ function argmaxRows(m: DenseMatrix): Int32Array {
   return out;
 }
 
+/** Parses a head's JSON text, naming a parse failure as such. */
+function parseHeadText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not an offshelf head: the text is not valid JSON (${(error as Error).message}); pass the whole file that toJSON() was saved to`);
+  }
+}
+
 /**
  * Trains a head on features X (one row per sample) and labels y.
  * Throws on empty data, a single class, NaN or infinite features, unknown class weights or options.
@@ -205,6 +214,7 @@ export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec):
   if (y.length !== raw.rows) throw new Error(`X has ${raw.rows} samples but y has ${y.length} labels: pass one label per sample`);
   const { classes, indices } = encodeLabels(y);
   if (classes.length < 2) throw new Error(`y contains a single class (${JSON.stringify(classes[0])}): a classifier needs at least 2 classes`);
+  validateOptionNames(spec);
   validateNumbers(spec);
 
   const classWeights = computeClassWeights(spec.classWeight, classes, indices);
@@ -261,6 +271,29 @@ function validateMetric(metric: string | undefined): NeighborMetric {
   const m = metric ?? 'euclidean';
   if (m !== 'euclidean' && m !== 'cosine') throw new Error(`metric '${m}' is unknown: use 'euclidean' or 'cosine'`);
   return m;
+}
+
+// Options each kind reads besides `kind`, `transforms` and `seed`. k-NN and nearest centroid
+// weigh no sample, so `classWeight` belongs to the other kinds only, as in scikit-learn.
+const KIND_OPTIONS: Record<HeadKind, readonly string[]> = {
+  logreg: ['classWeight', 'C', 'tol', 'maxIter'],
+  'linear-svm': ['classWeight', 'C', 'tol', 'maxIter', 'loss', 'multiClass', 'interceptScaling', 'probability'],
+  svm: ['classWeight', 'C', 'tol', 'maxIter', 'probability', 'kernel', 'gamma', 'degree', 'coef0', 'shrinking', 'cacheSize', 'decisionFunctionShape'],
+  'rbf-svm': ['classWeight', 'C', 'tol', 'maxIter', 'probability', 'gamma', 'shrinking', 'cacheSize', 'decisionFunctionShape'],
+  knn: ['nNeighbors', 'weights', 'metric'],
+  'nearest-centroid': ['metric'],
+};
+const COMMON_OPTIONS = ['kind', 'transforms', 'seed'];
+
+/** Throws on an option that `spec.kind` does not read, such as a misspelt name, instead of ignoring it. */
+function validateOptionNames(spec: HeadSpec): void {
+  const allowed = KIND_OPTIONS[spec.kind];
+  for (const [name, value] of Object.entries(spec)) {
+    if (value === undefined || COMMON_OPTIONS.includes(name) || allowed.includes(name)) continue;
+    const owners = KINDS.filter((kind) => KIND_OPTIONS[kind].includes(name));
+    const reason = owners.length > 0 ? `it applies to ${owners.join(', ')}` : 'no head has it';
+    throw new Error(`option '${name}' does not apply to a ${spec.kind} head (${reason}): its options are ${[...allowed].join(', ')}, plus ${COMMON_OPTIONS.slice(1).join(' and ')}`);
+  }
 }
 
 function validateNumbers(spec: HeadSpec): void {
@@ -347,7 +380,7 @@ function serializeParams(p: HeadParams): Record<string, unknown> {
 
 /** Loads a head written by `head.toJSON()` (an object or its JSON text). */
 export function loadHead(json: HeadJson | string): Head {
-  const h = (typeof json === 'string' ? JSON.parse(json) : json) as HeadJson;
+  const h = (typeof json === 'string' ? parseHeadText(json) : json) as HeadJson;
   const format: unknown = h?.format;
   if (format === 'offshelf-model') {
     throw new Error('not an offshelf head but a model bundle written by `offshelf train`; pass its "head" field: loadHead(bundle.head)');

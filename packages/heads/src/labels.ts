@@ -8,6 +8,12 @@ export interface EncodedLabels {
 
 /** Sorts numbers numerically and strings by UTF-16 code units; mixing the two is rejected. */
 export function sortClasses(labels: Iterable<Label>): Label[] {
+  // A missing label is named by its index, before the type checks below would call it a mix of types.
+  let index = 0;
+  for (const label of labels) {
+    if (label === undefined || label === null) throw new Error(`y[${index}] is ${String(label)}: labels must be numbers or strings, one per sample`);
+    index++;
+  }
   const unique = [...new Set(labels)];
   const kinds = new Set(unique.map((l) => typeof l));
   if (kinds.size > 1) throw new Error(`y mixes numbers and strings (${unique.slice(0, 4).map((l) => JSON.stringify(l)).join(', ')}): use one label type`);

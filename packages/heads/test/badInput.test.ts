@@ -1,7 +1,7 @@
 // Bad input must fail with a message naming the value and the fix; no numeric oracle.
 import { describe, expect, it } from 'vitest';
 import { Matrix } from 'ml-matrix';
-import { trainHead } from '../src/index';
+import { loadHead, trainHead } from '../src/index';
 
 const X = [
   [0, 1],
@@ -33,6 +33,27 @@ describe('bad input', () => {
     expect(() => trainHead([[0, 1], [1]], ['a', 'b'], { kind: 'logreg' })).toThrow(/X\[1\] has 1 features but X\[0\] has 2/);
     const head = trainHead(X, y, { kind: 'rbf-svm' });
     expect(() => head.predict([[0, 1, 2]])).toThrow(/X has 3 features but this svm head was trained on 2/);
+  });
+
+  it('names a missing label by its index', () => {
+    expect(() => trainHead(X, ['a', undefined, 'b', 'a'] as never, { kind: 'logreg' })).toThrow('y[1] is undefined: labels must be numbers or strings');
+    expect(() => trainHead(X, [0, 1, null, 1] as never, { kind: 'logreg' })).toThrow('y[2] is null');
+  });
+
+  it('names text that is not JSON', () => {
+    const text = JSON.stringify(trainHead(X, y, { kind: 'logreg' }).toJSON());
+    expect(() => loadHead(text.slice(0, 40))).toThrow('not an offshelf head: the text is not valid JSON');
+  });
+
+  it('rejects options the kind does not read', () => {
+    expect(() => trainHead(X, y, { kind: 'logreg', max_iter: 5 } as never)).toThrow(
+      "option 'max_iter' does not apply to a logreg head (no head has it): its options are classWeight, C, tol, maxIter, plus transforms and seed",
+    );
+    expect(() => trainHead(X, y, { kind: 'logreg', gamma: 0.1 })).toThrow("option 'gamma' does not apply to a logreg head (it applies to svm, rbf-svm)");
+    expect(() => trainHead(X, y, { kind: 'knn', nNeighbours: 1 } as never)).toThrow("option 'nNeighbours' does not apply to a knn head");
+    expect(() => trainHead(X, y, { kind: 'knn', nNeighbors: 1, classWeight: 'balanced' })).toThrow(
+      "option 'classWeight' does not apply to a knn head (it applies to logreg, linear-svm, svm, rbf-svm)",
+    );
   });
 
   it('rejects unknown class weights and options', () => {

@@ -13,7 +13,7 @@ import { interruptRequested } from '../interrupt';
 import { checkOutputFile } from '../io/atomic-write';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
 import { checkFoldCount, crossValidate, gridSearch, smallestTrainingFold, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
-import { HEAD_KINDS, toRows, trainHeadOnRows, type CliHeadKind } from '../model/heads';
+import { HEAD_KINDS, toRows, trainHeadOnRows, unconvergedIterations, type CliHeadKind } from '../model/heads';
 import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
 import { createLog } from '../ui/log';
 import { formatNameList } from '../ui/names';
@@ -30,6 +30,7 @@ interface TrainOptions extends CommonOptions, BackboneOptions {
   grid?: boolean;
   transform: 'none' | 'standardize' | 'l2-normalize';
   classWeight?: 'balanced';
+  maxIter?: number;
   output: string;
   /** Backbone options given on the command line, which a features file makes moot. */
   givenBackboneOptions?: string[];
@@ -60,9 +61,12 @@ function headSpecs(options: TrainOptions): HeadSpec[] {
     seed: 0,
     ...(options.transform !== 'none' ? { transforms: [options.transform] } : {}),
     ...(options.classWeight ? { classWeight: options.classWeight } : {}),
+    ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
   };
   if (options.head === 'knn') {
     if (options.C || options.gamma) throw new UsageError('--C and --gamma do not apply to --head knn; use --neighbors');
+    if (options.classWeight) throw new UsageError('--class-weight does not apply to --head knn, whose votes weigh no sample; balance the classes in the data instead');
+    if (options.maxIter !== undefined) throw new UsageError('--max-iter applies to logreg, linear-svm and rbf-svm, not knn');
     const neighbors = options.neighbors ?? (options.grid ? DEFAULT_NEIGHBORS_GRID : [DEFAULT_NEIGHBORS]);
     if (!options.grid && neighbors.length > 1) throw new UsageError('several --neighbors values need --grid (grid search by cross-validation)');
     return neighbors.map((nNeighbors) => ({ ...base, nNeighbors }));
@@ -162,6 +166,13 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   const head = trainHeadOnRows(rows, data.labels, finalSpec);
   progress.increment();
   progress.stop();
+  const iterations = unconvergedIterations(head.head);
+  if (iterations !== undefined) {
+    log.warn(
+      `the ${chosen.kind} solver stopped after ${formatCount(iterations, 'iteration')} before converging, so the head may differ from a converged fit; ` +
+        'raise --max-iter, lower --C or pass --transform standardize',
+    );
+  }
 
   if (gridResults) {
     process.stdout.write(`grid search (${folds}-fold cross-validation accuracy):\n`);
@@ -208,10 +219,11 @@ export function registerTrain(program: Command): void {
     .option('--C <values>', 'inverse regularization strength (scikit-learn C); a comma list with --grid (default 1, grid 0.01,0.1,1,10,100)', parsePositiveList)
     .option('--gamma <values>', "RBF kernel width 1/length² in feature units, or 'scale' = 1/(D·Var(X)); comma list with --grid (default scale, grid scale,0.0001,0.001,0.01)", parseGammaList)
     .option('--neighbors <k>', 'neighbours for --head knn; a comma list with --grid (default 5, grid 1,3,5,7,9,15)', parsePositiveIntegerList)
-    .option('--cv <k>', 'stratified k-fold cross-validation folds; 0 skips it', parseInteger(0), 5)
+    .option('--cv <k>', "stratified k-fold cross-validation folds, in data order without shuffling (scikit-learn's StratifiedKFold); 0 skips it", parseInteger(0), 5)
     .option('--grid', 'grid search over --C (and --gamma for rbf-svm), or over --neighbors for knn, by cross-validation, then refit the best on all data')
     .addOption(new Option('--transform <name>', 'feature transform fitted on the training data').choices(['none', 'standardize', 'l2-normalize']).default('none'))
-    .addOption(new Option('--class-weight <mode>', "weight classes inversely to their frequency ('balanced')").choices(['balanced']))
+    .addOption(new Option('--class-weight <mode>', "weight classes inversely to their frequency ('balanced'); not for knn").choices(['balanced']))
+    .option('--max-iter <n>', "iteration limit of the solver (defaults as scikit-learn's: logreg 100, linear-svm 1000, rbf-svm libsvm's max(10,000,000, 100 × images))", parseInteger(1))
     .requiredOption('-o, --output <file>', 'model bundle to write (.json)');
   addBackboneOptions(command);
   addCommonOptions(command);

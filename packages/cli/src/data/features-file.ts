@@ -87,15 +87,19 @@ export async function readFeaturesFile(path: string): Promise<LabelledFeatures> 
   const features = file.tensors.get('features');
   const labels = file.tensors.get('labels');
   if (!features || features.dtype !== 'F32' || features.shape.length !== 2) throw new CliError(`${path}: missing F32 tensor "features" of shape [N, D]`);
-  if (!labels || labels.dtype !== 'I32' || labels.shape.length !== 1 || labels.shape[0] !== features.shape[0]) {
-    throw new CliError(`${path}: missing I32 tensor "labels" of shape [${features.shape[0]}]`);
+  if (!labels || labels.dtype !== 'I32' || labels.shape.length !== 1) throw new CliError(`${path}: missing I32 tensor "labels" of shape [${features.shape[0]}]`);
+  if (labels.shape[0] !== features.shape[0]) {
+    throw new CliError(`${path}: tensor "labels" has ${labels.shape[0]} labels for ${features.shape[0]} feature rows; write one label per row`);
   }
 
   const classNames = parseJsonField<string[]>(path, file.metadata, 'classNames');
   const labelData = labels.data as Int32Array;
   const outOfRange = labelData.find((label) => label < 0 || label >= classNames.length);
-  if (outOfRange !== undefined) throw new CliError(`${path}: label ${outOfRange} is outside the ${classNames.length} classes`);
+  if (outOfRange !== undefined) {
+    throw new CliError(`${path}: label ${outOfRange} is outside the ${classNames.length} classes; labels are indices 0 to ${classNames.length - 1} into the classNames metadata`);
+  }
 
+  const paths = parseJsonField<string[]>(path, file.metadata, 'paths');
   return {
     provenance: {
       backbone: parseJsonField(path, file.metadata, 'backbone'),
@@ -105,10 +109,19 @@ export async function readFeaturesFile(path: string): Promise<LabelledFeatures> 
       weightPrecision: parseRecordedPrecision(file.metadata.weightPrecision, path),
     },
     classNames,
-    paths: parseJsonField(path, file.metadata, 'paths'),
-    features: features.data as Float32Array,
+    paths,
+    features: checkFinite(path, features.data as Float32Array, features.shape[1]!, paths),
     labels: labelData,
   };
+}
+
+/** Returns `values`, or throws naming the first row with a NaN or infinite feature and its image. */
+function checkFinite(path: string, values: Float32Array, columns: number, paths: string[]): Float32Array {
+  const index = values.findIndex((value) => !Number.isFinite(value));
+  if (index === -1) return values;
+  const row = Math.floor(index / columns);
+  const image = paths[row] === undefined ? '' : ` (${paths[row]})`;
+  throw new CliError(`${path}: feature row ${row}${image} holds ${values[index]} at column ${index % columns}; extract that image again or remove it`);
 }
 
 /** True when `path` looks like a features file rather than a data set. */

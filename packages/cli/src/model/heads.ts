@@ -40,6 +40,17 @@ function wrap(head: Head, classCount: number): IndexHead {
   };
 }
 
+/**
+ * Returns the iterations of a logistic regression or linear SVM fit that stopped at its iteration
+ * limit before meeting its tolerance, or undefined for a converged fit or another kind.
+ */
+export function unconvergedIterations(head: Head): number | undefined {
+  const { params } = head;
+  if (params.kind === 'logreg' && !params.model.converged) return params.model.iterations;
+  if (params.kind === 'linear-svm' && !params.model.converged) return Math.max(...params.model.iterations);
+  return undefined;
+}
+
 /** Trains a head on rows of features and class indices. */
 export function trainHeadOnRows(rows: Float32Array[], labels: Int32Array, spec: HeadSpec): IndexHead {
   try {

@@ -252,9 +252,10 @@ export class OffshelfApp {
     const skipped = failures.length > 0 ? `skipped ${failures.length} of ${files.length} files:\n${failures.join('\n')}` : '';
     if (images.length === 0) throw new Error(skipped);
 
+    // Progress goes to the classify line, so the extraction counter keeps the training images' count.
     const features = await backbone.extract(
       images.map((entry) => entry.image),
-      showExtractionProgress,
+      (done, total) => (byId('classify-status').textContent = `classifying: ${done} / ${total} images`),
     );
     const probabilities = predictProbabilities(trained.head, trained.classNames.length, features);
 

@@ -91,6 +91,8 @@ describe('page linear SVM head', () => {
     expect(skipped).toContain('truncated.jpg');
     expect(await page.locator('#predictions tbody tr').count()).toBe(1);
     expect(await page.locator('#classify-status').textContent()).toMatch(/^1 image classified in /);
+    // Classifying leaves the count of the training images' extraction in place.
+    expect(await page.locator('#extract-status').textContent()).toMatch(/^\d+ images extracted in /);
 
     // More folds than a class has images: named before any training.
     await page.fill('#cv-folds', '5');

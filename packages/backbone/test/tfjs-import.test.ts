@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ModelImportError, type Graph } from '../src/ir/graph';
 import { importTfjs } from '../src/import/tfjs/import';
+import { imagePreprocessing } from '../src/import/tfjs/preprocessing';
 import type { ModelSource } from '../src/source';
 import { fileSource, memorySource, SHARED } from './helpers/file-source';
 
@@ -44,6 +45,8 @@ describe.skipIf(!hasMobilenet)('TF.js layers MobileNetV1 0.25', () => {
     expect(graph.metadata.sourceFormat).toBe('tfjs-layers');
     expect(graph.valueInfo.get(graph.metadata.featureOutput!)!.shape).toEqual(['N', 256, 1, 1]);
     expect(graph.valueInfo.get('conv_pw_13_relu')!.shape).toEqual(['N', 256, 7, 7]);
+    // Oracle: keras.applications.mobilenet.preprocess_input scales pixels to [-1, 1] ('tf' mode).
+    expect(graph.metadata.preprocessing).toMatchObject({ channelOrder: 'RGB', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
   });
 
   it('transposes the first kernel from HWIO to OIHW', async () => {
@@ -76,6 +79,15 @@ describe.skipIf(!hasMobilenet)('TF.js layers MobileNetV1 0.25', () => {
     const path = join(MOBILENET_DIR, 'model.json');
     const source: ModelSource = { ...fileSource(path), readSibling: async () => new Uint8Array(16) };
     await expect(importTfjs(source)).rejects.toThrow(/truncated/);
+  });
+
+  it('rejects an integer dtype on a layer weight', async () => {
+    const path = join(MOBILENET_DIR, 'model.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    const kernel = json.weightsManifest.flatMap((group: { weights: Array<{ name: string; dtype: string }> }) => group.weights).find((w: { name: string }) => w.name === 'conv1/kernel');
+    kernel.dtype = 'int32';
+    const source: ModelSource = { ...fileSource(path), readMain: async () => new TextEncoder().encode(JSON.stringify(json)) };
+    await expect(importTfjs(source)).rejects.toThrow("weight 'conv1/kernel' has dtype int32, but a Keras layer weight is float32");
   });
 });
 
@@ -210,5 +222,19 @@ describe('TF.js import errors', () => {
       weightsManifest: [],
     };
     await expect(importTfjs(memorySource('model.json', new TextEncoder().encode(JSON.stringify(json))))).rejects.toThrow(/'lstm' has class LSTM/);
+  });
+});
+
+describe('TF.js preprocessing by Keras model name', () => {
+  // Oracle: keras.applications' preprocess_input modes: 'tf' for MobileNet and Xception,
+  // 'caffe' (BGR, ImageNet mean subtracted, unscaled) for ResNet50 and VGG, 'torch' for DenseNet.
+  it.each([
+    ['mobilenetv2_1.00_224', 'RGB', [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]],
+    ['xception', 'RGB', [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]],
+    ['resnet50', 'BGR', [103.939 / 255, 116.779 / 255, 123.68 / 255], [1 / 255, 1 / 255, 1 / 255]],
+    ['densenet121', 'RGB', [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]],
+    ['my_classifier', 'RGB', [0, 0, 0], [1, 1, 1]],
+  ])('%s', (name, channelOrder, mean, std) => {
+    expect(imagePreprocessing(224, 224, name)).toMatchObject({ channelOrder, mean, std });
   });
 });

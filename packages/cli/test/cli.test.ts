@@ -411,6 +411,13 @@ describe('offshelf CLI without a GPU', () => {
     expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, --debug to print every node's output, or several/);
   });
 
+  it('writes one output into a folder given with a slash', () => {
+    const out = join(folder, 'single-output');
+    const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--output', 'conv_preds', '-o', `${out}/`);
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(join(out, 'conv_preds.npy'))).toBe(true);
+  });
+
   it('runs --debug alone', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--debug');
     expect(result.status).toBe(0);

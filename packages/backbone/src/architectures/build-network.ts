@@ -1,4 +1,4 @@
-import { ModelImportError, type Graph, type ModelMetadata } from '../ir/graph';
+import { imagenetCenterCrop, ModelImportError, type Graph, type ModelMetadata } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
 import type { Architecture } from './architecture';
 import { NetworkBuilder, type ParameterSource } from './network-builder';
@@ -17,8 +17,7 @@ const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 // NOTE: torchvision evaluates its IMAGENET1K_V2 weights of ResNet-50 and MobileNetV2 with the short
 // side resized to 232, and EfficientNet-B0 with bicubic resizing. A state dict does not record which
-// weights it contains, so every network gets the IMAGENET1K_V1 recipe of 256.
-const RESIZE_TO_CROP = 256 / 224;
+// weights it contains, so every network gets the IMAGENET1K_V1 recipe of 256 (imagenetCenterCrop).
 
 /**
  * Builds the IR graph of `arch` with parameters from `parameters`: input `input` [N, 3, size, size],
@@ -42,7 +41,7 @@ export function buildNetwork(arch: Architecture, parameters: ParameterSource, op
       channelOrder: 'RGB',
       mean: IMAGENET_MEAN,
       std: IMAGENET_STD,
-      resize: { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round(inputSize * RESIZE_TO_CROP) },
+      resize: imagenetCenterCrop(inputSize, inputSize),
     },
     featureOutput: outputs.features,
     classifierOutput: outputs.logits,

@@ -28,9 +28,9 @@ import type { RgbaImage } from '../source';
 export interface FeatureExtractorOptions {
   /** Value to extract; defaults to the model's `featureOutput`. A 4-D value is globally average-pooled. */
   layer?: string;
-  /** Images per GPU run (default 8). */
+  /** Images per GPU run (default 8). A model whose input declares a fixed batch runs at that batch instead. */
   batchSize?: number;
-  /** Print every node's output statistics per run, with fusion off so each ONNX node is visible. */
+  /** Print every node's output statistics per run (of `extract` and `runTensors`), with fusion off so each ONNX node is visible. */
   debug?: boolean;
   /** Extra values `runTensors` may request; fused-away values are otherwise not observable. */
   keep?: string[];
@@ -72,6 +72,8 @@ export interface FeatureExtractor {
   readonly layer: string;
   /** Storage type of the weights on the GPU. */
   readonly weightPrecision: WeightPrecision;
+  /** Images per GPU run: `options.batchSize`, or the fixed batch that the model's input declares. */
+  readonly batchSize: number;
   /** Peak bytes of GPU buffers this extractor has held (constants plus activations). */
   readonly peakGpuBytes: number;
   /** Preprocesses images on the GPU, runs the model in batches and returns one feature vector per image. */
@@ -93,11 +95,19 @@ const POOLED_TAP = 'offshelf/pooled_tap';
 export async function createFeatureExtractor(device: GPUDevice, graph: Graph, options: FeatureExtractorOptions = {}): Promise<FeatureExtractor> {
   const layer = options.layer ?? graph.metadata.featureOutput;
   if (!layer) throw new Error(`model ${graph.metadata.sourceName} names no feature output; pass options.layer with a value name.`);
-  const batchSize = options.batchSize ?? 8;
+  // A constant that is a graph output (a Constant node's value) stays allowed, for constant-only graphs.
+  if (graph.initializers.has(layer) && !graph.outputs.some((output) => output.name === layer)) {
+    throw new Error(`'${layer}' is a constant (weights) of model ${graph.metadata.sourceName}, not an activation; pass the output of a node as options.layer.`);
+  }
+  const requestedBatch = options.batchSize ?? 8;
   const weightPrecision = options.weightPrecision ?? 'f32';
   // Checked before tuning and planning, which would otherwise fail later with a WGSL error.
   checkWeightPrecisionSupport(device, weightPrecision);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(requestedBatch) || requestedBatch < 1) throw new Error(`batchSize must be a positive integer, got ${requestedBatch}.`);
+  // Exporters such as torch.onnx.export without dynamic axes fix the batch, often to 1, and the
+  // graph's reshapes may depend on it, so such a model runs at its own batch.
+  const declaredBatch = graph.inputs[0]?.shape[0];
+  const batchSize = typeof declaredBatch === 'number' && declaredBatch >= 1 ? declaredBatch : requestedBatch;
 
   const optimized = optimizeGraph(graph, { keep: [layer, ...(options.keep ?? [])], fuse: !options.debug });
   const layerShape = optimized.valueInfo.get(layer)?.shape ?? graph.outputs.find((o) => o.name === layer)?.shape;
@@ -132,16 +142,61 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     peakGpuBytes = Math.max(peakGpuBytes, runner.gpuBytes + extra);
   };
 
+  // The NCHW input that extract feeds the model, made on the GPU and read back.
+  async function preprocess(images: RgbaImage[]): Promise<Tensor> {
+    if (images.length === 0) throw new Error('preprocess needs at least one image.');
+    const shape = [images.length, 3, preprocessing.height, preprocessing.width];
+    const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+    const target = device.createBuffer({ label: 'preprocessed images', size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const upload = uploadImages(device, images, preprocessing, shape, target);
+    const readback = new Readback(device, [{ buffer: target, size: bytes }]);
+    try {
+      const encoder = device.createCommandEncoder();
+      upload.encode(encoder);
+      readback.encode(encoder);
+      device.queue.submit([encoder.finish()]);
+      const [data] = await readback.read();
+      return { data: data!, shape };
+    } finally {
+      upload.release();
+      readback.destroy();
+      target.destroy();
+    }
+  }
+
+  // In debug mode each batch runs through the runner's run(), which prints every node's output.
+  // A fixed-batch model gets its last batch padded with zeros.
+  async function extractPrintingNodes(images: RgbaImage[]): Promise<Float32Array[]> {
+    const features: Float32Array[] = [];
+    for (let start = 0; start < images.length; start += batchSize) {
+      const batch = images.slice(start, start + batchSize);
+      const tensor = await preprocess(batch);
+      const padded = new Float32Array((tensor.data.length / batch.length) * batchSize);
+      padded.set(tensor.data);
+      const result = await runner.run({ [input!.name]: { data: padded, shape: inputShape } }, [tap]);
+      notePeak();
+      for (let i = 0; i < batch.length; i++) features.push(result[tap]!.data.slice(i * featureSize, (i + 1) * featureSize));
+    }
+    return features;
+  }
+
   return {
     featureSize,
     preprocessing,
     layer,
     weightPrecision,
+    batchSize,
     get peakGpuBytes() {
       return peakGpuBytes;
     },
 
     async runTensors(inputs, outputs) {
+      // Names the runner cannot see are either absent from the model or fused away at load time.
+      const values = new Set([...graph.inputs.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs), ...graph.initializers.keys()]);
+      const unknown = outputs.find((name) => !values.has(name));
+      if (unknown !== undefined) {
+        throw new Error(`'${unknown}' is not a value of model ${graph.metadata.sourceName}; its outputs are ${graph.outputs.map((o) => `'${o.name}'`).join(', ')}.`);
+      }
       const result = await runner.run(inputs, outputs);
       notePeak();
       return result;
@@ -151,6 +206,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
       if (!input || graph.inputs.length !== 1) {
         throw new Error(`extract needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}. Use runTensors.`);
       }
+      if (options.debug) return extractPrintingNodes(images);
       const plan = await runner.plan({ [input.name]: inputShape }, [tap]);
       const inputRange = plan.rangeOf(input.name);
       const readbacks = [new Readback(device, [plan.rangeOf(tap)]), new Readback(device, [plan.rangeOf(tap)])];
@@ -181,26 +237,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
       return features;
     },
 
-    async preprocess(images) {
-      if (images.length === 0) throw new Error('preprocess needs at least one image.');
-      const shape = [images.length, 3, preprocessing.height, preprocessing.width];
-      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
-      const target = device.createBuffer({ label: 'preprocessed images', size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const upload = uploadImages(device, images, preprocessing, shape, target);
-      const readback = new Readback(device, [{ buffer: target, size: bytes }]);
-      try {
-        const encoder = device.createCommandEncoder();
-        upload.encode(encoder);
-        readback.encode(encoder);
-        device.queue.submit([encoder.finish()]);
-        const [data] = await readback.read();
-        return { data: data!, shape };
-      } finally {
-        upload.release();
-        readback.destroy();
-        target.destroy();
-      }
-    },
+    preprocess,
 
     dispose() {
       runner.destroy();

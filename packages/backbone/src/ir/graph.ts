@@ -55,6 +55,17 @@ export interface Preprocessing {
   resize: { mode: 'stretch' } | { mode: 'shorterSideThenCenterCrop'; shorterSide: number };
 }
 
+// torchvision's ImageNet recipe resizes the short side to 256 for a 224 crop.
+const IMAGENET_RESIZE_TO_CROP = 256 / 224;
+
+/**
+ * Returns torchvision's resize-then-center-crop for a height × width input, scaled from its 256 for
+ * 224: the short side goes to 8/7 of the longer input side, so the crop fits any image.
+ */
+export function imagenetCenterCrop(height: number, width: number): Preprocessing['resize'] {
+  return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round(Math.max(height, width) * IMAGENET_RESIZE_TO_CROP) };
+}
+
 export interface ModelMetadata {
   sourceFormat: 'onnx' | 'tflite' | 'tfjs-layers' | 'tfjs-graph' | 'safetensors';
   /** The file it came from, for error messages. */

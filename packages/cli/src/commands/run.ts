@@ -2,6 +2,7 @@
  * `offshelf run`: runs a network on one input (a .npy tensor or an image) and
  * writes the requested outputs as .npy files.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -113,8 +114,9 @@ function chooseScoresOutput(graph: Graph, requested: string[], modelPath: string
 }
 
 /**
- * Chooses where each output goes: `-o` itself for one output, `<-o>/<tensor>.npy` for several.
- * An `-o` ending in .npy with several outputs is rejected, because it would become a folder.
+ * Chooses where each output goes: `<-o>/<tensor>.npy` for several outputs or when `-o` is a folder
+ * (an existing one, or a path ending in a slash), else `-o` itself. An `-o` ending in .npy with
+ * several outputs is rejected, because it would become a folder.
  */
 function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<string, string> {
   const paths = new Map<string, string>();
@@ -122,7 +124,8 @@ function chooseOutputPaths(out: string | undefined, outputNames: string[]): Map<
   if (outputNames.length > 1 && out.toLowerCase().endsWith('.npy')) {
     throw new UsageError(`-o ${out} names one .npy file but ${outputNames.length} outputs would be written (${outputNames.join(', ')}); pass --output NAME for one of them, or a folder path to -o`);
   }
-  for (const name of outputNames) paths.set(name, outputNames.length === 1 ? out : join(out, outputFileName(name)));
+  const intoFolder = outputNames.length > 1 || /[/\\]$/.test(out) || statSync(out, { throwIfNoEntry: false })?.isDirectory() === true;
+  for (const name of outputNames) paths.set(name, intoFolder ? join(out, outputFileName(name)) : out);
   return paths;
 }
 

@@ -50,7 +50,7 @@ export function layersModelToGraph(modelJson: Record<string, unknown>, weights: 
   return assembleGraph(builder, name, input, outputs, {
     sourceFormat: 'tfjs-layers',
     sourceName: file,
-    preprocessing: imagePreprocessing(inputShape[1]!, inputShape[2]!),
+    preprocessing: imagePreprocessing(inputShape[1]!, inputShape[2]!, typeof config.name === 'string' ? config.name : ''),
     properties: { kerasVersion: String(topology.keras_version ?? ''), backend: String(topology.backend ?? ''), modelClass: String(model.class_name ?? '') },
   });
 }
@@ -162,6 +162,10 @@ function weightLookup(builder: NhwcGraphBuilder, weights: Map<string, TfjsWeight
     const key = `${layer}/${parameter}`;
     const weight = weights.get(key) ?? byShortName.get(key);
     if (weight === undefined && required) builder.fail(`weight '${key}' is not in the weightsManifest`);
+    // Keras layer weights are floating point. Integer bytes read as numbers would give wrong results silently.
+    if (weight !== undefined && weight.dtype !== 'float32') {
+      builder.fail(`weight '${weight.name}' has dtype ${weight.dtype}, but a Keras layer weight is float32 (or quantized float32); fix its dtype in the weightsManifest`);
+    }
     return weight;
   };
 }

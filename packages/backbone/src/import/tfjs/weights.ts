@@ -6,6 +6,8 @@ import { float16ToNumber } from '../tflite/tensor-data';
 export interface TfjsWeight {
   name: string;
   shape: number[];
+  /** The manifest's dtype (float32, int32 or bool), before any dequantization. */
+  dtype: string;
   data: Float32Array;
 }
 
@@ -47,7 +49,7 @@ export async function readTfjsWeights(manifest: unknown, source: ModelSource): P
     for (const spec of specs as unknown[]) {
       const weight = checkSpec(spec, groupIndex, fail);
       const { data, byteLength } = decodeWeight(weight, bytes, offset, fail);
-      weights.set(weight.name, { name: weight.name, shape: weight.shape, data });
+      weights.set(weight.name, { name: weight.name, shape: weight.shape, dtype: weight.dtype, data });
       offset += byteLength;
     }
   }

@@ -222,9 +222,11 @@ describe('offshelf CLI without a GPU', () => {
     expect(trained.stderr).toBe(
       ['--backbone other.onnx', '--layer foo', '--weights f16'].map((given) => `warning: ${given} is ignored: ${features} already contains features\n`).join(''),
     );
-    const evaluated = offshelf('evaluate', features, '--model', model, '--backbone', 'other.onnx', '--quiet');
+    const evaluated = offshelf('evaluate', features, '--model', model, '--backbone', 'other.onnx', '--strict', '--quiet');
     expect(evaluated.status).toBe(0);
-    expect(evaluated.stderr).toBe(`warning: --backbone other.onnx is ignored: ${features} already contains features\n`);
+    expect(evaluated.stderr).toBe(
+      ['--backbone other.onnx', '--strict'].map((given) => `warning: ${given} is ignored: ${features} already contains features\n`).join(''),
+    );
   });
 
   it('warns when the solver stops before converging', async () => {
@@ -233,6 +235,10 @@ describe('offshelf CLI without a GPU', () => {
     const result = offshelf('train', train, '--cv', '0', '--max-iter', '1', '--C', '100', '-o', join(folder, 'unconverged.json'), '--quiet');
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/^warning: the logreg solver stopped after 1 iteration before converging, .*raise --max-iter, lower --C or pass --transform standardize\n$/);
+
+    const svm = offshelf('train', train, '--head', 'rbf-svm', '--cv', '0', '--max-iter', '1', '-o', join(folder, 'unconverged-svm.json'), '--quiet');
+    expect(svm.status).toBe(0);
+    expect(svm.stderr).toMatch(/^warning: the rbf-svm solver stopped after 1 iteration before converging/);
 
     const knn = offshelf('train', train, '--head', 'knn', '--class-weight', 'balanced', '-o', join(folder, 'knn-weights.json'));
     expect(knn.status).toBe(2);
@@ -403,12 +409,12 @@ describe('offshelf CLI without a GPU', () => {
   it('rejects run with neither -o nor --top-k', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, --debug to print every node's output, or several/);
+    expect(result.stderr).toMatch(/pass -o PATH to write outputs, --top-k K --labels FILE to print classes, or --debug to print every node's output \(any of them together\)/);
 
     // Registry classifiers bring their own class names.
     const registry = offshelf('run', '--backbone', 'mobilenet_v2', '--image', catImage);
     expect(registry.status).toBe(2);
-    expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, --debug to print every node's output, or several/);
+    expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, or --debug to print every node's output \(any of them together\)/);
   });
 
   it('writes one output into a folder given with a slash', () => {

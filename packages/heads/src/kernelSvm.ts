@@ -45,6 +45,9 @@ export interface KernelSvmModel {
   /** Platt parameters per pair, when trained with probability. */
   probA?: number[];
   probB?: number[];
+  /** SMO iterations per pair and whether every pair met `tol` before `maxIter`; set by training, not stored. */
+  iterations?: number[];
+  converged?: boolean;
 }
 
 /**
@@ -84,6 +87,8 @@ export function fitKernelSvm(
   const isSupport = new Uint8Array(y.length);
   const pairAlpha: Float64Array[] = [];
   const rho: number[] = [];
+  const iterations: number[] = [];
+  let converged = true;
   const probA: number[] = [];
   const probB: number[] = [];
 
@@ -113,6 +118,8 @@ export function fitKernelSvm(
       }
       pairAlpha.push(signedAlpha);
       rho.push(result.rho);
+      iterations.push(result.iterations);
+      converged &&= result.converged;
     }
   }
 
@@ -156,6 +163,8 @@ export function fitKernelSvm(
     nSupport,
     dualCoef,
     rho,
+    iterations,
+    converged,
   };
   if (options.probability) {
     model.probA = probA;

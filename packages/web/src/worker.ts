@@ -23,7 +23,7 @@ function toRows(features: Float32Array, featureLength: number): Float32Array[] {
 function crossValidate(rows: Float32Array[], labels: number[], classCount: number, settings: HeadSettings): CrossValidationResult {
   const { folds } = stratifiedKFold(labels, { nSplits: settings.folds, shuffle: true, seed: settings.seed });
   // Held-out labels need no probabilities, and Platt scaling would run its own 5-fold fit per fold.
-  const spec: HeadSpec = { ...headSpec(settings), probability: false };
+  const { probability: _probability, ...spec } = headSpec(settings);
   const predicted: Label[] = new Array(labels.length);
   const foldAccuracies: number[] = [];
 

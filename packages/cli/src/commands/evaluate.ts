@@ -13,7 +13,7 @@ import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 import { addWeightsOption } from '../backbone/weights-option';
 import { createLog } from '../ui/log';
 import { formatCount } from '../ui/plural';
-import { addCommonOptions, DEFAULT_BATCH_SIZE, parseInteger, type CommonOptions } from './options';
+import { addCommonOptions, DEFAULT_BATCH_SIZE, givenImageOptions, parseInteger, type CommonOptions } from './options';
 
 interface EvaluateOptions extends CommonOptions {
   model: string;
@@ -23,6 +23,8 @@ interface EvaluateOptions extends CommonOptions {
   cache: boolean;
   tuning?: TuningMode;
   weights?: WeightPrecision;
+  /** Image options given on the command line, which a features file makes moot. */
+  givenImageOptions?: string[];
 }
 
 /** Returns the model's index of each of the data's class names, or fails on a class the model does not know. */
@@ -48,9 +50,7 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
   let data: LabelledFeatures;
   if (isFeaturesFile(input)) {
     // The features are already extracted, so the extraction options have nothing to do.
-    for (const [name, given] of [['--backbone', options.backbone], ['--weights', options.weights]] as const) {
-      if (given !== undefined) log.warn(`${name} ${given} is ignored: ${input} already contains features`);
-    }
+    for (const given of options.givenImageOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
     data = await readFeaturesFile(input);
     checkFeaturesMatchBundle(data.provenance, bundle, input, options.model);
   } else {
@@ -84,5 +84,5 @@ export function registerEvaluate(program: Command): void {
   addTuningOption(command);
   addWeightsOption(command, "the model's recorded precision, else f32");
   addCommonOptions(command);
-  command.action(runEvaluate);
+  command.action((input: string, options: EvaluateOptions, self: Command) => runEvaluate(input, { ...options, givenImageOptions: givenImageOptions(self) }));
 }

@@ -59,7 +59,7 @@ export interface BackboneOptions {
   weights?: WeightPrecision;
 }
 
-// The options of addBackboneOptions by attribute name, as commander stores them.
+// The options of addBackboneOptions, and --strict, by attribute name as commander stores them.
 const BACKBONE_OPTION_FLAGS: Record<string, string> = {
   backbone: '--backbone',
   layer: '--layer',
@@ -68,10 +68,11 @@ const BACKBONE_OPTION_FLAGS: Record<string, string> = {
   cache: '--no-cache',
   tuning: '--tuning',
   weights: '--weights',
+  strict: '--strict',
 };
 
-/** Returns the backbone options given on the command line (not defaults), such as `--layer foo`, for warnings about ignored options. */
-export function givenBackboneOptions(command: Command): string[] {
+/** Returns the image options given on the command line (not defaults), such as `--layer foo`, for warnings that a features file ignores them. */
+export function givenImageOptions(command: Command): string[] {
   return Object.entries(BACKBONE_OPTION_FLAGS)
     .filter(([name]) => command.getOptionValueSource(name) === 'cli')
     .map(([name, flag]) => {

@@ -136,7 +136,7 @@ export async function runRun(options: RunOptions): Promise<void> {
     const hint = pathLike ? ` (--output ${pathLike} names a tensor to write; the file or folder is -o ${pathLike})` : '';
     // Registry classifiers bring their own class names, so they need no --labels.
     const printClasses = findModelEntry(options.backbone)?.labels ? '--top-k K' : '--top-k K --labels FILE';
-    throw new UsageError(`pass -o PATH to write outputs, ${printClasses} to print classes, --debug to print every node's output, or several${hint}`);
+    throw new UsageError(`pass -o PATH to write outputs, ${printClasses} to print classes, or --debug to print every node's output (any of them together)${hint}`);
   }
   const tuningMode = resolveTuningMode(options.tuning);
   const log = createLog(options.quiet);

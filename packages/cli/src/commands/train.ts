@@ -19,7 +19,7 @@ import { createLog } from '../ui/log';
 import { formatNameList } from '../ui/names';
 import { formatCount } from '../ui/plural';
 import { createProgress } from '../ui/progress';
-import { addBackboneOptions, addCommonOptions, givenBackboneOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
+import { addBackboneOptions, addCommonOptions, givenImageOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
 interface TrainOptions extends CommonOptions, BackboneOptions {
   head: CliHeadKind;
@@ -33,7 +33,7 @@ interface TrainOptions extends CommonOptions, BackboneOptions {
   maxIter?: number;
   output: string;
   /** Backbone options given on the command line, which a features file makes moot. */
-  givenBackboneOptions?: string[];
+  givenImageOptions?: string[];
 }
 
 const DEFAULT_NEIGHBORS = 5;
@@ -118,7 +118,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   let specs = headSpecs(options);
   const log = createLog(options.quiet);
   if (isFeaturesFile(input)) {
-    for (const given of options.givenBackboneOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
+    for (const given of options.givenImageOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
   }
 
   const data = await loadLabelledFeatures(
@@ -227,5 +227,5 @@ export function registerTrain(program: Command): void {
     .requiredOption('-o, --output <file>', 'model bundle to write (.json)');
   addBackboneOptions(command);
   addCommonOptions(command);
-  command.action((input: string, options: TrainOptions, self: Command) => runTrain(input, { ...options, givenBackboneOptions: givenBackboneOptions(self) }));
+  command.action((input: string, options: TrainOptions, self: Command) => runTrain(input, { ...options, givenImageOptions: givenImageOptions(self) }));
 }

@@ -41,13 +41,14 @@ function wrap(head: Head, classCount: number): IndexHead {
 }
 
 /**
- * Returns the iterations of a logistic regression or linear SVM fit that stopped at its iteration
- * limit before meeting its tolerance, or undefined for a converged fit or another kind.
+ * Returns the iterations of a logistic regression or SVM fit that stopped at its iteration limit
+ * before meeting its tolerance, or undefined for a converged fit or another kind.
  */
 export function unconvergedIterations(head: Head): number | undefined {
   const { params } = head;
   if (params.kind === 'logreg' && !params.model.converged) return params.model.iterations;
   if (params.kind === 'linear-svm' && !params.model.converged) return Math.max(...params.model.iterations);
+  if (params.kind === 'svm' && params.model.converged === false) return Math.max(...(params.model.iterations ?? [0]));
   return undefined;
 }
 

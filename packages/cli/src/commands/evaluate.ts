@@ -50,7 +50,7 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
   let data: LabelledFeatures;
   if (isFeaturesFile(input)) {
     // The features are already extracted, so the extraction options have nothing to do.
-    for (const given of options.givenImageOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
+    for (const option of options.givenImageOptions ?? []) log.warn(`${option} is ignored: ${input} already contains features`);
     data = await readFeaturesFile(input);
     checkFeaturesMatchBundle(data.provenance, bundle, input, options.model);
   } else {

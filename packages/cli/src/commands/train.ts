@@ -118,7 +118,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   let specs = headSpecs(options);
   const log = createLog(options.quiet);
   if (isFeaturesFile(input)) {
-    for (const given of options.givenImageOptions ?? []) log.warn(`${given} is ignored: ${input} already contains features`);
+    for (const option of options.givenImageOptions ?? []) log.warn(`${option} is ignored: ${input} already contains features`);
   }
 
   const data = await loadLabelledFeatures(

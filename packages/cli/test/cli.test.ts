@@ -255,6 +255,21 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr).toMatch(/nan\.safetensors: feature row 3 \(image3\.jpg\) holds NaN at column 2; extract that image again or remove it/);
   });
 
+  it('rejects features of other preprocessing than the model', async () => {
+    const train = join(folder, 'preprocessing-train.safetensors');
+    const other = join(folder, 'preprocessing-other.safetensors');
+    const model = join(folder, 'preprocessing.json');
+    await writeFeaturesFile(train, syntheticFeatures(8, 4));
+    const shifted = syntheticFeatures(8, 4);
+    shifted.provenance.preprocessing = { ...shifted.provenance.preprocessing, mean: [0.4, 0.5, 0.5] };
+    await writeFeaturesFile(other, shifted);
+    expect(offshelf('train', train, '--cv', '0', '-o', model, '--quiet').status).toBe(0);
+
+    const result = offshelf('evaluate', other, '--model', model);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/preprocessing-other\.safetensors was extracted with other preprocessing than \S+preprocessing\.json was trained on/);
+  });
+
   it('counts one fit in the singular', async () => {
     const train = join(folder, 'one-fit.safetensors');
     await writeFeaturesFile(train, syntheticFeatures(20, 6));

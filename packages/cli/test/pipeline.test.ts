@@ -136,6 +136,26 @@ describe('offshelf pipeline on the GPU', () => {
     expect(result.stderr).not.toMatch(/features: 0 images/);
   });
 
+  it("classifies with the bundle's recorded preprocessing", () => {
+    const original = offshelf('classify', join(val, 'ants'), '--model', model, '--json');
+    expect(original.status, original.stderr).toBe(0);
+
+    // A bundle whose recorded normalization differs gets other features, so other probabilities.
+    const bundle = JSON.parse(readFileSync(model, 'utf8'));
+    const shifted = join(folder, 'shifted-mean.json');
+    writeFileSync(shifted, JSON.stringify({ ...bundle, preprocessing: { ...bundle.preprocessing, mean: [0.9, 0.1, 0.5] } }));
+    const changed = offshelf('classify', join(val, 'ants'), '--model', shifted, '--json');
+    expect(changed.status, changed.stderr).toBe(0);
+    const scores = (stdout: string) => (JSON.parse(stdout) as Array<{ scores: Record<string, number> }>).map((item) => item.scores.ants);
+    expect(scores(changed.stdout)).not.toEqual(scores(original.stdout));
+
+    const resized = join(folder, 'other-size.json');
+    writeFileSync(resized, JSON.stringify({ ...bundle, preprocessing: { ...bundle.preprocessing, height: 100, width: 100 } }));
+    const rejected = offshelf('classify', join(val, 'ants'), '--model', resized);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toMatch(/other-size\.json records 100×100 input images, but \S+ takes 224×224; pass --backbone with the model it was trained on/);
+  });
+
   it('checks class names before extracting', () => {
     const wasps = join(folder, 'wasps');
     mkdirSync(join(wasps, 'wasps'), { recursive: true });

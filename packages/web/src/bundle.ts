@@ -7,7 +7,7 @@
  * The page records the model's file name or URL as `backbone.path`, so the CLI needs
  * `--backbone FILE` to classify with a bundle exported here.
  */
-import type { Preprocessing } from '@offshelf/backbone';
+import { samePreprocessing, type Preprocessing } from '@offshelf/backbone';
 import { describeFormatField, type HeadJson } from '@offshelf/heads';
 
 import type { BackboneInfo } from './backbone-session';
@@ -122,5 +122,9 @@ export function checkBundleBackbone(trained: TrainedModel, info: BackboneInfo): 
       `the bundle uses layer ${trained.layer} (${trained.featureSize} features), but the page extracts ${info.layer} ` +
         `(${info.featureSize} features) from this backbone: retrain the head on the page`,
     );
+  }
+  // Bundles written before a change of offshelf's defaults for a model record the old recipe.
+  if (trained.preprocessing !== undefined && !samePreprocessing(trained.preprocessing, info.preprocessing)) {
+    throw new Error('the bundle was trained with other preprocessing (resize, crop or normalization) than the page applies to this backbone: retrain the head on the page');
   }
 }

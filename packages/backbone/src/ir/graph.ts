@@ -66,6 +66,13 @@ export function imagenetCenterCrop(height: number, width: number): Preprocessing
   return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round(Math.max(height, width) * IMAGENET_RESIZE_TO_CROP) };
 }
 
+/** True when two preprocessing recipes give the same input tensors: same size, channel order, normalization and resize. */
+export function samePreprocessing(a: Preprocessing, b: Preprocessing): boolean {
+  const resizeOf = (p: Preprocessing): string => (p.resize.mode === 'stretch' ? 'stretch' : `crop ${p.resize.shorterSide}`);
+  return a.height === b.height && a.width === b.width && a.channelOrder === b.channelOrder &&
+    a.mean.every((value, i) => value === b.mean[i]) && a.std.every((value, i) => value === b.std[i]) && resizeOf(a) === resizeOf(b);
+}
+
 export interface ModelMetadata {
   sourceFormat: 'onnx' | 'tflite' | 'tfjs-layers' | 'tfjs-graph' | 'safetensors';
   /** The file it came from, for error messages. */

@@ -2,7 +2,7 @@
  * Opens a backbone for feature extraction: resolves the `--backbone` argument,
  * requests a WebGPU device, imports the model and builds the feature extractor.
  */
-import { createFeatureExtractor, loadModel, SUPPORTED_ARCHITECTURES, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Tensor } from '@offshelf/backbone';
+import { createFeatureExtractor, loadModel, SUPPORTED_ARCHITECTURES, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Preprocessing, type Tensor } from '@offshelf/backbone';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
 import { hasFeaturesFileHeader } from '../data/features-file';
@@ -27,6 +27,13 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
   tuningMode?: TuningMode;
   /** Source of `weightPrecision` named when the adapter lacks shader-f16 (default `--weights <precision>`). */
   weightPrecisionOrigin?: string;
+  /**
+   * Preprocessing to apply in place of the model's own, such as a model bundle's, so that features
+   * are computed as they were for training even if offshelf's defaults for the model changed since.
+   */
+  preprocessing?: Preprocessing;
+  /** Where `preprocessing` came from, for errors. */
+  preprocessingOrigin?: string;
 }
 
 export interface OpenedBackbone {
@@ -37,6 +44,17 @@ export interface OpenedBackbone {
   layer: string;
   gpu: OffshelfDevice;
   close(): void;
+}
+
+/** Replaces the graph's preprocessing with a recorded one, which must be for the same input size. */
+function applyRecordedPreprocessing(graph: Graph, recorded: Preprocessing, origin: string, modelPath: string): void {
+  const own = graph.metadata.preprocessing;
+  if (recorded.height !== own.height || recorded.width !== own.width) {
+    throw new CliError(
+      `${origin} records ${recorded.width}×${recorded.height} input images, but ${modelPath} takes ${own.width}×${own.height}; pass --backbone with the model it was trained on`,
+    );
+  }
+  graph.metadata.preprocessing = recorded;
 }
 
 /** Imports a resolved model file into the IR graph; `arch` names the network of a weights-only safetensors file. */
@@ -79,6 +97,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
     );
   }
   const graph = await importModel(model, options.arch);
+  if (options.preprocessing) applyRecordedPreprocessing(graph, options.preprocessing, options.preprocessingOrigin ?? 'the recorded preprocessing', model.path);
 
   const gpu = await requestDevice();
   try {

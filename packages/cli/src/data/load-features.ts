@@ -2,7 +2,7 @@
  * Features for `extract`, `train`, `evaluate` and `classify`: read from a
  * features file, or computed from images with a backbone (through the cache).
  */
-import type { WeightPrecision } from '@offshelf/backbone';
+import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
 
 import { openBackbone } from '../backbone/open-backbone';
 import { CliError } from '../errors';
@@ -31,6 +31,9 @@ export interface ExtractionSettings {
   expectedSha256?: string;
   /** `--tuning`: how the kernel tuning cache is used (default: `OFFSHELF_TUNING`, else use). */
   tuningMode?: TuningMode;
+  /** Preprocessing in place of the model's own: a model bundle's, so features match its training. */
+  preprocessing?: Preprocessing;
+  preprocessingOrigin?: string;
   /** `--weights`: storage type of the backbone weights on the GPU (default f32). */
   weightPrecision?: WeightPrecision;
   /** Source of `weightPrecision` named in errors, such as a model bundle (default `--weights <precision>`). */
@@ -55,6 +58,8 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     tuningMode: settings.tuningMode,
     weightPrecision: settings.weightPrecision,
     weightPrecisionOrigin: settings.weightPrecisionOrigin,
+    preprocessing: settings.preprocessing,
+    preprocessingOrigin: settings.preprocessingOrigin,
   });
   try {
     const provenance: FeatureProvenance = {

@@ -40,5 +40,7 @@ export function bundleExtractionSettings(bundle: ModelBundle, modelPath: string,
     tuningMode: options.tuning,
     weightPrecision: options.weights ?? bundle.weightPrecision ?? 'f32',
     weightPrecisionOrigin: options.weights ? undefined : `${modelPath} (trained on features from f16 weights)`,
+    preprocessing: bundle.preprocessing,
+    preprocessingOrigin: modelPath,
   };
 }

@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
+import { samePreprocessing, type Preprocessing, type WeightPrecision } from '@offshelf/backbone';
 import { describeFormatField } from '@offshelf/heads';
 
 import { parseRecordedPrecision } from '../backbone/weights-option';
@@ -89,6 +89,12 @@ export function checkFeaturesMatchBundle(provenance: FeatureProvenance, bundle: 
     throw new CliError(
       `${featuresName} was extracted with ${provenance.backbone.name ?? provenance.backbone.path} (SHA-256 ${provenance.backbone.sha256.slice(0, 12)}…, layer ${provenance.layer}) ` +
         `but ${modelName} was trained on ${bundle.backbone.name ?? bundle.backbone.path} (SHA-256 ${bundle.backbone.sha256.slice(0, 12)}…, layer ${bundle.layer}); re-extract with the model's backbone`,
+    );
+  }
+  if (!samePreprocessing(provenance.preprocessing, bundle.preprocessing)) {
+    throw new CliError(
+      `${featuresName} was extracted with other preprocessing than ${modelName} was trained on (its resize, crop or normalization differ); ` +
+        `re-extract the images, or evaluate them as images, which applies the model's recorded preprocessing`,
     );
   }
 }

@@ -439,6 +439,26 @@ describe('offshelf CLI without a GPU', () => {
     expect(existsSync(join(out, 'conv_preds.npy'))).toBe(true);
   });
 
+  it('applies --mean, --std and --resize', () => {
+    const run = (name: string, ...options: string[]) => {
+      const out = join(folder, `${name}.npy`);
+      const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--output', 'conv_preds', '-o', out, '--quiet', ...options);
+      expect(result.status, result.stderr).toBe(0);
+      return readFileSync(out);
+    };
+    // Oracle: keras.applications' MobileNet recipe, [-1, 1], which the importer picks for this model by name.
+    const byDefault = run('recipe-default');
+    expect(run('recipe-explicit', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--resize', 'stretch').equals(byDefault)).toBe(true);
+    expect(run('recipe-unit', '--mean', '0,0,0', '--std', '1,1,1').equals(byDefault)).toBe(false);
+
+    const short = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--top-k', '1', '--labels', catImage, '--resize', 'crop:100');
+    expect(short.status).toBe(2);
+    expect(short.stderr).toMatch(/--resize crop:100: the short side must be at least the model's longer input side, 224 pixels/);
+    const bad = offshelf('extract', 'x', '-o', 'f.safetensors', '--std', '1,0,1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/expected three positive numbers R,G,B for --std, got "1,0,1"/);
+  });
+
   it('runs --debug alone', () => {
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--debug');
     expect(result.status).toBe(0);

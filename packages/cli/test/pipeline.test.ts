@@ -79,6 +79,15 @@ describe('offshelf pipeline on the GPU', () => {
     expect(Math.max(...data.features)).toBeLessThanOrEqual(6);
   });
 
+  it('records --mean, --std and --resize in the features', async () => {
+    const recipe = join(folder, 'recipe.safetensors');
+    const result = offshelf('extract', val, '-o', recipe, '--mean', '0.5,0.5,0.5', '--std', '0.25,0.25,0.25', '--resize', 'crop');
+    expect(result.status, result.stderr).toBe(0);
+    const data = await readFeaturesFile(recipe);
+    // crop: the short side goes to 8/7 of the 224-pixel input, 256 pixels.
+    expect(data.provenance.preprocessing).toMatchObject({ mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], resize: { mode: 'shorterSideThenCenterCrop', shorterSide: 256 } });
+  });
+
   it('reuses cached features on a rerun', () => {
     const result = offshelf('extract', train, '-o', join(folder, 'again.safetensors'));
     expect(result.status, result.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { resolveModel, type ResolvedModel } from '../registry/models';
 import type { TuningMode } from '../tuning/tuning-mode';
 import { cliTuningOptions } from '../tuning/tuning-options';
 import { fileModelSource } from './file-source';
+import { applyPreprocessingOverrides, type PreprocessingOverrides } from './preprocessing-options';
 import { checkWeightsSupported } from './weights-option';
 
 export type { FeatureExtractor };
@@ -34,6 +35,8 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
   preprocessing?: Preprocessing;
   /** Where `preprocessing` came from, for errors. */
   preprocessingOrigin?: string;
+  /** `--mean`, `--std` and `--resize`, applied to the model's own recipe when `preprocessing` is not set. */
+  preprocessingOverrides?: PreprocessingOverrides;
 }
 
 export interface OpenedBackbone {
@@ -98,6 +101,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
   }
   const graph = await importModel(model, options.arch);
   if (options.preprocessing) applyRecordedPreprocessing(graph, options.preprocessing, options.preprocessingOrigin ?? 'the recorded preprocessing', model.path);
+  else if (options.preprocessingOverrides) applyPreprocessingOverrides(graph, options.preprocessingOverrides);
 
   const gpu = await requestDevice();
   try {

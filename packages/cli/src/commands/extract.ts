@@ -1,6 +1,7 @@
 /** `offshelf extract`: features of a labelled image set, written as safetensors. */
 import type { Command } from 'commander';
 
+import { preprocessingOverrides } from '../backbone/preprocessing-options';
 import { extractDatasetFeatures } from '../data/load-features';
 import { writeFeaturesFile } from '../data/features-file';
 import { UsageError } from '../errors';
@@ -31,6 +32,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
       noCache: !options.cache,
       tuningMode: options.tuning,
       weightPrecision: options.weights,
+      preprocessingOverrides: preprocessingOverrides(options),
     },
     log,
   );

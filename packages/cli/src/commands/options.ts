@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import type { WeightPrecision } from '@offshelf/backbone';
 
+import { addPreprocessingOptions, type PreprocessingOverrides } from '../backbone/preprocessing-options';
 import { addWeightsOption } from '../backbone/weights-option';
 import { DEFAULT_BACKBONE, MODEL_REGISTRY } from '../registry/models';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
@@ -57,6 +58,9 @@ export interface BackboneOptions {
   cache: boolean;
   tuning?: TuningMode;
   weights?: WeightPrecision;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  resize?: PreprocessingOverrides['resize'];
 }
 
 // The options of addBackboneOptions, and --strict, by attribute name as commander stores them.
@@ -68,6 +72,9 @@ const BACKBONE_OPTION_FLAGS: Record<string, string> = {
   cache: '--no-cache',
   tuning: '--tuning',
   weights: '--weights',
+  mean: '--mean',
+  std: '--std',
+  resize: '--resize',
   strict: '--strict',
 };
 
@@ -77,11 +84,19 @@ export function givenImageOptions(command: Command): string[] {
     .filter(([name]) => command.getOptionValueSource(name) === 'cli')
     .map(([name, flag]) => {
       const value: unknown = command.getOptionValue(name);
-      return typeof value === 'boolean' ? flag : `${flag} ${String(value)}`;
+      if (typeof value === 'boolean') return flag;
+      // --resize is parsed into an object; the others print as given.
+      const text = name === 'resize' ? resizeText(value as PreprocessingOverrides['resize']) : String(value);
+      return `${flag} ${text}`;
     });
 }
 
-/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache`, `--tuning` and `--weights`. */
+function resizeText(resize: PreprocessingOverrides['resize']): string {
+  if (resize === undefined || resize.mode === 'stretch' || resize.mode === 'crop') return resize?.mode ?? '';
+  return `crop:${resize.shorterSide}`;
+}
+
+/** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache`, `--tuning`, `--weights`, `--mean`, `--std` and `--resize`. */
 export function addBackboneOptions(command: Command, defaultBackbone: string | undefined = DEFAULT_BACKBONE): Command {
   const names = MODEL_REGISTRY.map((entry) => entry.name).join(', ');
   const backbone = new Option('--backbone <model>', `model file (.onnx, .tflite, TF.js model.json, .safetensors with --arch) or registry name: ${names}`);
@@ -92,5 +107,5 @@ export function addBackboneOptions(command: Command, defaultBackbone: string | u
     .option('--arch <name>', 'network architecture for a weights-only .safetensors backbone')
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache in the user cache folder');
-  return addWeightsOption(addTuningOption(command));
+  return addPreprocessingOptions(addWeightsOption(addTuningOption(command)));
 }

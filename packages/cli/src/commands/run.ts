@@ -12,6 +12,7 @@ import { createFeatureExtractor, type Graph, type RgbaImage, type WeightPrecisio
 import { requestDevice } from '@offshelf/device';
 
 import { importModel, type FeatureExtractor, type FloatTensor } from '../backbone/open-backbone';
+import { addPreprocessingOptions, applyPreprocessingOverrides, preprocessingOverrides, type PreprocessingOverrides } from '../backbone/preprocessing-options';
 import { CliError, errorMessage, UsageError } from '../errors';
 import { decodeImageFile, ImageDecodeError } from '../images/decode';
 import { checkOutputFile, writeFileAtomic } from '../io/atomic-write';
@@ -23,7 +24,7 @@ import { cliTuningOptions } from '../tuning/tuning-options';
 import { createLog } from '../ui/log';
 import { parseInteger } from './options';
 
-interface RunOptions {
+interface RunOptions extends PreprocessingOverrides {
   backbone: string;
   arch?: string;
   input?: string;
@@ -149,6 +150,8 @@ export async function runRun(options: RunOptions): Promise<void> {
     throw new UsageError(`--top-k needs --labels FILE (one class name per line). Only the registry models ${withLabels} include their own labels`);
   }
   const graph = await importModel(model, options.arch);
+  const overrides = preprocessingOverrides(options);
+  if (overrides) applyPreprocessingOverrides(graph, overrides);
   // Without -o nothing is written, so only the ranked output is computed.
   let outputNames: string[] = [];
   if (options.out !== undefined) outputNames = options.output.length > 0 ? options.output : graph.outputs.map((output) => output.name);
@@ -225,5 +228,6 @@ export function registerRun(program: Command): void {
     .option('-q, --quiet', 'no status lines on stderr');
   addTuningOption(command);
   addWeightsOption(command);
+  addPreprocessingOptions(command);
   command.action(runRun);
 }

@@ -4,6 +4,7 @@
  */
 import type { Preprocessing, WeightPrecision } from '@offshelf/backbone';
 
+import type { PreprocessingOverrides } from '../backbone/preprocessing-options';
 import { openBackbone } from '../backbone/open-backbone';
 import { CliError } from '../errors';
 import { READABLE_IMAGE_FORMATS } from '../images/decode';
@@ -34,6 +35,8 @@ export interface ExtractionSettings {
   /** Preprocessing in place of the model's own: a model bundle's, so features match its training. */
   preprocessing?: Preprocessing;
   preprocessingOrigin?: string;
+  /** `--mean`, `--std` and `--resize`, applied to the model's own recipe. */
+  preprocessingOverrides?: PreprocessingOverrides;
   /** `--weights`: storage type of the backbone weights on the GPU (default f32). */
   weightPrecision?: WeightPrecision;
   /** Source of `weightPrecision` named in errors, such as a model bundle (default `--weights <precision>`). */
@@ -60,6 +63,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
     weightPrecisionOrigin: settings.weightPrecisionOrigin,
     preprocessing: settings.preprocessing,
     preprocessingOrigin: settings.preprocessingOrigin,
+    preprocessingOverrides: settings.preprocessingOverrides,
   });
   try {
     const provenance: FeatureProvenance = {

@@ -1,14 +1,13 @@
 /** `offshelf extract`: features of a labelled image set, written as safetensors. */
 import type { Command } from 'commander';
 
-import { preprocessingOverrides } from '../backbone/preprocessing-options';
 import { extractDatasetFeatures } from '../data/load-features';
 import { writeFeaturesFile } from '../data/features-file';
 import { UsageError } from '../errors';
 import { checkOutputFile } from '../io/atomic-write';
 import { createLog } from '../ui/log';
 import { formatNameList } from '../ui/names';
-import { addBackboneOptions, addCommonOptions, type BackboneOptions, type CommonOptions } from './options';
+import { addBackboneOptions, addCommonOptions, extractionSettings, type BackboneOptions, type CommonOptions } from './options';
 
 interface ExtractOptions extends CommonOptions, BackboneOptions {
   output: string;
@@ -22,18 +21,7 @@ export async function runExtract(dataset: string, options: ExtractOptions): Prom
   const log = createLog(options.quiet);
   const features = await extractDatasetFeatures(
     dataset,
-    {
-      backbone: options.backbone,
-      layer: options.layer,
-      arch: options.arch,
-      batchSize: options.batchSize,
-      strict: options.strict,
-      quiet: options.quiet,
-      noCache: !options.cache,
-      tuningMode: options.tuning,
-      weightPrecision: options.weights,
-      preprocessingOverrides: preprocessingOverrides(options),
-    },
+    extractionSettings(options),
     log,
   );
   await writeFeaturesFile(options.output, features);

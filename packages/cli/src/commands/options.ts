@@ -3,7 +3,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import type { WeightPrecision } from '@offshelf/backbone';
 
-import { addPreprocessingOptions, type PreprocessingOverrides } from '../backbone/preprocessing-options';
+import { addPreprocessingOptions, preprocessingOverrides, type PreprocessingOverrides } from '../backbone/preprocessing-options';
+import type { ExtractionSettings } from '../data/load-features';
 import { addWeightsOption } from '../backbone/weights-option';
 import { DEFAULT_BACKBONE, MODEL_REGISTRY } from '../registry/models';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
@@ -94,6 +95,22 @@ export function givenImageOptions(command: Command): string[] {
 function resizeText(resize: PreprocessingOverrides['resize']): string {
   if (resize === undefined || resize.mode === 'stretch' || resize.mode === 'crop') return resize?.mode ?? '';
   return `crop:${resize.shorterSide}`;
+}
+
+/** Returns the extraction settings that the backbone options and `--strict` and `--quiet` set. */
+export function extractionSettings(options: BackboneOptions & CommonOptions): ExtractionSettings {
+  return {
+    backbone: options.backbone,
+    layer: options.layer,
+    arch: options.arch,
+    batchSize: options.batchSize,
+    strict: options.strict,
+    quiet: options.quiet,
+    noCache: !options.cache,
+    tuningMode: options.tuning,
+    weightPrecision: options.weights,
+    preprocessingOverrides: preprocessingOverrides(options),
+  };
 }
 
 /** Adds `--backbone`, `--layer`, `--arch`, `--batch-size`, `--no-cache`, `--tuning`, `--weights`, `--mean`, `--std` and `--resize`. */

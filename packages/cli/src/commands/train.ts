@@ -19,8 +19,7 @@ import { createLog } from '../ui/log';
 import { formatNameList } from '../ui/names';
 import { formatCount } from '../ui/plural';
 import { createProgress } from '../ui/progress';
-import { preprocessingOverrides } from '../backbone/preprocessing-options';
-import { addBackboneOptions, addCommonOptions, givenImageOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
+import { addBackboneOptions, addCommonOptions, extractionSettings, givenImageOptions, parseInteger, parsePositiveIntegerList, parsePositiveList, type BackboneOptions, type CommonOptions } from './options';
 
 interface TrainOptions extends CommonOptions, BackboneOptions {
   head: CliHeadKind;
@@ -124,18 +123,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
 
   const data = await loadLabelledFeatures(
     input,
-    {
-      backbone: options.backbone,
-      layer: options.layer,
-      arch: options.arch,
-      batchSize: options.batchSize,
-      strict: options.strict,
-      quiet: options.quiet,
-      noCache: !options.cache,
-      tuningMode: options.tuning,
-      weightPrecision: options.weights,
-      preprocessingOverrides: preprocessingOverrides(options),
-    },
+    extractionSettings(options),
     log,
   );
   const presentClasses = new Set(data.labels);

@@ -252,7 +252,7 @@ describe('offshelf CLI without a GPU', () => {
     await writeFeaturesFile(train, data);
     const result = offshelf('train', train, '--cv', '0', '-o', join(folder, 'nan.json'));
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/nan\.safetensors: feature row 3 \(image3\.jpg\) holds NaN at column 2; extract that image again or remove it/);
+    expect(result.stderr).toMatch(/nan\.safetensors: feature row 3 \(image3\.jpg\) has the value NaN at column 2; extract that image again or remove it/);
   });
 
   it('rejects features of other preprocessing than the model', async () => {

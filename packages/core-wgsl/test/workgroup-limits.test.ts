@@ -11,9 +11,9 @@ import {
   type KernelTarget,
 } from '../src/index';
 
-// Every variant that the selectors list for a shape must be creatable for it: large batches and
-// channel counts push workgroup counts past WebGPU's 65,535 per dimension, and a listed variant
-// that cannot dispatch would fail only when a user picks a large batch size.
+// Every variant that the selectors list for a shape must be creatable for it. Large batches and
+// channel counts push workgroup counts past WebGPU's 65,535 per dimension. A listed variant that
+// cannot dispatch would fail only when a user picks a large batch size.
 
 const cpu: KernelTarget = { cpuAdapter: true, subgroupSizes: { min: 8, max: 8 } };
 const unpadded = { padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };

@@ -33,7 +33,7 @@ export interface OpenBackboneOptions extends FeatureExtractorOptions {
    * are computed as they were for training even if offshelf's defaults for the model changed since.
    */
   preprocessing?: Preprocessing;
-  /** Where `preprocessing` came from, for errors. */
+  /** Source of `preprocessing`, such as a bundle's path, named in errors. */
   preprocessingOrigin?: string;
   /** `--mean`, `--std` and `--resize`, applied to the model's own recipe when `preprocessing` is not set. */
   preprocessingOverrides?: PreprocessingOverrides;

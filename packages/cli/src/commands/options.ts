@@ -87,14 +87,14 @@ export function givenImageOptions(command: Command): string[] {
       const value: unknown = command.getOptionValue(name);
       if (typeof value === 'boolean') return flag;
       // --resize is parsed into an object; the others print as given.
-      const text = name === 'resize' ? resizeText(value as PreprocessingOverrides['resize']) : String(value);
+      const text = name === 'resize' ? resizeText(value as NonNullable<PreprocessingOverrides['resize']>) : String(value);
       return `${flag} ${text}`;
     });
 }
 
-function resizeText(resize: PreprocessingOverrides['resize']): string {
-  if (resize === undefined || resize.mode === 'stretch' || resize.mode === 'crop') return resize?.mode ?? '';
-  return `crop:${resize.shorterSide}`;
+/** Formats a parsed `--resize` as it was typed: stretch, crop or crop:N. */
+function resizeText(resize: NonNullable<PreprocessingOverrides['resize']>): string {
+  return resize.mode === 'shorterSideThenCenterCrop' ? `crop:${resize.shorterSide}` : resize.mode;
 }
 
 /** Returns the extraction settings that the backbone options and `--strict` and `--quiet` set. */

@@ -121,7 +121,7 @@ function checkFinite(path: string, values: Float32Array, columns: number, paths:
   if (index === -1) return values;
   const row = Math.floor(index / columns);
   const image = paths[row] === undefined ? '' : ` (${paths[row]})`;
-  throw new CliError(`${path}: feature row ${row}${image} holds ${values[index]} at column ${index % columns}; extract that image again or remove it`);
+  throw new CliError(`${path}: feature row ${row}${image} has the value ${values[index]} at column ${index % columns}; extract that image again or remove it`);
 }
 
 /** True when `path` looks like a features file rather than a data set. */

@@ -34,6 +34,7 @@ export interface ExtractionSettings {
   tuningMode?: TuningMode;
   /** Preprocessing in place of the model's own: a model bundle's, so features match its training. */
   preprocessing?: Preprocessing;
+  /** Source of `preprocessing`, such as a bundle's path, named in errors. */
   preprocessingOrigin?: string;
   /** `--mean`, `--std` and `--resize`, applied to the model's own recipe. */
   preprocessingOverrides?: PreprocessingOverrides;

@@ -1,3 +1,5 @@
+import type { Epilogue } from '../kernels/epilogue';
+
 /** Throws a message naming `operand` of `kernel` when `data` does not hold `expected` values. */
 export function checkOperandLength(
   kernel: string,
@@ -15,6 +17,23 @@ export function checkOperandLength(
 }
 
 /** Throws when `data` is given for an operand that the epilogue does not read, since it would be ignored. */
-export function checkUnusedOperand(kernel: string, operand: string, data: unknown, fix: string): void {
+function checkUnusedOperand(kernel: string, operand: string, data: unknown, fix: string): void {
   if (data !== null && data !== undefined) throw new Error(`${kernel}: ${operand} was given but the epilogue does not read it. ${fix}.`);
+}
+
+/**
+ * Checks the bias and residual against the epilogue: each one it reads must have its length
+ * (`biasLength` and `outputLength` values), and one it does not read must be absent.
+ */
+export function checkEpilogueOperands(
+  kernel: string,
+  epilogue: Epilogue,
+  operands: { bias?: ArrayLike<number> | null; residual?: ArrayLike<number> | null },
+  bias: { length: number; layout: string },
+  output: { length: number; layout: string },
+): void {
+  if (epilogue.bias) checkOperandLength(kernel, 'bias', operands.bias, bias.length, bias.layout);
+  else checkUnusedOperand(kernel, 'bias', operands.bias, 'Set epilogue.bias to true to add it');
+  if (epilogue.residual !== 'none') checkOperandLength(kernel, 'residual', operands.residual, output.length, output.layout);
+  else checkUnusedOperand(kernel, 'residual', operands.residual, "Set epilogue.residual to 'beforeActivation' or 'afterActivation' to add it");
 }

@@ -28,13 +28,18 @@ export function fitsDepthwiseSubgroup(shape: Conv2dShape): boolean {
     return false;
   }
   const [batch, outChannels, outHeight, outWidth] = conv2dOutputShape(shape);
-  const [bandGroups, planes] = depthwiseSubgroupWorkgroups(batch * outChannels, outHeight, outWidth);
+  const [bandGroups, planes] = depthwiseSubgroupWorkgroups(batch * outChannels, bandsPerPlane(outHeight, outWidth));
   return bandGroups <= MAX_WORKGROUPS_PER_DIMENSION && planes <= MAX_WORKGROUPS_PER_DIMENSION;
 }
 
-// One plane per workgroup row, 8 bands of 8 rows × 64 columns (one band per subgroup) per workgroup.
-function depthwiseSubgroupWorkgroups(planes: number, outHeight: number, outWidth: number): [number, number, number] {
-  return [ceilDiv(ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8), 8), planes, 1];
+/** Returns the bands of 8 output rows × 64 columns in one plane, one band per subgroup. */
+function bandsPerPlane(outHeight: number, outWidth: number): number {
+  return ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8);
+}
+
+// One plane per workgroup row, 8 bands per workgroup.
+function depthwiseSubgroupWorkgroups(planes: number, bands: number): [number, number, number] {
+  return [ceilDiv(bands, 8), planes, 1];
 }
 
 /** Creates the depthwise 3×3 convolution with 8 output rows × 64 columns per 8-lane subgroup (see fitsDepthwiseSubgroup). */
@@ -51,7 +56,9 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
   // vec4 stores (and residual loads) where every output row starts on a 16-byte boundary.
   const vec4Output = outWidth % 4 === 0;
   const fused = epilogueWgsl(epilogue, 2, { residualVec4: vec4Output });
-  const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, depthwiseSubgroupWorkgroups(batch * outChannels, outHeight, outWidth));
+  const bands = bandsPerPlane(outHeight, outWidth);
+  const planes = batch * outChannels;
+  const dispatch = checkWorkgroupCounts(`conv2d ${DEPTHWISE_SUBGROUP_VARIANT}`, depthwiseSubgroupWorkgroups(planes, bands));
   const stride = shape.strideWidth;
   const defines = {
     ...fused.defines,
@@ -72,7 +79,7 @@ export function conv2dDepthwiseSubgroup(shape: Conv2dShape, epilogue: Epilogue, 
       shaderKey: `conv2d-${DEPTHWISE_SUBGROUP_VARIANT}|s${stride}|padLeft=${shape.padLeft}|vec4Output=${vec4Output}|${weightKey(weightPrecision)}|${epilogueKey(epilogue)}`,
       code: specializeWgsl([weightPrecisionHeader, enableSubgroupsSource, paramsSource, fused.source, source, commonSource].join('\n'), defines),
       dispatch,
-      uniforms: [...conv2dUniforms(shape, ceilDiv(outWidth, 64) * ceilDiv(outHeight, 8) * batch * outChannels), ...epilogueUniforms(epilogue)],
+      uniforms: [...conv2dUniforms(shape, bands * planes), ...epilogueUniforms(epilogue)],
       inputCount: 2 + epilogueInputCount(epilogue),
       cost: conv2dCost(shape, weightPrecision),
     },

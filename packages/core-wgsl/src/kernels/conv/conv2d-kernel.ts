@@ -39,7 +39,8 @@ export interface Conv2dPass {
 /**
  * Returns the dispatches that compute `kernel`'s convolution: its `passes`, or else its one
  * `program` reading input, weights, [bias], [residual] into the output. A one-pass kernel does not
- * record which operands its epilogue binds, so `epilogue` (the one the kernel was selected with) says.
+ * record which operands its epilogue binds, so they come from `epilogue`, the one it was selected
+ * with.
  */
 export function conv2dPasses(kernel: Conv2dKernel, epilogue: Epilogue): Conv2dPass[] {
   if (kernel.passes) return kernel.passes;

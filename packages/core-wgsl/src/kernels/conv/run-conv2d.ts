@@ -1,6 +1,6 @@
 import { createStorageBuffer, readFloat32 } from '../../runtime/buffers';
 import { encodeDispatch, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch } from '../../runtime/dispatch';
-import { checkOperandLength, checkUnusedOperand } from '../../runtime/operand-lengths';
+import { checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
 import type { Epilogue } from '../epilogue';
 import { conv2dPasses, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import { conv2dOutputLength, conv2dOutputShape, type Conv2dShape } from './conv2d-shape';
@@ -38,10 +38,13 @@ export async function runConv2d(
   // Packing zeros gives the packed length of this variant without asking each variant for a formula.
   checkOperandLength(name, 'weights', operands.weights, kernel.packWeights(new Float32Array(weightLength)).length,
     `pass kernel.packWeights(weights), with weights OIHW ${shape.outChannels}x${shape.inChannels / shape.groups}x${shape.kernelHeight}x${shape.kernelWidth}`);
-  if (epilogue.bias) checkOperandLength(name, 'bias', operands.bias, shape.outChannels, 'one per output channel');
-  else checkUnusedOperand(name, 'bias', operands.bias, 'Set epilogue.bias to true to add it');
-  if (epilogue.residual !== 'none') checkOperandLength(name, 'residual', operands.residual, outputLength, `NCHW ${outputShape}, the output's shape`);
-  else checkUnusedOperand(name, 'residual', operands.residual, "Set epilogue.residual to 'beforeActivation' or 'afterActivation' to add it");
+  checkEpilogueOperands(
+    name,
+    epilogue,
+    operands,
+    { length: shape.outChannels, layout: 'one per output channel' },
+    { length: outputLength, layout: `NCHW ${outputShape}, the output's shape` },
+  );
 
   const named = new Map<string, BufferRange>();
   const upload = (key: string, data: Float32Array | Uint16Array | null | undefined): void => {

@@ -1,5 +1,5 @@
 import { runProgram } from '../../runtime/run-program';
-import { checkOperandLength, checkUnusedOperand } from '../../runtime/operand-lengths';
+import { checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
 import type { Epilogue } from '../epilogue';
 import type { GemmKernel, GemmShape } from './gemm-shape';
 
@@ -33,10 +33,7 @@ export async function runGemm(
   const bLayout = shape.transposeB ? `${bBatch}x${N}x${K}` : `${bBatch}x${K}x${N}`;
   // Packing zeros gives the packed length of this variant without asking each variant for a formula.
   checkOperandLength(name, 'b', operands.b, kernel.packB(new Float32Array(bBatch * K * N)).length, `pass kernel.packB(b), with b ${bLayout}`);
-  if (epilogue.bias) checkOperandLength(name, 'bias', operands.bias, N, 'one per column');
-  else checkUnusedOperand(name, 'bias', operands.bias, 'Set epilogue.bias to true to add it');
-  if (epilogue.residual !== 'none') checkOperandLength(name, 'residual', operands.residual, batch * M * N, `[batch, M, N] = ${batch}x${M}x${N}`);
-  else checkUnusedOperand(name, 'residual', operands.residual, "Set epilogue.residual to 'beforeActivation' or 'afterActivation' to add it");
+  checkEpilogueOperands(name, epilogue, operands, { length: N, layout: 'one per column' }, { length: batch * M * N, layout: `[batch, M, N] = ${batch}x${M}x${N}` });
 
   const inputs = [operands.a, operands.b, ...(epilogue.bias ? [operands.bias!] : []), ...(epilogue.residual !== 'none' ? [operands.residual!] : [])];
   return runProgram(device, kernel.program, inputs, batch * M * N);

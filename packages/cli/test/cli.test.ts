@@ -255,7 +255,7 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stderr).toMatch(/nan\.safetensors: feature row 3 \(image3\.jpg\) has the value NaN at column 2; extract that image again or remove it/);
   });
 
-  it('rejects features of other preprocessing than the model', async () => {
+  it('rejects features of other preprocessing', async () => {
     const train = join(folder, 'preprocessing-train.safetensors');
     const other = join(folder, 'preprocessing-other.safetensors');
     const model = join(folder, 'preprocessing.json');
@@ -432,7 +432,7 @@ describe('offshelf CLI without a GPU', () => {
     expect(registry.stderr).toMatch(/pass -o PATH to write outputs, --top-k K to print classes, or --debug to print every node's output \(any of them together\)/);
   });
 
-  it('writes one output into a folder given with a slash', () => {
+  it('writes one output into a folder', () => {
     const out = join(folder, 'single-output');
     const result = offshelf('run', '--backbone', tfjsModel, '--image', catImage, '--output', 'conv_preds', '-o', `${out}/`);
     expect(result.status, result.stderr).toBe(0);

@@ -40,7 +40,7 @@ describe('runConv2d operand checks', () => {
       .rejects.toThrow('conv2d direct: input has 100 values, expected 245 (NCHW 1x5x7x7)');
   });
 
-  it('rejects unpacked weights of another channel count', async () => {
+  it('rejects weights of wrong length', async () => {
     await expect(runConv2d(gpu.device, conv, kernel, withBias, { input, weights: new Float32Array(7 * 4 * 9), bias }))
       .rejects.toThrow('weights has 252 values, expected 315 (pass kernel.packWeights(weights), with weights OIHW 7x5x3x3)');
   });
@@ -57,7 +57,7 @@ describe('runConv2d operand checks', () => {
 });
 
 describe('runProgram and multi-pass variants', () => {
-  it('refuses one pass of Winograd', async () => {
+  it('rejects one pass of Winograd', async () => {
     const strideOne: Conv2dShape = { ...conv, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
     const winograd = selectConv2d(strideOne, PLAIN_EPILOGUE, { variant: 'winograd-2x2-3x3' });
     await expect(runProgram(gpu.device, winograd.program, [new Float32Array(16)], 16))

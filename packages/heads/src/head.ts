@@ -292,7 +292,7 @@ function validateOptionNames(spec: HeadSpec): void {
     if (value === undefined || COMMON_OPTIONS.includes(name) || allowed.includes(name)) continue;
     const owners = KINDS.filter((kind) => KIND_OPTIONS[kind].includes(name));
     const reason = owners.length > 0 ? `it applies to ${owners.join(', ')}` : 'no head has it';
-    throw new Error(`option '${name}' does not apply to a ${spec.kind} head (${reason}): its options are ${[...allowed].join(', ')}, plus ${COMMON_OPTIONS.slice(1).join(' and ')}`);
+    throw new Error(`option '${name}' does not apply to a ${spec.kind} head (${reason}): its options are ${allowed.join(', ')}, plus ${COMMON_OPTIONS.slice(1).join(' and ')}`);
   }
 }
 

@@ -255,7 +255,9 @@ export class OffshelfApp {
     // Progress goes to the classify line, so the extraction counter keeps the training images' count.
     const features = await backbone.extract(
       images.map((entry) => entry.image),
-      (done, total) => (byId('classify-status').textContent = `classifying: ${done} / ${total} images`),
+      (done, total) => {
+        byId('classify-status').textContent = `classifying: ${done} / ${total} images`;
+      },
     );
     const probabilities = predictProbabilities(trained.head, trained.classNames.length, features);
 

@@ -164,6 +164,10 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     }
   }
 
+  // Every value of the model as imported. A name that the runner cannot see is either absent from
+  // this set or was fused away at load time, and runTensors names the two cases differently.
+  const modelValues = new Set([...graph.inputs.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs), ...graph.initializers.keys()]);
+
   // In debug mode each batch runs through the runner's run(), which prints every node's output.
   // A fixed-batch model gets its last batch padded with zeros.
   async function extractPrintingNodes(images: RgbaImage[]): Promise<Float32Array[]> {
@@ -191,9 +195,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
     },
 
     async runTensors(inputs, outputs) {
-      // Names the runner cannot see are either absent from the model or fused away at load time.
-      const values = new Set([...graph.inputs.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs), ...graph.initializers.keys()]);
-      const unknown = outputs.find((name) => !values.has(name));
+      const unknown = outputs.find((name) => !modelValues.has(name));
       if (unknown !== undefined) {
         throw new Error(`'${unknown}' is not a value of model ${graph.metadata.sourceName}; its outputs are ${graph.outputs.map((o) => `'${o.name}'`).join(', ')}.`);
       }

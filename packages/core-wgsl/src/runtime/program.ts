@@ -29,7 +29,7 @@ export interface KernelProgram {
   cost?: { flops: number; bytes: number };
   /**
    * The variant name, on each dispatch of a multi-pass convolution such as Winograd. Such a
-   * program computes only part of the result, so `runProgram` refuses it; `runConv2d` runs every pass.
+   * program computes only part of the result, so `runProgram` rejects it. `runConv2d` runs every pass.
    */
   partOf?: string;
 }

@@ -64,6 +64,40 @@ describe('pnpm bench kernels', () => {
     expect(rows.map((row) => row.case)).toEqual(['gemm 512x512x512', 'gemm classifier 1x1001x1280 tB']);
   });
 
+  it('times a --conv shape against the reference GEMM', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'offshelf-kernels-custom-')), 'kernels.json');
+    const result = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', '--conv=in=4,groups=dw,size=8,kernel=3', '--variant=direct', `--json=${json}`],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+
+    const rows = JSON.parse(readFileSync(json, 'utf8')).rows as Array<{ case: string; variant: string }>;
+    const cases = new Set(rows.map((row) => row.case));
+    expect([...cases]).toEqual(['conv 3x3 s1 dw 4->4 @8', 'gemm 512x512x512']);
+    expect(rows.filter((row) => row.case === 'conv 3x3 s1 dw 4->4 @8').map((row) => row.variant)).toEqual(['direct']);
+    expect(result.stdout).toMatch(/against half the 512³ GEMM's fastest rate \([\d.]+ GFLOP\/s\):\nconv 3x3 s1 dw 4->4 @8 +direct +[\d.]+ GFLOP\/s +\d+%/);
+  });
+
+  it('rejects malformed --conv shapes and --write-docs with them', () => {
+    const malformed = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', '--conv=in=4,size=8,kernel=3'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(malformed.status).not.toBe(0);
+    expect(malformed.stderr).toContain('kernels: --conv=in=4,size=8,kernel=3: missing out=…');
+
+    const withDocs = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', '--gemm=64x64x64', '--write-docs'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(withDocs.status).not.toBe(0);
+    expect(withDocs.stderr).toContain('--write-docs records the built-in cases only; time --gemm=64x64x64 without it');
+  });
+
   it('rejects filters that match nothing', () => {
     const result = spawnSync(process.execPath, [join(repoRoot, 'packages/bench/scripts/run.mjs'), 'kernels', 'nosuchcase'], {
       cwd: repoRoot,

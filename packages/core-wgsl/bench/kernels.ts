@@ -55,6 +55,7 @@ import {
   type PreparedDispatch,
 } from '../src/index';
 import { DispatchTimer } from '../src/tuning/dispatch-timer';
+import { CONV_SPEC_HELP, CaseSpecError, GEMM_SPEC_HELP, parseConvSpec, parseGemmSpec } from './custom-cases';
 import { MEMORY_BOUND_VARIANT, memoryBoundProgram } from './memory-bound';
 
 const relu6: Epilogue = { bias: true, activation: { kind: 'clip', min: 0, max: 6 }, residual: 'none' };
@@ -177,21 +178,35 @@ convCases.push(
   ['narrow 3x3 s1 32->32 @56', resnetConv(32, 32, 56, 3, 1), relu6],
 );
 
+// The case whose fastest variant sets the target: half its GFLOP/s.
+const REFERENCE_GEMM = 'gemm 512x512x512';
+
 const gemmCases: Array<[string, GemmShape, Epilogue]> = [
   ['gemm 512x512x512', { batch: 1, M: 512, N: 512, K: 512, transposeA: false, transposeB: false, alpha: 1, broadcastB: false }, { bias: false, activation: { kind: 'none' }, residual: 'none' }],
   ['gemm classifier 1x1001x1280 tB', { batch: 1, M: 1, N: 1001, K: 1280, transposeA: false, transposeB: true, alpha: 1, broadcastB: false }, linear],
 ];
 
-const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]] [--write-docs[=FILE]]
-   or, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [CASE [VARIANT]] [--json=FILE]
+const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]] [--conv=SPEC]... [--gemm=SPEC]... [--variant=VARIANT]
+                         [--write-docs[=FILE]]
+   or, from packages/core-wgsl: node bench/run.mjs bench/kernels.ts [the same] [--json=FILE]
 
 Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50 layer shapes
 and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
-prints memory-bound-vec4, a kernel that only reads the input and writes the output.
+prints memory-bound-vec4, a kernel that only reads the input and writes the output. When the
+512³ GEMM ran, a summary gives each case's fastest variant against half its rate.
 
   CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm;
                        several, separated by commas, such as 'dw 3x3 s1,gemm 512'
   VARIANT              only variants whose name contains VARIANT, for example strip
+  --variant=VARIANT    the same as VARIANT, without a CASE
+  --conv=SPEC          time a convolution of your own, instead of the built-in cases (unless a CASE
+                       is given too); the 512³ GEMM runs as well, for the summary. SPEC is key=value
+                       pairs separated by commas:
+                       ${CONV_SPEC_HELP}
+                       for example --conv=in=144,groups=dw,size=56,kernel=3,stride=2,act=relu6
+  --gemm=SPEC          time a GEMM of your own (C = A·B, A is M×K), as --conv does. SPEC:
+                       ${GEMM_SPEC_HELP}
+                       for example --gemm=1024x1024x256,tb
   --write-docs[=FILE]  (pnpm bench kernels) also write each case's default and best variant
                        against half the 512³ GEMM's rate into FILE (default docs/benchmarks.md),
                        between its kernel report markers; a CASE filter gets the 512³ GEMM added
@@ -222,12 +237,32 @@ async function main(): Promise<void> {
     return;
   }
   const jsonPath = args.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
-  const unknown = args.find((arg) => arg.startsWith('--') && !arg.startsWith('--json='));
+  const valued = ['--json=', '--conv=', '--gemm=', '--variant='];
+  const unknown = args.find((arg) => arg.startsWith('--') && !valued.some((prefix) => arg.startsWith(prefix)));
   if (unknown === '--json' || jsonPath === '') throw new UsageError('--json needs a file: pass --json=FILE');
+  if (unknown === '--conv' || unknown === '--gemm') throw new UsageError(`${unknown} needs a shape: pass ${unknown}=SPEC (see --help)`);
   if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}; see --help`);
-  const [caseFilter = '', variantFilter = ''] = args.filter((arg) => !arg.startsWith('--'));
+  const positional = args.filter((arg) => !arg.startsWith('--'));
+  const variantOption = args.findLast((arg) => arg.startsWith('--variant='))?.slice('--variant='.length);
+  if (positional.length > 2) throw new UsageError(`too many arguments: ${positional.slice(2).join(' ')}; quote a CASE that contains spaces`);
+  if (variantOption !== undefined && positional.length === 2) throw new UsageError('give VARIANT once: as the second argument or as --variant');
+  const [caseFilter = '', variantFilter = variantOption ?? ''] = positional;
+
+  // Cases of the user's own replace the built-in ones unless a CASE filter selects those too.
+  // The 512³ GEMM always runs with them, for the summary.
+  const batch = Number(process.env.BENCH_BATCH ?? 1);
+  const customConvs = args.filter((arg) => arg.startsWith('--conv=')).map((arg) => parseConvSpec(arg.slice('--conv='.length), batch));
+  const customGemms = args.filter((arg) => arg.startsWith('--gemm=')).map((arg) => parseGemmSpec(arg.slice('--gemm='.length)));
+  const custom = customConvs.length + customGemms.length > 0;
   const caseFilters = caseFilter.split(',');
-  const caseMatches = (name: string): boolean => caseFilters.some((filter) => name.includes(filter));
+  const caseMatches = (name: string): boolean =>
+    (custom && caseFilter === '' ? false : caseFilters.some((filter) => name.includes(filter))) || (custom && name === REFERENCE_GEMM);
+  const customNames = new Set([...customConvs, ...customGemms].map(([name]) => name));
+  if (customNames.size < customConvs.length + customGemms.length) throw new UsageError('the same --conv or --gemm shape is given twice');
+  // A custom GEMM of 512x512x512 takes the place of the built-in one.
+  gemmCases.splice(0, gemmCases.length, ...customGemms, ...gemmCases.filter(([name]) => !customNames.has(name)));
+  convCases.unshift(...customConvs);
+  const included = (name: string): boolean => customNames.has(name) || caseMatches(name);
   const gpu = await requestDevice();
   const { device } = gpu;
   const target = kernelTargetOf(device);
@@ -238,7 +273,7 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
-    if (!caseMatches(name)) continue;
+    if (!included(name)) continue;
     defaults[name] = selectConv2d(shape, epilogue, target).variant;
     for (const variant of conv2dVariants(shape, target).filter((v) => v.includes(variantFilter))) {
       const kernel = selectConv2d(shape, epilogue, { variant, ...target });
@@ -253,16 +288,18 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, shape, epilogue] of gemmCases) {
-    if (!caseMatches(name)) continue;
+    if (!included(name)) continue;
     defaults[name] = selectGemm(shape, epilogue, target).variant;
-    for (const variant of gemmVariants(shape, target).filter((v) => v.includes(variantFilter))) {
+    // The reference GEMM added for a custom case times every variant: its fastest sets the target.
+    const filter = custom && name === REFERENCE_GEMM && !customNames.has(name) ? '' : variantFilter;
+    for (const variant of gemmVariants(shape, target).filter((v) => v.includes(filter))) {
       const kernel = selectGemm(shape, epilogue, { ...target, variant });
       const inputs = [shape.batch * shape.M * shape.K, shape.K * shape.N, shape.N];
       await report(device, name, variant, kernel.program, inputs, shape.batch * shape.M * shape.N);
     }
   }
   for (const [name, shape] of fusedCases) {
-    if (!caseMatches(name) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
+    if (!included(name) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
     defaults[name] = EXPAND_DEPTHWISE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
@@ -277,15 +314,40 @@ async function main(): Promise<void> {
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
+  const unmatched = [...customNames].filter((name) => !rows.some((row) => row.case === name));
+  if (unmatched.length > 0) {
+    throw new UsageError(`no variant of ${unmatched.join(' and ')} matches "${variantFilter}"; leave VARIANT out to time them all`);
+  }
   if (rows.length === 0) {
     throw new UsageError(
       `no case and variant match "${caseFilter}"${variantFilter ? ` and "${variantFilter}"` : ''}; case names start with stem, 1x1, dw, resnet, resnet50, vgg, narrow, gemm or fused (see --help)`,
     );
   }
 
+  printSummary();
   if (jsonPath) {
-    const batch = Number(process.env.BENCH_BATCH ?? 1);
     await writeFile(jsonPath, `${JSON.stringify({ adapter, date, batch, defaults, rows }, null, 2)}\n`);
+  }
+}
+
+/**
+ * Prints each case's fastest variant against half the 512³ GEMM's fastest rate, when the GEMM ran.
+ * Memory-bound reference rows are not candidates.
+ */
+function printSummary(): void {
+  const reference = Math.max(0, ...rows.filter((row) => row.case === REFERENCE_GEMM).map((row) => row.gflops));
+  if (reference === 0) return;
+  const best = new Map<string, KernelRow>();
+  for (const row of rows) {
+    if (row.case === REFERENCE_GEMM || row.variant === MEMORY_BOUND_VARIANT) continue;
+    const current = best.get(row.case);
+    if (current === undefined || row.gflops > current.gflops) best.set(row.case, row);
+  }
+  if (best.size === 0) return;
+  console.log(`\nagainst half the 512³ GEMM's fastest rate (${(reference / 2).toFixed(1)} GFLOP/s):`);
+  for (const [name, row] of best) {
+    const share = (100 * row.gflops) / (reference / 2);
+    console.log(`${name.padEnd(32)} ${row.variant.padEnd(32)} ${row.gflops.toFixed(2).padStart(9)} GFLOP/s ${share.toFixed(0).padStart(5)}%`);
   }
 }
 
@@ -390,7 +452,7 @@ class UsageError extends Error {}
 try {
   await main();
 } catch (error) {
-  if (!(error instanceof UsageError)) throw error;
+  if (!(error instanceof UsageError) && !(error instanceof CaseSpecError)) throw error;
   console.error(`kernels: ${error.message}`);
   process.exit(2);
 }

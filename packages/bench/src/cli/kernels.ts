@@ -42,6 +42,10 @@ export async function runKernelBench(repoRoot: string, args: string[]): Promise<
   }
 
   const docsArgument = args.find((arg) => arg === '--write-docs' || arg.startsWith('--write-docs='));
+  const customShape = args.find((arg) => arg.startsWith('--conv') || arg.startsWith('--gemm'));
+  if (docsArgument !== undefined && customShape !== undefined) {
+    throw new Error(`${docsArgument} records the built-in cases only; time ${customShape} without it, or with --json=FILE to keep the rows.`);
+  }
   const jsonArgument = args.find((arg) => arg.startsWith('--json='));
   // The benchmark runs in packages/core-wgsl, so a relative --json path is made absolute here.
   const userJsonPath = jsonArgument === undefined || jsonArgument === '--json=' ? undefined : resolve(jsonArgument.slice('--json='.length));

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 import { buildResNet, buildTinyConvNet } from './onnx/resnet';
 
@@ -9,11 +9,14 @@ export type ModelName = 'mobilenetv2' | 'resnet18' | 'resnet50' | 'tiny';
 
 export const MODEL_NAMES: readonly ModelName[] = ['mobilenetv2', 'resnet18', 'resnet50', 'tiny'];
 
+/** A built-in model's name, or the absolute path of an ONNX file of the user's. */
+export type ModelRef = string;
+
 export interface ModelSpec {
-  name: ModelName;
+  name: ModelRef;
   description: string;
-  /** Output read as the feature vector; engines fetch only this output. */
-  outputName: string;
+  /** Output read as the feature vector; engines fetch only this output. Null: the graph's first output. */
+  outputName: string | null;
   /** Source of the weights, for the report. */
   weights: string;
 }
@@ -55,7 +58,17 @@ export function sharedDir(): string {
   return process.env.OFFSHELF_SHARED ?? join(process.cwd(), '..', 'shared');
 }
 
-/** Parses a model name, rejecting unknown ones with the list of valid names. */
+/** Returns true for a model given as the path of an ONNX file rather than by name. */
+export function isModelFile(ref: ModelRef): boolean {
+  return !(MODEL_NAMES as readonly string[]).includes(ref);
+}
+
+/** Returns the name a report shows for a model: the file name of an ONNX file, else the model's name. */
+export function modelLabel(ref: ModelRef): string {
+  return isModelFile(ref) ? basename(ref) : ref;
+}
+
+/** Parses a built-in model name, rejecting unknown ones with the list of valid names. */
 export function parseModelName(value: string): ModelName {
   if (!(MODEL_NAMES as readonly string[]).includes(value)) {
     throw new Error(`Invalid model name '${value}': expected one of ${MODEL_NAMES.join(', ')}.`);
@@ -63,8 +76,30 @@ export function parseModelName(value: string): ModelName {
   return value as ModelName;
 }
 
+/**
+ * Parses a model given on the command line: a built-in name, or the path of an existing .onnx
+ * file (relative to `cwd`), which is returned as an absolute path.
+ */
+export function parseModelRef(value: string, cwd = process.cwd()): ModelRef {
+  if ((MODEL_NAMES as readonly string[]).includes(value)) return value;
+  if (!/\.onnx$/i.test(value)) {
+    throw new Error(`Invalid model '${value}': expected one of ${MODEL_NAMES.join(', ')}, or the path of an .onnx file.`);
+  }
+  const path = resolve(cwd, value);
+  if (!existsSync(path)) throw new Error(`Model file ${path} not found. Check the path, which is relative to ${cwd}.`);
+  if (!statSync(path).isFile()) throw new Error(`Model file ${path} is not a file.`);
+  return path;
+}
+
+/** Returns the description of a built-in model, or of an ONNX file by its path. */
+export function modelSpec(ref: ModelRef): ModelSpec {
+  if (!isModelFile(ref)) return MODELS[ref as ModelName];
+  return { name: ref, description: `ONNX file ${ref}`, outputName: null, weights: 'from the file' };
+}
+
 /** Returns the path of the model's ONNX file, generating random-weight models into the cache on first use. */
-export async function modelPath(name: ModelName): Promise<string> {
+export async function modelPath(name: ModelRef): Promise<string> {
+  if (isModelFile(name)) return name;
   if (name === 'mobilenetv2') {
     const path = join(sharedDir(), 'models', 'onnx', 'mobilenet_v2_1.0_224_coral.onnx');
     if (!existsSync(path)) {
@@ -88,7 +123,7 @@ export async function modelPath(name: ModelName): Promise<string> {
 }
 
 /** Reads the model's ONNX bytes, generating the file first when needed. */
-export async function readModel(name: ModelName): Promise<{ path: string; bytes: Uint8Array }> {
+export async function readModel(name: ModelRef): Promise<{ path: string; bytes: Uint8Array }> {
   const path = await modelPath(name);
   return { path, bytes: new Uint8Array(await readFile(path)) };
 }

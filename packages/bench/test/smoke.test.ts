@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { chromiumPath } from '../src/browser/chromium';
 import type { CaseResult } from '../src/measure/result';
-import { runCase } from '../src/measure/run-case';
+import { flopsOrNull, runCase } from '../src/measure/run-case';
 import { MODELS } from '../src/models';
 import { countFlops } from '../src/onnx/flops';
 import { readBenchGraph } from '../src/onnx/read-graph';
@@ -101,6 +101,25 @@ describe('bench harness', () => {
     expect(markdown).toContain('Lavapipe compute threads (LP_NUM_THREADS): 4');
     expect(markdown).toContain('pnpm bench --models=tiny');
     expect(markdown).toContain(MODELS.tiny.description);
+  });
+
+  it('runs a model given as a file', async () => {
+    // The tiny model saved under another name, read through its first graph output.
+    const file = join(cache, 'my-net.onnx');
+    writeFileSync(file, buildTinyConvNet());
+    const result = await runCase({ engine: 'offshelf', model: file, batch: 1, warmup: 0, repeats: 1, profileKernels: false });
+
+    expect(result.status, result.error).toBe('ok');
+    expect(result.gflops).toBeGreaterThan(0);
+    expect(formatTextTable([result])).toMatch(/\noffshelf +my-net\.onnx +1 /);
+    const markdown = renderMarkdown(testEnvironment(), { warmup: 0, repeats: 1, flopsPerImage: { [file]: 65024 } }, [result]);
+    expect(markdown).toContain(`- \`my-net.onnx\`: ONNX file ${file}, weights from the file, 0.000 GFLOP per image`);
+  });
+
+  it('leaves GFLOP/s out for operators it cannot count', () => {
+    const graph = readBenchGraph(buildTinyConvNet(), 'features', 'tiny.onnx');
+    graph.nodes[1]!.opType = 'Sigmoid';
+    expect(flopsOrNull(graph, 'tiny.onnx')).toBeNull();
   });
 
   describe.skipIf(CHROMIUM_MISSING !== null)(`ort-wasm-chromium${CHROMIUM_MISSING ? ` (skipped: ${CHROMIUM_MISSING})` : ''}`, () => {

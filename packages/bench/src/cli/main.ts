@@ -5,9 +5,8 @@ import { parseArgs } from 'node:util';
 import { runCaseInChild, RESULT_MARKER } from '../measure/child-process';
 import { emptyResult, type CaseResult } from '../measure/result';
 import { bestOfRounds } from '../measure/rounds';
-import { runCase, type CaseOptions } from '../measure/run-case';
-import { benchCacheDir, modelPath, MODELS, parseModelName, readModel, type ModelName } from '../models';
-import { countFlops } from '../onnx/flops';
+import { flopsOrNull, runCase, type CaseOptions } from '../measure/run-case';
+import { benchCacheDir, modelLabel, modelPath, modelSpec, parseModelRef, readModel, type ModelName, type ModelRef } from '../models';
 import { readBenchGraph } from '../onnx/read-graph';
 import { collectEnvironment } from '../report/environment';
 import { renderMarkdown } from '../report/markdown';
@@ -37,11 +36,12 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
       for (let round = 0; round < options.rounds; round++) {
         const roundLabel = options.rounds > 1 ? `, round ${round + 1} of ${options.rounds}` : '';
         for (const engine of options.engines) {
-          process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}${roundLabel}\n`);
+          process.stderr.write(`bench: ${engine}, ${modelLabel(model)}, batch ${batch}${roundLabel}\n`);
           const caseStart = performance.now();
           const result = await runCaseInChild({
             engine,
             model,
+            ...(options.output === null ? {} : { output: options.output }),
             batch,
             warmup: options.warmup,
             repeats: options.repeats,
@@ -52,7 +52,7 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
           rounds[round]!.push(result);
           const figure = result.status === 'ok' ? `${result.imagesPerSecond!.toFixed(2)} images/s` : `${result.status}: ${result.error}`;
           const seconds = ((performance.now() - caseStart) / 1000).toFixed(0);
-          process.stderr.write(`bench: ${engine}, ${model}, batch ${batch}${roundLabel}: ${figure} (case took ${seconds} s)\n`);
+          process.stderr.write(`bench: ${engine}, ${modelLabel(model)}, batch ${batch}${roundLabel}: ${figure} (case took ${seconds} s)\n`);
         }
       }
     }
@@ -71,10 +71,11 @@ async function runBench(options: BenchOptions, args: string[]): Promise<void> {
   if (options.writeDocs) {
     const path = resolve(repoRoot(), options.writeDocs);
     await mkdir(dirname(path), { recursive: true });
-    const flopsPerImage: Partial<Record<ModelName, number>> = {};
+    const flopsPerImage: Record<ModelRef, number> = {};
     for (const model of options.models) {
       const { path: file, bytes } = await readModel(model);
-      flopsPerImage[model] = countFlops(readBenchGraph(bytes, MODELS[model].outputName, file)).total;
+      const flops = flopsOrNull(readBenchGraph(bytes, options.output ?? modelSpec(model).outputName, file), file);
+      if (flops !== null) flopsPerImage[model] = flops;
     }
     await writeEngineReport(path, renderMarkdown(environment, { warmup: options.warmup, repeats: options.repeats, rounds: options.rounds, flopsPerImage }, results));
     process.stderr.write(`bench: wrote ${path}\n`);
@@ -88,6 +89,7 @@ async function runCaseCommand(args: string[]): Promise<void> {
     options: {
       engine: { type: 'string' },
       model: { type: 'string' },
+      output: { type: 'string' },
       batch: { type: 'string' },
       warmup: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '3' },
@@ -98,7 +100,8 @@ async function runCaseCommand(args: string[]): Promise<void> {
   const chromiumThreads = values['chromium-threads'];
   const options: CaseOptions = {
     engine: parseEngineName(values.engine ?? ''),
-    model: parseModelName(values.model ?? ''),
+    model: parseModelRef(values.model ?? ''),
+    ...(values.output === undefined ? {} : { output: values.output }),
     batch: Number(values.batch),
     warmup: Number(values.warmup),
     repeats: Number(values.repeats),

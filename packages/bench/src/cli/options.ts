@@ -3,10 +3,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { chromiumPath } from '../browser/chromium';
 import type { EngineName } from '../engines/engine';
 import { ENGINE_NAMES, parseEngineName } from '../engines/registry';
-import { MODEL_NAMES, parseModelName, type ModelName } from '../models';
+import { MODEL_NAMES, parseModelRef, type ModelRef } from '../models';
 
 export interface BenchOptions {
-  models: ModelName[];
+  /** Built-in model names and absolute paths of ONNX files. */
+  models: ModelRef[];
+  /** Output read as the features of every model, or null for each model's own (a file's first output). */
+  output: string | null;
   engines: EngineName[];
   /** Batch sizes; null means the preset (1 and 8, plus 32 on a hardware adapter). */
   batches: number[] | null;
@@ -38,7 +41,10 @@ ort-wasm-chromium in Chromium. The five Node engines alone took about 7 minutes 
 2 cores under a load average of 16.
 
 Options:
-  --models=LIST       comma-separated: ${MODEL_NAMES.join(', ')} (default mobilenetv2)
+  --models=LIST       comma-separated: ${MODEL_NAMES.join(', ')} (default mobilenetv2),
+                      or paths of .onnx files of your own: float32, NCHW input of a fixed image size
+  --output=NAME       the graph output read as the features (default: the built-in models'
+                      feature layer, and a file's first output)
   --engines=LIST      comma-separated: ${ENGINE_NAMES.join(', ')} (default all);
                       ort-wasm-chromium runs onnxruntime-web's WASM backend with threads in
                       headless Chromium (${chromiumPath()}), the others in Node
@@ -101,6 +107,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
     allowPositionals: false,
     options: {
       models: { type: 'string' },
+      output: { type: 'string' },
       engines: { type: 'string' },
       batches: { type: 'string' },
       full: { type: 'boolean', default: false },
@@ -116,11 +123,10 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
     },
   });
 
-  const models = values.models !== undefined
-    ? nonEmptyList('models', values.models, MODEL_NAMES).map(parseModelName)
-    : values.full
-      ? (['mobilenetv2', 'resnet18', 'resnet50'] as ModelName[])
-      : (['mobilenetv2'] as ModelName[]);
+  let models: ModelRef[] = ['mobilenetv2'];
+  if (values.models !== undefined) models = nonEmptyList('models', values.models, [...MODEL_NAMES, 'paths of .onnx files']).map((model) => parseModelRef(model));
+  else if (values.full) models = ['mobilenetv2', 'resnet18', 'resnet50'];
+  if (values.output === '') throw new Error('--output needs the name of a graph output: pass --output=NAME; see pnpm bench --help.');
   const engines = values.engines !== undefined ? nonEmptyList('engines', values.engines, ENGINE_NAMES).map(parseEngineName) : [...ENGINE_NAMES];
 
   let batches: number[] | null = [1];
@@ -129,6 +135,7 @@ export function parseBenchOptions(args: string[], defaultDocsPath: string): Benc
 
   return {
     models,
+    output: values.output ?? null,
     engines,
     batches,
     warmup: nonNegativeInteger('warmup', values.warmup!),

@@ -14,7 +14,7 @@ export const offshelf: Engine = {
     return null;
   },
 
-  async prepare({ modelPath, modelBytes, spec, graph: benchGraph, batch, gpu }) {
+  async prepare({ modelPath, modelBytes, graph: benchGraph, batch, gpu }) {
     if (!gpu) throw new Error('offshelf needs a WebGPU device, but the bench process has none.');
     const graph = await loadModel({
       name: modelPath,
@@ -23,13 +23,13 @@ export const offshelf: Engine = {
         throw new Error(`${modelPath}: the bench passes no sibling files, but the model asks for '${relativePath}'.`);
       },
     });
-    const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: batch, layer: spec.outputName });
+    const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: batch, layer: benchGraph.outputName });
     const shape = [batch, ...benchGraph.inputShape];
 
     return {
       async run(input) {
-        const outputs = await extractor.runTensors({ [benchGraph.inputName]: { data: input, shape } }, [spec.outputName]);
-        return outputs[spec.outputName]!.data;
+        const outputs = await extractor.runTensors({ [benchGraph.inputName]: { data: input, shape } }, [benchGraph.outputName]);
+        return outputs[benchGraph.outputName]!.data;
       },
       async dispose() {
         extractor.dispose();

@@ -159,6 +159,24 @@ export class TfjsNetwork {
           }
           return tf.reshape(x, [x.shape[0]!, -1]);
         });
+      case 'Gemm': {
+        // Y = X · B (or X · Bᵀ with transB) + C, as a fully connected layer exports.
+        const weight = this.graph.weights.get(node.inputs[1] ?? '');
+        const transA = (node.attributes.transA as number | undefined) ?? 0;
+        const alpha = (node.attributes.alpha as number | undefined) ?? 1;
+        const beta = (node.attributes.beta as number | undefined) ?? 1;
+        if (!weight || transA !== 0 || alpha !== 1 || beta !== 1) {
+          throw new Error(`TfjsNetwork: Gemm '${node.name}' needs a constant B, transA=0, alpha=1 and beta=1 to be translated.`);
+        }
+        const b = this.keep(tf.tensor2d(weight.data, weight.shape as [number, number]));
+        const transB = ((node.attributes.transB as number | undefined) ?? 0) === 1;
+        const biasWeight = this.graph.weights.get(node.inputs[2] ?? '');
+        const bias = biasWeight ? this.keep(tf.tensor(biasWeight.data, biasWeight.shape)) : null;
+        return unary((x) => {
+          const product = tf.matMul(x as tfType.Tensor2D, b, false, transB);
+          return bias ? tf.add(product, bias) : product;
+        });
+      }
       default:
         throw new Error(`TfjsNetwork: operator ${node.opType} (node '${node.name}') is not translated to TF.js ops; add it in tfjs-network.ts.`);
     }

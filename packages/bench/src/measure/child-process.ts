@@ -19,6 +19,7 @@ export function caseArguments(options: CaseOptions): string[] {
     'case',
     `--engine=${options.engine}`,
     `--model=${options.model}`,
+    ...(options.output === undefined ? [] : [`--output=${options.output}`]),
     `--batch=${options.batch}`,
     `--warmup=${options.warmup}`,
     `--repeats=${options.repeats}`,

@@ -1,10 +1,11 @@
 import type { EngineName, KernelTime } from '../engines/engine';
-import type { ModelName } from '../models';
+import type { ModelRef } from '../models';
 
 /** One (engine, model, batch) measurement, as `--json` prints it. */
 export interface CaseResult {
   engine: EngineName;
-  model: ModelName;
+  /** The model's name, or the absolute path of its ONNX file. */
+  model: ModelRef;
   batch: number;
   /** `missing`: the engine cannot run here (see `error`); `failed`: it threw or timed out. */
   status: 'ok' | 'missing' | 'failed';
@@ -35,7 +36,7 @@ export interface CaseResult {
 }
 
 /** Returns a result without figures, for a case whose engine is missing or failed. */
-export function emptyResult(engine: EngineName, model: ModelName, batch: number, status: 'missing' | 'failed', error: string): CaseResult {
+export function emptyResult(engine: EngineName, model: ModelRef, batch: number, status: 'missing' | 'failed', error: string): CaseResult {
   return {
     engine,
     model,

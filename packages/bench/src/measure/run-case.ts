@@ -5,9 +5,9 @@ import { ENGINES } from '../engines/registry';
 import { trackBuffers } from '../gpu/buffer-tracker';
 import { KernelProfiler } from '../gpu/kernel-profiler';
 import { installNavigatorGpu } from '../gpu/navigator-shim';
-import { MODELS, readModel, type ModelName } from '../models';
+import { modelSpec, readModel, type ModelRef } from '../models';
 import { countFlops } from '../onnx/flops';
-import { readBenchGraph } from '../onnx/read-graph';
+import { readBenchGraph, type BenchGraph } from '../onnx/read-graph';
 import { randomInput } from './random-input';
 import { emptyResult, type CaseResult } from './result';
 
@@ -19,7 +19,9 @@ const FEATURE_SAMPLE_LENGTH = 64;
 
 export interface CaseOptions {
   engine: EngineName;
-  model: ModelName;
+  model: ModelRef;
+  /** Output read as the features; undefined means the model's own choice (its first output for a file). */
+  output?: string;
   batch: number;
   /** Untimed runs after the first one. */
   warmup: number;
@@ -29,6 +31,19 @@ export interface CaseOptions {
   profileKernels: boolean;
   /** WebAssembly threads for engines in a browser page. Undefined means the engine's default. */
   chromiumThreads?: number;
+}
+
+/**
+ * Returns the FLOPs of one image, or null where the graph has an operator that countFlops does
+ * not count (a model file of the user's), so that the case still runs without GFLOP/s.
+ */
+export function flopsOrNull(graph: BenchGraph, file: string): number | null {
+  try {
+    return countFlops(graph).total;
+  } catch (error) {
+    process.stderr.write(`bench: no GFLOP/s for ${file}: ${(error as Error).message}\n`);
+    return null;
+  }
 }
 
 /** Returns the median of a non-empty list. */
@@ -49,10 +64,10 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
   const unavailable = await engine.unavailableReason();
   if (unavailable) return emptyResult(options.engine, options.model, options.batch, 'missing', unavailable);
 
-  const spec = MODELS[options.model];
   const { path, bytes } = await readModel(options.model);
-  const graph = readBenchGraph(bytes, spec.outputName, path);
-  const flopsPerImage = countFlops(graph).total;
+  const graph = readBenchGraph(bytes, options.output ?? modelSpec(options.model).outputName, path);
+  const spec = { ...modelSpec(options.model), outputName: graph.outputName };
+  const flopsPerImage = flopsOrNull(graph, path);
 
   let handle: OffshelfDevice | null = null;
   let gpu: GpuContext | null = null;
@@ -114,7 +129,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       firstRunMs,
       loadMs,
       peakGpuBytes: gpu ? gpu.buffers.peakBytes : null,
-      gflops: (flopsPerImage * options.batch) / (batchMs / 1000) / 1e9,
+      gflops: flopsPerImage === null ? null : (flopsPerImage * options.batch) / (batchMs / 1000) / 1e9,
       rssBytes,
       runsMs,
       featureSample,

@@ -28,13 +28,20 @@ export interface BenchGraph {
 }
 
 /**
- * Decodes an ONNX model and keeps the nodes that `outputName` depends on. Only float32
- * initializers are kept, because the benchmark models store nothing else.
+ * Decodes an ONNX model and keeps the nodes that `requestedOutput` (null: the graph's first output)
+ * depends on. Only float32 initializers keep their values, because the bench reads no others.
  */
-export function readBenchGraph(bytes: Uint8Array, outputName: string, file: string): BenchGraph {
-  const model = onnx.ModelProto.decode(bytes);
+export function readBenchGraph(bytes: Uint8Array, requestedOutput: string | null, file: string): BenchGraph {
+  let model: OnnxTypes.IModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    throw new Error(`${file}: not a valid ONNX model (${(error as Error).message}).`);
+  }
   const graph = model.graph;
   if (!graph) throw new Error(`${file}: the ONNX model has no graph.`);
+  const outputName = requestedOutput ?? graph.output?.[0]?.name;
+  if (!outputName) throw new Error(`${file}: the ONNX graph declares no output; pass --output=NAME.`);
 
   const weights = new Map<string, WeightTensor>();
   for (const tensor of graph.initializer ?? []) {
@@ -46,7 +53,10 @@ export function readBenchGraph(bytes: Uint8Array, outputName: string, file: stri
   const dims = input.type?.tensorType?.shape?.dim ?? [];
   const inputShape = dims.slice(1).map((d) => toNumber(d.dimValue));
   if (inputShape.length !== 3 || inputShape.some((d) => d <= 0)) {
-    throw new Error(`${file}: input '${input.name}' must be [N, C, H, W] with fixed C, H and W.`);
+    throw new Error(
+      `${file}: input '${input.name}' must be [N, C, H, W] with fixed C, H and W, got [${dims.map((d) => d.dimParam || toNumber(d.dimValue)).join(', ')}]. ` +
+        'Export the model with a fixed image size.',
+    );
   }
 
   const allNodes = (graph.node ?? []).map((node, index) => toGraphNode(node, index));
@@ -88,7 +98,7 @@ function nodesFeeding(nodes: GraphNode[], outputName: string, file: string): Gra
   const producer = new Map<string, GraphNode>();
   for (const node of nodes) for (const output of node.outputs) producer.set(output, node);
   if (!producer.has(outputName)) {
-    throw new Error(`${file}: no node produces output '${outputName}'; pass the name of one of the model's outputs.`);
+    throw new Error(`${file}: no node produces output '${outputName}'; pass the name of a node output of the model with --output=NAME.`);
   }
 
   const needed = new Set<GraphNode>();

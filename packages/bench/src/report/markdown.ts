@@ -1,7 +1,7 @@
 import type { EngineName } from '../engines/engine';
 import { ENGINES } from '../engines/registry';
 import type { CaseResult } from '../measure/result';
-import { MODELS, type ModelName } from '../models';
+import { modelLabel, modelSpec, type ModelRef } from '../models';
 import type { BenchEnvironment } from './environment';
 import { TABLE_HEADER, tableRows } from './table';
 
@@ -12,7 +12,7 @@ export interface RunSettings {
   /** Rounds of alternating engines (`--rounds`); each row is an engine's fastest round. 1 when absent. */
   rounds?: number;
   /** FLOPs per image of each model, counted from its ONNX graph. */
-  flopsPerImage: Partial<Record<ModelName, number>>;
+  flopsPerImage: Partial<Record<ModelRef, number>>;
 }
 
 const CHROMIUM_TIMING_NOTE =
@@ -75,7 +75,8 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
       .map((name) => {
         const flops = settings.flopsPerImage[name];
         const perImage = flops === undefined ? '' : `, ${(flops / 1e9).toFixed(3)} GFLOP per image`;
-        return `- \`${name}\`: ${MODELS[name].description}, weights ${MODELS[name].weights}${perImage}`;
+        const spec = modelSpec(name);
+        return `- \`${modelLabel(name)}\`: ${spec.description}, weights ${spec.weights}${perImage}`;
       })
       .join('\n'),
   );
@@ -96,7 +97,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
     parts.push('images/s in each round, in the order run:');
     parts.push(
       withRounds
-        .map((r) => `- ${r.engine}, ${r.model}, batch ${r.batch}: ${r.roundsImagesPerSecond!.map((value) => value.toFixed(2)).join(', ')}`)
+        .map((r) => `- ${r.engine}, ${modelLabel(r.model)}, batch ${r.batch}: ${r.roundsImagesPerSecond!.map((value) => value.toFixed(2)).join(', ')}`)
         .join('\n'),
     );
   }
@@ -114,7 +115,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
           'most likely because those engines reuse uniform buffers within a run.',
     );
     for (const result of profiled) {
-      parts.push(`#### ${result.engine}, ${result.model}, batch ${result.batch}`);
+      parts.push(`#### ${result.engine}, ${modelLabel(result.model)}, batch ${result.batch}`);
       const rows = result.kernels!.map((k) => [k.kernel, String(k.count), k.totalMs.toFixed(2)]);
       parts.push(markdownTable(['kernel', 'dispatches', 'total ms in one run'], rows));
     }
@@ -123,7 +124,7 @@ export function renderMarkdown(environment: BenchEnvironment, settings: RunSetti
   const notRun = results.filter((r) => r.status !== 'ok');
   if (notRun.length > 0) {
     parts.push('### Not measured');
-    parts.push(notRun.map((r) => `- ${r.engine}, ${r.model}, batch ${r.batch}: ${r.status}, ${r.error ?? 'no detail'}`).join('\n'));
+    parts.push(notRun.map((r) => `- ${r.engine}, ${modelLabel(r.model)}, batch ${r.batch}: ${r.status}, ${r.error ?? 'no detail'}`).join('\n'));
   }
 
   return `${parts.join('\n\n')}\n`;

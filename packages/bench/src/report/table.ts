@@ -1,4 +1,5 @@
 import type { CaseResult } from '../measure/result';
+import { modelLabel } from '../models';
 
 export const TABLE_HEADER = [
   'engine',
@@ -52,13 +53,13 @@ export function relativeDifferenceToReference(result: CaseResult, all: CaseResul
 export function tableRows(results: CaseResult[]): string[][] {
   return results.map((result) => {
     if (result.status !== 'ok') {
-      return [result.engine, result.model, String(result.batch), `${result.status}: ${result.error ?? ''}`, '', '', '', '', '', '', ''];
+      return [result.engine, modelLabel(result.model), String(result.batch), `${result.status}: ${result.error ?? ''}`, '', '', '', '', '', '', ''];
     }
     const speedup = speedupOverEngine(result, results);
     const difference = relativeDifferenceToReference(result, results);
     return [
       result.engine,
-      result.model,
+      modelLabel(result.model),
       String(result.batch),
       fixed(result.msPerImage, 1),
       fixed(result.imagesPerSecond, 2),

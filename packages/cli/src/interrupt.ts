@@ -1,7 +1,8 @@
 /**
  * Ctrl-C handling. After the first SIGINT, long loops stop after the current batch
  * (they check `interruptRequested()`) and temporary files are removed. A second
- * SIGINT exits at once with code 130.
+ * SIGINT exits at once with code 130. SIGTERM and SIGHUP (a `kill`, a closed terminal)
+ * remove the temporary files and exit at once, with 143 and 129 as shells report them.
  */
 import { removePendingTemporaryFiles } from './io/atomic-write';
 
@@ -13,7 +14,7 @@ export function interruptRequested(): boolean {
   return requested;
 }
 
-/** Installs the SIGINT handler (once). */
+/** Installs the SIGINT, SIGTERM and SIGHUP handlers (once). */
 export function installInterruptHandler(stream: NodeJS.WriteStream = process.stderr): void {
   if (installed) return;
   installed = true;
@@ -26,4 +27,10 @@ export function installInterruptHandler(stream: NodeJS.WriteStream = process.std
     requested = true;
     stream.write('\ninterrupt: stopping after the current batch (press Ctrl-C again to exit now)\n');
   });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      void removePendingTemporaryFiles().finally(() => process.exit(code));
+    });
+  }
 }

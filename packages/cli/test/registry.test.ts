@@ -26,9 +26,21 @@ const routes = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
   routes.set('/model.bin', payload);
+  routes.set('/mirror/models/test/tiny.bin', payload);
   server = createServer((request, response) => {
     requests++;
+    if (request.url === '/stall.bin') {
+      // Sends part of the body, then nothing until the client gives up.
+      response.writeHead(200, { 'content-length': String(payload.byteLength) });
+      response.write(payload.subarray(0, 1000));
+      return;
+    }
     const body = routes.get(request.url ?? '');
+    if (request.url?.startsWith('/no-length/') && body === undefined) {
+      response.writeHead(200);
+      response.end(routes.get(request.url.slice('/no-length'.length)));
+      return;
+    }
     if (!body) {
       response.writeHead(404).end('not found');
       return;
@@ -60,6 +72,22 @@ function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
   return { stream, text: () => text };
 }
 
+/** Records what is written to process.stderr until `stop` is called. */
+function captureStderr(): { stop: () => string } {
+  let text = '';
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  return {
+    stop: () => {
+      process.stderr.write = write;
+      return text;
+    },
+  };
+}
+
 function environment(name: string): Record<string, string> {
   const folder = join(root, name);
   mkdirSync(folder, { recursive: true });
@@ -78,6 +106,28 @@ describe('downloadFile', () => {
     expect(Buffer.compare(readFileSync(destination), Buffer.from(payload))).toBe(0);
     expect(terminal.text()).toMatch(/downloading test file/);
     expect(terminal.text()).toMatch(/0\.3\/0\.3 \| [\d.]+ MB\/s/);
+  });
+
+  it('writes two lines instead of a bar where output is no terminal', async () => {
+    const destination = join(root, 'direct-log', 'file.bin');
+    const log = fakeTerminal();
+    Object.assign(log.stream, { isTTY: false });
+    await downloadFile({ url: `${baseUrl}/no-length/model.bin`, sha256: payloadSha256, destination, label: 'test file', progressStream: log.stream });
+    expect(log.text()).toBe(`offshelf: downloading test file from ${baseUrl}/no-length/model.bin\noffshelf: downloaded test file (0.3 MB) to ${destination}\n`);
+  });
+
+  it('shows an unknown total without a Content-Length', async () => {
+    const terminal = fakeTerminal();
+    await downloadFile({ url: `${baseUrl}/no-length/model.bin`, destination: join(root, 'direct-no-length', 'file.bin'), label: 'test file', progressStream: terminal.stream });
+    expect(terminal.text()).toMatch(/0\.3\/\? \|/);
+  });
+
+  it('fails a stalled download and leaves no file', async () => {
+    const destination = join(root, 'direct-stall', 'file.bin');
+    await expect(downloadFile({ url: `${baseUrl}/stall.bin`, destination, label: 'test file', quiet: true, idleTimeoutSeconds: 0.3 })).rejects.toThrow(
+      /download of test file from http:\/\/127\.0\.0\.1:\d+\/stall\.bin failed after 0\.0 MB of 0\.3 MB: no data for 0\.3 s \(set OFFSHELF_DOWNLOAD_TIMEOUT to wait longer\)/,
+    );
+    expect(readdirSync(join(root, 'direct-stall'))).toEqual([]);
   });
 });
 
@@ -109,13 +159,44 @@ describe('resolveModel', () => {
     const env = environment('order');
     const cached = join(env.OFFSHELF_CACHE!, 'models', 'test', 'tiny.bin');
     mkdirSync(join(cached, '..'), { recursive: true });
-    writeFileSync(cached, 'cached');
+    writeFileSync(cached, payload);
+    const before = requests;
     expect((await resolveModel('tiny', { env, registry: [entry()] })).path).toBe(cached);
+    expect(requests).toBe(before);
 
+    // A file of the user's in the models folder is used as it is, with a warning for another digest.
     const local = join(env.OFFSHELF_MODELS!, 'test', 'tiny.bin');
     mkdirSync(join(local, '..'), { recursive: true });
     writeFileSync(local, 'local');
+    const warnings = captureStderr();
     expect((await resolveModel('tiny', { env, registry: [entry()] })).path).toBe(local);
+    expect(warnings.stop()).toContain(`warning: ${local} has SHA-256 ${createHash('sha256').update('local').digest('hex')}, not the registry's ${payloadSha256} for model tiny; using it as it is`);
+  });
+
+  it('downloads a corrupt cached file again', async () => {
+    const env = environment('corrupt-cache');
+    const cached = join(env.OFFSHELF_CACHE!, 'models', 'test', 'tiny.bin');
+    mkdirSync(join(cached, '..'), { recursive: true });
+    writeFileSync(cached, payload.subarray(1));
+
+    await expect(resolveModel('tiny', { env: { ...env, OFFSHELF_OFFLINE: '1' }, registry: [entry()] })).rejects.toThrow(
+      `the cached model tiny at ${cached} has SHA-256 ${createHash('sha256').update(payload.subarray(1)).digest('hex')}, expected ${payloadSha256}, so it is corrupt or was replaced; delete it and run again online`,
+    );
+
+    const warnings = captureStderr();
+    const resolved = await resolveModel('tiny', { env, registry: [entry()], quiet: true });
+    expect(warnings.stop()).toContain('so it is corrupt or was replaced; downloading it again');
+    expect(resolved.sha256).toBe(payloadSha256);
+    expect(createHash('sha256').update(readFileSync(cached)).digest('hex')).toBe(payloadSha256);
+  });
+
+  it('downloads from OFFSHELF_MIRROR, also files without a public URL', async () => {
+    const env = { ...environment('mirror'), OFFSHELF_MIRROR: `${baseUrl}/mirror/` };
+    const resolved = await resolveModel('tiny', { env, registry: [entry({ url: undefined })], quiet: true });
+    expect(resolved.sha256).toBe(payloadSha256);
+    await expect(resolveModel('tiny', { env: { ...env, OFFSHELF_MIRROR: 'ftp://host' }, registry: [entry()] })).rejects.toThrow(
+      'OFFSHELF_MIRROR=ftp://host is invalid: set it to an http:// or https:// URL, or unset it',
+    );
   });
 
   it('downloads into the cache when missing', async () => {
@@ -144,7 +225,7 @@ describe('resolveModel', () => {
     const env = environment('404');
     const url = `${baseUrl}/missing.bin`;
     await expect(resolveModel('tiny', { env, registry: [entry({ url })], quiet: true })).rejects.toThrow(
-      new RegExp(`returned HTTP 404 .*download ${url} on a machine with network access and put it at ${join(env.OFFSHELF_CACHE!, 'models', 'test', 'tiny.bin')}`),
+      new RegExp(`returned HTTP 404 .*check the URL \\(OFFSHELF_MIRROR sets the server of registry files\\), or download ${url} on a machine with network access and put it at ${join(env.OFFSHELF_CACHE!, 'models', 'test', 'tiny.bin')}`),
     );
   });
 
@@ -217,6 +298,17 @@ describe('resolveDataset', () => {
     const path = await resolveDataset('tinyset/train', { env, registry: [datasetEntry(shellTreeSha256(folder))], quiet: true });
     expect(path).toBe(join(env.OFFSHELF_CACHE!, 'datasets', 'tinyset', 'train'));
     expect(readFileSync(join(path, 'b', '2.jpg'), 'utf8')).toBe('two');
+    expect(readdirSync(join(env.OFFSHELF_CACHE!, 'datasets'))).toEqual(['tinyset']);
+  });
+
+  it('lets two resolutions of one data set meet', async () => {
+    routes.set('/set.zip', zipSync(files));
+    routes.set('/mirror/datasets/set.zip', zipSync(files));
+    const digest = shellTreeSha256(join(root, 'tree', 'set'));
+    const env: Record<string, string> = { ...environment('dataset-twice'), OFFSHELF_MIRROR: `${baseUrl}/mirror` };
+    const registry = [{ ...datasetEntry(digest), url: 'https://example.invalid/set.zip' }];
+    const paths = await Promise.all([resolveDataset('tinyset', { env, registry, quiet: true }), resolveDataset('tinyset', { env, registry, quiet: true })]);
+    expect(paths).toEqual([join(env.OFFSHELF_CACHE!, 'datasets', 'tinyset'), join(env.OFFSHELF_CACHE!, 'datasets', 'tinyset')]);
     expect(readdirSync(join(env.OFFSHELF_CACHE!, 'datasets'))).toEqual(['tinyset']);
   });
 

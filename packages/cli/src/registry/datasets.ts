@@ -1,12 +1,13 @@
 /**
  * Data sets by name, with optional split (`hymenoptera/train`). A name resolves to
  * the first of: the data sets folder (`OFFSHELF_DATASETS`), the user cache, or a
- * download of the public zip, unpacked into the cache and verified file by file.
+ * download of the public zip (or of `OFFSHELF_MIRROR/datasets/<zip name>`), unpacked
+ * into the cache and verified file by file.
  * A path to an existing file or folder always wins over a name.
  */
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 import { unzipSync } from 'fflate';
 
@@ -15,7 +16,7 @@ import { CliError } from '../errors';
 import { createFolder, temporaryPathFor, trackTemporaryFile } from '../io/atomic-write';
 import { downloadFile, manualFetchHint } from './download';
 import { sha256File, sha256Hex } from './hash';
-import { cacheFolder, datasetsFolder, isOffline, type Environment } from './paths';
+import { cacheFolder, datasetsFolder, isOffline, mirrorUrl, type Environment } from './paths';
 
 export interface DatasetEntry {
   name: string;
@@ -98,14 +99,22 @@ async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string |
   }
 }
 
+/** Returns where a data set's zip downloads from: `OFFSHELF_MIRROR/datasets/<zip name>`, else its public URL. */
+export function datasetUrl(entry: DatasetEntry, env: Environment = process.env): string | undefined {
+  const mirror = mirrorUrl(env);
+  if (!mirror) return entry.url;
+  const zipName = entry.url ? basename(new URL(entry.url).pathname) : `${entry.folder}.zip`;
+  return `${mirror}/datasets/${zipName}`;
+}
+
 /**
  * Unpacks and verifies a data set into `destination`, from `<destination>.zip` when
- * one was put there by hand, else from a download (removed afterwards).
+ * one was put there by hand, else from a download of `url` (removed afterwards).
  */
-async function installDataset(entry: DatasetEntry, destination: string, quiet: boolean | undefined): Promise<void> {
+async function installDataset(entry: DatasetEntry, url: string | undefined, destination: string, quiet: boolean | undefined): Promise<void> {
   const zipPath = `${destination}.zip`;
   const downloaded = !existsSync(zipPath);
-  if (downloaded) await downloadFile({ url: entry.url!, destination: zipPath, label: `data set ${entry.name}`, quiet });
+  if (downloaded) await downloadFile({ url: url!, destination: zipPath, label: `data set ${entry.name}`, quiet });
 
   const unpackFolder = temporaryPathFor(destination);
   const untrack = trackTemporaryFile(unpackFolder);
@@ -114,11 +123,16 @@ async function installDataset(entry: DatasetEntry, destination: string, quiet: b
     const digest = await treeSha256(unpackFolder);
     if (digest !== entry.treeSha256) {
       throw new CliError(
-        `data set ${entry.name} from ${entry.url} has content SHA-256 ${digest}, expected ${entry.treeSha256}; ` +
+        `data set ${entry.name} from ${url ?? zipPath} has content SHA-256 ${digest}, expected ${entry.treeSha256}; ` +
           `nothing was cached. The archive changed upstream or was corrupted: unpack a verified copy into ${destination}`,
       );
     }
-    await rename(unpackFolder, destination);
+    try {
+      await rename(unpackFolder, destination);
+    } catch (error) {
+      // Another process that fetched the same data set renamed its verified copy into place first.
+      if (!existsSync(destination)) throw error;
+    }
   } finally {
     untrack();
     await rm(unpackFolder, { recursive: true, force: true });
@@ -150,11 +164,12 @@ export async function resolveDataset(spec: string, options: ResolveDatasetOption
   if (existsSync(cachedFolder)) return withSplit(cachedFolder);
 
   const placesLooked = [localFolder && join(localFolder, entry.folder), cachedFolder].filter(Boolean).join(' or ');
-  if (existsSync(`${cachedFolder}.zip`) || (entry.url && !isOffline(env))) {
-    await installDataset(entry, cachedFolder, options.quiet);
+  const url = datasetUrl(entry, env);
+  if (existsSync(`${cachedFolder}.zip`) || (url && !isOffline(env))) {
+    await installDataset(entry, url, cachedFolder, options.quiet);
     return withSplit(cachedFolder);
   }
 
-  const how = entry.url ? `${manualFetchHint({ url: entry.url, destination: `${cachedFolder}.zip` })}; the next run unpacks and verifies it` : `put it at ${cachedFolder}`;
+  const how = url ? `${manualFetchHint({ url, destination: `${cachedFolder}.zip` })}; the next run unpacks and verifies it` : `put it at ${cachedFolder}`;
   throw new CliError(`data set ${entry.name} was not found in ${placesLooked}${isOffline(env) ? ' and OFFSHELF_OFFLINE=1' : ''}: ${how}`);
 }

@@ -1,16 +1,17 @@
 /**
  * Backbones by name. A name resolves to the first of: the models folder
  * (`OFFSHELF_MODELS`), the user cache, or a download from the model's public URL
- * into the cache, checked against its SHA-256. A path to an existing file always
- * wins over a name.
+ * (or from `OFFSHELF_MIRROR`) into the cache, checked against its SHA-256. A cached
+ * file is checked again on every use. A path to an existing file always wins over a name.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { CliError } from '../errors';
+import { createLog } from '../ui/log';
 import { downloadFile, manualFetchHint } from './download';
 import { sha256File } from './hash';
-import { cacheFolder, isOffline, modelsFolder, type Environment } from './paths';
+import { cacheFolder, isOffline, mirrorUrl, modelsFolder, type Environment } from './paths';
 
 /** A file of the registry: a path under the models folder and `<cache>/models`, with its digest. */
 export interface RegistryFile {
@@ -110,7 +111,6 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
   }
 
   const path = await resolveRegistryFile(entry, `model ${entry.name}`, env, options.quiet);
-  // Hashed again, because a file placed by hand in the models folder or cache may differ from the registry's.
   return { path, registryName: entry.name, sha256: await sha256File(path) };
 }
 
@@ -124,23 +124,47 @@ export async function resolveModelLabels(name: string, options: ResolveOptions =
   return resolveRegistryFile(entry.labels, `labels of ${entry.name}`, options.env ?? process.env, options.quiet);
 }
 
-/** Returns the path of a registry file from the models folder or the cache, downloading it into the cache when it is in neither. */
+/** Returns where a registry file downloads from: `OFFSHELF_MIRROR/models/<file>`, else its public URL. */
+export function registryFileUrl(item: RegistryFile, env: Environment = process.env): string | undefined {
+  const mirror = mirrorUrl(env);
+  return mirror ? `${mirror}/models/${item.file}` : item.url;
+}
+
+/**
+ * Returns the path of a registry file from the models folder or the cache, downloading it into the
+ * cache when it is in neither. A cached file whose SHA-256 differs from the registry's is corrupt
+ * and downloads again. A file in the models folder is the user's, so a different digest only warns.
+ */
 async function resolveRegistryFile(item: RegistryFile, label: string, env: Environment, quiet: boolean | undefined): Promise<string> {
+  const log = createLog(quiet);
   const localFolder = modelsFolder(env);
   const localPath = localFolder ? join(localFolder, item.file) : undefined;
-  if (localPath && existsSync(localPath)) return localPath;
+  if (localPath && existsSync(localPath)) {
+    const digest = await sha256File(localPath);
+    if (digest !== item.sha256) log.warn(`${localPath} has SHA-256 ${digest}, not the registry's ${item.sha256} for ${label}; using it as it is`);
+    return localPath;
+  }
 
   const cachedPath = join(cacheFolder(env), 'models', item.file);
-  if (existsSync(cachedPath)) return cachedPath;
-
+  const url = registryFileUrl(item, env);
   const placesLooked = [localPath, cachedPath].filter(Boolean).join(' or ');
-  if (!item.url) {
-    throw new CliError(`${label} (${item.file}) was not found in ${placesLooked} and has no public download; put the file at ${cachedPath} (SHA-256 ${item.sha256})`);
-  }
-  if (isOffline(env)) {
-    throw new CliError(`${label} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url: item.url, sha256: item.sha256, destination: cachedPath })}`);
+  if (existsSync(cachedPath)) {
+    const digest = await sha256File(cachedPath);
+    if (digest === item.sha256) return cachedPath;
+    const problem = `the cached ${label} at ${cachedPath} has SHA-256 ${digest}, expected ${item.sha256}, so it is corrupt or was replaced`;
+    if (!url || isOffline(env)) {
+      throw new CliError(`${problem}; delete it and run again online, or put the registry's file there`);
+    }
+    log.warn(`${problem}; downloading it again`);
+  } else if (!url) {
+    throw new CliError(
+      `${label} (${item.file}) was not found in ${placesLooked} and has no public download; put the file at ${cachedPath} ` +
+        `(SHA-256 ${item.sha256}), or set OFFSHELF_MIRROR to a server that has it`,
+    );
+  } else if (isOffline(env)) {
+    throw new CliError(`${label} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url, sha256: item.sha256, destination: cachedPath })}`);
   }
 
-  await downloadFile({ url: item.url, sha256: item.sha256, destination: cachedPath, label, quiet });
+  await downloadFile({ url, sha256: item.sha256, destination: cachedPath, label, quiet });
   return cachedPath;
 }

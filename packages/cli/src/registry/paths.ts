@@ -6,6 +6,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CliError } from '../errors';
+
 export type Environment = Record<string, string | undefined>;
 
 /** Returns the repository root above this file (the folder with pnpm-workspace.yaml), if the CLI runs from one. */
@@ -50,4 +52,15 @@ export function cacheFolder(env: Environment = process.env): string {
 /** True when `OFFSHELF_OFFLINE=1`: registry names resolve only from local folders and the cache. */
 export function isOffline(env: Environment = process.env): boolean {
   return env.OFFSHELF_OFFLINE === '1';
+}
+
+/**
+ * Returns the base URL of a mirror of the registry files (`OFFSHELF_MIRROR`, without a trailing
+ * slash), or undefined. A mirror serves `models/<registry file>` and `datasets/<zip name>`.
+ */
+export function mirrorUrl(env: Environment = process.env): string | undefined {
+  const mirror = env.OFFSHELF_MIRROR;
+  if (!mirror) return undefined;
+  if (!/^https?:\/\//.test(mirror)) throw new CliError(`OFFSHELF_MIRROR=${mirror} is invalid: set it to an http:// or https:// URL, or unset it`);
+  return mirror.replace(/\/+$/, '');
 }

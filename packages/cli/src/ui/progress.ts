@@ -52,7 +52,8 @@ export function createProgress(options: ProgressOptions): Progress {
     const digits = scale === 1 ? 0 : 1;
     return {
       shown: (value / scale).toFixed(digits),
-      shownTotal: (total / scale).toFixed(digits),
+      // A download without a Content-Length has no total until it ends.
+      shownTotal: total > 0 ? (total / scale).toFixed(digits) : '?',
       rate: (value / scale / seconds).toFixed(1),
     };
   };

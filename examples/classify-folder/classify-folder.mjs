@@ -42,9 +42,21 @@ if (sha256 !== bundle.backbone.sha256) {
 }
 const graph = await loadModel(modelSourceFromBytes(backbonePath, backboneBytes));
 
-// 3. A device and a feature extractor for the bundle's layer.
+// The resize, crop and normalization recorded at training time replace the model's defaults,
+// so the features match the training's even where the training set other values.
+if (bundle.preprocessing) {
+  const own = graph.metadata.preprocessing;
+  if (bundle.preprocessing.width !== own.width || bundle.preprocessing.height !== own.height) {
+    throw new Error(`${bundlePath} records ${bundle.preprocessing.width}×${bundle.preprocessing.height} input images, but ${backbonePath} takes ${own.width}×${own.height}.`);
+  }
+  graph.metadata.preprocessing = bundle.preprocessing;
+}
+
+// 3. A device and a feature extractor for the bundle's layer, with the weight storage
+// (float32 or float16) of the training's extraction.
 const gpu = await requestDevice();
-const extractor = await createFeatureExtractor(gpu.device, graph, { layer: bundle.layer, batchSize: BATCH_SIZE });
+const weightPrecision = bundle.weightPrecision ?? 'f32';
+const extractor = await createFeatureExtractor(gpu.device, graph, { layer: bundle.layer, batchSize: BATCH_SIZE, weightPrecision });
 
 try {
   if (extractor.featureSize !== bundle.featureSize) {

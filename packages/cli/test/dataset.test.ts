@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,5 +141,37 @@ describe('collectImagePaths', () => {
     const named = touch(join(root, 'loose', 'photo.unknown'));
     const result = await collectImagePaths([join(root, 'folder', 'dogs'), named]);
     expect(result.images).toEqual([join(root, 'folder', 'dogs', 'c.webp'), join(root, 'folder', 'dogs', 'link.bmp'), named]);
+  });
+});
+
+describe('listing with links and special files', () => {
+  const folder = join(root, 'links');
+  touch(join(folder, 'a', 'one.jpg'));
+  touch(join(folder, 'b', 'two.jpg'));
+  symlinkSync(join(folder, 'a'), join(folder, 'a', 'loop'));
+  symlinkSync(join(folder, 'missing.jpg'), join(folder, 'b', 'broken.jpg'));
+  symlinkSync(join(folder, 'b', 'cycle2.jpg'), join(folder, 'b', 'cycle1.jpg'));
+  symlinkSync(join(folder, 'b', 'cycle1.jpg'), join(folder, 'b', 'cycle2.jpg'));
+  execFileSync('mkfifo', [join(folder, 'b', 'pipe.jpg')]);
+
+  it('reads each image once and names what it skips', async () => {
+    const dataset = await readImageFolder(folder);
+    expect(dataset.images).toEqual([
+      { path: join(folder, 'a', 'one.jpg'), label: 0 },
+      { path: join(folder, 'b', 'two.jpg'), label: 1 },
+    ]);
+    expect(dataset.skipped).toEqual([
+      { path: join(folder, 'a', 'loop'), reason: `a symbolic link back to ${join(folder, 'a')}, a folder above it (a loop)` },
+      { path: join(folder, 'b', 'broken.jpg'), reason: 'a broken symbolic link' },
+      { path: join(folder, 'b', 'cycle1.jpg'), reason: 'a loop of symbolic links' },
+      { path: join(folder, 'b', 'cycle2.jpg'), reason: 'a loop of symbolic links' },
+      { path: join(folder, 'b', 'pipe.jpg'), reason: 'not a regular file (a FIFO, socket or device)' },
+    ]);
+  });
+
+  it('rejects a FIFO named as an image', async () => {
+    await expect(collectImagePaths([join(folder, 'b', 'pipe.jpg')])).rejects.toThrow(
+      `${join(folder, 'b', 'pipe.jpg')}: not a regular file (a FIFO, socket or device); pass image files or folders that contain images`,
+    );
   });
 });

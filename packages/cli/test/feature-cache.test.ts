@@ -28,10 +28,21 @@ describe('FeatureCache', () => {
     expect(await cache.get(imageSha256)).toBeUndefined();
   });
 
-  it('names the fix when the cache cannot be written', async (context) => {
+  it('warns once when the cache cannot be written', async (context) => {
     if (!existsSync('/proc/self')) context.skip('no /proc on this system');
-    const cache = new FeatureCache('/proc/offshelf-cache', key, 3);
-    const put = cache.put(imageSha256, Float32Array.of(1, 2, 3));
-    await expect(put).rejects.toThrow(/^cannot write \/proc\/offshelf-cache\/features\/.*\.f32: set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache \(/);
+    const warnings: string[] = [];
+    const cache = new FeatureCache('/proc/offshelf-cache', key, 3, (message) => warnings.push(message));
+    await cache.put(imageSha256, Float32Array.of(1, 2, 3));
+    await cache.put('c'.repeat(64), Float32Array.of(1, 2, 3));
+
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^cannot write \/proc\/offshelf-cache\/features\/.*\.f32: set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache \(/);
+    expect(warnings[0]).toMatch(/; going on without storing features in the cache$/);
+  });
+
+  it('misses an entry with NaN values', async () => {
+    const cache = new FeatureCache(folder, key, 3);
+    await cache.put(imageSha256, Float32Array.of(1, Number.NaN, 3));
+    expect(await cache.get(imageSha256)).toBeUndefined();
   });
 });

@@ -100,6 +100,21 @@ describe('offshelf pipeline on the GPU', () => {
     expect(result.stderr).toMatch(/error: .*corrupt\.jpg: unsupported or corrupt image .*--strict/);
   });
 
+  it('stops at the first unreadable file in sorted order with --strict', () => {
+    // The truncated JPEG sorts first but takes the decoder longer to reject than the empty file.
+    const strictFolder = join(folder, 'strict-order');
+    mkdirSync(join(strictFolder, 'a'), { recursive: true });
+    mkdirSync(join(strictFolder, 'b'), { recursive: true });
+    const photo = readFileSync(join(hymenoptera, 'train/ants', readdirSync(join(hymenoptera, 'train/ants')).sort()[0]!));
+    writeFileSync(join(strictFolder, 'a', '0-truncated.jpg'), photo.subarray(0, photo.byteLength >> 1));
+    writeFileSync(join(strictFolder, 'a', '1-empty.jpg'), '');
+    symlinkSync(join(hymenoptera, 'train/bees', readdirSync(join(hymenoptera, 'train/bees')).sort()[0]!), join(strictFolder, 'b', 'bee.jpg'));
+
+    const result = offshelf('extract', strictFolder, '-o', join(folder, 'strict-order.safetensors'), '--strict');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/error: .*0-truncated\.jpg: .*--strict/);
+  });
+
   it('trains, evaluates and classifies', () => {
     const trained = offshelf('train', features, '--head', 'logreg', '--cv', '3', '-o', model);
     expect(trained.status, trained.stderr).toBe(0);
@@ -231,5 +246,20 @@ describe('offshelf pipeline on the GPU', () => {
     // SqueezeNet 1.1's last feature map has 512 channels, pooled to one vector per image.
     expect(data.provenance.featureSize).toBe(512);
     expect(data.features.every(Number.isFinite)).toBe(true);
+
+    // The same network with an infinite bias in its last convolution gives infinite features,
+    // which extract rejects. (A NaN weight would not do: ReLU maps NaN to 0 on this adapter.)
+    const broken = randomStateDict('squeezenet1_1', { numClasses: 10 }).map((tensor) => {
+      const data = Float32Array.from(tensor.data as Float32Array);
+      if (tensor.name === 'features.12.expand3x3.bias') data[0] = Number.POSITIVE_INFINITY;
+      return [tensor.name, { dtype: 'F32', shape: tensor.shape, data }] as const;
+    });
+    const brokenWeights = join(folder, 'squeezenet-inf.safetensors');
+    writeFileSync(brokenWeights, Buffer.concat(encodeSafetensors(Object.fromEntries(broken))));
+    const nanOutput = join(folder, 'inf-features.safetensors');
+    const rejected = offshelf('extract', images, '--backbone', brokenWeights, '--arch', 'squeezenet1_1', '-o', nanOutput);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toMatch(/error: .*squeezenet-inf\.safetensors gave feature \d+ = Infinity for .*\.png: the model computes values that are not finite/);
+    expect(readdirSync(folder)).not.toContain('inf-features.safetensors');
   });
 });

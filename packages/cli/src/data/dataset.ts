@@ -3,7 +3,7 @@
  * recursively, class names sorted) or a CSV of `path,label` rows with paths
  * relative to the CSV's folder.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 
 import { CliError } from '../errors';
@@ -41,8 +41,18 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-/** Lists every non-hidden file under `folder`, recursively, in sorted order. */
-export async function listFilesRecursively(folder: string): Promise<string[]> {
+/**
+ * Lists every non-hidden file under `folder`, recursively, in sorted order. Symbolic links are
+ * followed, so data sets assembled from links work. A link that is broken, or that leads back to a
+ * folder already on the way down (a loop), and anything that is neither a file nor a folder (a
+ * FIFO, a socket) is added to `skipped` when given, else left out.
+ */
+export async function listFilesRecursively(folder: string, skipped?: SkippedFile[]): Promise<string[]> {
+  return walkFolder(folder, new Set([await realpath(folder)]), skipped ?? []);
+}
+
+/** Lists the files under `folder`; `ancestors` holds the real paths of the folders above it and of itself. */
+async function walkFolder(folder: string, ancestors: Set<string>, skipped: SkippedFile[]): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
   entries.sort((a, b) => compareNames(a.name, b.name));
   const files: string[] = [];
@@ -50,11 +60,29 @@ export async function listFilesRecursively(folder: string): Promise<string[]> {
   for (const entry of entries) {
     if (isHidden(entry.name)) continue;
     const path = join(folder, entry.name);
-    // Follow symbolic links, so data sets assembled from links work.
-    const info = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
-    if (!info) continue;
-    if (info.isDirectory()) files.push(...(await listFilesRecursively(path)));
-    else if (info.isFile()) files.push(path);
+    let info: { isDirectory(): boolean; isFile(): boolean } = entry;
+    if (entry.isSymbolicLink()) {
+      try {
+        info = await stat(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        skipped.push({ path, reason: code === 'ELOOP' ? 'a loop of symbolic links' : 'a broken symbolic link' });
+        continue;
+      }
+    }
+
+    if (info.isDirectory()) {
+      const real = await realpath(path);
+      if (ancestors.has(real)) {
+        skipped.push({ path, reason: `a symbolic link back to ${real}, a folder above it (a loop)` });
+        continue;
+      }
+      files.push(...(await walkFolder(path, new Set([...ancestors, real]), skipped)));
+    } else if (info.isFile()) {
+      files.push(path);
+    } else {
+      skipped.push({ path, reason: 'not a regular file (a FIFO, socket or device)' });
+    }
   }
   return files;
 }
@@ -109,7 +137,7 @@ export async function readImageFolder(root: string, name = root): Promise<ImageD
   const skipped: SkippedFile[] = [];
   for (const [label, className] of classFolders.entries()) {
     const folder = join(root, className);
-    const partition = partitionImages(await listFilesRecursively(folder));
+    const partition = partitionImages(await listFilesRecursively(folder, skipped));
     if (partition.images.length === 0) {
       throw new CliError(`${folder}: class folder "${className}" has no images; add images or remove the folder`);
     }
@@ -212,12 +240,15 @@ export async function collectImagePaths(paths: string[]): Promise<{ images: stri
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new CliError(`${path}: file or folder not found; pass image files or folders that contain images`);
     if (info.isDirectory()) {
-      const partition = partitionImages(await listFilesRecursively(path));
+      const partition = partitionImages(await listFilesRecursively(path, skipped));
       images.push(...partition.images);
       skipped.push(...partition.skipped);
-    } else {
+    } else if (info.isFile()) {
       // A file named explicitly is always tried, whatever its extension.
       images.push(path);
+    } else {
+      // Reading a FIFO would wait for a writer forever.
+      throw new CliError(`${path}: not a regular file (a FIFO, socket or device); pass image files or folders that contain images`);
     }
   }
   return { images, skipped };

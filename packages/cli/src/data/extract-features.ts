@@ -4,13 +4,11 @@
  * Unreadable images are skipped (or fatal with `strict`), Ctrl-C stops after the
  * current batch.
  */
-import { readFile } from 'node:fs/promises';
-
 import type { RgbaImage } from '@offshelf/backbone';
 
 import type { FeatureExtractor } from '../backbone/open-backbone';
 import { CliError, InterruptedError } from '../errors';
-import { decodeImageBytes, DEFAULT_MAX_PIXELS, ImageDecodeError } from '../images/decode';
+import { decodeImageBytes, DEFAULT_MAX_PIXELS, ImageDecodeError, readImageBytes } from '../images/decode';
 import { interruptRequested } from '../interrupt';
 import { sha256Hex } from '../registry/hash';
 import { createProgress } from '../ui/progress';
@@ -27,6 +25,8 @@ export interface ExtractFeaturesOptions {
   /** Called once per skipped file, as it is skipped. */
   onSkip?: (skip: SkippedFile) => void;
   label?: string;
+  /** The backbone's name or path, for the error about features that are not finite. */
+  backboneName?: string;
 }
 
 export interface ExtractedFeatures {
@@ -45,18 +45,28 @@ type Prepared = { index: number; sha256: string; cached?: Float32Array; image?: 
 /** Reads, hashes, looks up and (on a cache miss) decodes one file. */
 async function prepareImage(path: string, index: number, options: ExtractFeaturesOptions): Promise<Prepared> {
   try {
-    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      throw new ImageDecodeError(path, `cannot read file (${error.code ?? error.message})`);
-    });
+    const bytes = await readImageBytes(path);
     const sha256 = sha256Hex(bytes);
     const cached = await options.cache?.get(sha256);
     if (cached) return { index, sha256, cached };
     return { index, sha256, image: await decodeImageBytes(bytes, path, options.maxPixels ?? DEFAULT_MAX_PIXELS) };
   } catch (error) {
     if (!(error instanceof ImageDecodeError)) throw error;
-    if (options.strict) throw new CliError(`${error.message} (--strict makes unreadable images fatal; drop --strict to skip them)`);
     return { index, skip: { path, reason: error.message.slice(path.length + 2) } };
   }
+}
+
+/**
+ * Rejects a feature row with NaN or infinite values. A readable image gives finite pixels, so such
+ * values come from the backbone (its weights, or an overflow in float16), not from the image.
+ */
+function checkFinite(row: Float32Array, path: string, backboneName = 'the backbone'): void {
+  const index = row.findIndex((value) => !Number.isFinite(value));
+  if (index === -1) return;
+  throw new CliError(
+    `${backboneName} gave feature ${index} = ${row[index]} for ${path}: the model computes values that are not finite ` +
+      '(check its weights, or run with --weights f32 where it ran with f16); nothing was written',
+  );
 }
 
 function prepareBatch(paths: string[], start: number, options: ExtractFeaturesOptions): Promise<Prepared[]> {
@@ -84,7 +94,11 @@ export async function extractFeatures(paths: string[], extractor: FeatureExtract
       nextBatch?.catch(() => undefined);
 
       const toRun: Array<{ index: number; sha256: string; image: RgbaImage }> = [];
+      // The batch is in input order, so --strict stops at the first unreadable file of the list.
       for (const item of batch) {
+        if ('skip' in item && options.strict) {
+          throw new CliError(`${item.skip.path}: ${item.skip.reason} (--strict makes unreadable images fatal; drop --strict to skip them)`);
+        }
         if ('skip' in item) {
           skipped.push(item.skip);
           options.onSkip?.(item.skip);
@@ -101,6 +115,7 @@ export async function extractFeatures(paths: string[], extractor: FeatureExtract
         for (const [i, item] of toRun.entries()) {
           const row = outputs[i]!;
           if (row.length !== featureSize) throw new Error(`feature extractor returned ${row.length} values for ${paths[item.index]}, expected ${featureSize}`);
+          checkFinite(row, paths[item.index]!, options.backboneName);
           rows.set(item.index, row);
           await options.cache?.put(item.sha256, row);
         }

@@ -32,11 +32,15 @@ const CODE_VERSION = sha256Hex(readFileSync(fileURLToPath(import.meta.url)));
 
 export class FeatureCache {
   private readonly folder: string;
+  /** False after a write failed: the cache is optional, so the run goes on without storing. */
+  private writable = true;
 
+  /** `warn` receives the one message of a failed write (default: a warning line on stderr). */
   constructor(
     cacheRoot: string,
     key: FeatureCacheKey,
     readonly featureSize: number,
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`),
   ) {
     const extractorKey = sha256Hex(JSON.stringify([key.backboneSha256, key.layer, key.preprocessing, key.weightPrecision, CODE_VERSION]));
     this.folder = join(cacheRoot, 'features', extractorKey);
@@ -46,15 +50,26 @@ export class FeatureCache {
     return join(this.folder, imageSha256.slice(0, 2), `${imageSha256}.f32`);
   }
 
-  /** Returns the cached features of an image, or undefined (also for a damaged entry). */
+  /**
+   * Returns the cached features of an image, or undefined for a miss and for a damaged entry (of
+   * another length, or with values that are not finite), which is then computed and stored again.
+   */
   async get(imageSha256: string): Promise<Float32Array | undefined> {
     const bytes = await readFile(this.pathFor(imageSha256)).catch(() => undefined);
     if (!bytes || bytes.byteLength !== this.featureSize * 4) return undefined;
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const features = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return features.every(Number.isFinite) ? features : undefined;
   }
 
+  /** Stores an image's features. A failed write warns once and turns storing off for this run. */
   async put(imageSha256: string, features: Float32Array): Promise<void> {
+    if (!this.writable) return;
     const bytes = new Uint8Array(features.buffer, features.byteOffset, features.byteLength);
-    await writeFileAtomic(this.pathFor(imageSha256), bytes, 'set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache');
+    try {
+      await writeFileAtomic(this.pathFor(imageSha256), bytes, 'set OFFSHELF_CACHE to a folder you can write to, or pass --no-cache');
+    } catch (error) {
+      this.writable = false;
+      this.warn(`${(error as Error).message}; going on without storing features in the cache`);
+    }
   }
 }

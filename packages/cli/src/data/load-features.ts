@@ -80,6 +80,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
           cacheFolder(),
           { backboneSha256: provenance.backbone.sha256, layer: provenance.layer, preprocessing: provenance.preprocessing, weightPrecision: backbone.extractor.weightPrecision },
           provenance.featureSize,
+          (message) => log.warn(message),
         );
 
     const result = await extractFeatures(paths, backbone.extractor, {
@@ -88,6 +89,7 @@ export async function extractImageFeatures(paths: string[], settings: Extraction
       strict: settings.strict,
       quiet: settings.quiet,
       onSkip: (skip) => log.warn(`skipped ${skip.path}: ${skip.reason}`),
+      backboneName: provenance.backbone.name ?? provenance.backbone.path,
     });
 
     if (result.kept.length === 0) {

@@ -3,7 +3,7 @@
  * PNG (8/16-bit, gray, palette, alpha), GIF (first frame), WebP and TIFF through
  * sharp, with EXIF orientation applied; BMP through our own decoder.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 
 import type { RgbaImage } from '@offshelf/backbone';
 import sharp, { type Metadata } from 'sharp';
@@ -49,6 +49,19 @@ function decoderMessage(error: unknown): string {
   return kept.join('; ');
 }
 
+/**
+ * Runs one sharp step, once more where it failed with no reason. libvips keeps its error text per
+ * thread, so with several images decoding at once a failure sometimes reads only "Unknown error".
+ */
+async function withDecoderReason<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!/^(Unknown error)?$/.test(decoderMessage(error))) throw error;
+    return step();
+  }
+}
+
 /** Builds the error for a file that sharp cannot decode, with the decoder's message and the fix. */
 function unreadableImage(path: string, error: unknown): ImageDecodeError {
   return new ImageDecodeError(
@@ -74,7 +87,7 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
 
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await withDecoderReason(() => sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (error) {
     throw unreadableImage(path, error);
   }
@@ -82,12 +95,14 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
 
   try {
     // failOn 'error' decodes slightly damaged files (warnings) the way most image loaders do.
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
-      .rotate()
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await withDecoderReason(() =>
+      sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+        .rotate()
+        .toColourspace('srgb')
+        .ensureAlpha()
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true }),
+    );
     if (info.channels !== 4) throw new Error(`decoder returned ${info.channels} channels instead of 4`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
@@ -95,13 +110,18 @@ export async function decodeImageBytes(bytes: Uint8Array, path: string, maxPixel
   }
 }
 
-/** Reads and decodes one image file. */
-export async function decodeImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
-  let bytes: Uint8Array;
+/** Reads an image file's bytes, rejecting what is not a regular file: reading a FIFO would wait for a writer forever. */
+export async function readImageBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    if (!(await stat(path)).isFile()) throw new ImageDecodeError(path, 'not a regular file (a FIFO, socket or device)');
+    return await readFile(path);
   } catch (error) {
+    if (error instanceof ImageDecodeError) throw error;
     throw new ImageDecodeError(path, `cannot read file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return decodeImageBytes(bytes, path, maxPixels);
+}
+
+/** Reads and decodes one image file. */
+export async function decodeImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
+  return decodeImageBytes(await readImageBytes(path), path, maxPixels);
 }

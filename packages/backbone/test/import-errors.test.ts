@@ -4,7 +4,7 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { onnx } from '../src/import/onnx/proto';
-import { createFeatureExtractor, detectFormat, loadModel, ModelImportError } from '../src/index';
+import { createFeatureExtractor, detectFormat, InputTensorError, loadModel, ModelImportError } from '../src/index';
 import { CORAL_ONNX, CORAL_TFLITE, memorySource } from './helpers/file-source';
 import { seededValues, tinyModel } from './helpers/tiny-model';
 
@@ -16,6 +16,16 @@ beforeAll(async () => {
   gpu = await requestDevice();
 });
 afterAll(() => gpu?.destroy());
+
+/** Returns the error a promise rejects with, checking its class. */
+async function rejection<T extends Error>(promise: Promise<unknown>, errorClass: new (...args: never[]) => T): Promise<T> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(errorClass);
+  return error as T;
+}
 
 async function importError(promise: Promise<unknown>): Promise<ModelImportError> {
   const error = await promise.then(
@@ -95,8 +105,15 @@ describe('ONNX import errors', () => {
     const graph = await loadModel(memorySource('conv.onnx', bytes));
     const extractor = await createFeatureExtractor(gpu.device, graph, { layer: 'y' });
     try {
-      const error = await importError(extractor.runTensors({ x: { data: new Float32Array(3 * 25), shape: [1, 3, 5, 5] } }, ['y']));
+      const error = await rejection(extractor.runTensors({ x: { data: new Float32Array(3 * 25), shape: [1, 3, 5, 5] } }, ['y']), InputTensorError);
       expect(error.message).toContain("conv.onnx: input 'x' has shape [1, 3, 5, 5], but the model expects [N, 2, 5, 5]");
+
+      const negative = await rejection(extractor.runTensors({ x: { data: new Float32Array(50), shape: [-1, 2, 5, 5] } }, ['y']), InputTensorError);
+      expect(negative.message).toContain("input 'x' has shape [-1,2,5,5]; every dimension, the batch included, must be a positive integer.");
+
+      // The model takes 2 channels, so RGB images do not fit it.
+      const images = await rejection(extractor.extract([{ width: 5, height: 5, data: new Uint8Array(100) }]), InputTensorError);
+      expect(images.message).toContain("the input 'x' has shape [N, 2, 5, 5], not a batch of RGB images [N, 3, H, W]");
     } finally {
       extractor.dispose();
     }
@@ -108,10 +125,10 @@ describe('ONNX import errors', () => {
     const extractor = await createFeatureExtractor(gpu.device, graph, { layer: 'y' });
     try {
       const asDoubles = { data: new Float64Array(50) as unknown as Float32Array, shape: [1, 2, 5, 5] };
-      const typeError = await importError(extractor.runTensors({ x: asDoubles }, ['y']));
+      const typeError = await rejection(extractor.runTensors({ x: asDoubles }, ['y']), InputTensorError);
       expect(typeError.message).toContain("input 'x' must be a Float32Array, got Float64Array");
 
-      const nameError = await importError(extractor.runTensors({ image: { data: new Float32Array(50), shape: [1, 2, 5, 5] } }, ['y']));
+      const nameError = await rejection(extractor.runTensors({ image: { data: new Float32Array(50), shape: [1, 2, 5, 5] } }, ['y']), InputTensorError);
       expect(nameError.message).toContain("'image' is not an input of the model; its inputs are 'x'");
     } finally {
       extractor.dispose();

@@ -58,4 +58,10 @@ describe.skipIf(!available)('extractor preprocess', { timeout: 300_000 }, () => 
   it('rejects an empty image list', async () => {
     await expect(extractor.preprocess([])).rejects.toThrow(/at least one image/);
   });
+
+  it('rejects an image without pixels', async () => {
+    await expect(extractor.preprocess([{ width: 0, height: 0, data: new Uint8Array(0) }])).rejects.toThrow(
+      'image 0 is 0×0 pixels; an image needs a positive integer width and height.',
+    );
+  });
 });

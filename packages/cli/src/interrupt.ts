@@ -25,7 +25,7 @@ export function installInterruptHandler(stream: NodeJS.WriteStream = process.std
       return;
     }
     requested = true;
-    stream.write('\ninterrupt: stopping after the current batch (press Ctrl-C again to exit now)\n');
+    stream.write('\ninterrupt: stopping after the current batch or fit (press Ctrl-C again to exit now)\n');
   });
 
   for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {

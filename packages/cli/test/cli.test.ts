@@ -610,7 +610,7 @@ describe('offshelf CLI without a GPU', () => {
     child.kill('SIGINT');
 
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/interrupt: stopping after the current batch/);
+    expect(stderr).toMatch(/interrupt: stopping after the current batch or fit/);
     expect(stderr).toMatch(/error: interrupted: stopped after the current batch, no output written/);
     expect(existsSync(output)).toBe(false);
     expect(readdirSync(join(folder, 'interrupt'))).toEqual(['large.safetensors']);

@@ -43,6 +43,7 @@ function isDenseMatrix(input: FeatureInput): input is DenseMatrix {
  * and NaN or infinite values, naming the sample and feature index.
  */
 export function toDenseMatrix(input: FeatureInput, what = 'X'): DenseMatrix {
+  checkFeatureInput(input, what);
   let out: DenseMatrix;
 
   if (Array.isArray(input)) {
@@ -92,6 +93,37 @@ export function toFloat32Matrix(input: FeatureInput, what = 'X'): Float32Matrix 
   }
   assertFinite(out, what);
   return out;
+}
+
+/** Names a value's kind for messages: `a string`, `a Float32Array of 12 values`, `null`. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<number>).length} values`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `a ${typeof value}`;
+}
+
+/**
+ * Rejects input that is not one of the FeatureInput forms, with what it is and what to pass. A flat
+ * typed array, the commonest slip, gets the way to split it into rows.
+ */
+function checkFeatureInput(input: unknown, what: string): void {
+  const expected = `pass one array per sample (number[][] or Float32Array[]), { rows, columns, data: Float64Array } or a matrix with rows, columns and get(i, j)`;
+  if (Array.isArray(input)) {
+    const index = input.findIndex((row) => !Array.isArray(row) && !ArrayBuffer.isView(row));
+    if (index !== -1) throw new Error(`${what}[${index}] is ${describeValue(input[index])}, not an array of features: ${expected}`);
+    return;
+  }
+  if (ArrayBuffer.isView(input)) {
+    throw new Error(
+      `${what} is ${describeValue(input)}, one flat array: split it into one row per sample (for example with subarray(i * featureSize, (i + 1) * featureSize)), or ${expected}`,
+    );
+  }
+  const matrix = input as Partial<MatrixLike & DenseMatrix> | null;
+  const hasShape = matrix !== null && typeof matrix === 'object' && Number.isInteger(matrix.rows) && Number.isInteger(matrix.columns);
+  if (!hasShape || (typeof matrix!.get !== 'function' && !(matrix!.data instanceof Float64Array))) {
+    throw new Error(`${what} is ${describeValue(input)}, not a feature matrix: ${expected}`);
+  }
 }
 
 /** Throws on the first NaN or infinite value, naming its position. */

@@ -79,11 +79,11 @@ export type HeadParams =
 
 const KINDS: HeadKind[] = ['logreg', 'linear-svm', 'svm', 'rbf-svm', 'knn', 'nearest-centroid'];
 
-/** A trained classifier: transforms, classes and model. */
-export class Head {
+/** A trained classifier: transforms, classes and model. `L` is the label type it was trained on (string or number). */
+export class Head<L extends Label = Label> {
   constructor(
     readonly kind: HeadParams['kind'],
-    readonly classes: Label[],
+    readonly classes: L[],
     readonly nFeatures: number,
     readonly transforms: FittedTransform[],
     readonly params: HeadParams,
@@ -91,7 +91,7 @@ export class Head {
   ) {}
 
   /** Predicted labels, one per sample. */
-  predict(X: FeatureInput): Label[] {
+  predict(X: FeatureInput): L[] {
     const Z = this.prepare(X);
     const p = this.params;
     let indices: Int32Array;
@@ -205,7 +205,7 @@ function parseHeadText(text: string): unknown {
  * Trains a head on features X (one row per sample) and labels y.
  * Throws on empty data, a single class, NaN or infinite features, unknown class weights or options.
  */
-export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec): Head {
+export function trainHead<L extends Label>(X: FeatureInput, y: ArrayLike<L>, spec: HeadSpec): Head<L> {
   if (!KINDS.includes(spec.kind)) throw new Error(`head kind '${spec.kind}' is unknown: use one of ${KINDS.join(', ')}`);
   // k-NN without transforms keeps Float32Array rows in float32: its search reads them exactly, and a
   // float64 copy would double the memory of the stored training set.
@@ -264,7 +264,7 @@ export function trainHead(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec):
       params = { kind: 'nearest-centroid', model: fitNearestCentroid(Z, indices, nClasses, validateMetric(spec.metric)) };
       break;
   }
-  return new Head(params.kind, classes, raw.columns, transforms, params, storedSpec);
+  return new Head(params.kind, classes as L[], raw.columns, transforms, params, storedSpec);
 }
 
 function validateMetric(metric: string | undefined): NeighborMetric {
@@ -304,7 +304,9 @@ function validateNumbers(spec: HeadSpec): void {
     ['cacheSize', spec.cacheSize],
   ];
   for (const [name, value] of positive) {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`${name} = ${value} is invalid: it must be a finite number > 0`);
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new Error(`${name} = ${JSON.stringify(value) ?? String(value)} is invalid: it must be a finite number > 0${typeof value === 'string' ? ', not a string' : ''}`);
+    }
   }
   const isKernelSvm = spec.kind === 'svm' || spec.kind === 'rbf-svm';
   if (spec.maxIter !== undefined && !(Number.isInteger(spec.maxIter) && (spec.maxIter > 0 || (isKernelSvm && spec.maxIter === -1)))) {
@@ -379,7 +381,7 @@ function serializeParams(p: HeadParams): Record<string, unknown> {
 }
 
 /** Loads a head written by `head.toJSON()` (an object or its JSON text). */
-export function loadHead(json: HeadJson | string): Head {
+export function loadHead<L extends Label = Label>(json: HeadJson | string): Head<L> {
   const h = (typeof json === 'string' ? parseHeadText(json) : json) as HeadJson;
   const format: unknown = h?.format;
   if (format === 'offshelf-model') {
@@ -390,8 +392,11 @@ export function loadHead(json: HeadJson | string): Head {
   const p = h.params as Record<string, any>;
   const f64 = (name: string): Float64Array => {
     if (!Array.isArray(p[name])) throw new Error(`offshelf head (${h.kind}) is missing params.${name}`);
+    const index = (p[name] as unknown[]).findIndex((value) => typeof value !== 'number' || !Number.isFinite(value));
+    if (index !== -1) throw new Error(`offshelf head (${h.kind}): params.${name}[${index}] is ${JSON.stringify(p[name][index])}, not a finite number; the file is damaged`);
     return Float64Array.from(p[name] as number[]);
   };
+  checkClasses(h.classes, h.kind);
 
   let params: HeadParams;
   switch (h.kind) {
@@ -435,5 +440,57 @@ export function loadHead(json: HeadJson | string): Head {
     default:
       throw new Error(`offshelf head kind '${String(h.kind)}' is unknown: expected one of logreg, linear-svm, svm, knn, nearest-centroid`);
   }
-  return new Head(params.kind, h.classes, h.nFeatures, h.transforms, params, h.spec);
+  checkParamShapes(params, h.classes.length, h.kind);
+  return new Head(params.kind, h.classes as L[], h.nFeatures, h.transforms, params, h.spec);
+}
+
+/** Rejects a head file whose classes are not a list of at least two distinct labels. */
+function checkClasses(classes: unknown, kind: unknown): void {
+  const valid = Array.isArray(classes) && classes.every((label) => typeof label === 'string' || (typeof label === 'number' && Number.isFinite(label)));
+  if (!valid || classes.length < 2 || new Set(classes).size !== classes.length) {
+    throw new Error(`offshelf head (${String(kind)}): classes is ${JSON.stringify(classes)}, expected two or more distinct labels (strings or numbers); the file is damaged`);
+  }
+}
+
+/**
+ * Rejects parameters whose sizes do not fit each other and the number of classes, so that a damaged
+ * or hand-edited head fails on load rather than predicting undefined labels.
+ */
+function checkParamShapes(params: HeadParams, nClasses: number, kind: string): void {
+  const expect = (name: string, actual: unknown, expected: number): void => {
+    if (actual !== expected) throw new Error(`offshelf head (${kind}): ${name} is ${JSON.stringify(actual)}, expected ${expected} for ${nClasses} classes; the file is damaged`);
+  };
+  switch (params.kind) {
+    case 'logreg':
+    case 'linear-svm': {
+      const { model } = params;
+      expect('params.nWeightVectors', model.nWeightVectors, nClasses === 2 ? 1 : nClasses);
+      expect('the length of params.coef', model.coef.length, model.nWeightVectors * model.nFeatures);
+      expect('the length of params.intercept', model.intercept.length, model.nWeightVectors);
+      break;
+    }
+    case 'svm': {
+      const { model } = params;
+      expect('params.nClasses', model.nClasses, nClasses);
+      const supportCount = Array.isArray(model.nSupport) ? model.nSupport.reduce((sum, count) => sum + count, 0) : NaN;
+      expect('the length of params.nSupport', model.nSupport?.length, nClasses);
+      expect('the length of params.supportVectors', model.supportVectors.length, supportCount * model.nFeatures);
+      expect('the length of params.dualCoef', model.dualCoef.length, (nClasses - 1) * supportCount);
+      expect('the length of params.rho', model.rho?.length, (nClasses * (nClasses - 1)) / 2);
+      break;
+    }
+    case 'knn': {
+      const { model } = params;
+      expect('params.nClasses', model.nClasses, nClasses);
+      expect('the length of params.X', model.X.data.length, model.X.rows * model.X.columns);
+      const label = model.y.findIndex((value) => value < 0 || value >= nClasses);
+      if (label !== -1) throw new Error(`offshelf head (${kind}): params.y[${label}] is ${model.y[label]}, not a class index below ${nClasses}; the file is damaged`);
+      break;
+    }
+    case 'nearest-centroid': {
+      expect('the rows of params.centroids', params.model.centroids.rows, nClasses);
+      expect('the length of params.centroids', params.model.centroids.data.length, nClasses * params.model.centroids.columns);
+      break;
+    }
+  }
 }

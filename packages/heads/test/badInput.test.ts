@@ -40,6 +40,33 @@ describe('bad input', () => {
     expect(() => trainHead(X, [0, 1, null, 1] as never, { kind: 'logreg' })).toThrow('y[2] is null');
   });
 
+  it('rejects input that is no feature matrix', () => {
+    expect(() => trainHead('abc' as never, y, { kind: 'logreg' })).toThrow("X is a string, not a feature matrix: pass one array per sample (number[][] or Float32Array[])");
+    expect(() => trainHead(new Float32Array(8) as never, y, { kind: 'logreg' })).toThrow(
+      'X is a Float32Array of 8 values, one flat array: split it into one row per sample (for example with subarray(i * featureSize, (i + 1) * featureSize))',
+    );
+    expect(() => trainHead([[0, 1], 'ab'] as never, ['a', 'b'], { kind: 'logreg' })).toThrow('X[1] is a string, not an array of features');
+  });
+
+  it('names a string option value as such', () => {
+    expect(() => trainHead(X, y, { kind: 'logreg', C: '1' as never })).toThrow('C = "1" is invalid: it must be a finite number > 0, not a string');
+  });
+
+  it('rejects a head file with damaged parameters', () => {
+    const saved = trainHead(X, y, { kind: 'logreg' }).toJSON();
+    expect(() => loadHead({ ...saved, classes: [1] })).toThrow('offshelf head (logreg): classes is [1], expected two or more distinct labels');
+    expect(() => loadHead({ ...saved, classes: ['a', 'b', 'c'] })).toThrow('offshelf head (logreg): params.nWeightVectors is 1, expected 3 for 3 classes; the file is damaged');
+    const coef = [...(saved.params as { coef: number[] }).coef];
+    coef[1] = null as never;
+    expect(() => loadHead({ ...saved, params: { ...saved.params, coef } })).toThrow('offshelf head (logreg): params.coef[1] is null, not a finite number; the file is damaged');
+    expect(() => loadHead({ ...saved, params: { ...saved.params, coef: [1] } })).toThrow('the length of params.coef is 1, expected 2 for 2 classes');
+
+    const svm = trainHead(X, y, { kind: 'rbf-svm' }).toJSON();
+    expect(() => loadHead({ ...svm, params: { ...svm.params, rho: [] } })).toThrow('offshelf head (svm): the length of params.rho is 0, expected 1 for 2 classes');
+    const knn = trainHead(X, y, { kind: 'knn', nNeighbors: 1 }).toJSON();
+    expect(() => loadHead({ ...knn, params: { ...knn.params, y: [0, 1, 2, 0] } })).toThrow('offshelf head (knn): params.y[2] is 2, not a class index below 2');
+  });
+
   it('names text that is not JSON', () => {
     const text = JSON.stringify(trainHead(X, y, { kind: 'logreg' }).toJSON());
     expect(() => loadHead(text.slice(0, 40))).toThrow('not an offshelf head: the text is not valid JSON');

@@ -17,7 +17,7 @@ import {
   type WeightPrecision,
 } from '@offshelf/core-wgsl';
 
-import type { Graph, Preprocessing } from '../ir/graph';
+import { InputTensorError, type Graph, type Preprocessing } from '../ir/graph';
 import { optimizeGraph } from '../rewrite/optimize';
 import type { KernelVariants } from '../plan/lower-node';
 import { GraphRunner, type Tensor } from '../run/graph-runner';
@@ -144,6 +144,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
 
   // The NCHW input that extract feeds the model, made on the GPU and read back.
   async function preprocess(images: RgbaImage[]): Promise<Tensor> {
+    checkImageInput(graph);
     if (images.length === 0) throw new Error('preprocess needs at least one image.');
     const shape = [images.length, 3, preprocessing.height, preprocessing.width];
     const bytes = 4 * shape.reduce((a, b) => a * b, 1);
@@ -208,6 +209,7 @@ export async function createFeatureExtractor(device: GPUDevice, graph: Graph, op
       if (!input || graph.inputs.length !== 1) {
         throw new Error(`extract needs a model with one image input; ${graph.metadata.sourceName} has ${graph.inputs.length}. Use runTensors.`);
       }
+      checkImageInput(graph);
       if (options.debug) return extractPrintingNodes(images);
       const plan = await runner.plan({ [input.name]: inputShape }, [tap]);
       const inputRange = plan.rangeOf(input.name);
@@ -288,6 +290,23 @@ function collect(features: Float32Array[], values: Float32Array[], count: number
 }
 
 /**
+ * Rejects a model whose first input is not a batch of RGB images, [N, 3, H, W] in the IR's NCHW
+ * layout, because preprocessed images would not fit it.
+ */
+function checkImageInput(graph: Graph): void {
+  const input = graph.inputs[0];
+  if (!input) return;
+  const { shape } = input;
+  const channels = shape[1];
+  if (shape.length === 4 && (channels === 3 || typeof channels !== 'number')) return;
+  throw new InputTensorError(
+    graph.metadata.sourceName,
+    `the input '${input.name}' has shape [${shape.join(', ')}], not a batch of RGB images [N, 3, H, W], so images cannot be fed to it; ` +
+      'pass tensors of its shape to runTensors instead (offshelf run --input FILE.npy).',
+  );
+}
+
+/**
  * Uploads RGBA images and prepares one preprocess dispatch per image, each writing its slot
  * of the NCHW input tensor. Slots past the last image keep stale data; their features are dropped.
  */
@@ -296,6 +315,9 @@ function uploadImages(device: GPUDevice, images: RgbaImage[], preprocessing: Pre
   const dispatches: PreparedDispatch[] = [];
   let bytes = 0;
   images.forEach((image, batchIndex) => {
+    if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) {
+      throw new Error(`image ${batchIndex} is ${image.width}×${image.height} pixels; an image needs a positive integer width and height.`);
+    }
     if (image.data.length !== image.width * image.height * 4) {
       throw new Error(`image ${batchIndex} has ${image.data.length} bytes; RGBA8 ${image.width}×${image.height} needs ${image.width * image.height * 4}.`);
     }

@@ -108,3 +108,14 @@ export class ModelImportError extends Error {
     this.name = 'ModelImportError';
   }
 }
+
+/** Input tensors given to a model at run time that do not fit it: an unknown name, a wrong type, length or shape. */
+export class InputTensorError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'InputTensorError';
+  }
+}

@@ -1,6 +1,6 @@
 import { kernelTargetOf, pipelineCacheFor, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch, type WeightPrecision } from '@offshelf/core-wgsl';
 
-import { ModelImportError, type Graph, type Node } from '../ir/graph';
+import { InputTensorError, ModelImportError, type Graph, type Node } from '../ir/graph';
 import { inferShapes } from '../ir/shape-inference';
 import { assignBuffers } from './buffer-plan';
 import type { ConstantStore } from './constant-store';
@@ -136,10 +136,10 @@ function checkInputShapes(graph: Graph, inputShapes: Record<string, number[]>): 
   const file = graph.metadata.sourceName;
   for (const input of graph.inputs) {
     const shape = inputShapes[input.name];
-    if (!shape) throw new ModelImportError(file, `input '${input.name}' was not given; the model needs shape [${input.shape.join(', ')}].`);
+    if (!shape) throw new InputTensorError(file, `input '${input.name}' was not given; the model needs shape [${input.shape.join(', ')}].`);
     const matches = shape.length === input.shape.length && input.shape.every((d, i) => typeof d !== 'number' || d === shape[i]);
     if (!matches || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new ModelImportError(file, `input '${input.name}' has shape [${shape.join(', ')}], but the model expects [${input.shape.join(', ')}].`);
+      throw new InputTensorError(file, `input '${input.name}' has shape [${shape.join(', ')}], but the model expects [${input.shape.join(', ')}].`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { writeBuffer, type WeightPrecision } from '@offshelf/core-wgsl';
 
-import { ModelImportError, type Graph } from '../ir/graph';
+import { InputTensorError, type Graph } from '../ir/graph';
 import { ConstantStore } from '../plan/constant-store';
 import type { KernelVariants } from '../plan/lower-node';
 import { planGraph, type GraphPlan } from '../plan/plan-graph';
@@ -66,14 +66,17 @@ export class GraphRunner {
     const file = this.graph.metadata.sourceName;
     for (const [name, tensor] of Object.entries(inputs)) {
       if (!this.graph.inputs.some((input) => input.name === name)) {
-        throw new ModelImportError(file, `'${name}' is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `'${i.name}'`).join(', ')}.`);
+        throw new InputTensorError(file, `'${name}' is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `'${i.name}'`).join(', ')}.`);
       }
       if (!(tensor.data instanceof Float32Array)) {
-        throw new ModelImportError(file, `input '${name}' must be a Float32Array, got ${Object.prototype.toString.call(tensor.data).slice(8, -1)}.`);
+        throw new InputTensorError(file, `input '${name}' must be a Float32Array, got ${Object.prototype.toString.call(tensor.data).slice(8, -1)}.`);
+      }
+      if (!Array.isArray(tensor.shape) || tensor.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+        throw new InputTensorError(file, `input '${name}' has shape [${String(tensor.shape)}]; every dimension, the batch included, must be a positive integer.`);
       }
       const expected = tensor.shape.reduce((a, b) => a * b, 1);
       if (tensor.data.length !== expected) {
-        throw new ModelImportError(file, `input '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}.`);
+        throw new InputTensorError(file, `input '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}.`);
       }
     }
     // Outputs that are constants (a Constant node wired to a graph output) need no GPU work.

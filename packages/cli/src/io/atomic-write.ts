@@ -81,7 +81,10 @@ export async function checkOutputFile(path: string, option = '-o'): Promise<void
 
   try {
     await access(folder, constants.W_OK);
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EROFS') {
+      throw new CliError(`${option} ${path}: ${folder} is on a read-only file system; choose another output path`);
+    }
     throw new CliError(`${option} ${path}: no permission to write in ${folder}; choose a folder you can write to`);
   }
 

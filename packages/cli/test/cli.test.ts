@@ -291,6 +291,26 @@ describe('offshelf CLI without a GPU', () => {
     expect(empty.stderr).toMatch(/--cv <k>' argument '' is invalid\. expected a whole number ≥ 0, got ""/);
   });
 
+  it('fits a list of transforms in order', async () => {
+    const train = join(folder, 'transforms.safetensors');
+    const model = join(folder, 'transforms.json');
+    await writeFeaturesFile(train, syntheticFeatures(20, 6));
+
+    const trained = offshelf('train', train, '--transform', 'l2-normalize,pca:3:whiten', '--cv', '4', '-o', model, '--quiet');
+    expect(trained.status, trained.stderr).toBe(0);
+    const transforms = JSON.parse(readFileSync(model, 'utf8')).head.transforms as Array<{ kind: string; nComponents?: number; whiten?: boolean }>;
+    expect(transforms.map((transform) => transform.kind)).toEqual(['l2-normalize', 'pca']);
+    expect(transforms[1]).toMatchObject({ nComponents: 3, whiten: true });
+
+    const evaluated = offshelf('evaluate', train, '--model', model, '--json');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).accuracy).toBe(1);
+
+    const invalid = offshelf('train', train, '--transform', 'standardize,pca:0', '-o', model);
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toContain('"pca:0" is not a transform; use none, or standardize, l2-normalize, pca:N or pca:N:whiten');
+  });
+
   it('runs a grid search for an RBF SVM', async () => {
     const train = join(folder, 'grid.safetensors');
     await writeFeaturesFile(train, syntheticFeatures(12, 4));

@@ -3,7 +3,7 @@
  * (or a features file), prints cross-validation scores and a confusion matrix,
  * and writes a model bundle.
  */
-import type { HeadSpec } from '@offshelf/heads';
+import type { HeadSpec, TransformSpec } from '@offshelf/heads';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { isFeaturesFile } from '../data/features-file';
@@ -28,7 +28,8 @@ interface TrainOptions extends CommonOptions, BackboneOptions {
   neighbors?: number[];
   cv: number;
   grid?: boolean;
-  transform: 'none' | 'standardize' | 'l2-normalize';
+  /** Transforms fitted in order on the training features, from --transform. */
+  transform: TransformSpec[];
   classWeight?: 'balanced';
   maxIter?: number;
   output: string;
@@ -54,12 +55,29 @@ function parseGammaList(value: string): Array<number | 'scale'> {
   });
 }
 
+/**
+ * Parses `--transform`: transforms separated by commas, fitted in that order. Each is standardize,
+ * l2-normalize, pca:N (N components) or pca:N:whiten, and `none` alone means no transform.
+ */
+export function parseTransforms(value: string): TransformSpec[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.length === 1 && names[0] === 'none') return [];
+  return names.map((name) => {
+    if (name === 'standardize' || name === 'l2-normalize') return name;
+    const pca = /^pca:(\d+)(:whiten)?$/.exec(name);
+    if (pca && Number(pca[1]) >= 1) return { kind: 'pca', nComponents: Number(pca[1]), whiten: pca[2] !== undefined };
+    throw new InvalidArgumentError(
+      `"${name}" is not a transform; use none, or standardize, l2-normalize, pca:N or pca:N:whiten (N components), separated by commas, such as l2-normalize,pca:128.`,
+    );
+  });
+}
+
 /** Builds the head specifications to try: one without `--grid`, the grid's product with it. */
 function headSpecs(options: TrainOptions): HeadSpec[] {
   const base: HeadSpec = {
     kind: options.head,
     seed: 0,
-    ...(options.transform !== 'none' ? { transforms: [options.transform] } : {}),
+    ...(options.transform.length > 0 ? { transforms: options.transform } : {}),
     ...(options.classWeight ? { classWeight: options.classWeight } : {}),
     ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
   };
@@ -107,7 +125,15 @@ function describeSpec(spec: HeadSpec): string {
   if (spec.C !== undefined) parts.push(`C=${spec.C}`);
   if (spec.gamma !== undefined) parts.push(`gamma=${spec.gamma}`);
   if (spec.nNeighbors !== undefined) parts.push(`neighbors=${spec.nNeighbors}`);
+  if (spec.transforms?.length) parts.push(`after ${spec.transforms.map(transformName).join(',')}`);
   return parts.join(' ');
+}
+
+/** Spells a transform as --transform takes it. */
+function transformName(spec: TransformSpec): string {
+  if (typeof spec === 'string') return spec;
+  if (spec.kind === 'pca') return `pca:${spec.nComponents}${spec.whiten ? ':whiten' : ''}`;
+  return spec.kind;
 }
 
 export async function runTrain(input: string, options: TrainOptions): Promise<void> {
@@ -221,7 +247,14 @@ export function registerTrain(program: Command): void {
     .option('--neighbors <k>', 'neighbours for --head knn; a comma list with --grid (default 5, grid 1,3,5,7,9,15)', parsePositiveIntegerList)
     .option('--cv <k>', "stratified k-fold cross-validation folds, in data order without shuffling (scikit-learn's StratifiedKFold); 0 skips it", parseInteger(0), 5)
     .option('--grid', 'grid search over --C (and --gamma for rbf-svm), or over --neighbors for knn, by cross-validation, then refit the best on all data')
-    .addOption(new Option('--transform <name>', 'feature transform fitted on the training data').choices(['none', 'standardize', 'l2-normalize']).default('none'))
+    .addOption(
+      new Option(
+        '--transform <list>',
+        'feature transforms fitted on the training data, in order: standardize, l2-normalize, pca:N (N components) or pca:N:whiten, separated by commas, such as l2-normalize,pca:128',
+      )
+        .argParser(parseTransforms)
+        .default([], 'none'),
+    )
     .addOption(new Option('--class-weight <mode>', "weight classes inversely to their frequency ('balanced'); not for knn").choices(['balanced']))
     .option('--max-iter <n>', "iteration limit of the solver (defaults as scikit-learn's: logreg 100, linear-svm 1000, rbf-svm libsvm's max(10,000,000, 100 × images))", parseInteger(1))
     .requiredOption('-o, --output <file>', 'model bundle to write (.json)');

@@ -29,6 +29,12 @@ beforeAll(async () => {
   routes.set('/mirror/models/test/tiny.bin', payload);
   server = createServer((request, response) => {
     requests++;
+    if (request.url === '/dies.bin') {
+      // Sends part of the body, then closes the connection.
+      response.writeHead(200, { 'content-length': String(payload.byteLength) });
+      response.write(payload.subarray(0, 100_000), () => response.socket?.destroy());
+      return;
+    }
     if (request.url === '/stall.bin') {
       // Sends part of the body, then nothing until the client gives up.
       response.writeHead(200, { 'content-length': String(payload.byteLength) });
@@ -120,6 +126,14 @@ describe('downloadFile', () => {
     const terminal = fakeTerminal();
     await downloadFile({ url: `${baseUrl}/no-length/model.bin`, destination: join(root, 'direct-no-length', 'file.bin'), label: 'test file', progressStream: terminal.stream });
     expect(terminal.text()).toMatch(/0\.3\/\? \|/);
+  });
+
+  it('names the bytes received when the server dies', async () => {
+    const destination = join(root, 'direct-dies', 'file.bin');
+    await expect(downloadFile({ url: `${baseUrl}/dies.bin`, destination, label: 'test file', quiet: true })).rejects.toThrow(
+      /download of test file from http:\/\/127\.0\.0\.1:\d+\/dies\.bin failed after 0\.1 MB of 0\.3 MB: the connection ended \(.+\); retry, or download/,
+    );
+    expect(readdirSync(join(root, 'direct-dies'))).toEqual([]);
   });
 
   it('fails a stalled download and leaves no file', async () => {

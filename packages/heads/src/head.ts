@@ -69,6 +69,13 @@ export interface HeadSpec {
   metric?: NeighborMetric;
 }
 
+/**
+ * The options of one head kind: `kind`, the common options and those the kind reads, so that an
+ * option of another kind (such as `gamma` on a logreg head) fails to type-check. With `kind`
+ * typed as the whole HeadKind union it takes every option, as HeadSpec does.
+ */
+export type HeadSpecFor<K extends HeadKind> = { kind: K } & Pick<HeadSpec, 'transforms' | 'seed' | (typeof KIND_OPTIONS)[K][number]>;
+
 /** The fitted model of each head kind, as stored in the JSON format. */
 export type HeadParams =
   | { kind: 'logreg'; model: LogisticRegressionModel }
@@ -205,7 +212,8 @@ function parseHeadText(text: string): unknown {
  * Trains a head on features X (one row per sample) and labels y.
  * Throws on empty data, a single class, NaN or infinite features, unknown class weights or options.
  */
-export function trainHead<L extends Label>(X: FeatureInput, y: ArrayLike<L>, spec: HeadSpec): Head<L> {
+export function trainHead<L extends Label, K extends HeadKind = HeadKind>(X: FeatureInput, y: ArrayLike<L>, options: HeadSpecFor<K>): Head<L> {
+  const spec: HeadSpec = options;
   if (!KINDS.includes(spec.kind)) throw new Error(`head kind '${spec.kind}' is unknown: use one of ${KINDS.join(', ')}`);
   // k-NN without transforms keeps Float32Array rows in float32: its search reads them exactly, and a
   // float64 copy would double the memory of the stored training set.
@@ -275,22 +283,22 @@ function validateMetric(metric: string | undefined): NeighborMetric {
 
 // Options each kind reads besides `kind`, `transforms` and `seed`. k-NN and nearest centroid
 // weigh no sample, so `classWeight` belongs to the other kinds only, as in scikit-learn.
-const KIND_OPTIONS: Record<HeadKind, readonly string[]> = {
+const KIND_OPTIONS = {
   logreg: ['classWeight', 'C', 'tol', 'maxIter'],
   'linear-svm': ['classWeight', 'C', 'tol', 'maxIter', 'loss', 'multiClass', 'interceptScaling', 'probability'],
   svm: ['classWeight', 'C', 'tol', 'maxIter', 'probability', 'kernel', 'gamma', 'degree', 'coef0', 'shrinking', 'cacheSize', 'decisionFunctionShape'],
   'rbf-svm': ['classWeight', 'C', 'tol', 'maxIter', 'probability', 'gamma', 'shrinking', 'cacheSize', 'decisionFunctionShape'],
   knn: ['nNeighbors', 'weights', 'metric'],
   'nearest-centroid': ['metric'],
-};
-const COMMON_OPTIONS = ['kind', 'transforms', 'seed'];
+} as const satisfies Record<HeadKind, readonly (keyof HeadSpec)[]>;
+const COMMON_OPTIONS = ['kind', 'transforms', 'seed'] as const;
 
 /** Throws on an option that `spec.kind` does not read, such as a misspelt name, instead of ignoring it. */
 function validateOptionNames(spec: HeadSpec): void {
-  const allowed = KIND_OPTIONS[spec.kind];
+  const allowed: readonly string[] = KIND_OPTIONS[spec.kind];
   for (const [name, value] of Object.entries(spec)) {
-    if (value === undefined || COMMON_OPTIONS.includes(name) || allowed.includes(name)) continue;
-    const owners = KINDS.filter((kind) => KIND_OPTIONS[kind].includes(name));
+    if (value === undefined || (COMMON_OPTIONS as readonly string[]).includes(name) || allowed.includes(name)) continue;
+    const owners = KINDS.filter((kind) => (KIND_OPTIONS[kind] as readonly string[]).includes(name));
     const reason = owners.length > 0 ? `it applies to ${owners.join(', ')}` : 'no head has it';
     throw new Error(`option '${name}' does not apply to a ${spec.kind} head (${reason}): its options are ${allowed.join(', ')}, plus ${COMMON_OPTIONS.slice(1).join(' and ')}`);
   }

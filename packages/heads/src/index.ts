@@ -1,5 +1,5 @@
 export { Head, HEAD_FORMAT_VERSION, loadHead, trainHead } from './head';
-export type { HeadJson, HeadKind, HeadParams, HeadSpec } from './head';
+export type { HeadJson, HeadKind, HeadParams, HeadSpec, HeadSpecFor } from './head';
 export type { DenseMatrix, FeatureInput, Label, MatrixLike } from './data';
 export type { ClassWeight } from './classWeight';
 export type { FittedTransform, TransformSpec } from './transforms';

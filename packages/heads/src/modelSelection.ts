@@ -1,5 +1,5 @@
 import { type FeatureInput, type Label, selectRows, toDenseMatrix } from './data';
-import { type HeadSpec, trainHead } from './head';
+import { type HeadKind, type HeadSpec, type HeadSpecFor, trainHead } from './head';
 import type { GammaOption } from './kernels';
 import { accuracyScore, balancedAccuracyScore } from './metrics';
 import { Random } from './random';
@@ -84,7 +84,8 @@ export interface CrossValidateResult {
 }
 
 /** Scores a head spec on stratified folds, like scikit-learn's cross_val_score(cv=StratifiedKFold). */
-export function crossValidate(X: FeatureInput, y: ArrayLike<Label>, spec: HeadSpec, options: CrossValidateOptions = {}): CrossValidateResult {
+export function crossValidate<K extends HeadKind = HeadKind>(X: FeatureInput, y: ArrayLike<Label>, headOptions: HeadSpecFor<K>, options: CrossValidateOptions = {}): CrossValidateResult {
+  const spec: HeadSpec = headOptions;
   const dense = toDenseMatrix(X, 'X');
   if (dense.rows !== y.length) throw new Error(`X has ${dense.rows} samples but y has ${y.length} labels: pass one label per sample`);
   const { folds } = stratifiedKFold(y, options);

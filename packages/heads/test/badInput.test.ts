@@ -76,8 +76,11 @@ describe('bad input', () => {
     expect(() => trainHead(X, y, { kind: 'logreg', max_iter: 5 } as never)).toThrow(
       "option 'max_iter' does not apply to a logreg head (no head has it): its options are classWeight, C, tol, maxIter, plus transforms and seed",
     );
+    // The type of trainHead's options rejects these at compile time too, and the run-time check covers JavaScript callers.
+    // @ts-expect-error: gamma is not an option of a logreg head.
     expect(() => trainHead(X, y, { kind: 'logreg', gamma: 0.1 })).toThrow("option 'gamma' does not apply to a logreg head (it applies to svm, rbf-svm)");
     expect(() => trainHead(X, y, { kind: 'knn', nNeighbours: 1 } as never)).toThrow("option 'nNeighbours' does not apply to a knn head");
+    // @ts-expect-error: classWeight is not an option of a knn head.
     expect(() => trainHead(X, y, { kind: 'knn', nNeighbors: 1, classWeight: 'balanced' })).toThrow(
       "option 'classWeight' does not apply to a knn head (it applies to logreg, linear-svm, svm, rbf-svm)",
     );

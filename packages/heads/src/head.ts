@@ -74,7 +74,7 @@ export interface HeadSpec {
  * option of another kind (such as `gamma` on a logreg head) fails to type-check. With `kind`
  * typed as the whole HeadKind union it takes every option, as HeadSpec does.
  */
-export type HeadSpecFor<K extends HeadKind> = { kind: K } & Pick<HeadSpec, 'transforms' | 'seed' | (typeof KIND_OPTIONS)[K][number]>;
+export type HeadSpecFor<K extends HeadKind> = { kind: K } & Pick<HeadSpec, 'transforms' | 'seed' | (typeof HEAD_KIND_OPTIONS)[K][number]>;
 
 /** The fitted model of each head kind, as stored in the JSON format. */
 export type HeadParams =
@@ -283,7 +283,8 @@ function validateMetric(metric: string | undefined): NeighborMetric {
 
 // Options each kind reads besides `kind`, `transforms` and `seed`. k-NN and nearest centroid
 // weigh no sample, so `classWeight` belongs to the other kinds only, as in scikit-learn.
-const KIND_OPTIONS = {
+/** The options each head kind reads, besides `kind`, `transforms` and `seed`. */
+export const HEAD_KIND_OPTIONS = {
   logreg: ['classWeight', 'C', 'tol', 'maxIter'],
   'linear-svm': ['classWeight', 'C', 'tol', 'maxIter', 'loss', 'multiClass', 'interceptScaling', 'probability'],
   svm: ['classWeight', 'C', 'tol', 'maxIter', 'probability', 'kernel', 'gamma', 'degree', 'coef0', 'shrinking', 'cacheSize', 'decisionFunctionShape'],
@@ -295,10 +296,10 @@ const COMMON_OPTIONS = ['kind', 'transforms', 'seed'] as const;
 
 /** Throws on an option that `spec.kind` does not read, such as a misspelt name, instead of ignoring it. */
 function validateOptionNames(spec: HeadSpec): void {
-  const allowed: readonly string[] = KIND_OPTIONS[spec.kind];
+  const allowed: readonly string[] = HEAD_KIND_OPTIONS[spec.kind];
   for (const [name, value] of Object.entries(spec)) {
     if (value === undefined || (COMMON_OPTIONS as readonly string[]).includes(name) || allowed.includes(name)) continue;
-    const owners = KINDS.filter((kind) => (KIND_OPTIONS[kind] as readonly string[]).includes(name));
+    const owners = KINDS.filter((kind) => (HEAD_KIND_OPTIONS[kind] as readonly string[]).includes(name));
     const reason = owners.length > 0 ? `it applies to ${owners.join(', ')}` : 'no head has it';
     throw new Error(`option '${name}' does not apply to a ${spec.kind} head (${reason}): its options are ${allowed.join(', ')}, plus ${COMMON_OPTIONS.slice(1).join(' and ')}`);
   }

@@ -1,8 +1,14 @@
-export { Head, HEAD_FORMAT_VERSION, loadHead, trainHead } from './head';
+export { Head, HEAD_FORMAT_VERSION, HEAD_KIND_OPTIONS, loadHead, trainHead } from './head';
 export type { HeadJson, HeadKind, HeadParams, HeadSpec, HeadSpecFor } from './head';
 export type { DenseMatrix, FeatureInput, Label, MatrixLike } from './data';
 export type { ClassWeight } from './classWeight';
-export type { FittedTransform, TransformSpec } from './transforms';
+export type { FittedTransform, L2NormalizeTransform, PcaTransform, StandardizeTransform, TransformSpec } from './transforms';
+export type { GammaOption, KernelName } from './kernels';
+export type { LinearSvmLoss, LinearSvmModel } from './linearSvm';
+export type { LinearSvmPlatt } from './linearSvmProbability';
+export type { KernelSvmModel } from './kernelSvm';
+export type { LogisticRegressionModel } from './logisticRegression';
+export type { KnnModel, NearestCentroidModel, NeighborMetric, NeighborWeights } from './neighbors';
 export { crossValidate, gridSearch, stratifiedKFold } from './modelSelection';
 export type { CrossValidateOptions, CrossValidateResult, Fold, GridSearchResult, GridSearchRow, ParamGrid, Scoring, StratifiedKFoldOptions } from './modelSelection';
 export { accuracyScore, balancedAccuracyScore, classificationReport, confusionMatrix } from './metrics';

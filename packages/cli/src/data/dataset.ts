@@ -51,7 +51,7 @@ export async function listFilesRecursively(folder: string, skipped?: SkippedFile
   return walkFolder(folder, new Set([await realpath(folder)]), skipped ?? []);
 }
 
-/** Lists the files under `folder`; `ancestors` holds the real paths of the folders above it and of itself. */
+/** Lists the files under `folder`; `ancestors` contains the real paths of the folders above it and of itself. */
 async function walkFolder(folder: string, ancestors: Set<string>, skipped: SkippedFile[]): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
   entries.sort((a, b) => compareNames(a.name, b.name));

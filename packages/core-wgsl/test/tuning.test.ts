@@ -11,6 +11,7 @@ import {
   selectGemm,
   tunedVariantLookup,
   tuneKernels,
+  TUNING_MARGIN,
   variantsFor,
   kernelTargetOf,
   type Conv2dShape,
@@ -91,6 +92,9 @@ describe('kernel tuning', () => {
       expect(applicable).toContain(result.choice.variant);
       expect(result.choice.defaultVariant).toBe(applicable[0]);
       expect(result.fromCache).toBe(false);
+      // Another variant replaces the default only when it is faster by the margin.
+      const { variant, defaultVariant, timesMs } = result.choice;
+      if (variant !== defaultVariant) expect(timesMs[variant]!).toBeLessThanOrEqual((1 - TUNING_MARGIN) * timesMs[defaultVariant]!);
     }
     expect(first.timedDispatches).toBeGreaterThan(0);
     expect(cache.saves).toBe(1);

@@ -49,8 +49,16 @@ const MAX_TIMED_RUNS = 3;
 const HOPELESS_FACTOR = 3;
 
 /**
+ * Share by which a variant must beat the default to replace it. Within it the times tie: on
+ * lavapipe small kernels all take about the per-dispatch floor, and a choice among ties would
+ * follow the noise from one tuning run to the next.
+ */
+export const TUNING_MARGIN = 0.05;
+
+/**
  * Times every applicable variant of each key that `options.cache` lacks for this adapter, and
- * saves the fastest one whose output matches the default variant's within float32 rounding.
+ * saves the fastest one whose output matches the default variant's within float32 rounding,
+ * unless it is within TUNING_MARGIN of the default's time.
  * Inputs are seeded uniform values in [-1, 1].
  */
 export async function tuneKernels(device: GPUDevice, keys: readonly TuningKey[], options: TuneOptions): Promise<TuningReport> {
@@ -177,7 +185,7 @@ async function tuneKey(
     let chosen = defaultVariant;
     let expected: Float32Array | null = null;
     for (const variant of ranked) {
-      if (variant === defaultVariant) break;
+      if (variant === defaultVariant || timesMs[variant]! > (1 - TUNING_MARGIN) * timesMs[defaultVariant]!) break;
       expected ??= await runAndRead(device, prepared.get(defaultVariant)!, output, operands.output);
       const actual = await runAndRead(device, prepared.get(variant)!, output, operands.output);
       if (matchesWithinRounding(actual, expected, reductionLength(key))) {

@@ -28,7 +28,7 @@ export function buildProgram(): Command {
       'Transfer learning on WebGPU: a frozen pretrained CNN extracts features, a shallow classifier (logistic regression, SVM, k-NN) learns your classes.\n' +
         'Environment: OFFSHELF_SHARED (folder with models/ and datasets/, default ../shared beside the repository), ' +
         'OFFSHELF_MODELS, OFFSHELF_DATASETS (local folders for registry names), OFFSHELF_CACHE (download and feature cache), ' +
-        'OFFSHELF_MIRROR (server of the registry files: models/<file>, datasets/<zip>), OFFSHELF_DOWNLOAD_TIMEOUT (seconds, default 60), ' +
+        'OFFSHELF_MIRROR (server of the registry files: models/<path as in the shared models folder>, datasets/<upstream zip>), OFFSHELF_DOWNLOAD_TIMEOUT (seconds, default 60), ' +
         'OFFSHELF_OFFLINE=1 (never download), OFFSHELF_BACKEND (vulkan, opengles), OFFSHELF_TUNING (off, use or tune, default use: how the kernel tuning cache that `offshelf tune` writes is used; --tuning overrides it), OFFSHELF_DEBUG=1 (stack traces).',
     )
     .version(cliPackage.version, '-V, --version', 'print the offshelf version')

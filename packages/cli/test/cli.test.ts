@@ -306,6 +306,11 @@ describe('offshelf CLI without a GPU', () => {
     expect(evaluated.status, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout).accuracy).toBe(1);
 
+    const tooMany = offshelf('train', train, '--transform', 'pca:16', '--cv', '4', '-o', model);
+    expect(tooMany.status).toBe(2);
+    expect(tooMany.stderr).toContain('--transform pca:16: PCA can fit at most min(samples, features) = min(15, 6) = 6 components here (15 images in the smallest --cv training fold, 6 features); lower N');
+    expect(tooMany.stdout).toBe('');
+
     const invalid = offshelf('train', train, '--transform', 'standardize,pca:0', '-o', model);
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toContain('"pca:0" is not a transform; use none, or standardize, l2-normalize, pca:N or pca:N:whiten');

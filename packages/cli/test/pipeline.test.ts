@@ -206,6 +206,11 @@ describe('offshelf pipeline on the GPU', () => {
     const output = decodeNpy(new Uint8Array(readFileSync(logits)), logits);
     expect(output.shape).toEqual([1, 1001]);
 
+    // The registry model's file given by its path brings the registry's labels too.
+    const byPath = offshelf('run', '--backbone', join(shared, 'models/coral/mobilenet_v2_1.0_224_quant.tflite'), '--image', cat, '--top-k', '1');
+    expect(byPath.status, byPath.stderr).toBe(0);
+    expect(byPath.stdout.split('\n')[1]).toMatch(/^ {2}1 {2}Egyptian cat /);
+
     // A constant mid-grey input through --input; the model's three outputs go into a folder.
     const input = join(folder, 'grey.npy');
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 224, 224), }";

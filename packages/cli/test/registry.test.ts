@@ -326,6 +326,16 @@ describe('resolveDataset', () => {
     expect(readdirSync(join(env.OFFSHELF_CACHE!, 'datasets'))).toEqual(['tinyset']);
   });
 
+  it('rejects an archive without the data set folder', async () => {
+    routes.set('/other-root.zip', zipSync({ 'elsewhere/train/a/1.jpg': new TextEncoder().encode('one') }));
+    const env = environment('dataset-root');
+    const registry = [{ ...datasetEntry('0'.repeat(64)), url: `${baseUrl}/other-root.zip` }];
+    await expect(resolveDataset('tinyset', { env, registry, quiet: true })).rejects.toThrow(
+      `the archive of data set tinyset from ${baseUrl}/other-root.zip has no files under set/, so it is not the data set's archive; nothing was cached`,
+    );
+    expect(readdirSync(join(env.OFFSHELF_CACHE!, 'datasets'))).toEqual([]);
+  });
+
   it('caches nothing when the content digest differs', async () => {
     const env = environment('dataset-mismatch');
     await expect(resolveDataset('tinyset', { env, registry: [datasetEntry('f'.repeat(64))], quiet: true })).rejects.toThrow(/content SHA-256 .* expected f{64}; nothing was cached/);

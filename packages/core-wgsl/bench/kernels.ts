@@ -214,7 +214,9 @@ prints memory-bound-vec4, a kernel that only reads the input and writes the outp
 
 ms is the fastest time per dispatch: each variant runs as a pass of copies (enough to fill about
 5 ms), timed up to 20 times within 250 ms, with GPU timestamps where the device has them.
-GFLOP/s counts 2 FLOPs per multiply-add, and GB/s the input, weights and output once each.
+GFLOP/s counts 2 FLOPs per multiply-add, of the direct convolution also for Winograd, so its
+rows show the time saved. GB/s counts the input, weights and output once each, and for the
+multi-pass variants (Winograd, im2col) the scratch tensors each pass reads and writes too.
 
 Environment:
   BENCH_BATCH=N                   batch of the convolution shapes (default 1)

@@ -13,7 +13,7 @@ import { findRepositoryRoot } from '../registry/paths';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('benchmark offshelf against other WebGPU engines on this adapter (options: see `offshelf bench --help`)')
+    .description('benchmark offshelf against other engines (WebGPU, WebAssembly and native CPU) on this machine (options: see `offshelf bench --help`)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

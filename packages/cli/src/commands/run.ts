@@ -143,8 +143,10 @@ export async function runRun(options: RunOptions): Promise<void> {
   const log = createLog(options.quiet);
 
   const model = await resolveModel(options.backbone, { quiet: options.quiet });
-  // Registry classifiers know their class names, so --top-k works on them without --labels.
-  const labelsPath = options.labels ?? (options.topK !== undefined && model.registryName ? await resolveModelLabels(model.registryName, { quiet: options.quiet }) : undefined);
+  // Registry classifiers know their class names, so --top-k works on them without --labels, also
+  // when given as a path to a file with a registry model's SHA-256.
+  const registryName = model.registryName ?? MODEL_REGISTRY.find((entry) => entry.sha256 === model.sha256)?.name;
+  const labelsPath = options.labels ?? (options.topK !== undefined && registryName ? await resolveModelLabels(registryName, { quiet: options.quiet }) : undefined);
   if (options.topK !== undefined && !labelsPath) {
     const withLabels = MODEL_REGISTRY.filter((entry) => entry.labels).map((entry) => entry.name).join(', ');
     throw new UsageError(`--top-k needs --labels FILE (one class name per line). Only the registry models ${withLabels} include their own labels`);

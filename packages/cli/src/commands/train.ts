@@ -120,6 +120,22 @@ function fitNeighborsToData(specs: HeadSpec[], options: TrainOptions, images: nu
   return specs;
 }
 
+/**
+ * Rejects a PCA with more components than it can fit before any training: at most the number of
+ * features and of samples it is fitted on, which is the smallest training fold under --cv.
+ */
+function checkPcaComponents(transforms: TransformSpec[], images: number, featureSize: number, trainingFold: number | undefined): void {
+  const samples = trainingFold ?? images;
+  for (const spec of transforms) {
+    if (typeof spec === 'string' || spec.kind !== 'pca' || spec.nComponents <= Math.min(samples, featureSize)) continue;
+    const sampleSource = trainingFold === undefined ? `${formatCount(images, 'image')}` : `${trainingFold} images in the smallest --cv training fold`;
+    throw new UsageError(
+      `--transform ${transformName(spec)}: PCA can fit at most min(samples, features) = min(${samples}, ${featureSize}) = ${Math.min(samples, featureSize)} components here ` +
+        `(${sampleSource}, ${featureSize} features); lower N`,
+    );
+  }
+}
+
 function describeSpec(spec: HeadSpec): string {
   const parts: string[] = [spec.kind];
   if (spec.C !== undefined) parts.push(`C=${spec.C}`);
@@ -162,6 +178,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
   // Checked before the plan line, so a fold count that cannot work is the only output.
   if (folds > 0) checkFoldCount(data.labels, folds, data.classNames);
   if (options.head === 'knn') specs = fitNeighborsToData(specs, options, rows.length, folds > 0 ? smallestTrainingFold(data.labels, folds) : undefined);
+  checkPcaComponents(options.transform, rows.length, data.provenance.featureSize, folds > 0 ? smallestTrainingFold(data.labels, folds) : undefined);
   const fits = folds * specs.length + 1;
   const crossValidationFits = folds > 0 ? `${formatCount(specs.length, 'setting')} × ${folds} folds, then ` : '';
   log.info(`training: ${formatCount(fits, 'fit')} (${crossValidationFits}the final fit on all ${formatCount(rows.length, 'image')})`);

@@ -82,9 +82,13 @@ function parseDatasetName(spec: string, registry: readonly DatasetEntry[]): { en
   return split ? { entry, split } : { entry };
 }
 
-/** Unpacks a zip into `folder`, dropping `zipRoot/` from each path and skipping macOS metadata. */
-async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string | undefined): Promise<void> {
+/**
+ * Unpacks a zip into `folder`, dropping `zipRoot/` from each path and skipping macOS metadata.
+ * Returns the number of files written.
+ */
+async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string | undefined): Promise<number> {
   const files = unzipSync(zipBytes);
+  let written = 0;
   for (const [name, content] of Object.entries(files)) {
     if (name.endsWith('/') || name.startsWith('__MACOSX/')) continue;
     let path = name;
@@ -96,7 +100,9 @@ async function unpackZip(zipBytes: Uint8Array, folder: string, zipRoot: string |
     if (!target.startsWith(resolve(folder) + '/')) throw new CliError(`zip entry ${name} points outside the target folder; the archive is unsafe`);
     await createFolder(dirname(target));
     await writeFile(target, content);
+    written++;
   }
+  return written;
 }
 
 /** Returns where a data set's zip downloads from: `OFFSHELF_MIRROR/datasets/<zip name>`, else its public URL. */
@@ -119,7 +125,11 @@ async function installDataset(entry: DatasetEntry, url: string | undefined, dest
   const unpackFolder = temporaryPathFor(destination);
   const untrack = trackTemporaryFile(unpackFolder);
   try {
-    await unpackZip(await readFile(zipPath), unpackFolder, entry.zipRoot);
+    const written = await unpackZip(await readFile(zipPath), unpackFolder, entry.zipRoot);
+    if (written === 0) {
+      const where = entry.zipRoot ? `under ${entry.zipRoot}/` : 'at all';
+      throw new CliError(`the archive of data set ${entry.name} from ${url ?? zipPath} has no files ${where}, so it is not the data set's archive; nothing was cached`);
+    }
     const digest = await treeSha256(unpackFolder);
     if (digest !== entry.treeSha256) {
       throw new CliError(

@@ -36,7 +36,9 @@ from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
     confusion_matrix,
+    log_loss,
     precision_recall_fscore_support,
+    roc_auc_score,
 )
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NearestCentroid
@@ -219,6 +221,22 @@ def metrics_case(y_true, y_pred):
     }
 
 
+def score_metrics_case(y_true, proba, classes):
+    """ROC AUC and log loss of class probabilities (columns in `classes` order), as sklearn scores them."""
+    rounded_proba = np.array(rounded(proba)).reshape(np.shape(proba))
+    case = {
+        "yTrue": labels_json(y_true),
+        "labels": labels_json(classes),
+        "proba": matrix(rounded_proba),
+        "logLoss": log_loss(y_true, rounded_proba, labels=classes),
+    }
+    if len(classes) == 2:
+        case["rocAuc"] = roc_auc_score(y_true, rounded_proba[:, 1])
+    else:
+        case["rocAucOvrMacro"] = roc_auc_score(y_true, rounded_proba, multi_class="ovr", average="macro", labels=classes)
+    return case
+
+
 def dataset_fixture(name, X, y, models, standardize=True, test_size=0.3, extra=None):
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=0)
     if standardize:
@@ -259,6 +277,7 @@ def iris_extra(Ztr, ytr, Zte, yte):
             "bestParams": search.best_params_,
         },
         "metrics": metrics_case(np.asarray(yte), pred),
+        "scoreMetrics": score_metrics_case(np.asarray(yte), LogisticRegression(C=0.1).fit(Ztr, ytr).predict_proba(Zte), np.unique(ytr)),
     }
 
 
@@ -270,6 +289,7 @@ def cancer_extra(Ztr, ytr, Zte, yte):
     pca = PCA(n_components=5, svd_solver="full").fit(Ztr)
     whitened = PCA(n_components=5, svd_solver="full", whiten=True).fit(Ztr)
     return {
+        "scoreMetrics": score_metrics_case(np.asarray(yte), LogisticRegression(C=0.01).fit(Ztr, ytr).predict_proba(Zte), np.unique(ytr)),
         "platt": {"decision": rounded(decision), "labels": labels_json(ytr), "A": float(slope), "B": float(offset)},
         "pca": {
             "nComponents": 5,

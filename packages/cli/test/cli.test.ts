@@ -206,6 +206,10 @@ describe('offshelf CLI without a GPU', () => {
     expect(evaluated.stderr).toBe('');
     const report = JSON.parse(evaluated.stdout);
     expect(report.accuracy).toBe(1);
+    // Separable classes: every bee scores above every ant, and the probabilities favour the truth.
+    expect(report.rocAuc).toBe(1);
+    expect(report.logLoss).toBeGreaterThan(0);
+    expect(report.logLoss).toBeLessThan(Math.log(2));
     expect(report.labels).toEqual(['ants', 'bees']);
     expect(report.confusionMatrix).toEqual([
       [10, 0],

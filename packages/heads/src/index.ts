@@ -11,7 +11,7 @@ export type { LogisticRegressionModel } from './logisticRegression';
 export type { KnnModel, NearestCentroidModel, NeighborMetric, NeighborWeights } from './neighbors';
 export { crossValidate, gridSearch, stratifiedKFold } from './modelSelection';
 export type { CrossValidateOptions, CrossValidateResult, Fold, GridSearchResult, GridSearchRow, ParamGrid, Scoring, StratifiedKFoldOptions } from './modelSelection';
-export { accuracyScore, balancedAccuracyScore, classificationReport, confusionMatrix } from './metrics';
+export { accuracyScore, balancedAccuracyScore, classificationReport, confusionMatrix, logLoss, rocAucFromProbabilities, rocAucScore } from './metrics';
 export type { ClassificationReport } from './metrics';
 export { Random } from './random';
 export { describeFormatField } from './jsonFormat';

@@ -101,3 +101,74 @@ export function classificationReport(yTrue: ArrayLike<Label>, yPred: ArrayLike<L
     confusionMatrix: matrix,
   };
 }
+
+/** Rejects class probabilities that do not give one row of `labels.length` values per sample. */
+function checkProbabilities(yTrue: ArrayLike<Label>, proba: ArrayLike<number>[], labels: readonly Label[]): void {
+  if (yTrue.length !== proba.length) throw new Error(`yTrue has ${yTrue.length} labels but proba has ${proba.length} rows: pass one row per sample`);
+  if (yTrue.length === 0) throw new Error('yTrue is empty: metrics need at least one sample');
+  const row = proba.findIndex((values) => values.length !== labels.length);
+  if (row !== -1) throw new Error(`proba[${row}] has ${proba[row]!.length} values but there are ${labels.length} labels: pass one column per label, in labels order`);
+  const unknown = Array.from(yTrue).findIndex((label) => !labels.includes(label));
+  if (unknown !== -1) throw new Error(`yTrue[${unknown}] is ${JSON.stringify(yTrue[unknown])}, which is not among the labels ${JSON.stringify(labels)}`);
+}
+
+/**
+ * Area under the ROC curve of binary scores, as scikit-learn's roc_auc_score: the chance that a
+ * random sample of class `positive` scores higher than a random sample of any other class, with
+ * ties counting half (the trapezoidal area under the curve). Computed from average ranks.
+ */
+export function rocAucScore(yTrue: ArrayLike<Label>, scores: ArrayLike<number>, positive: Label): number {
+  if (yTrue.length !== scores.length) throw new Error(`yTrue has ${yTrue.length} labels but scores has ${scores.length}: pass one score per sample`);
+  const order = Array.from(scores, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+
+  // Average rank (1-based) of each run of tied scores.
+  let positiveRankSum = 0;
+  let positives = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && scores[order[end]!] === scores[order[start]!]) end++;
+    const averageRank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) {
+      if (yTrue[order[k]!] === positive) {
+        positiveRankSum += averageRank;
+        positives++;
+      }
+    }
+    start = end;
+  }
+
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) {
+    throw new Error(`yTrue has ${positives === 0 ? 'no' : 'only'} samples of class ${JSON.stringify(positive)}: ROC AUC needs both positive and negative samples`);
+  }
+  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * ROC AUC of class probabilities: for two labels, that of the second label's column; for more,
+ * the mean over the labels of each label's AUC against the rest, as scikit-learn's
+ * roc_auc_score(multi_class='ovr', average='macro'). Columns of `proba` follow `labels`.
+ */
+export function rocAucFromProbabilities(yTrue: ArrayLike<Label>, proba: ArrayLike<number>[], labels: readonly Label[]): number {
+  checkProbabilities(yTrue, proba, labels);
+  if (labels.length === 2) return rocAucScore(yTrue, proba.map((row) => row[1]!), labels[1]!);
+  const areas = labels.map((label, column) => rocAucScore(yTrue, proba.map((row) => row[column]!), label));
+  return areas.reduce((sum, area) => sum + area, 0) / areas.length;
+}
+
+/**
+ * Mean negative log-likelihood of the true classes (cross-entropy), as scikit-learn 1.2's log_loss:
+ * probabilities are clipped to [1e-15, 1 − 1e-15] and each row is scaled to sum to 1 again.
+ * Columns of `proba` follow `labels`.
+ */
+export function logLoss(yTrue: ArrayLike<Label>, proba: ArrayLike<number>[], labels: readonly Label[]): number {
+  checkProbabilities(yTrue, proba, labels);
+  const eps = 1e-15;
+  let total = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const clipped = Array.from(proba[i]!, (p) => Math.min(Math.max(p, eps), 1 - eps));
+    const rowSum = clipped.reduce((sum, p) => sum + p, 0);
+    total -= Math.log(clipped[labels.indexOf(yTrue[i]!)]! / rowSum);
+  }
+  return total / yTrue.length;
+}

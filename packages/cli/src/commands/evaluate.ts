@@ -8,7 +8,7 @@ import { CliError } from '../errors';
 import { checkFeaturesMatchBundle, readBundle } from '../model/bundle';
 import { bundleExtractionSettings } from '../model/bundle-backbone';
 import { loadIndexHead, toRows } from '../model/heads';
-import { formatClassificationReport, namedClassificationReport } from '../report/metrics';
+import { formatClassificationReport, namedClassificationReport, withScoreMetrics } from '../report/metrics';
 import { addTuningOption, type TuningMode } from '../tuning/tuning-mode';
 import { addWeightsOption } from '../backbone/weights-option';
 import { createLog } from '../ui/log';
@@ -61,8 +61,9 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
   }
 
   const yTrue = mapLabels(data, bundle.classNames, input);
-  const yPred = head.predictIndices(toRows(data.features, data.provenance.featureSize));
-  const report = namedClassificationReport(yTrue, yPred, bundle.classNames);
+  const rows = toRows(data.features, data.provenance.featureSize);
+  const yPred = head.predictIndices(rows);
+  const report = withScoreMetrics(namedClassificationReport(yTrue, yPred, bundle.classNames), yTrue, head.probabilities(rows));
 
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...report, images: yTrue.length, model: options.model, input }, null, 1)}\n`);
@@ -74,10 +75,10 @@ export async function runEvaluate(input: string, options: EvaluateOptions): Prom
 export function registerEvaluate(program: Command): void {
   const command = program
     .command('evaluate')
-    .description('evaluate a trained model on labelled images: accuracy, balanced accuracy, per-class precision/recall/F1, confusion matrix')
+    .description('evaluate a trained model on labelled images: accuracy, balanced accuracy, ROC AUC and log loss, per-class precision/recall/F1, confusion matrix')
     .argument('<input>', 'data set (folder of class subfolders, CSV of path,label, or registry name) or a features .safetensors file')
     .requiredOption('--model <file>', 'model bundle written by `offshelf train`')
-    .option('--json', 'print one JSON object (accuracy, balancedAccuracy, labels, confusionMatrix, perClass)')
+    .option('--json', 'print one JSON object (accuracy, balancedAccuracy, rocAuc, logLoss, labels, confusionMatrix, perClass)')
     .option('--backbone <model>', "backbone file to use instead of the model's recorded one (must have the same SHA-256)")
     .option('--batch-size <n>', 'images per GPU batch', parseInteger(1), DEFAULT_BATCH_SIZE)
     .option('--no-cache', 'do not read or write the feature cache');

@@ -113,7 +113,7 @@ function checkProbabilities(yTrue: ArrayLike<Label>, proba: ArrayLike<number>[],
 }
 
 /**
- * Area under the ROC curve of binary scores, as scikit-learn's roc_auc_score: the chance that a
+ * Returns the area under the ROC curve of binary scores, as scikit-learn's roc_auc_score: the chance that a
  * random sample of class `positive` scores higher than a random sample of any other class, with
  * ties counting half (the trapezoidal area under the curve). Computed from average ranks.
  */
@@ -145,7 +145,7 @@ export function rocAucScore(yTrue: ArrayLike<Label>, scores: ArrayLike<number>, 
 }
 
 /**
- * ROC AUC of class probabilities: for two labels, that of the second label's column; for more,
+ * Returns the ROC AUC of class probabilities: for two labels, that of the second label's column; for more,
  * the mean over the labels of each label's AUC against the rest, as scikit-learn's
  * roc_auc_score(multi_class='ovr', average='macro'). Columns of `proba` follow `labels`.
  */
@@ -157,7 +157,7 @@ export function rocAucFromProbabilities(yTrue: ArrayLike<Label>, proba: ArrayLik
 }
 
 /**
- * Mean negative log-likelihood of the true classes (cross-entropy), as scikit-learn 1.2's log_loss:
+ * Returns the mean negative log-likelihood of the true classes (cross-entropy), as scikit-learn 1.2's log_loss:
  * probabilities are clipped to [1e-15, 1 − 1e-15] and each row is scaled to sum to 1 again.
  * Columns of `proba` follow `labels`.
  */

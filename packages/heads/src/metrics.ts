@@ -113,9 +113,9 @@ function checkProbabilities(yTrue: ArrayLike<Label>, proba: ArrayLike<number>[],
 }
 
 /**
- * Returns the area under the ROC curve of binary scores, as scikit-learn's roc_auc_score: the chance that a
- * random sample of class `positive` scores higher than a random sample of any other class, with
- * ties counting half (the trapezoidal area under the curve). Computed from average ranks.
+ * Returns the area under the ROC curve of binary scores, as scikit-learn's roc_auc_score. It is the
+ * chance that a random sample of class `positive` scores higher than a random sample of another
+ * class, with ties counting half (the trapezoidal area), computed from average ranks.
  */
 export function rocAucScore(yTrue: ArrayLike<Label>, scores: ArrayLike<number>, positive: Label): number {
   if (yTrue.length !== scores.length) throw new Error(`yTrue has ${yTrue.length} labels but scores has ${scores.length}: pass one score per sample`);

@@ -43,9 +43,9 @@ function compareNames(a: string, b: string): number {
 
 /**
  * Lists every non-hidden file under `folder`, recursively, in sorted order. Symbolic links are
- * followed, so data sets assembled from links work. A link that is broken, or that leads back to a
- * folder already on the way down (a loop), and anything that is neither a file nor a folder (a
- * FIFO, a socket) is added to `skipped` when given, else left out.
+ * followed, so data sets assembled from links work. Broken links, links back to a folder above
+ * them (loops), and entries that are neither files nor folders (FIFOs, sockets) are left out.
+ * They are added to `skipped` when it is given.
  */
 export async function listFilesRecursively(folder: string, skipped?: SkippedFile[]): Promise<string[]> {
   return walkFolder(folder, new Set([await realpath(folder)]), skipped ?? []);

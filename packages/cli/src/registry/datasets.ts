@@ -180,6 +180,6 @@ export async function resolveDataset(spec: string, options: ResolveDatasetOption
     return withSplit(cachedFolder);
   }
 
-  const how = url ? `${manualFetchHint({ url, destination: `${cachedFolder}.zip` })}; the next run unpacks and verifies it` : `put it at ${cachedFolder}`;
-  throw new CliError(`data set ${entry.name} was not found in ${placesLooked}${isOffline(env) ? ' and OFFSHELF_OFFLINE=1' : ''}: ${how}`);
+  const fix = url ? `${manualFetchHint({ url, destination: `${cachedFolder}.zip` })}; the next run unpacks and verifies it` : `put it at ${cachedFolder}`;
+  throw new CliError(`data set ${entry.name} was not found in ${placesLooked}${isOffline(env) ? ' and OFFSHELF_OFFLINE=1' : ''}: ${fix}`);
 }

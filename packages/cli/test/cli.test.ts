@@ -189,10 +189,12 @@ describe('offshelf CLI without a GPU', () => {
     const trained = offshelf('train', train, '--head', 'logreg', '--cv', '4', '-o', model, '--quiet');
     expect(trained.stderr).toBe('');
     expect(trained.status).toBe(0);
-    expect(trained.stdout).toMatch(/4-fold cross-validation \(logreg C=1, 20 images\): accuracy 1\.0000 ± 0\.0000/);
+    expect(trained.stdout).toMatch(/4-fold cross-validation \(logreg C=1, 20 images\): accuracy 1\.0000 ± 0\.0000, balanced accuracy 1\.0000, ROC AUC 1\.0000, log loss 0\.\d{4}\n/);
     expect(trained.stdout).toMatch(/confusion matrix/);
 
     const bundle = JSON.parse(readFileSync(model, 'utf8'));
+    expect(bundle.training.crossValidation.rocAuc).toBe(1);
+    expect(bundle.training.crossValidation.logLoss).toBeGreaterThan(0);
     expect(bundle.format).toBe('offshelf-model');
     expect(bundle.classNames).toEqual(['ants', 'bees']);
     expect(bundle.backbone.sha256).toBe('a'.repeat(64));
@@ -327,6 +329,8 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/grid search \(3-fold cross-validation accuracy\)/);
     expect(result.stdout.match(/^ {2}rbf-svm C=/gm)).toHaveLength(4);
+    // The fold fits of an SVM have no probabilities, so the summary gives no ROC AUC.
+    expect(result.stdout).toMatch(/3-fold cross-validation \(rbf-svm [^)]*\): accuracy [\d.]+ ± [\d.]+, balanced accuracy [\d.]+\n/);
   });
 
   it('runs a grid search for k-NN', async () => {

@@ -14,7 +14,7 @@ import { checkOutputFile } from '../io/atomic-write';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeBundle } from '../model/bundle';
 import { checkFoldCount, crossValidate, gridSearch, smallestTrainingFold, type CrossValidationResult, type GridPoint } from '../model/cross-validate';
 import { HEAD_KINDS, toRows, trainHeadOnRows, unconvergedIterations, type CliHeadKind } from '../model/heads';
-import { formatConfusionMatrix, namedClassificationReport } from '../report/metrics';
+import { formatConfusionMatrix, namedClassificationReport, withScoreMetrics } from '../report/metrics';
 import { createLog } from '../ui/log';
 import { formatNameList } from '../ui/names';
 import { formatCount } from '../ui/plural';
@@ -222,11 +222,18 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
     for (const point of gridResults) process.stdout.write(`  ${describeSpec(point.spec).padEnd(36)} ${point.result.mean.toFixed(4)} ± ${point.result.std.toFixed(4)}\n`);
     process.stdout.write(`best: ${describeSpec(chosen)}\n\n`);
   }
-  if (crossValidation) {
-    const report = namedClassificationReport(data.labels, crossValidation.predictions, data.classNames);
+  const crossValidationReport =
+    crossValidation && withScoreMetrics(namedClassificationReport(data.labels, crossValidation.predictions, data.classNames), data.labels, crossValidation.probabilities);
+  if (crossValidation && crossValidationReport) {
+    const report = crossValidationReport;
+    // ROC AUC and log loss of the out-of-fold probabilities, where the fold heads give them.
+    const scores = [
+      ...(report.rocAuc === undefined ? [] : [`ROC AUC ${report.rocAuc.toFixed(4)}`]),
+      ...(report.logLoss === undefined ? [] : [`log loss ${report.logLoss.toFixed(4)}`]),
+    ];
     process.stdout.write(
       `${folds}-fold cross-validation (${describeSpec(chosen)}, ${formatCount(data.labels.length, 'image')}): accuracy ${crossValidation.mean.toFixed(4)} ± ${crossValidation.std.toFixed(4)}, ` +
-        `balanced accuracy ${report.balancedAccuracy.toFixed(4)}\n  folds: ${crossValidation.foldAccuracies.map((value) => value.toFixed(4)).join(' ')}\n`,
+        `balanced accuracy ${report.balancedAccuracy.toFixed(4)}${scores.map((score) => `, ${score}`).join('')}\n  folds: ${crossValidation.foldAccuracies.map((value) => value.toFixed(4)).join(' ')}\n`,
     );
     process.stdout.write(`${formatConfusionMatrix(data.classNames, report.confusionMatrix)}\n`);
   }
@@ -245,7 +252,18 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
       input,
       images: data.labels.length,
       head: describeSpec(chosen),
-      ...(crossValidation ? { crossValidation: { folds, accuracy: crossValidation.mean, std: crossValidation.std, foldAccuracies: crossValidation.foldAccuracies } } : {}),
+      ...(crossValidation
+        ? {
+            crossValidation: {
+              folds,
+              accuracy: crossValidation.mean,
+              std: crossValidation.std,
+              foldAccuracies: crossValidation.foldAccuracies,
+              ...(crossValidationReport?.rocAuc === undefined ? {} : { rocAuc: crossValidationReport.rocAuc }),
+              ...(crossValidationReport?.logLoss === undefined ? {} : { logLoss: crossValidationReport.logLoss }),
+            },
+          }
+        : {}),
       ...(gridResults ? { grid: gridResults.map((point) => ({ head: describeSpec(point.spec), accuracy: point.result.mean, std: point.result.std })) } : {}),
       createdAt: new Date().toISOString(),
     },

@@ -18,6 +18,8 @@ export interface CrossValidationResult {
   std: number;
   /** Out-of-fold prediction for every sample (class index). */
   predictions: Int32Array;
+  /** Out-of-fold class probabilities for every sample, when the head gives them (logreg, knn). */
+  probabilities?: Float64Array[];
 }
 
 /** Rejects a fold count larger than the smallest class, which would leave folds without that class. */
@@ -51,6 +53,7 @@ export async function crossValidate(
   checkFoldCount(labels, folds, classNames);
   const split = stratifiedKFold(labels, { nSplits: folds });
   const predictions = new Int32Array(labels.length);
+  let probabilities: Float64Array[] | undefined = new Array<Float64Array>(labels.length);
   const foldAccuracies: number[] = [];
 
   for (const { train, test } of split.folds) {
@@ -59,10 +62,14 @@ export async function crossValidate(
       Int32Array.from(train, (i) => labels[i]!),
       spec,
     );
-    const predicted = head.predictIndices(Array.from(test, (i) => rows[i]!));
+    const testRows = Array.from(test, (i) => rows[i]!);
+    const predicted = head.predictIndices(testRows);
+    const proba = probabilities === undefined ? undefined : head.probabilities(testRows);
+    if (proba === undefined) probabilities = undefined;
     let correct = 0;
     test.forEach((sample, position) => {
       predictions[sample] = predicted[position]!;
+      if (probabilities !== undefined) probabilities[sample] = proba![position]!;
       if (predicted[position] === labels[sample]) correct++;
     });
     foldAccuracies.push(correct / test.length);
@@ -72,7 +79,7 @@ export async function crossValidate(
 
   const mean = foldAccuracies.reduce((sum, value) => sum + value, 0) / folds;
   const std = Math.sqrt(foldAccuracies.reduce((sum, value) => sum + (value - mean) ** 2, 0) / folds);
-  return { foldAccuracies, mean, std, predictions };
+  return { foldAccuracies, mean, std, predictions, ...(probabilities === undefined ? {} : { probabilities }) };
 }
 
 export interface GridPoint {

@@ -213,7 +213,10 @@ prints memory-bound-vec4, a kernel that only reads the input and writes the outp
   --json=FILE          write every timed row, each case's default variant and the adapter as JSON
 
 ms is the fastest time per dispatch: each variant runs as a pass of copies (enough to fill about
-5 ms), timed up to 20 times within 250 ms, with GPU timestamps where the device has them.
+5 ms), timed up to 20 times within 250 ms, with GPU timestamps where the device has them, and
+median ms the median of those times. * marks the variant the selector picks on this adapter.
+Below about 0.1 ms on lavapipe, the per-dispatch cost dominates, and the times of small kernels
+tie within the noise (memory-bound-vec4 too).
 GFLOP/s counts 2 FLOPs per multiply-add, of the direct convolution also for Winograd, so its
 rows show the time saved. GB/s counts the input, weights and output once each, and for the
 multi-pass variants (Winograd, im2col) the scratch tensors each pass reads and writes too.
@@ -226,7 +229,7 @@ Environment:
 
 // One timed variant of one case, as printed. --json writes these rows in the layout that
 // packages/bench/src/report/kernel-report.ts reads (KernelBenchResult).
-type KernelRow = { case: string; variant: string; ms: number; gflops: number; gbps: number; firstMs: number };
+type KernelRow = { case: string; variant: string; ms: number; medianMs: number; gflops: number; gbps: number; firstMs: number };
 
 const rows: KernelRow[] = [];
 // The variant that the selector (or, for the fused cases, the runner) picks on this adapter, by case.
@@ -271,7 +274,7 @@ async function main(): Promise<void> {
   const adapter = `${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend})`;
   const date = new Date().toISOString();
   console.log(`adapter: ${adapter}, ${date}`);
-  console.log(['case'.padEnd(32), 'variant'.padEnd(32), 'ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
+  console.log(['case'.padEnd(32), 'variant (* default)'.padEnd(34), 'ms'.padStart(9), 'median ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
@@ -431,21 +434,28 @@ async function timeAndPrint(
   await runOnce(1);
   const first = performance.now() - started;
   const copies = Math.min(64, Math.max(1, Math.ceil(5 / (await runOnce(1)))));
-  let best = Infinity;
+  const times: number[] = [];
   let spent = 0;
   const budgetMs = Number(process.env.BENCH_PROFILE_MS ?? 250);
   for (let repetition = 0; repetition < (budgetMs > 250 ? 1e9 : 20) && spent < budgetMs; repetition++) {
     const elapsed = await runOnce(copies);
-    best = Math.min(best, elapsed / copies);
+    times.push(elapsed / copies);
     spent += elapsed;
   }
+  times.sort((a, b) => a - b);
+  const best = times[0]!;
+  // The spread between the best and the median shows how far a shared machine moved the times.
+  const median = times[Math.floor(times.length / 2)]!;
 
   timer.destroy();
 
   const gflops = cost.flops / (best * 1e6);
   const gbps = cost.bytes / (best * 1e6);
-  rows.push({ case: name, variant, ms: best, gflops, gbps, firstMs: first });
-  console.log([name.padEnd(32), variant.padEnd(32), best.toFixed(2).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '));
+  rows.push({ case: name, variant, ms: best, medianMs: median, gflops, gbps, firstMs: first });
+  const shownVariant = defaults[name] === variant ? `${variant} *` : variant;
+  console.log(
+    [name.padEnd(32), shownVariant.padEnd(34), best.toFixed(3).padStart(9), median.toFixed(3).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '),
+  );
 }
 
 /** A wrong argument: printed as one line, without a stack trace, with exit code 2. */

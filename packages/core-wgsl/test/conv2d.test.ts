@@ -342,9 +342,9 @@ async function expectVariantMatches(
   const output = await runConv2d(gpu.device, shape, kernel, epilogue, { input, weights: kernel.packWeights(weights), bias, residual });
 
   const expected = conv2dReference(shape, epilogue, input, weights, bias, residual);
-  // Winograd gets the direct sums' tolerance too. Its transforms only add and subtract with
-  // constants 1 and 1/2, so each product is at most 4 · 2.25 here. Its GEMM sums C products
-  // rather than 9C, and its measured error stayed at or below the direct variants'.
+  // Winograd F(2×2) gets the direct sums' tolerance too. Its transforms only add and subtract with
+  // constants 1 and 1/2, so each product is at most 4 · 2.25 here, and its GEMM sums C products
+  // rather than 9C. F(4×4)'s larger transform constants get WINOGRAD_4X4_ERROR_FACTOR times it.
   const reductionLength = (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;
   const tolerance = reductionTolerance(reductionLength) * (variant === WINOGRAD_4X4_VARIANT ? WINOGRAD_4X4_ERROR_FACTOR : 1);
   const summary = compareToReference(label, output, expected, tolerance);

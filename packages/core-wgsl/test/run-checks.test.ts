@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   PLAIN_EPILOGUE,
+  pool2dProgram,
   runConv2d,
   runGemm,
   runProgram,
   selectConv2d,
   selectGemm,
+  softmaxProgram,
   type Conv2dShape,
   type Epilogue,
   type GemmShape,
@@ -96,5 +98,53 @@ describe('runGemm operand checks', () => {
       }
     }
     expect(Array.from(output)).toEqual(Array.from(expected));
+  });
+});
+
+describe('kernels made for another shape or epilogue', () => {
+  it('rejects a convolution shape the kernel was not made for', async () => {
+    const small = { ...conv, inHeight: 4, inWidth: 4 };
+    const kernel = selectConv2d(small, withBias, { variant: 'direct' });
+    const operands = { input: new Float32Array(5 * 7 * 7), weights: kernel.packWeights(new Float32Array(7 * 5 * 9)), bias: new Float32Array(7) };
+    await expect(runConv2d(gpu.device, conv, kernel, withBias, operands)).rejects.toThrow(
+      'conv2d direct: the kernel was made for inHeight 4, inWidth 4, but the shape passed has inHeight 7, inWidth 7; make one for this shape with selectConv2d.',
+    );
+  });
+
+  it('rejects a GEMM epilogue the kernel was not made for', async () => {
+    const kernel = selectGemm(gemm, PLAIN_EPILOGUE, { variant: 'naive' });
+    const operands = { a: new Float32Array(15), b: kernel.packB(new Float32Array(20)), bias: new Float32Array(4) };
+    await expect(runGemm(gpu.device, gemm, kernel, withBias, operands)).rejects.toThrow('gemm naive: the kernel was made for the epilogue');
+  });
+
+  it('names an unknown activation', () => {
+    const swish = { ...PLAIN_EPILOGUE, activation: { kind: 'swish' } } as unknown as Epilogue;
+    expect(() => selectConv2d(conv, swish)).toThrow('activation "swish" is unknown; use one of none, relu, leakyRelu, clip,');
+    const clip = { ...PLAIN_EPILOGUE, activation: { kind: 'clip', min: 0, max: Number.NaN } } as Epilogue;
+    expect(() => selectGemm(gemm, clip)).toThrow('activation clip: max is null, expected a number.');
+  });
+});
+
+describe('runProgram operand lengths', () => {
+  it('rejects an input of another length', async () => {
+    await expect(runProgram(gpu.device, softmaxProgram({ shape: [2, 3] }), [new Float32Array(2)], 6)).rejects.toThrow(
+      'softmax: input 0 has 2 4-byte values (8 bytes), expected 6 for the shape the program was built for.',
+    );
+  });
+
+  it('rejects an output too short for the program', async () => {
+    const pool = pool2dProgram({ mode: 'max', inputShape: [1, 1, 4, 4], kernelShape: [2, 2], strides: [2, 2] });
+    await expect(runProgram(gpu.device, pool, [new Float32Array(16)], 2)).rejects.toThrow(
+      'pool2d-max: the output has room for 2 values, but the program writes 4; pass an outputLength of at least 4.',
+    );
+  });
+
+  it('rejects pool pads as large as the kernel and empty inputs', () => {
+    expect(() => pool2dProgram({ mode: 'max', inputShape: [1, 1, 4, 4], kernelShape: [2, 2], pads: [2, 2, 2, 2] })).toThrow(
+      'pool2d-max: pads [2, 2, 2, 2] must each be smaller than the 2 x 2 kernel along their axis.',
+    );
+    expect(() => pool2dProgram({ mode: 'average', inputShape: [1, 1, -4, 4], kernelShape: [2, 2] })).toThrow(
+      'pool2d-average: input shape [1, 1, -4, 4] must be NCHW with positive integer sizes.',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { Defines } from '../runtime/preprocess';
 import type { UniformField } from '../runtime/program';
-import { activationKey, activationWgsl, clampUniforms, type Activation } from './activation/activation';
+import { activationKey, activationWgsl, clampUniforms, validateActivation, type Activation } from './activation/activation';
 import source from './epilogue.wgsl';
 
 /**
@@ -16,6 +16,15 @@ export interface Epilogue {
 
 /** `{ bias: false, activation: { kind: 'none' }, residual: 'none' }`: the convolution or product alone. */
 export const PLAIN_EPILOGUE: Epilogue = { bias: false, activation: { kind: 'none' }, residual: 'none' };
+
+/** Throws a message naming an epilogue field that is not one of its allowed values. */
+export function validateEpilogue(epilogue: Epilogue): void {
+  if (typeof epilogue?.bias !== 'boolean') throw new Error(`epilogue.bias is ${JSON.stringify(epilogue?.bias)}, expected true or false.`);
+  if (!['none', 'beforeActivation', 'afterActivation'].includes(epilogue.residual)) {
+    throw new Error(`epilogue.residual is ${JSON.stringify(epilogue.residual)}; use 'none', 'beforeActivation' or 'afterActivation'.`);
+  }
+  validateActivation(epilogue.activation);
+}
 
 /** Returns a stable shader-key fragment that changes exactly when the epilogue code changes. */
 export function epilogueKey(epilogue: Epilogue): string {

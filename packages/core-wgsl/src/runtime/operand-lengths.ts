@@ -16,6 +16,30 @@ export function checkOperandLength(
   }
 }
 
+/**
+ * Throws when a kernel made for one shape or epilogue is run with another, naming the fields that
+ * differ. A kernel without a record of what it was made for is not checked.
+ */
+export function checkBuiltFor<S extends object>(
+  kernel: string,
+  builtFor: { shape: S; epilogue: Epilogue } | undefined,
+  shape: S,
+  epilogue: Epilogue,
+  select: string,
+): void {
+  if (builtFor === undefined) return;
+  const given = shape as Record<string, unknown>;
+  const made = builtFor.shape as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(made), ...Object.keys(given)])].filter((field) => made[field] !== given[field]);
+  if (fields.length > 0) {
+    const describe = (values: Record<string, unknown>): string => fields.map((field) => `${field} ${String(values[field])}`).join(', ');
+    throw new Error(`${kernel}: the kernel was made for ${describe(made)}, but the shape passed has ${describe(given)}; make one for this shape with ${select}.`);
+  }
+  if (JSON.stringify(builtFor.epilogue) !== JSON.stringify(epilogue)) {
+    throw new Error(`${kernel}: the kernel was made for the epilogue ${JSON.stringify(builtFor.epilogue)}, but ${JSON.stringify(epilogue)} was passed; make one for it with ${select}.`);
+  }
+}
+
 /** Throws when `data` is given for an operand that the epilogue does not read, since it would be ignored. */
 function checkUnusedOperand(kernel: string, operand: string, data: unknown, fix: string): void {
   if (data !== null && data !== undefined) throw new Error(`${kernel}: ${operand} was given but the epilogue does not read it. ${fix}.`);

@@ -32,6 +32,12 @@ export interface KernelProgram {
    * program computes only part of the result, so `runProgram` rejects it. `runConv2d` runs every pass.
    */
   partOf?: string;
+  /**
+   * Lengths of the operands in 4-byte values (float32, or one packed RGBA8 pixel): each input's
+   * exact length, and the least output length (a program may write a slice of a larger tensor).
+   * `runProgram` checks them where a builder sets them.
+   */
+  operandLengths?: { inputs: readonly number[]; output: number };
 }
 
 /** Packs uniform fields as consecutive 4-byte scalars, padded to 16 bytes. */

@@ -2,6 +2,22 @@ import { createStorageBuffer, readFloat32 } from './buffers';
 import { encodeDispatch, prepareDispatch, releaseDispatch } from './dispatch';
 import type { KernelProgram } from './program';
 
+/** Throws when an input or the output does not have the length that the program's builder recorded. */
+function checkOperandLengths(program: KernelProgram, inputs: readonly ArrayBufferView[], outputLength: number, initialOutput: Float32Array | undefined): void {
+  const expected = program.operandLengths;
+  if (expected === undefined) return;
+  inputs.forEach((data, i) => {
+    const values = data.byteLength / 4;
+    if (values !== expected.inputs[i]) {
+      throw new Error(`${program.name}: input ${i} has ${values} 4-byte values (${data.byteLength} bytes), expected ${expected.inputs[i]} for the shape the program was built for.`);
+    }
+  });
+  const output = initialOutput?.length ?? outputLength;
+  if (output < expected.output) {
+    throw new Error(`${program.name}: the output has room for ${output} values, but the program writes ${expected.output}; pass an outputLength of at least ${expected.output}.`);
+  }
+}
+
 /**
  * Runs one program on its inputs and reads back `outputLength` floats. Inputs are float32, or
  * float16 bit patterns for f16 weights, or packed RGBA8 pixels (one u32 each) for image preprocessing.
@@ -23,6 +39,7 @@ export async function runProgram(
   if (inputs.length !== program.inputCount) {
     throw new Error(`${program.name}: expected ${program.inputCount} inputs, got ${inputs.length}.`);
   }
+  checkOperandLengths(program, inputs, outputLength, initialOutput);
   const inputBuffers = inputs.map((data, i) => createStorageBuffer(device, data, `${program.name} input ${i}`));
   const outputBuffer = initialOutput
     ? createStorageBuffer(device, initialOutput, `${program.name} output`)

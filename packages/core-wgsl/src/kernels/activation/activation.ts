@@ -19,6 +19,24 @@ export type Activation =
 
 export const NO_ACTIVATION: Activation = { kind: 'none' };
 
+/** The activation kinds, for messages about an unknown one. */
+export const ACTIVATION_KINDS: readonly Activation['kind'][] = ['none', 'relu', 'leakyRelu', 'clip', 'hardSigmoid', 'hardSwish', 'sigmoid', 'silu', 'tanh', 'gelu'];
+
+/** Throws a message naming an unknown activation kind or a parameter that is not a finite number. */
+export function validateActivation(activation: Activation): void {
+  const kind = (activation as { kind?: unknown } | null | undefined)?.kind;
+  if (!ACTIVATION_KINDS.includes(kind as Activation['kind'])) {
+    throw new Error(`activation ${JSON.stringify(kind)} is unknown; use one of ${ACTIVATION_KINDS.join(', ')}.`);
+  }
+  const parameters: Record<string, readonly string[]> = { leakyRelu: ['alpha'], clip: ['min', 'max'], hardSigmoid: ['alpha', 'beta'] };
+  for (const name of parameters[activation.kind] ?? []) {
+    const value = (activation as unknown as Record<string, unknown>)[name];
+    // Clip bounds may be infinite (an open side), the other parameters not.
+    const valid = typeof value === 'number' && !Number.isNaN(value) && (activation.kind === 'clip' || Number.isFinite(value));
+    if (!valid) throw new Error(`activation ${activation.kind}: ${name} is ${JSON.stringify(value) ?? String(value)}, expected a number.`);
+  }
+}
+
 /** Returns true for no activation, ReLU and Clip (ReLU6): each is a clamp, so one shader with the bounds as uniforms runs all three. */
 export function isClampActivation(activation: Activation): boolean {
   return activation.kind === 'none' || activation.kind === 'relu' || activation.kind === 'clip';
@@ -101,6 +119,9 @@ function activationExpression(activation: Activation): string {
     case 'gelu':
       // Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), with erf from Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7).
       return 'gelu_erf(x)';
+    default:
+      validateActivation(activation);
+      throw new Error(`activation ${JSON.stringify(activation)} has no WGSL expression.`);
   }
 }
 

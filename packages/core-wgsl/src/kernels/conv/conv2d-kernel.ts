@@ -1,5 +1,6 @@
 import type { KernelProgram } from '../../runtime/program';
 import type { Epilogue } from '../epilogue';
+import type { Conv2dShape } from './conv2d-shape';
 import type { WeightPrecision } from '../weight-precision';
 
 /**
@@ -24,6 +25,8 @@ export interface Conv2dKernel {
   passes?: Conv2dPass[];
   /** Float32 length of each scratch buffer that `passes` name, written by one pass and read by a later one. */
   scratchLengths?: number[];
+  /** The shape and epilogue the kernel was made for, which `runConv2d` checks. `selectConv2d` sets them. */
+  builtFor?: { shape: Conv2dShape; epilogue: Epilogue };
 }
 
 /** A buffer that one pass of a multi-pass variant binds: an operand of the convolution, or a scratch buffer. */

@@ -1,6 +1,6 @@
 import { createStorageBuffer, readFloat32 } from '../../runtime/buffers';
 import { encodeDispatch, prepareDispatch, releaseDispatch, type BufferRange, type PreparedDispatch } from '../../runtime/dispatch';
-import { checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
+import { checkBuiltFor, checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
 import type { Epilogue } from '../epilogue';
 import { conv2dPasses, type Conv2dKernel, type Conv2dOperand } from './conv2d-kernel';
 import { conv2dOutputLength, conv2dOutputShape, type Conv2dShape } from './conv2d-shape';
@@ -30,6 +30,7 @@ export async function runConv2d(
   operands: Conv2dOperands,
 ): Promise<Float32Array> {
   const name = `conv2d ${kernel.variant}`;
+  checkBuiltFor(name, kernel.builtFor, shape, epilogue, 'selectConv2d');
   const outputLength = conv2dOutputLength(shape);
   const outputShape = conv2dOutputShape(shape).join('x');
   const weightLength = shape.outChannels * (shape.inChannels / shape.groups) * shape.kernelHeight * shape.kernelWidth;

@@ -1,4 +1,4 @@
-import type { Epilogue } from '../epilogue';
+import { validateEpilogue, type Epilogue } from '../epilogue';
 import { hasSubgroupsOf8, hasSubgroupsOf8To64, pickKernelTarget, subgroupLanesOf, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { conv2dDepthwise } from './conv2d-depthwise';
@@ -220,6 +220,7 @@ export interface SelectConv2dOptions extends KernelTarget {
  * device with the `shader-f16` feature. The other options describe the device as in `conv2dVariants`.
  */
 export function selectConv2d(shape: Conv2dShape, epilogue: Epilogue, options: SelectConv2dOptions = {}): Conv2dKernel {
+  validateEpilogue(epilogue);
   const applicable = conv2dVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
   if (!(variant in factories)) {
@@ -228,5 +229,6 @@ export function selectConv2d(shape: Conv2dShape, epilogue: Epilogue, options: Se
   if (!applicable.includes(variant)) {
     throw new Error(`conv2d: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue, options.weightPrecision ?? 'f32', pickKernelTarget(options));
+  const kernel = factories[variant]!(shape, epilogue, options.weightPrecision ?? 'f32', pickKernelTarget(options));
+  return { ...kernel, builtFor: { shape: { ...shape }, epilogue } };
 }

@@ -62,6 +62,7 @@ export function binaryProgram(params: BinaryParams): KernelProgram {
     ],
     inputCount: 2,
     cost: { flops: length, bytes: (elementCount(aShape) + elementCount(bShape) + length) * 4 },
+    operandLengths: { inputs: [elementCount(aShape), elementCount(bShape)], output: length },
   };
 }
 

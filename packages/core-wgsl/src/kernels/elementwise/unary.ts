@@ -13,5 +13,6 @@ export function unaryProgram(length: number, activation: Activation): KernelProg
     uniforms: [['u32', length]],
     inputCount: 1,
     cost: { flops: length, bytes: length * 8 },
+    operandLengths: { inputs: [length], output: length },
   };
 }

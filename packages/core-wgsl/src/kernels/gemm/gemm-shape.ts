@@ -1,5 +1,6 @@
 import type { KernelProgram, UniformField } from '../../runtime/program';
 import type { WeightPrecision } from '../weight-precision';
+import type { Epilogue } from '../epilogue';
 
 /**
  * A batched matrix product with ONNX Gemm/MatMul semantics:
@@ -34,6 +35,8 @@ export interface GemmKernel {
    */
   packB(b: Float32Array): Float32Array | Uint16Array;
   program: KernelProgram;
+  /** The shape and epilogue the kernel was made for, which `runGemm` checks. `selectGemm` sets them. */
+  builtFor?: { shape: GemmShape; epilogue: Epilogue };
 }
 
 /** Throws a message naming the invalid field of `shape` and the fix. */

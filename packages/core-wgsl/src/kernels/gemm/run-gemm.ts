@@ -1,5 +1,5 @@
 import { runProgram } from '../../runtime/run-program';
-import { checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
+import { checkBuiltFor, checkEpilogueOperands, checkOperandLength } from '../../runtime/operand-lengths';
 import type { Epilogue } from '../epilogue';
 import type { GemmKernel, GemmShape } from './gemm-shape';
 
@@ -27,6 +27,7 @@ export async function runGemm(
   operands: GemmOperands,
 ): Promise<Float32Array> {
   const name = `gemm ${kernel.variant}`;
+  checkBuiltFor(name, kernel.builtFor, shape, epilogue, 'selectGemm');
   const { batch, M, N, K } = shape;
   const bBatch = shape.broadcastB ? 1 : batch;
   checkOperandLength(name, 'a', operands.a, batch * M * K, shape.transposeA ? `[batch, K, M] = ${batch}x${K}x${M}` : `[batch, M, K] = ${batch}x${M}x${K}`);

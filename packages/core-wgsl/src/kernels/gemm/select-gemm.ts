@@ -1,4 +1,4 @@
-import type { Epilogue } from '../epilogue';
+import { validateEpilogue, type Epilogue } from '../epilogue';
 import { hasSubgroupsOf8To64, pickKernelTarget, subgroupLanesOf, type KernelTarget } from '../kernel-target';
 import type { WeightPrecision } from '../weight-precision';
 import { gemmDotVec4 } from './gemm-dot';
@@ -73,6 +73,7 @@ export interface SelectGemmOptions extends KernelTarget {
  * options describe the device as in `gemmVariants`.
  */
 export function selectGemm(shape: GemmShape, epilogue: Epilogue, options: SelectGemmOptions = {}): GemmKernel {
+  validateEpilogue(epilogue);
   const applicable = gemmVariants(shape, options);
   const variant = options.variant ?? applicable[0]!;
   if (!(variant in factories)) {
@@ -81,5 +82,6 @@ export function selectGemm(shape: GemmShape, epilogue: Epilogue, options: Select
   if (!applicable.includes(variant)) {
     throw new Error(`gemm: variant '${variant}' cannot run this shape. Applicable variants: ${applicable.join(', ')}.`);
   }
-  return factories[variant]!(shape, epilogue, options.bPrecision ?? 'f32', pickKernelTarget(options));
+  const kernel = factories[variant]!(shape, epilogue, options.bPrecision ?? 'f32', pickKernelTarget(options));
+  return { ...kernel, builtFor: { shape: { ...shape }, epilogue } };
 }

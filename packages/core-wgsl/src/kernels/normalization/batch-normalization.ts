@@ -43,5 +43,7 @@ export function batchNormalizationProgram(params: BatchNormalizationParams): Ker
     ],
     inputCount: 5,
     cost: { flops: length * 5, bytes: length * 8 + channels * 16 },
+    // The input, then scale, bias, mean and variance, one per channel.
+    operandLengths: { inputs: [length, channels, channels, channels, channels], output: length },
   };
 }

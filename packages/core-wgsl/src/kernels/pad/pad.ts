@@ -59,6 +59,7 @@ export function padProgram(params: PadParams): KernelProgram {
     ],
     inputCount: 1,
     cost: { flops: 0, bytes: (elementCount(inputShape) + outputLength) * 4 },
+    operandLengths: { inputs: [elementCount(inputShape)], output: outputLength },
   };
 }
 

@@ -43,5 +43,6 @@ export function globalPoolProgram(params: GlobalPoolParams): KernelProgram {
     ],
     inputCount: 1,
     cost: { flops: planes * planeSize, bytes: (planes * planeSize + planes) * 4 },
+    operandLengths: { inputs: [planes * planeSize], output: planes },
   };
 }

@@ -80,6 +80,10 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
   const [top, left, bottom, right] = params.pads ?? [0, 0, 0, 0];
   const countIncludePad = params.mode === 'average' && (params.countIncludePad ?? false);
 
+  const { inputShape } = params;
+  if (inputShape.length !== 4 || !inputShape.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new Error(`${name}: input shape [${inputShape.join(', ')}] must be NCHW with positive integer sizes.`);
+  }
   const positive = { kernelShape: [kh, kw], strides: [sy, sx], dilations: [dy, dx] };
   for (const [attribute, values] of Object.entries(positive)) {
     if (!values.every((v) => Number.isInteger(v) && v >= 1)) {
@@ -89,6 +93,10 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
   const pads = [top, left, bottom, right];
   if (!pads.every((v) => Number.isInteger(v) && v >= 0)) {
     throw new Error(`${name}: pads [${pads.join(', ')}] must contain non-negative integers.`);
+  }
+  // As onnxruntime requires: a pad as large as the kernel would make windows of padding only.
+  if (top >= kh || bottom >= kh || left >= kw || right >= kw) {
+    throw new Error(`${name}: pads [${pads.join(', ')}] must each be smaller than the ${kh} x ${kw} kernel along their axis.`);
   }
 
   const outputShape = pool2dOutputShape(params);
@@ -100,7 +108,9 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
     );
   }
   const outputLength = outputShape.reduce((p, s) => p * s, 1);
-  const cost = { flops: outputLength * kh * kw, bytes: (params.inputShape.reduce((p, s) => p * s, 1) + outputLength) * 4 };
+  const inputLength = params.inputShape.reduce((p, s) => p * s, 1);
+  const cost = { flops: outputLength * kh * kw, bytes: (inputLength + outputLength) * 4 };
+  const operandLengths = { inputs: [inputLength], output: outputLength };
   if (!pool2dVariants(params).includes(variant)) {
     throw new Error(`${name}: invalid variant ${variant} for this pool; use one of ${pool2dVariants(params).join(', ')}.`);
   }
@@ -115,6 +125,7 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
       uniforms: [['u32', blockCount], ...poolUniforms(params, outHeight, outWidth)],
       inputCount: 1,
       cost,
+      operandLengths,
     };
   }
 
@@ -128,6 +139,7 @@ export function pool2dProgram(params: Pool2dParams, variant: Pool2dVariant = poo
     uniforms: [['u32', outputLength], ...poolUniforms(params, outHeight, outWidth)],
     inputCount: 1,
     cost,
+    operandLengths,
   };
 }
 

@@ -93,6 +93,8 @@ export function preprocessImageProgram(params: PreprocessImageParams): KernelPro
       flops: outputWidth * outputHeight * Math.ceil(2 * supportX + 1) * Math.ceil(2 * supportY + 1) * 8,
       bytes: sourceWidth * sourceHeight * 4 + outputWidth * outputHeight * 12,
     },
+    // One packed RGBA8 pixel per 4-byte value in, and the batch tensor up to this image's slot out.
+    operandLengths: { inputs: [sourceWidth * sourceHeight], output: (batchIndex + 1) * 3 * outputHeight * outputWidth },
   };
 }
 

@@ -92,5 +92,6 @@ export function reduceMeanProgram(params: ReduceMeanParams): KernelProgram {
     ],
     inputCount: 1,
     cost: { flops: elementCount(inputShape), bytes: (elementCount(inputShape) + outputLength) * 4 },
+    operandLengths: { inputs: [elementCount(inputShape)], output: outputLength },
   };
 }

@@ -44,5 +44,6 @@ export function softmaxProgram(params: SoftmaxParams): KernelProgram {
     ],
     inputCount: 1,
     cost: { flops: elementCount(shape) * 4, bytes: elementCount(shape) * 12 },
+    operandLengths: { inputs: [elementCount(shape)], output: elementCount(shape) },
   };
 }

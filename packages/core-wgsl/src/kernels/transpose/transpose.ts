@@ -39,6 +39,7 @@ export function transposeProgram(params: TransposeParams): KernelProgram {
     uniforms: [...rankVectorFields(axes.shape, 1), ...rankVectorFields(axes.strides[0]!, 0), ['u32', length]],
     inputCount: 1,
     cost: { flops: 0, bytes: length * 8 },
+    operandLengths: { inputs: [length], output: length },
   };
 }
 

@@ -28,12 +28,12 @@ export function checkBuiltFor<S extends object>(
   select: string,
 ): void {
   if (builtFor === undefined) return;
-  const given = shape as Record<string, unknown>;
-  const made = builtFor.shape as Record<string, unknown>;
-  const fields = [...new Set([...Object.keys(made), ...Object.keys(given)])].filter((field) => made[field] !== given[field]);
+  const passedShape = shape as Record<string, unknown>;
+  const kernelShape = builtFor.shape as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(kernelShape), ...Object.keys(passedShape)])].filter((field) => kernelShape[field] !== passedShape[field]);
   if (fields.length > 0) {
     const describe = (values: Record<string, unknown>): string => fields.map((field) => `${field} ${String(values[field])}`).join(', ');
-    throw new Error(`${kernel}: the kernel was made for ${describe(made)}, but the shape passed has ${describe(given)}; make one for this shape with ${select}.`);
+    throw new Error(`${kernel}: the kernel was made for ${describe(kernelShape)}, but the shape passed has ${describe(passedShape)}; make one for this shape with ${select}.`);
   }
   if (JSON.stringify(builtFor.epilogue) !== JSON.stringify(epilogue)) {
     throw new Error(`${kernel}: the kernel was made for the epilogue ${JSON.stringify(builtFor.epilogue)}, but ${JSON.stringify(epilogue)} was passed; make one for it with ${select}.`);

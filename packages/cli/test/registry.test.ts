@@ -313,6 +313,12 @@ describe('resolveDataset', () => {
     expect(path).toBe(join(env.OFFSHELF_CACHE!, 'datasets', 'tinyset', 'train'));
     expect(readFileSync(join(path, 'b', '2.jpg'), 'utf8')).toBe('two');
     expect(readdirSync(join(env.OFFSHELF_CACHE!, 'datasets'))).toEqual(['tinyset']);
+
+    // A file changed in the cache fails the check on the next use.
+    writeFileSync(join(path, 'b', '2.jpg'), 'changed');
+    await expect(resolveDataset('tinyset/train', { env, registry: [datasetEntry(shellTreeSha256(folder))], quiet: true })).rejects.toThrow(
+      `the cached data set tinyset at ${join(env.OFFSHELF_CACHE!, 'datasets', 'tinyset')} has content SHA-256`,
+    );
   });
 
   it('lets two resolutions of one data set meet', async () => {

@@ -110,8 +110,8 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
     throw new CliError(`--backbone ${spec}: no such file and not a registry name; pass a model file (.onnx, .tflite, TF.js model.json, or .safetensors with --arch) or one of: ${names}`);
   }
 
-  const path = await resolveRegistryFile(entry, `model ${entry.name}`, env, options.quiet);
-  return { path, registryName: entry.name, sha256: await sha256File(path) };
+  const { path, sha256 } = await resolveRegistryFile(entry, `model ${entry.name}`, env, options.quiet);
+  return { path, registryName: entry.name, sha256 };
 }
 
 /**
@@ -121,7 +121,7 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
 export async function resolveModelLabels(name: string, options: ResolveOptions = {}): Promise<string | undefined> {
   const entry = findModelEntry(name, options.registry ?? MODEL_REGISTRY);
   if (!entry?.labels) return undefined;
-  return resolveRegistryFile(entry.labels, `labels of ${entry.name}`, options.env ?? process.env, options.quiet);
+  return (await resolveRegistryFile(entry.labels, `labels of ${entry.name}`, options.env ?? process.env, options.quiet)).path;
 }
 
 /** Returns where a registry file downloads from: `OFFSHELF_MIRROR/models/<file>`, else its public URL. */
@@ -131,18 +131,21 @@ export function registryFileUrl(item: RegistryFile, env: Environment = process.e
 }
 
 /**
- * Returns the path of a registry file from the models folder or the cache, downloading it into the
- * cache when it is in neither. A cached file whose SHA-256 differs from the registry's is corrupt
- * and downloads again. A file in the models folder is the user's, so a different digest only warns.
+ * Returns the path and SHA-256 of a registry file from the models folder or the cache, downloading
+ * it into the cache when it is in neither. A cached file whose SHA-256 differs from the registry's
+ * is corrupt and downloads again. A file in the models folder is the user's, so a different digest
+ * only warns.
  */
-async function resolveRegistryFile(item: RegistryFile, label: string, env: Environment, quiet: boolean | undefined): Promise<string> {
+async function resolveRegistryFile(
+  item: RegistryFile, label: string, env: Environment, quiet: boolean | undefined,
+): Promise<{ path: string; sha256: string }> {
   const log = createLog(quiet);
   const localFolder = modelsFolder(env);
   const localPath = localFolder ? join(localFolder, item.file) : undefined;
   if (localPath && existsSync(localPath)) {
     const digest = await sha256File(localPath);
     if (digest !== item.sha256) log.warn(`${localPath} has SHA-256 ${digest}, not the registry's ${item.sha256} for ${label}; using it as it is`);
-    return localPath;
+    return { path: localPath, sha256: digest };
   }
 
   const cachedPath = join(cacheFolder(env), 'models', item.file);
@@ -150,7 +153,7 @@ async function resolveRegistryFile(item: RegistryFile, label: string, env: Envir
   const placesLooked = [localPath, cachedPath].filter(Boolean).join(' or ');
   if (existsSync(cachedPath)) {
     const digest = await sha256File(cachedPath);
-    if (digest === item.sha256) return cachedPath;
+    if (digest === item.sha256) return { path: cachedPath, sha256: digest };
     const problem = `the cached ${label} at ${cachedPath} has SHA-256 ${digest}, expected ${item.sha256}, so it is corrupt or was replaced`;
     if (!url || isOffline(env)) {
       throw new CliError(`${problem}; delete it and run again online, or put the registry's file there`);
@@ -165,6 +168,7 @@ async function resolveRegistryFile(item: RegistryFile, label: string, env: Envir
     throw new CliError(`${label} was not found in ${placesLooked} and OFFSHELF_OFFLINE=1: ${manualFetchHint({ url, sha256: item.sha256, destination: cachedPath })}`);
   }
 
+  // downloadFile renames the file into place only when its digest is the registry's.
   await downloadFile({ url, sha256: item.sha256, destination: cachedPath, label, quiet });
-  return cachedPath;
+  return { path: cachedPath, sha256: item.sha256 };
 }

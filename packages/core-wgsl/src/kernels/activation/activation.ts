@@ -22,7 +22,7 @@ export const NO_ACTIVATION: Activation = { kind: 'none' };
 /** The activation kinds, for messages about an unknown one. */
 export const ACTIVATION_KINDS: readonly Activation['kind'][] = ['none', 'relu', 'leakyRelu', 'clip', 'hardSigmoid', 'hardSwish', 'sigmoid', 'silu', 'tanh', 'gelu'];
 
-/** Throws a message naming an unknown activation kind or a parameter that is not a finite number. */
+/** Throws a message naming an unknown activation kind, or a parameter that is not a number (or not finite, except clip bounds). */
 export function validateActivation(activation: Activation): void {
   const kind = (activation as { kind?: unknown } | null | undefined)?.kind;
   if (!ACTIVATION_KINDS.includes(kind as Activation['kind'])) {

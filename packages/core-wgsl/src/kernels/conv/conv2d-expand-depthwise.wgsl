@@ -12,17 +12,19 @@
 // the step's 32 weights and subgroupBroadcast hands them to every lane. It then adds the row's
 // depthwise taps to the partial sums of the output row, as conv2d-depthwise-strip.wgsl does.
 // All lanes of a workgroup share the channel block and the row.
-// Bindings: input NCHW as vec4s, expansion weights packed by packExpandWeights, depthwise weights
-// and both biases packed by packChannelWeights, output NCHW as vec4s (its rows are a multiple of 4).
+// Bindings: input NCHW, expansion weights packed by packExpandWeights, depthwise weights and both
+// biases packed by packChannelWeights, output NCHW. Rows of a multiple of 4 values are read
+// (VEC4_INPUT) and written (VEC4_OUTPUT) as vec4s, other rows value by value; a strip past the
+// right edge of the output writes its last column again in place of the columns outside it.
 
 struct ExpandDepthwiseParams {
   batch: u32,
   in_channels: u32,     // K, the 1×1 convolution's input channels
   height: u32,          // input rows, which are also the expanded rows
-  width: u32,           // input columns, a multiple of 4
+  width: u32,           // input columns
   channels: u32,        // C, the expanded and output channels
   out_height: u32,
-  out_width: u32,       // a multiple of 4
+  out_width: u32,
   pad_top: i32,
   strips_per_row: u32,
   strip_count: u32,     // batch × strips_per_row
@@ -35,7 +37,11 @@ struct ExpandDepthwiseParams {
 }
 
 @group(0) @binding(0) var<uniform> params: ExpandDepthwiseParams;
+#if VEC4_INPUT
 @group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;
+#else
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+#endif
 // f16 expansion weights widen to f32 on load, so the products and sums stay f32.
 #if WEIGHTS_F16
 @group(0) @binding(2) var<storage, read> expand_weights: array<vec4<f16>>;
@@ -43,7 +49,11 @@ struct ExpandDepthwiseParams {
 @group(0) @binding(2) var<storage, read> expand_weights: array<vec4<f32>>;
 #endif
 @group(0) @binding(3) var<storage, read> depthwise_weights: array<vec4<f32>>;
+#if VEC4_OUTPUT
 @group(0) @binding(4) var<storage, read_write> output: array<vec4<f32>>;
+#else
+@group(0) @binding(4) var<storage, read_write> output: array<f32>;
+#endif
 
 // The strip's input columns of one row, then their expanded values: x0 .. x0 + 3, x0 + 4 .. x0 + 7,
 // and the column the padding adds, x0 - 1 with LEFT_HALO (left pad 1), else x0 + 8.
@@ -116,16 +126,28 @@ fn activate_output4(x: vec4<f32>) -> vec4<f32> {
   return select(x, clamp(x, vec4<f32>(params.depthwise_min), vec4<f32>(params.depthwise_max)), params.depthwise_clamp != 0u);
 }
 
-// The input window of one channel's row, whose columns x0 .. x0 + 3 are vec4 `vector`. Columns
-// outside the row read any value in the buffer: finish_channel zeroes them after the activation.
-fn load_window(vector: u32) -> Window {
+// The input window of one channel's row, whose column x0 is at `index` of the input (counted in
+// vec4s with VEC4_INPUT). Columns outside the row read any value in the buffer: finish_channel
+// zeroes them after the activation.
+fn load_window(index: u32) -> Window {
   let last = arrayLength(&input) - 1u;
+#if VEC4_INPUT
 #if LEFT_HALO
-  let edge = input[min(max(vector, 1u) - 1u, last)].w;
+  let edge = input[min(max(index, 1u) - 1u, last)].w;
 #else
-  let edge = input[min(vector + 2u, last)].x;
+  let edge = input[min(index + 2u, last)].x;
 #endif
-  return Window(input[min(vector, last)], input[min(vector + 1u, last)], edge);
+  return Window(input[min(index, last)], input[min(index + 1u, last)], edge);
+#else
+#if LEFT_HALO
+  let edge = input[min(max(index, 1u) - 1u, last)];
+#else
+  let edge = input[min(index + 8u, last)];
+#endif
+  let lo = vec4<f32>(input[min(index, last)], input[min(index + 1u, last)], input[min(index + 2u, last)], input[min(index + 3u, last)]);
+  let hi = vec4<f32>(input[min(index + 4u, last)], input[min(index + 5u, last)], input[min(index + 6u, last)], input[min(index + 7u, last)]);
+  return Window(lo, hi, edge);
+#endif
 }
 
 // Adds weight · x to one channel's window: one reduction step.
@@ -287,6 +309,22 @@ fn start_row(weights: ChannelWeights, row_inside: bool) {
   ch31.window = Window(vec4<f32>(bias7.w), vec4<f32>(bias7.w), bias7.w);
 }
 
+// Stores one channel's 4 outputs of the strip. Channel `i` of the block past the last channel
+// stores the last channel's outputs (see packExpandWeights), and a column past the right edge the
+// strip's last column inside, so every store writes a value that belongs there.
+fn store_output(step: RowStep, i: u32, completed: vec4<f32>) {
+  let index = step.output_index + min(step.first_channel + i, params.channels - 1u) * step.plane_size;
+#if VEC4_OUTPUT
+  output[index / 4u] = completed;
+#else
+  let last = step.columns_inside - 1u;
+  output[index] = completed.x;
+  output[index + min(1u, last)] = completed[min(1u, last)];
+  output[index + min(2u, last)] = completed[min(2u, last)];
+  output[index + min(3u, last)] = completed[min(3u, last)];
+#endif
+}
+
 // Finishes one input row for the block's channels (finish_channel) and stores the output row it
 // completes. Channels past the last one store the last channel's outputs again (see
 // packExpandWeights), so the stores need no check per channel.
@@ -341,39 +379,38 @@ fn finish_row(weights: ChannelWeights, step: RowStep) {
   let completed30 = finish_channel(&ch30, group7, 2u, step);
   let completed31 = finish_channel(&ch31, group7, 3u, step);
   if (step.store) {
-    let last = params.channels - 1u;
-    output[(step.output_index + min(step.first_channel + 0u, last) * step.plane_size) / 4u] = completed0;
-    output[(step.output_index + min(step.first_channel + 1u, last) * step.plane_size) / 4u] = completed1;
-    output[(step.output_index + min(step.first_channel + 2u, last) * step.plane_size) / 4u] = completed2;
-    output[(step.output_index + min(step.first_channel + 3u, last) * step.plane_size) / 4u] = completed3;
-    output[(step.output_index + min(step.first_channel + 4u, last) * step.plane_size) / 4u] = completed4;
-    output[(step.output_index + min(step.first_channel + 5u, last) * step.plane_size) / 4u] = completed5;
-    output[(step.output_index + min(step.first_channel + 6u, last) * step.plane_size) / 4u] = completed6;
-    output[(step.output_index + min(step.first_channel + 7u, last) * step.plane_size) / 4u] = completed7;
-    output[(step.output_index + min(step.first_channel + 8u, last) * step.plane_size) / 4u] = completed8;
-    output[(step.output_index + min(step.first_channel + 9u, last) * step.plane_size) / 4u] = completed9;
-    output[(step.output_index + min(step.first_channel + 10u, last) * step.plane_size) / 4u] = completed10;
-    output[(step.output_index + min(step.first_channel + 11u, last) * step.plane_size) / 4u] = completed11;
-    output[(step.output_index + min(step.first_channel + 12u, last) * step.plane_size) / 4u] = completed12;
-    output[(step.output_index + min(step.first_channel + 13u, last) * step.plane_size) / 4u] = completed13;
-    output[(step.output_index + min(step.first_channel + 14u, last) * step.plane_size) / 4u] = completed14;
-    output[(step.output_index + min(step.first_channel + 15u, last) * step.plane_size) / 4u] = completed15;
-    output[(step.output_index + min(step.first_channel + 16u, last) * step.plane_size) / 4u] = completed16;
-    output[(step.output_index + min(step.first_channel + 17u, last) * step.plane_size) / 4u] = completed17;
-    output[(step.output_index + min(step.first_channel + 18u, last) * step.plane_size) / 4u] = completed18;
-    output[(step.output_index + min(step.first_channel + 19u, last) * step.plane_size) / 4u] = completed19;
-    output[(step.output_index + min(step.first_channel + 20u, last) * step.plane_size) / 4u] = completed20;
-    output[(step.output_index + min(step.first_channel + 21u, last) * step.plane_size) / 4u] = completed21;
-    output[(step.output_index + min(step.first_channel + 22u, last) * step.plane_size) / 4u] = completed22;
-    output[(step.output_index + min(step.first_channel + 23u, last) * step.plane_size) / 4u] = completed23;
-    output[(step.output_index + min(step.first_channel + 24u, last) * step.plane_size) / 4u] = completed24;
-    output[(step.output_index + min(step.first_channel + 25u, last) * step.plane_size) / 4u] = completed25;
-    output[(step.output_index + min(step.first_channel + 26u, last) * step.plane_size) / 4u] = completed26;
-    output[(step.output_index + min(step.first_channel + 27u, last) * step.plane_size) / 4u] = completed27;
-    output[(step.output_index + min(step.first_channel + 28u, last) * step.plane_size) / 4u] = completed28;
-    output[(step.output_index + min(step.first_channel + 29u, last) * step.plane_size) / 4u] = completed29;
-    output[(step.output_index + min(step.first_channel + 30u, last) * step.plane_size) / 4u] = completed30;
-    output[(step.output_index + min(step.first_channel + 31u, last) * step.plane_size) / 4u] = completed31;
+    store_output(step, 0u, completed0);
+    store_output(step, 1u, completed1);
+    store_output(step, 2u, completed2);
+    store_output(step, 3u, completed3);
+    store_output(step, 4u, completed4);
+    store_output(step, 5u, completed5);
+    store_output(step, 6u, completed6);
+    store_output(step, 7u, completed7);
+    store_output(step, 8u, completed8);
+    store_output(step, 9u, completed9);
+    store_output(step, 10u, completed10);
+    store_output(step, 11u, completed11);
+    store_output(step, 12u, completed12);
+    store_output(step, 13u, completed13);
+    store_output(step, 14u, completed14);
+    store_output(step, 15u, completed15);
+    store_output(step, 16u, completed16);
+    store_output(step, 17u, completed17);
+    store_output(step, 18u, completed18);
+    store_output(step, 19u, completed19);
+    store_output(step, 20u, completed20);
+    store_output(step, 21u, completed21);
+    store_output(step, 22u, completed22);
+    store_output(step, 23u, completed23);
+    store_output(step, 24u, completed24);
+    store_output(step, 25u, completed25);
+    store_output(step, 26u, completed26);
+    store_output(step, 27u, completed27);
+    store_output(step, 28u, completed28);
+    store_output(step, 29u, completed29);
+    store_output(step, 30u, completed30);
+    store_output(step, 31u, completed31);
   }
 }
 
@@ -393,12 +430,13 @@ fn load_channel_weights(block: u32, lane: u32) -> ChannelWeights {
 // What one input row means to the strip, the same for every channel of the block.
 struct RowStep {
   first_channel: u32,
-  lo_inside: bool,        // the window's columns inside the image, in a row inside it
-  hi_inside: bool,
+  lo_inside: vec4<bool>,  // the window's columns inside the image, in a row inside it
+  hi_inside: vec4<bool>,
   edge_inside: bool,
+  columns_inside: u32,    // the strip's output columns inside the output row, 1 to 4
   bottom_row: bool,       // an even row: the bottom kernel row of one output row and the top one of the next
   store: bool,            // the row completes an output row and this lane's strip is inside the batch
-  output_index: u32,      // index of that output row's first strip column in channel 0
+  output_index: u32,      // index of that output row's first strip column in channel 0, in values
   plane_size: u32,        // out_height × out_width
 }
 
@@ -450,9 +488,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   step.plane_size = params.out_height * params.out_width;
 
   let weight_base = wid.y * params.in_channels * 8u + min(lane, 7u);
-  let plane_vectors = params.height * params.width / 4u;
-  let image_vector = image * params.in_channels * plane_vectors;
+  let plane_size = params.height * params.width;
+  let image_base = image * params.in_channels * plane_size;
+  // Input indices count vec4s with VEC4_INPUT, whose rows are a multiple of 4 values.
+  let plane_step = plane_size / {{INPUT_VECTOR}}u;
   let first_output = image * params.channels * step.plane_size + x0 / 2u;
+  step.columns_inside = min(params.out_width - x0 / 2u, 4u);
+  let columns = vec4<u32>(x0, x0 + 1u, x0 + 2u, x0 + 3u);
   let pairs_end = params.in_channels & ~1u;
 
   // Input row i - pad_top is the bottom kernel row of output row i / 2 - 1 for even i, and the
@@ -465,18 +507,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
     // The row is the same for every lane, so the broadcasts stay in uniform control flow.
     if (row_inside) {
-      let row_vector = image_vector + (u32(in_y) * params.width + x0) / 4u;
+      let row = (image_base + u32(in_y) * params.width + x0) / {{INPUT_VECTOR}}u;
       for (var k = 0u; k < pairs_end; k += 2u) {
-        accumulate_two_steps(vec4<f32>(expand_weights[weight_base + k * 8u]), load_window(row_vector + k * plane_vectors),
-                             vec4<f32>(expand_weights[weight_base + (k + 1u) * 8u]), load_window(row_vector + (k + 1u) * plane_vectors));
+        accumulate_two_steps(vec4<f32>(expand_weights[weight_base + k * 8u]), load_window(row + k * plane_step),
+                             vec4<f32>(expand_weights[weight_base + (k + 1u) * 8u]), load_window(row + (k + 1u) * plane_step));
       }
 #if ODD_REDUCTION
-      accumulate_step(vec4<f32>(expand_weights[weight_base + pairs_end * 8u]), load_window(row_vector + pairs_end * plane_vectors));
+      accumulate_step(vec4<f32>(expand_weights[weight_base + pairs_end * 8u]), load_window(row + pairs_end * plane_step));
 #endif
     }
 
-    step.lo_inside = row_inside;
-    step.hi_inside = row_inside && x0 + 4u < params.width;
+    step.lo_inside = vec4<bool>(row_inside) & (columns < vec4<u32>(params.width));
+    step.hi_inside = vec4<bool>(row_inside) & (columns + 4u < vec4<u32>(params.width));
 #if LEFT_HALO
     step.edge_inside = row_inside && x0 > 0u;
 #else

@@ -142,8 +142,11 @@ export function resnet18Like() {
   return g.toBytes('input', 64, [['logits', ['N', 10]], ['features', ['N', channels]]]);
 }
 
-/** MobileNetV3-Small layout: HardSwish stem, inverted residuals with squeeze-excite (HardSigmoid), head Gemms. */
-export function mobilenetV3SmallLike() {
+/**
+ * MobileNetV3-Small layout: HardSwish stem, inverted residuals with squeeze-excite (HardSigmoid),
+ * head Gemms, for `size`×`size` inputs.
+ */
+export function mobilenetV3SmallLike(size = 64) {
   const g = new GraphBuilder('mobilenet_v3_small_like', 3);
   let x = g.node('HardSwish', [g.batchNorm(g.conv('input', 3, 16, 3, { stride: 2, pads: [0, 0, 1, 1], bias: false }), 16)]);
 
@@ -178,7 +181,7 @@ export function mobilenetV3SmallLike() {
   const features = g.node('HardSwish', [g.gemm(pooled, 96, 128)], {}, 'features');
   g.gemm(g.node('Dropout', [features]), 128, 10, 'logits');
   // HardSwish exists from opset 14.
-  return g.toBytes('input', 64, [['logits', ['N', 10]], ['features', ['N', 128]]], 14);
+  return g.toBytes('input', size, [['logits', ['N', 10]], ['features', ['N', 128]]], 14);
 }
 
 /** EfficientNet-B0 layout: Swish as x·Sigmoid(x), MBConv with squeeze-excite, ReduceMean-free GAP head. */

@@ -81,8 +81,8 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', { timeout: 300_000 }, () =>
     await compareWithOnnxRuntime(8);
   });
 
-  // At 224 px the expansions before the 112 and 56 px stride-2 depthwise convolutions fit the
-  // fused kernel. The 28 and 14 px ones do not: their outputs are 14 and 7 columns wide.
+  // At 224 px the expansions before the 112 and 56 px stride-2 depthwise convolutions fuse. Those
+  // at 28 and 14 px read 32 and 96 channels, too many for fusion to pay off.
   it('fuses expansions into stride-2 depthwise convolutions', async (context) => {
     const target = kernelTargetOf(gpu.device);
     if (!hasSubgroupsOf8To64(target) || !target.cpuAdapter) context.skip('only CPU adapters with subgroups of 8 to 64 lanes fuse');
@@ -101,7 +101,7 @@ describe.skipIf(!hasModel)('Coral MobileNetV2 ONNX', { timeout: 300_000 }, () =>
     // A kept expansion output must be written, so its pair runs as two kernels.
     const expandName = pairs[0]!.split('+')[0];
     const expanded = optimized.nodes.find((node) => node.name === expandName)!.outputs[0]!;
-    expect(await fusedSteps(['features', expanded])).toEqual([pairs[1]]);
+    expect(await fusedSteps(['features', expanded])).toEqual(pairs.slice(1));
   });
 
   it('fuses only on CPU adapters with subgroups', () => {

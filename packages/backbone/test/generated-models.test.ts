@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,8 +6,10 @@ import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { writeTestModels } from '../../../scripts/onnx/make_test_models.mjs';
-import { createFeatureExtractor, loadModel, optimizeGraph } from '../src/index';
+import { EXPAND_DEPTHWISE_VARIANT, hasSubgroupsOf8To64, kernelTargetOf } from '@offshelf/core-wgsl';
+
+import { mobilenetV3SmallLike, writeTestModels } from '../../../scripts/onnx/make_test_models.mjs';
+import { createFeatureExtractor, GraphRunner, loadModel, optimizeGraph } from '../src/index';
 import { compareTensors } from './helpers/compare';
 import { fileSource } from './helpers/file-source';
 
@@ -33,9 +35,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function randomInput(seed: number): Float32Array {
+function randomInput(seed: number, size = SIZE): Float32Array {
   let state = seed;
-  return Float32Array.from({ length: BATCH * 3 * SIZE * SIZE }, () => {
+  return Float32Array.from({ length: BATCH * 3 * size * size }, () => {
     state = (state * 1103515245 + 12345) % 2147483648;
     return (state / 2147483648) * 4 - 2;
   });
@@ -60,6 +62,39 @@ describe('generated CNN models', { timeout: 300_000 }, () => {
         expect(error.relative, `${name} ${output}: max abs ${error.maxAbs}, relative ${error.relative}; ${error.first}`).toBeLessThan(TOLERANCE);
       }
       expect(extractor.peakGpuBytes).toBeGreaterThan(0);
+    } finally {
+      extractor.dispose();
+      await session.release();
+    }
+  });
+
+  it('fuses expansions on 14-column rows', async (context) => {
+    // At 56 px the MobileNetV3-Small layout's 16→48 expansion runs at 14 px and its stride-2
+    // depthwise convolution writes rows of 7 values: the fused kernel's scalar loads and stores.
+    const size = 56;
+    const path = join(dir, 'mobilenetV3Small-56.onnx');
+    writeFileSync(path, mobilenetV3SmallLike(size));
+    const graph = await loadModel(fileSource(path));
+
+    const target = kernelTargetOf(gpu.device);
+    if (hasSubgroupsOf8To64(target) && target.cpuAdapter) {
+      const runner = new GraphRunner(gpu.device, optimizeGraph(graph));
+      const plan = await runner.plan({ input: [BATCH, 3, size, size] }, ['features']);
+      expect(plan.steps.filter((step) => step.program.name === `conv2d-${EXPAND_DEPTHWISE_VARIANT}`)).toHaveLength(1);
+      runner.destroy();
+    } else {
+      context.annotate('this adapter runs the expansion and the depthwise convolution as two kernels');
+    }
+
+    const extractor = await createFeatureExtractor(gpu.device, graph, { keep: ['logits'] });
+    const session = await ort.InferenceSession.create(path);
+    try {
+      const data = randomInput(7, size);
+      const shape = [BATCH, 3, size, size];
+      const ours = await extractor.runTensors({ input: { data, shape } }, ['features']);
+      const reference = await session.run({ input: new ort.Tensor('float32', data, shape) });
+      const error = compareTensors(ours.features!.data, reference.features!.data as Float32Array);
+      expect(error.relative, `features: max abs ${error.maxAbs}, relative ${error.relative}; ${error.first}`).toBeLessThan(TOLERANCE);
     } finally {
       extractor.dispose();
       await session.release();

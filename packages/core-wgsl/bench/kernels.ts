@@ -40,6 +40,7 @@ import {
   EXPAND_DEPTHWISE_VARIANT,
   expandDepthwiseMismatch,
   expandDepthwiseOutputShape,
+  expandDepthwisePaysOff,
   gemmVariants,
   prepareDispatch,
   releaseDispatch,
@@ -52,6 +53,7 @@ import {
   type ExpandDepthwiseShape,
   type GemmShape,
   type KernelProgram,
+  type KernelTarget,
   type PreparedDispatch,
 } from '../src/index';
 import { DispatchTimer } from '../src/tuning/dispatch-timer';
@@ -76,7 +78,7 @@ function conv(
 }
 
 // MobileNetV2's expansions fused with the stride-2 depthwise convolutions after them (ReLU6 after
-// both, TensorFlow's SAME pads), against the sum of the '1x1' and 'dw' rows of the same shapes.
+// both, TensorFlow's SAME pads) at 224 px. Each case also times the two kernels it replaces.
 function fused(inChannels: number, channels: number, size: number): ExpandDepthwiseShape {
   const batch = Number(process.env.BENCH_BATCH ?? 1);
   return { batch, inChannels, height: size, width: size, channels, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1 };
@@ -85,7 +87,11 @@ const fusedActivations = { expand: { kind: 'clip', min: 0, max: 6 }, depthwise: 
 const fusedCases: Array<[string, ExpandDepthwiseShape]> = [
   ['fused 16->96 dw s2 @112', fused(16, 96, 112)],
   ['fused 24->144 dw s2 @56', fused(24, 144, 56)],
+  ['fused 32->192 dw s2 @28', fused(32, 192, 28)],
+  ['fused 96->576 dw s2 @14', fused(96, 576, 14)],
 ];
+// The row of a fused case that times the two kernels it replaces, in one pass.
+const SEPARATE_VARIANT = 'separate-1x1-and-depthwise';
 
 // Representative MobileNetV2 layers: the stem, expand and project 1×1 convolutions at each
 // resolution, the depthwise 3×3 convolutions at stride 1 and 2, and the final 1×1 to 1280.
@@ -192,8 +198,10 @@ const USAGE = `Usage: pnpm bench kernels [CASE [VARIANT]] [--conv=SPEC]... [--ge
 
 Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50 layer shapes
 and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
-prints memory-bound-vec4, a kernel that only reads the input and writes the output. When the
-512³ GEMM ran, a summary gives each case's fastest variant against half its rate.
+prints memory-bound-vec4, a kernel that only reads the input and writes the output. Each fused
+case (a 1×1 expansion and the stride-2 depthwise convolution after it as one kernel) also prints
+separate-1x1-and-depthwise, the two kernels it replaces in one pass. When the 512³ GEMM ran, a
+summary gives each case's fastest variant against half its rate.
 
   CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm;
                        several, separated by commas, such as 'dw 3x3 s1,gemm 512'
@@ -306,7 +314,7 @@ async function main(): Promise<void> {
   for (const [name, shape] of fusedCases) {
     if (!included(name) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
-    defaults[name] = EXPAND_DEPTHWISE_VARIANT;
+    defaults[name] = expandDepthwisePaysOff(shape) ? EXPAND_DEPTHWISE_VARIANT : SEPARATE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
     const channelZeros = new Float32Array(shape.channels);
     const inputs = [
@@ -316,6 +324,7 @@ async function main(): Promise<void> {
     ];
     const outputLength = expandDepthwiseOutputShape(shape).reduce((a, b) => a * b, 1);
     await report(device, name, EXPAND_DEPTHWISE_VARIANT, kernel.program, inputs, outputLength);
+    if (SEPARATE_VARIANT.includes(variantFilter)) await reportSeparate(device, name, shape, kernel.program.cost!, target);
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
@@ -386,6 +395,45 @@ async function reportPasses(device: GPUDevice, name: string, shape: Conv2dShape,
   await timeAndPrint(device, name, kernel.variant, prepared, cost);
   for (const dispatch of prepared) releaseDispatch(dispatch);
   for (const buffer of buffers.values()) buffer.destroy();
+}
+
+/**
+ * Times the 1×1 expansion and the depthwise convolution that a fused case replaces, each the
+ * selector's default kernel, as two dispatches in one pass, and prints a row with the fused
+ * kernel's FLOPs and bytes. The expanded tensor goes through memory between them.
+ */
+async function reportSeparate(
+  device: GPUDevice, name: string, shape: ExpandDepthwiseShape, cost: { flops: number; bytes: number }, target: KernelTarget,
+): Promise<void> {
+  const expandShape: Conv2dShape = {
+    batch: shape.batch, inChannels: shape.inChannels, inHeight: shape.height, inWidth: shape.width, outChannels: shape.channels,
+    kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
+    padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1,
+  };
+  const depthwiseShape: Conv2dShape = {
+    ...expandShape, inChannels: shape.channels, groups: shape.channels, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+    padTop: shape.padTop, padLeft: shape.padLeft, padBottom: shape.padBottom, padRight: shape.padRight,
+  };
+  const kernels = [selectConv2d(expandShape, relu6, target), selectConv2d(depthwiseShape, relu6, target)];
+  if (kernels.some((kernel) => kernel.passes)) return;
+
+  const input = createStorageBuffer(device, 4 * shape.batch * shape.inChannels * shape.height * shape.width);
+  const expanded = createStorageBuffer(device, 4 * conv2dOutputLength(expandShape));
+  const output = createStorageBuffer(device, 4 * conv2dOutputLength(depthwiseShape));
+  const operands = [[expandShape, input, expanded], [depthwiseShape, expanded, output]] as const;
+  const created: GPUBuffer[] = [input, expanded, output];
+  const prepared = kernels.map((kernel, i) => {
+    const [convShape, from, to] = operands[i]!;
+    const [, weightLength, biasLength] = convInputLengths(convShape, kernel);
+    const weights = createStorageBuffer(device, 4 * weightLength!);
+    const bias = createStorageBuffer(device, 4 * biasLength!);
+    created.push(weights, bias);
+    return prepareDispatch(device, kernel.program, [from, weights, bias].slice(0, kernel.program.inputCount).map((buffer) => ({ buffer, size: buffer.size })),
+      { buffer: to, size: to.size });
+  });
+  await timeAndPrint(device, name, SEPARATE_VARIANT, prepared, cost);
+  for (const dispatch of prepared) releaseDispatch(dispatch);
+  for (const buffer of created) buffer.destroy();
 }
 
 /** Times one program on zero-filled buffers of the given float lengths and prints a row. */

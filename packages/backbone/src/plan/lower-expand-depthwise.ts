@@ -1,6 +1,7 @@
 import {
   conv2dExpandDepthwise,
   expandDepthwiseMismatch,
+  expandDepthwisePaysOff,
   EXPAND_DEPTHWISE_VARIANT,
   isClampActivation,
   type ExpandDepthwiseActivations,
@@ -28,7 +29,8 @@ export interface ExpandDepthwisePair {
  * Finds the pairs that the fused expansion and depthwise kernel (conv2d-expand-depthwise.wgsl)
  * can run on `target`, keyed by the names of both nodes. The expansion's output must not be in
  * `keep`, because the fused kernel never writes it. Both nodes must be fused convolutions
- * (`offshelf.FusedConv`) without a residual, with constant float weights. Only CPU adapters fuse.
+ * (`offshelf.FusedConv`) without a residual, with constant float weights. Only CPU adapters fuse,
+ * and only where fusion pays off (expandDepthwisePaysOff).
  */
 export function findExpandDepthwisePairs(
   graph: Graph, shapes: ConcreteShapes, target: KernelTarget, keep: ReadonlySet<string>,
@@ -107,6 +109,6 @@ function matchPair(graph: Graph, shapes: ConcreteShapes, target: KernelTarget, e
   const shape: ExpandDepthwiseShape = {
     batch, inChannels, height, width, channels, padTop: pads[0]!, padLeft: pads[1]!, padBottom: pads[2]!, padRight: pads[3]!,
   };
-  if (expandDepthwiseMismatch(shape, activations, target) !== null) return null;
+  if (expandDepthwiseMismatch(shape, activations, target) !== null || !expandDepthwisePaysOff(shape)) return null;
   return { expand, depthwise, shape, activations };
 }

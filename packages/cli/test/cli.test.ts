@@ -329,8 +329,12 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/grid search \(3-fold cross-validation accuracy\)/);
     expect(result.stdout.match(/^ {2}rbf-svm C=/gm)).toHaveLength(4);
-    // The fold fits of an SVM have no probabilities, so the summary gives no ROC AUC.
-    expect(result.stdout).toMatch(/3-fold cross-validation \(rbf-svm [^)]*\): accuracy [\d.]+ ± [\d.]+, balanced accuracy [\d.]+\n/);
+    // The fold fits of an SVM have no probabilities: ROC AUC comes from each fold's decision values.
+    expect(result.stdout).toMatch(
+      /3-fold cross-validation \(rbf-svm [^)]*\): accuracy [\d.]+ ± [\d.]+, balanced accuracy [\d.]+, ROC AUC 1\.0000 \(mean of the folds' decision values\)\n/,
+    );
+    const bundle = JSON.parse(readFileSync(join(folder, 'svm.json'), 'utf8'));
+    expect(bundle.training.crossValidation.foldRocAuc).toEqual([1, 1, 1]);
   });
 
   it('runs a grid search for k-NN', async () => {

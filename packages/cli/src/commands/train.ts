@@ -226,9 +226,12 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
     crossValidation && withScoreMetrics(namedClassificationReport(data.labels, crossValidation.predictions, data.classNames), data.labels, crossValidation.probabilities);
   if (crossValidation && crossValidationReport) {
     const report = crossValidationReport;
-    // ROC AUC and log loss of the out-of-fold probabilities, where the fold heads give them.
+    // ROC AUC and log loss of the out-of-fold probabilities, where the fold heads give them, else
+    // the mean ROC AUC of the folds' decision values (two-class SVMs).
+    const foldRocAuc = meanFoldRocAuc(crossValidation);
     const scores = [
       ...(report.rocAuc === undefined ? [] : [`ROC AUC ${report.rocAuc.toFixed(4)}`]),
+      ...(foldRocAuc === undefined ? [] : [`ROC AUC ${foldRocAuc.toFixed(4)} (mean of the folds' decision values)`]),
       ...(report.logLoss === undefined ? [] : [`log loss ${report.logLoss.toFixed(4)}`]),
     ];
     process.stdout.write(
@@ -260,6 +263,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
               std: crossValidation.std,
               foldAccuracies: crossValidation.foldAccuracies,
               ...(crossValidationReport?.rocAuc === undefined ? {} : { rocAuc: crossValidationReport.rocAuc }),
+              ...(crossValidation.foldRocAuc === undefined ? {} : { rocAuc: meanFoldRocAuc(crossValidation), foldRocAuc: crossValidation.foldRocAuc }),
               ...(crossValidationReport?.logLoss === undefined ? {} : { logLoss: crossValidationReport.logLoss }),
             },
           }
@@ -269,6 +273,13 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
     },
   });
   log.info(`wrote ${options.output}: ${describeSpec(chosen)} on ${formatCount(data.labels.length, 'image')}, classes ${formatNameList(data.classNames)}`);
+}
+
+/** Returns the mean of the folds' ROC AUC from decision values, or undefined without them. */
+function meanFoldRocAuc(result: CrossValidationResult): number | undefined {
+  const areas = result.foldRocAuc;
+  if (areas === undefined || areas.length === 0) return undefined;
+  return areas.reduce((sum, area) => sum + area, 0) / areas.length;
 }
 
 export function registerTrain(program: Command): void {

@@ -4,7 +4,7 @@
  * own `crossValidate`, this keeps every out-of-fold prediction for the confusion
  * matrix and reports each fit, for the progress bar and Ctrl-C.
  */
-import { stratifiedKFold, type HeadSpec } from '@offshelf/heads';
+import { rocAucScore, stratifiedKFold, type HeadSpec } from '@offshelf/heads';
 
 import { CliError } from '../errors';
 import { formatCount } from '../ui/plural';
@@ -20,6 +20,12 @@ export interface CrossValidationResult {
   predictions: Int32Array;
   /** Out-of-fold class probabilities for every sample, when the head gives them (logreg, knn). */
   probabilities?: Float64Array[];
+  /**
+   * ROC AUC of each fold's decision values, for two classes and heads without probabilities
+   * (linear-svm, rbf-svm). Each fold's head has its own scale of decision values, so the folds
+   * are scored apart, as scikit-learn's cross_val_score(scoring='roc_auc'), not pooled.
+   */
+  foldRocAuc?: number[];
 }
 
 /** Rejects a fold count larger than the smallest class, which would leave folds without that class. */
@@ -54,6 +60,7 @@ export async function crossValidate(
   const split = stratifiedKFold(labels, { nSplits: folds });
   const predictions = new Int32Array(labels.length);
   let probabilities: Float64Array[] | undefined = new Array<Float64Array>(labels.length);
+  let foldRocAuc: number[] | undefined = classNames.length === 2 ? [] : undefined;
   const foldAccuracies: number[] = [];
 
   for (const { train, test } of split.folds) {
@@ -66,6 +73,11 @@ export async function crossValidate(
     const predicted = head.predictIndices(testRows);
     const proba = probabilities === undefined ? undefined : head.probabilities(testRows);
     if (proba === undefined) probabilities = undefined;
+    if (proba === undefined && foldRocAuc !== undefined) {
+      const scores = head.positiveScores(testRows);
+      if (scores === undefined) foldRocAuc = undefined;
+      else foldRocAuc.push(rocAucScore(Array.from(test, (i) => labels[i]!), scores, 1));
+    }
     let correct = 0;
     test.forEach((sample, position) => {
       predictions[sample] = predicted[position]!;
@@ -79,7 +91,11 @@ export async function crossValidate(
 
   const mean = foldAccuracies.reduce((sum, value) => sum + value, 0) / folds;
   const std = Math.sqrt(foldAccuracies.reduce((sum, value) => sum + (value - mean) ** 2, 0) / folds);
-  return { foldAccuracies, mean, std, predictions, ...(probabilities === undefined ? {} : { probabilities }) };
+  return {
+    foldAccuracies, mean, std, predictions,
+    ...(probabilities === undefined ? {} : { probabilities }),
+    ...(probabilities === undefined && foldRocAuc !== undefined ? { foldRocAuc } : {}),
+  };
 }
 
 export interface GridPoint {

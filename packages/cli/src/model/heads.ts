@@ -16,6 +16,11 @@ export interface IndexHead {
   predictIndices(rows: Float32Array[]): Int32Array;
   /** Class probabilities (columns = class indices), or undefined when the head has none. */
   probabilities(rows: Float32Array[]): Float64Array[] | undefined;
+  /**
+   * Decision values that favour class 1, for a two-class head with one decision column (logreg,
+   * linear-svm, rbf-svm); undefined for other heads.
+   */
+  positiveScores(rows: Float32Array[]): Float64Array | undefined;
 }
 
 function wrap(head: Head, classCount: number): IndexHead {
@@ -36,6 +41,12 @@ function wrap(head: Head, classCount: number): IndexHead {
         classes.forEach((label, column) => (full[label] = row[column]!));
         return full;
       });
+    },
+    positiveScores: (rows) => {
+      if (classes.length !== 2 || classes[1] !== 1) return undefined;
+      const scores = head.decisionFunction(rows);
+      if (scores.some((row) => row.length !== 1)) return undefined;
+      return Float64Array.from(scores, (row) => row[0]!);
     },
   };
 }

@@ -394,6 +394,20 @@ describe('conv2d shapes and selection', () => {
     expect(conv2dVariants(pointwise(64), { cpuAdapter: true })).not.toContain('pointwise-subgroup-32x8');
   });
 
+  it('drops subgroup variants past the workgroup limit', () => {
+    // 4096 px at stride 2: 256 × 2048 = 524,288 blocks of 8 pixels. Workgroups of one 8-lane
+    // subgroup would need 65,536 along x, one more than WebGPU allows. 64-lane ones need 8,192.
+    const stem = {
+      ...base, inChannels: 3, outChannels: 16, inHeight: 4096, inWidth: 4096, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1,
+    };
+    const cpu: KernelTarget = { subgroupSizes: { min: 8, max: 8 }, cpuAdapter: true };
+    expect(conv2dVariants(stem, cpu)).not.toContain('implicit-gemm-subgroup-32x8');
+    expect(conv2dVariants(stem, { ...cpu, cpuAdapter: false })).toContain('implicit-gemm-subgroup-32x8');
+    expect(selectConv2d(stem, biasRelu6, cpu).variant).toBe('implicit-gemm-8x8');
+    expect(conv2dVariants({ ...stem, inHeight: 4080, inWidth: 4080 }, cpu)[0]).toBe('implicit-gemm-subgroup-32x8');
+  });
+
   it('fits 1x1 column blocks to subgroups', () => {
     const cpuLanes = { subgroupSize: 8, workgroupSize: 8 };
     // A 7×7 map at batch 8 and at batch 1: blocks of 7 fill whole subgroups.

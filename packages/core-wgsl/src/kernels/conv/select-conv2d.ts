@@ -150,7 +150,9 @@ export function conv2dVariants(shape: Conv2dShape, target: KernelTarget = {}): s
   // ran ResNet-18/50's 3×3 and 7×7 layers 1.4-2.2× and MobileNetV2's stem (reduction I·KH·KW = 27)
   // 1.3-1.7× faster than the 8×8 ones (bench/kernels.ts). Smaller reductions were not measured,
   // so those keep the 8×8 kernels first.
-  const subgroupImplicit = implicitGemmFits && hasSubgroupsOf8To64(target);
+  // Their workgroups contain one subgroup on CPU adapters, so fewer pixel blocks fit along x.
+  const subgroupImplicit = implicitGemmFits && hasSubgroupsOf8To64(target) &&
+    Math.ceil(outWidth / 8) * outHeight <= subgroupLanesOf(target).workgroupSize * MAX_WORKGROUPS_PER_DIMENSION;
   const subgroupImplicitFirst = subgroupImplicit && target.cpuAdapter === true &&
     shape.inChannels * shape.kernelHeight * shape.kernelWidth >= 27;
   const window3x3 = implicitGemmFits && fitsImplicitGemm3x3(shape);

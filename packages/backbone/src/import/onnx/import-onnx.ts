@@ -5,6 +5,7 @@ import { inferShapes, normalizeAxis } from '../../ir/shape-inference';
 import type { ModelSource } from '../../source';
 import { decodeAttribute } from './attributes';
 import { constantNodeValue } from './constant-node';
+import { readHuggingFacePreprocessing } from './hugging-face-preprocessing';
 import { chooseMetadata } from './metadata';
 import { onnx, toNumber, type Int64, type OnnxTypes } from './proto';
 import { dataTypeFromOnnx, decodeTensor } from './tensor';
@@ -15,8 +16,10 @@ export const ONNX_OPSET_RANGE = { min: 7, max: 21 } as const;
 /**
  * Imports an ONNX model into the IR: decodes the protobuf, loads initializers (raw, typed or
  * external data), turns Constant nodes into initializers, moves constant operands into
- * attributes, and infers every value's shape. Throws one `ModelImportError` naming the file
- * for malformed input, and one listing every unsupported op type for unsupported models.
+ * attributes, and infers every value's shape. The preprocessing comes from a Hugging Face
+ * `preprocessor_config.json` beside the file where there is one, else from chooseMetadata. Throws
+ * one `ModelImportError` naming the file for malformed input, and one listing every unsupported op
+ * type for unsupported models.
  */
 export async function importOnnx(source: ModelSource): Promise<Graph> {
   const file = source.name;
@@ -69,6 +72,11 @@ export async function importOnnx(source: ModelSource): Promise<Graph> {
   if (model.docString) properties.description = model.docString;
   for (const entry of model.metadataProps ?? []) properties[entry.key ?? ''] = entry.value ?? '';
   graph.metadata = chooseMetadata(graph, properties);
+
+  // A Hugging Face export keeps its image processor's settings beside the model.
+  const { height, width } = graph.metadata.preprocessing;
+  const configured = await readHuggingFacePreprocessing(source, height, width);
+  if (configured) graph.metadata.preprocessing = configured;
   return graph;
 }
 

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+
+import { resnet18Like } from '../../../scripts/onnx/make_test_models.mjs';
+import { importOnnx, ModelImportError } from '../src/index';
+import { huggingFacePreprocessing } from '../src/import/onnx/hugging-face-preprocessing';
+
+// Oracle: the image processors of Hugging Face transformers, as their documentation and source
+// define them. x = (pixel · rescale_factor − image_mean) / image_std after the resize and crop.
+// ConvNeXt resizes the short side to int(shortest_edge / crop_pct) and crops shortest_edge below
+// 384, and warps to shortest_edge² from 384 up. Others resize the short side to shortest_edge
+// (or warp to height × width) and crop crop_size when do_center_crop is set. The configurations
+// below follow the files those processors save.
+
+const FILE = 'model.onnx';
+
+describe('Hugging Face preprocessor_config.json', () => {
+  it('reads a MobileNetV2 processor', () => {
+    const config = {
+      crop_size: { height: 224, width: 224 }, do_center_crop: true, do_normalize: true, do_rescale: true, do_resize: true,
+      image_mean: [0.5, 0.5, 0.5], image_processor_type: 'MobileNetV2ImageProcessor', image_std: [0.5, 0.5, 0.5],
+      resample: 2, rescale_factor: 1 / 255, size: { shortest_edge: 256 },
+    };
+    const preprocessing = huggingFacePreprocessing(config, 224, 224, FILE);
+
+    expect(preprocessing.mean).toEqual([0.5, 0.5, 0.5]);
+    expect(preprocessing.std).toEqual([0.5, 0.5, 0.5]);
+    expect(preprocessing.resize).toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 256 });
+    expect(preprocessing.channelOrder).toBe('RGB');
+  });
+
+  it('reads a ConvNeXt processor', () => {
+    const config = {
+      crop_pct: 0.875, do_normalize: true, do_rescale: true, do_resize: true, image_mean: [0.485, 0.456, 0.406],
+      image_processor_type: 'ConvNextImageProcessor', image_std: [0.229, 0.224, 0.225], resample: 3,
+      rescale_factor: 0.00392156862745098, size: { shortest_edge: 224 },
+    };
+
+    // int(224 / 0.875) = 256, then a 224 crop.
+    expect(huggingFacePreprocessing(config, 224, 224, FILE).resize).toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 256 });
+    expect(huggingFacePreprocessing({ ...config, size: { shortest_edge: 384 } }, 384, 384, FILE).resize).toEqual({ mode: 'stretch' });
+    // Without crop_pct the processor uses 224 / 256, and int(288 / 0.875) = 329.
+    const { crop_pct: _, ...noCropPct } = config;
+    expect(huggingFacePreprocessing({ ...noCropPct, size: { shortest_edge: 288 } }, 288, 288, FILE).resize)
+      .toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 329 });
+  });
+
+  it('reads a ViT processor as a plain resize', () => {
+    const config = {
+      do_normalize: true, do_rescale: true, do_resize: true, image_mean: [0.5, 0.5, 0.5], image_processor_type: 'ViTImageProcessor',
+      image_std: [0.5, 0.5, 0.5], resample: 2, rescale_factor: 1 / 255, size: { height: 224, width: 224 },
+    };
+    expect(huggingFacePreprocessing(config, 224, 224, FILE).resize).toEqual({ mode: 'stretch' });
+  });
+
+  it('converts the scale and shift to pixel / 255', () => {
+    // Without do_rescale the mean and std are in pixel units: 123.675 / 255 = 0.485.
+    const pixels = huggingFacePreprocessing({ do_rescale: false, image_mean: [123.675, 116.28, 103.53], image_std: [58.395, 57.12, 57.375] }, 224, 224, FILE);
+    expect(pixels.mean[0]).toBeCloseTo(0.485, 12);
+    expect(pixels.mean[2]).toBeCloseTo(0.406, 12);
+    expect(pixels.std[1]).toBeCloseTo(0.224, 12);
+
+    // Without do_normalize, x = pixel · rescale_factor: a scale of 1/127.5 gives x in [0, 2].
+    const scaled = huggingFacePreprocessing({ do_normalize: false, rescale_factor: 1 / 127.5 }, 224, 224, FILE);
+    expect(scaled.mean).toEqual([0, 0, 0]);
+    expect(scaled.std[0]).toBeCloseTo(0.5, 12);
+
+    // A single number applies to all three channels.
+    expect(huggingFacePreprocessing({ image_mean: 0.5, image_std: 0.25 }, 224, 224, FILE).std).toEqual([0.25, 0.25, 0.25]);
+  });
+
+  it('scales the crop to the model input', () => {
+    // Older files give sizes as numbers. A model with 160 × 160 input takes the crop's place:
+    // the short side goes to 256 · 160 / 224 = 182.9.
+    const preprocessing = huggingFacePreprocessing({ do_center_crop: true, crop_size: 224, size: 256 }, 160, 160, FILE);
+    expect(preprocessing.resize).toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 183 });
+    expect(preprocessing.height).toBe(160);
+  });
+
+  it('names a field of the wrong type', () => {
+    expect(() => huggingFacePreprocessing({ image_std: [0.5, 0.5] }, 224, 224, FILE)).toThrow(ModelImportError);
+    expect(() => huggingFacePreprocessing({ image_std: [0.5, 0.5] }, 224, 224, FILE)).toThrow(/field "image_std" is \[0\.5,0\.5\]; expected a number or a list of 3/);
+    expect(() => huggingFacePreprocessing({ do_resize: 'yes' }, 224, 224, FILE)).toThrow(/field "do_resize" is "yes"; expected true or false/);
+    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 256 }, 224, 224, FILE)).toThrow(/field "crop_size"/);
+    expect(() => huggingFacePreprocessing({ image_std: [0.5, 0, 0.5] }, 224, 224, FILE)).toThrow(/positive numbers/);
+  });
+});
+
+describe('ONNX import with preprocessor_config.json', () => {
+  const model = resnet18Like();
+  const source = (siblings: Record<string, string>) => ({
+    name: 'folder/model.onnx',
+    readMain: async () => model,
+    readSibling: async (path: string) => {
+      if (!(path in siblings)) throw new Error(`${path} not found`);
+      return new TextEncoder().encode(siblings[path]);
+    },
+  });
+
+  it('uses the file beside the model', async () => {
+    const config = { do_center_crop: true, crop_size: { height: 224, width: 224 }, size: { shortest_edge: 256 }, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] };
+    const graph = await importOnnx(source({ 'preprocessor_config.json': JSON.stringify(config) }));
+
+    // The test model takes 64 × 64 images: the short side goes to 256 · 64 / 224 = 73.1.
+    expect(graph.metadata.preprocessing.mean).toEqual([0.5, 0.5, 0.5]);
+    expect(graph.metadata.preprocessing.resize).toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 73 });
+  });
+
+  it('keeps ImageNet preprocessing without the file', async () => {
+    const graph = await importOnnx(source({}));
+    expect(graph.metadata.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
+  });
+
+  it('names a file that is not JSON', async () => {
+    await expect(importOnnx(source({ 'preprocessor_config.json': '{ "size": ' }))).rejects.toThrow(
+      /folder\/model\.onnx: preprocessor_config\.json beside it is not valid JSON/,
+    );
+  });
+});

@@ -200,8 +200,9 @@ Times every convolution and GEMM variant on MobileNetV2, ResNet-18 and ResNet-50
 and on a 512³ GEMM, and prints ms, GFLOP/s and GB/s per variant. Each depthwise case also
 prints memory-bound-vec4, a kernel that only reads the input and writes the output. Each fused
 case (a 1×1 expansion and the stride-2 depthwise convolution after it as one kernel) also prints
-separate-1x1-and-depthwise, the two kernels it replaces in one pass. When the 512³ GEMM ran, a
-summary gives each case's fastest variant against half its rate.
+separate-1x1-and-depthwise: the selector's 1×1 and depthwise kernels that the fused kernel
+replaces, timed back to back. When the 512³ GEMM ran, a summary gives each case's fastest variant
+against half its rate.
 
   CASE                 only cases whose name contains CASE, for example dw, 1x1, resnet50 or gemm;
                        several, separated by commas, such as 'dw 3x3 s1,gemm 512'
@@ -227,7 +228,8 @@ Below about 0.1 ms on lavapipe, the per-dispatch cost dominates, and the times o
 tie within the noise (memory-bound-vec4 too).
 GFLOP/s counts 2 FLOPs per multiply-add, of the direct convolution also for Winograd, so its
 rows show the time saved. GB/s counts the input, weights and output once each, and for the
-multi-pass variants (Winograd, im2col) the scratch tensors each pass reads and writes too.
+multi-pass variants (Winograd, im2col) and separate-1x1-and-depthwise the tensors each pass
+reads and writes between them too.
 
 Environment:
   BENCH_BATCH=N                   batch of the convolution shapes (default 1)
@@ -240,6 +242,8 @@ Environment:
 type KernelRow = { case: string; variant: string; ms: number; medianMs: number; gflops: number; gbps: number; firstMs: number };
 
 const rows: KernelRow[] = [];
+// The adapter line and column names, printed before the first row.
+let tableHeader: string | undefined;
 // The variant that the selector (or, for the fused cases, the runner) picks on this adapter, by case.
 const defaults: Record<string, string> = {};
 
@@ -281,8 +285,11 @@ async function main(): Promise<void> {
   const target = kernelTargetOf(device);
   const adapter = `${gpu.summary.adapter.description || gpu.summary.adapter.device} (${gpu.summary.backend})`;
   const date = new Date().toISOString();
-  console.log(`adapter: ${adapter}, ${date}`);
-  console.log(['case'.padEnd(32), 'variant (* default)'.padEnd(34), 'ms'.padStart(9), 'median ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '));
+  // The header waits for the first timed row, so a filter that matches nothing prints only its error.
+  tableHeader = [
+    `adapter: ${adapter}, ${date}`,
+    ['case'.padEnd(32), 'variant (* default)'.padEnd(34), 'ms'.padStart(9), 'median ms'.padStart(9), 'GFLOP/s'.padStart(9), 'GB/s'.padStart(7), 'first ms'.padStart(9)].join(' '),
+  ].join('\n');
 
   const started = performance.now();
   for (const [name, shape, epilogue] of convCases) {
@@ -312,7 +319,9 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, shape] of fusedCases) {
-    if (!included(name) || !EXPAND_DEPTHWISE_VARIANT.includes(variantFilter)) continue;
+    const timeFused = EXPAND_DEPTHWISE_VARIANT.includes(variantFilter);
+    const timeSeparate = SEPARATE_VARIANT.includes(variantFilter);
+    if (!included(name) || !(timeFused || timeSeparate)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
     defaults[name] = expandDepthwisePaysOff(shape) ? EXPAND_DEPTHWISE_VARIANT : SEPARATE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
@@ -323,19 +332,18 @@ async function main(): Promise<void> {
       kernel.packChannelWeights(new Float32Array(shape.channels * 9), channelZeros, channelZeros).length,
     ];
     const outputLength = expandDepthwiseOutputShape(shape).reduce((a, b) => a * b, 1);
-    await report(device, name, EXPAND_DEPTHWISE_VARIANT, kernel.program, inputs, outputLength);
-    if (SEPARATE_VARIANT.includes(variantFilter)) await reportSeparate(device, name, shape, kernel.program.cost!, target);
+    if (timeFused) await report(device, name, EXPAND_DEPTHWISE_VARIANT, kernel.program, inputs, outputLength);
+    if (timeSeparate) await reportSeparate(device, name, shape, target);
   }
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (rows.length > 0) console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   gpu.destroy();
   const unmatched = [...customNames].filter((name) => !rows.some((row) => row.case === name));
   if (unmatched.length > 0) {
     throw new UsageError(`no variant of ${unmatched.join(' and ')} matches "${variantFilter}"; leave VARIANT out to time them all`);
   }
   if (rows.length === 0) {
-    throw new UsageError(
-      `no case and variant match "${caseFilter}"${variantFilter ? ` and "${variantFilter}"` : ''}; case names start with stem, 1x1, dw, resnet, resnet50, vgg, narrow, gemm or fused (see --help)`,
-    );
+    const filters = caseFilter === '' ? `no variant matches "${variantFilter}"` : `no case and variant match "${caseFilter}"${variantFilter ? ` and "${variantFilter}"` : ''}`;
+    throw new UsageError(`${filters}; case names start with stem, 1x1, dw, resnet, resnet50, vgg, narrow, gemm or fused (see --help)`);
   }
 
   printSummary();
@@ -399,12 +407,10 @@ async function reportPasses(device: GPUDevice, name: string, shape: Conv2dShape,
 
 /**
  * Times the 1×1 expansion and the depthwise convolution that a fused case replaces, each the
- * selector's default kernel, as two dispatches in one pass, and prints a row with the fused
- * kernel's FLOPs and bytes. The expanded tensor goes through memory between them.
+ * selector's default kernel, back to back in one compute pass, and prints their row. The expanded
+ * tensor goes through memory between them.
  */
-async function reportSeparate(
-  device: GPUDevice, name: string, shape: ExpandDepthwiseShape, cost: { flops: number; bytes: number }, target: KernelTarget,
-): Promise<void> {
+async function reportSeparate(device: GPUDevice, name: string, shape: ExpandDepthwiseShape, target: KernelTarget): Promise<void> {
   const expandShape: Conv2dShape = {
     batch: shape.batch, inChannels: shape.inChannels, inHeight: shape.height, inWidth: shape.width, outChannels: shape.channels,
     kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
@@ -431,6 +437,12 @@ async function reportSeparate(
     return prepareDispatch(device, kernel.program, [from, weights, bias].slice(0, kernel.program.inputCount).map((buffer) => ({ buffer, size: buffer.size })),
       { buffer: to, size: to.size });
   });
+  // Both kernels' FLOPs and bytes: the expanded tensor counts once as the 1×1 output and once as
+  // the depthwise input.
+  const cost = {
+    flops: kernels.reduce((total, kernel) => total + kernel.program.cost!.flops, 0),
+    bytes: kernels.reduce((total, kernel) => total + kernel.program.cost!.bytes, 0),
+  };
   await timeAndPrint(device, name, SEPARATE_VARIANT, prepared, cost);
   for (const dispatch of prepared) releaseDispatch(dispatch);
   for (const buffer of created) buffer.destroy();
@@ -500,6 +512,10 @@ async function timeAndPrint(
   const gflops = cost.flops / (best * 1e6);
   const gbps = cost.bytes / (best * 1e6);
   rows.push({ case: name, variant, ms: best, medianMs: median, gflops, gbps, firstMs: first });
+  if (tableHeader !== undefined) {
+    console.log(tableHeader);
+    tableHeader = undefined;
+  }
   const shownVariant = defaults[name] === variant ? `${variant} *` : variant;
   console.log(
     [name.padEnd(32), shownVariant.padEnd(34), best.toFixed(3).padStart(9), median.toFixed(3).padStart(9), gflops.toFixed(2).padStart(9), gbps.toFixed(2).padStart(7), first.toFixed(0).padStart(9)].join(' '),

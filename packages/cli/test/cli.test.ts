@@ -189,7 +189,7 @@ describe('offshelf CLI without a GPU', () => {
     const trained = offshelf('train', train, '--head', 'logreg', '--cv', '4', '-o', model, '--quiet');
     expect(trained.stderr).toBe('');
     expect(trained.status).toBe(0);
-    expect(trained.stdout).toMatch(/4-fold cross-validation \(logreg C=1, 20 images\): accuracy 1\.0000 ± 0\.0000, balanced accuracy 1\.0000, ROC AUC 1\.0000, log loss 0\.\d{4}\n/);
+    expect(trained.stdout).toMatch(/4-fold cross-validation \(logreg C=1, 20 images\): accuracy 1\.0000 ± 0\.0000, balanced accuracy 1\.0000, ROC AUC 1\.0000 \(bees positive\), log loss 0\.\d{4}\n/);
     expect(trained.stdout).toMatch(/confusion matrix/);
 
     const bundle = JSON.parse(readFileSync(model, 'utf8'));
@@ -331,10 +331,12 @@ describe('offshelf CLI without a GPU', () => {
     expect(result.stdout.match(/^ {2}rbf-svm C=/gm)).toHaveLength(4);
     // The fold fits of an SVM have no probabilities: ROC AUC comes from each fold's decision values.
     expect(result.stdout).toMatch(
-      /3-fold cross-validation \(rbf-svm [^)]*\): accuracy [\d.]+ ± [\d.]+, balanced accuracy [\d.]+, ROC AUC 1\.0000 \(mean of the folds' decision values\)\n/,
+      /3-fold cross-validation \(rbf-svm [^)]*\): accuracy [\d.]+ ± [\d.]+, balanced accuracy [\d.]+, ROC AUC 1\.0000 \(bees positive, mean of the 3 folds' areas, from decision values\)\n/,
     );
     const bundle = JSON.parse(readFileSync(join(folder, 'svm.json'), 'utf8'));
     expect(bundle.training.crossValidation.foldRocAuc).toEqual([1, 1, 1]);
+    expect(bundle.training.crossValidation.meanFoldRocAuc).toBe(1);
+    expect(bundle.training.crossValidation.rocAuc).toBeUndefined();
   });
 
   it('runs a grid search for k-NN', async () => {

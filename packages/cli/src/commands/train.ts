@@ -229,9 +229,10 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
     // ROC AUC and log loss of the out-of-fold probabilities, where the fold heads give them, else
     // the mean ROC AUC of the folds' decision values (two-class SVMs).
     const foldRocAuc = meanFoldRocAuc(crossValidation);
+    const positive = data.classNames.length === 2 ? `${data.classNames[1]} positive` : 'one-vs-rest, macro';
     const scores = [
-      ...(report.rocAuc === undefined ? [] : [`ROC AUC ${report.rocAuc.toFixed(4)}`]),
-      ...(foldRocAuc === undefined ? [] : [`ROC AUC ${foldRocAuc.toFixed(4)} (mean of the folds' decision values)`]),
+      ...(report.rocAuc === undefined ? [] : [`ROC AUC ${report.rocAuc.toFixed(4)} (${positive})`]),
+      ...(foldRocAuc === undefined ? [] : [`ROC AUC ${foldRocAuc.toFixed(4)} (${positive}, mean of the ${folds} folds' areas, from decision values)`]),
       ...(report.logLoss === undefined ? [] : [`log loss ${report.logLoss.toFixed(4)}`]),
     ];
     process.stdout.write(
@@ -263,7 +264,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
               std: crossValidation.std,
               foldAccuracies: crossValidation.foldAccuracies,
               ...(crossValidationReport?.rocAuc === undefined ? {} : { rocAuc: crossValidationReport.rocAuc }),
-              ...(crossValidation.foldRocAuc === undefined ? {} : { rocAuc: meanFoldRocAuc(crossValidation), foldRocAuc: crossValidation.foldRocAuc }),
+              ...(crossValidation.foldRocAuc === undefined ? {} : { meanFoldRocAuc: meanFoldRocAuc(crossValidation), foldRocAuc: crossValidation.foldRocAuc }),
               ...(crossValidationReport?.logLoss === undefined ? {} : { logLoss: crossValidationReport.logLoss }),
             },
           }

@@ -4,7 +4,8 @@
 //
 //   node classify-folder.mjs MODEL.json IMAGE_FOLDER [--backbone MODEL_FILE]
 //
-// Prints one line per image: path, class name and probability, separated by tabs.
+// Prints one line per image: path, class name and probability, separated by tabs. Images that
+// cannot be decoded are skipped with a warning on stderr.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -67,9 +68,11 @@ try {
 
   // 4. Decode, extract and classify a batch at a time, so memory stays bounded for large folders.
   for (let start = 0; start < names.length; start += BATCH_SIZE) {
-    const paths = names.slice(start, start + BATCH_SIZE).map((name) => join(folder, name));
-    const images = await Promise.all(paths.map(decodeRgba));
-    const features = await extractor.extract(images);
+    const decoded = await Promise.all(names.slice(start, start + BATCH_SIZE).map((name) => decodeOrWarn(join(folder, name))));
+    const readable = decoded.filter((entry) => entry !== undefined);
+    if (readable.length === 0) continue;
+    const paths = readable.map((entry) => entry.path);
+    const features = await extractor.extract(readable.map((entry) => entry.image));
 
     const labels = head.predict(features);
     const probabilities = predictProbabilities(features);
@@ -84,6 +87,16 @@ try {
   // The extractor's buffers belong to it; the device belongs to this script.
   extractor.dispose();
   gpu.destroy();
+}
+
+/** Decodes an image, or prints a warning naming the file and returns undefined when it cannot be read. */
+async function decodeOrWarn(path) {
+  try {
+    return { path, image: await decodeRgba(path) };
+  } catch (error) {
+    console.error(`warning: skipped ${path}: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** Decodes an image file to RGBA8 as the offshelf CLI does: EXIF orientation applied, sRGB, alpha added. */

@@ -509,7 +509,7 @@ describe('offshelf CLI without a GPU', () => {
     writeFileSync(corrupt, readFileSync(join(shared, 'images/open-images/parrot.jpg')).subarray(0, 3000));
     const result = offshelf('run', '--backbone', tfjsModel, '--image', corrupt, '--top-k', '1', '--labels', catImage);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^error: --image \S*corrupt-run\.jpg: unsupported or corrupt image .*so convert or remove this one\n$/);
+    expect(result.stderr).toMatch(/^error: --image \S*corrupt-run\.jpg: unsupported or corrupt image .*replace this one with an intact file in one of them, or remove it\n$/);
   });
 
   it('names the extensions when classify finds no images', async () => {

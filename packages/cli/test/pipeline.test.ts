@@ -155,7 +155,7 @@ describe('offshelf pipeline on the GPU', () => {
 
     const result = offshelf('classify', unreadable, '--model', model);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/warning: skipped .*notes\.jpg: unsupported or corrupt image \(.*\); offshelf reads JPEG, PNG, GIF, WebP, TIFF or BMP files, so convert or remove this one/);
+    expect(result.stderr).toMatch(/warning: skipped .*notes\.jpg: unsupported or corrupt image \(.*\); offshelf reads JPEG, PNG, GIF, WebP, TIFF or BMP files: replace this one with an intact file in one of them, or remove it/);
     expect(result.stderr).toMatch(/error: no readable images: 1 file skipped \(see the warnings above\), the first unreadable image .*notes\.jpg; pass JPEG, PNG, GIF, WebP, TIFF or BMP files/);
     expect(result.stderr).not.toMatch(/features: 0 images/);
   });

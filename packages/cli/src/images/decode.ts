@@ -66,7 +66,7 @@ async function withDecoderReason<T>(step: () => Promise<T>): Promise<T> {
 function unreadableImage(path: string, error: unknown): ImageDecodeError {
   return new ImageDecodeError(
     path,
-    `unsupported or corrupt image (${decoderMessage(error)}); offshelf reads ${READABLE_IMAGE_FORMATS} files, so convert or remove this one`,
+    `unsupported or corrupt image (${decoderMessage(error)}); offshelf reads ${READABLE_IMAGE_FORMATS} files: replace this one with an intact file in one of them, or remove it`,
   );
 }
 

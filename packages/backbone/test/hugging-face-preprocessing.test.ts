@@ -82,6 +82,7 @@ describe('Hugging Face preprocessor_config.json', () => {
     expect(() => huggingFacePreprocessing({ do_resize: 'yes' }, 224, 224, FILE)).toThrow(/field "do_resize" is "yes"; expected true or false/);
     expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 256 }, 224, 224, FILE)).toThrow(/field "crop_size"/);
     expect(() => huggingFacePreprocessing({ image_std: [0.5, 0, 0.5] }, 224, 224, FILE)).toThrow(/positive numbers/);
+    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 200, crop_size: 224 }, 224, 224, FILE)).toThrow(/at most the resized short side, 200 pixels/);
   });
 });
 

@@ -125,6 +125,7 @@ function huggingFaceResize(
   if (typeof config.crop_size === 'number') cropSide = config.crop_size;
   else if (typeof crop?.height === 'number' && typeof crop.width === 'number') cropSide = Math.max(crop.height, crop.width);
   if (typeof cropSide !== 'number' || !(cropSide > 0)) throw invalid('crop_size', 'a positive number or {"height": H, "width": W} when do_center_crop is true');
+  if (cropSide > resizeSide) throw invalid('crop_size', `at most the resized short side, ${resizeSide} pixels`);
   // NOTE: a {"height", "width"} size warps the image before the crop. The short-side resize here
   // gives the same pixels for square images only.
   return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round((resizeSide * longerInputSide) / cropSide) };

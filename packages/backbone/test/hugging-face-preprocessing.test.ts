@@ -1,7 +1,8 @@
+import { requestDevice } from '@offshelf/device';
 import { describe, expect, it } from 'vitest';
 
 import { resnet18Like } from '../../../scripts/onnx/make_test_models.mjs';
-import { importOnnx, ModelImportError } from '../src/index';
+import { createFeatureExtractor, importOnnx, ModelImportError } from '../src/index';
 import { huggingFacePreprocessing } from '../src/import/onnx/hugging-face-preprocessing';
 
 // Oracle: the image processors of Hugging Face transformers, as their documentation and source
@@ -42,6 +43,17 @@ describe('Hugging Face preprocessor_config.json', () => {
     const { crop_pct: _, ...noCropPct } = config;
     expect(huggingFacePreprocessing({ ...noCropPct, size: { shortest_edge: 288 } }, 288, 288, FILE).resize)
       .toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 329 });
+  });
+
+  it('reads a DeiT processor as a warp, then a crop', () => {
+    const config = {
+      crop_size: { height: 224, width: 224 }, do_center_crop: true, do_normalize: true, do_rescale: true, do_resize: true,
+      image_mean: [0.485, 0.456, 0.406], image_processor_type: 'DeiTImageProcessor', image_std: [0.229, 0.224, 0.225],
+      resample: 3, rescale_factor: 1 / 255, size: { height: 256, width: 256 },
+    };
+    expect(huggingFacePreprocessing(config, 224, 224, FILE).resize).toEqual({ mode: 'stretchThenCenterCrop', stretchHeight: 256, stretchWidth: 256 });
+    // A 160 px model takes the crop's place: 256 · 160 / 224.
+    expect(huggingFacePreprocessing(config, 160, 160, FILE).resize).toEqual({ mode: 'stretchThenCenterCrop', stretchHeight: 256 * 160 / 224, stretchWidth: 256 * 160 / 224 });
   });
 
   it('reads a ViT processor as a plain resize', () => {
@@ -109,6 +121,45 @@ describe('ONNX import with preprocessor_config.json', () => {
   it('keeps ImageNet preprocessing without the file', async () => {
     const graph = await importOnnx(source({}));
     expect(graph.metadata.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
+  });
+
+  it('crops the warped image at the center', async () => {
+    // A 300 × 200 image whose red is 0 left of x = 40 and whose green is 0 above y = 30, both 255
+    // elsewhere. Warped to 256 × 256 and cropped to 224 × 224, it keeps source columns
+    // 18.75 .. 281.25 and rows 12.5 .. 187.5. At the model's 64 × 64 input a column spans
+    // 262.5 / 64 = 4.1 source columns and a row 175 / 64 = 2.7 source rows, and the antialiased
+    // filter reaches one span further. So red is 0 in columns 0-3 and 1 from column 7, and green
+    // 0 in rows 0-4 and 1 from row 9. A short-side crop would keep no column with red 0.
+    const config = { do_center_crop: true, crop_size: 224, size: { height: 256, width: 256 }, do_normalize: false };
+    const graph = await importOnnx(source({ 'preprocessor_config.json': JSON.stringify(config) }));
+    const width = 300;
+    const height = 200;
+    const data = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        data.set([x < 40 ? 0 : 255, y < 30 ? 0 : 255, 255, 255], (y * width + x) * 4);
+      }
+    }
+
+    const gpu = await requestDevice();
+    const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: 1 });
+    try {
+      const tensor = await extractor.preprocess([{ width, height, data }]);
+      const plane = 64 * 64;
+      const red = (row: number, column: number) => tensor.data[row * 64 + column]!;
+      const green = (row: number, column: number) => tensor.data[plane + row * 64 + column]!;
+      for (const row of [0, 31, 63]) {
+        for (const column of [0, 3]) expect(red(row, column), `red at row ${row}, column ${column}`).toBeCloseTo(0, 5);
+        for (const column of [7, 40, 63]) expect(red(row, column), `red at row ${row}, column ${column}`).toBeCloseTo(1, 5);
+      }
+      for (const column of [0, 31, 63]) {
+        for (const row of [0, 4]) expect(green(row, column), `green at row ${row}, column ${column}`).toBeCloseTo(0, 5);
+        for (const row of [9, 40, 63]) expect(green(row, column), `green at row ${row}, column ${column}`).toBeCloseTo(1, 5);
+      }
+    } finally {
+      extractor.dispose();
+      gpu.destroy();
+    }
   });
 
   it('names a file that is not JSON', async () => {

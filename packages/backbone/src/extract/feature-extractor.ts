@@ -10,6 +10,7 @@ import {
   kernelTargetOf,
   tuneKernels,
   type AdapterIdentity,
+  type CropRectangle,
   type PreparedDispatch,
   type TuningCache,
   type TuningKey,
@@ -325,7 +326,7 @@ function uploadImages(device: GPUDevice, images: RgbaImage[], preprocessing: Pre
     buffers.push(pixels);
     bytes += pixels.size;
 
-    const crop = preprocessing.resize.mode === 'stretch' ? undefined : centerCrop(image.width, image.height, preprocessing.width, preprocessing.height, cropFraction(preprocessing));
+    const crop = sourceCrop(preprocessing, image.width, image.height);
     const program = preprocessImageProgram({
       sourceWidth: image.width,
       sourceHeight: image.height,
@@ -358,8 +359,19 @@ function uploadImages(device: GPUDevice, images: RgbaImage[], preprocessing: Pre
   };
 }
 
-/** Fraction of the short side kept by resize-then-center-crop, such as 224 / 256. */
-function cropFraction(preprocessing: Preprocessing): number {
-  if (preprocessing.resize.mode !== 'shorterSideThenCenterCrop') return 1;
-  return Math.min(preprocessing.height, preprocessing.width) / preprocessing.resize.shorterSide;
+/**
+ * Returns the part of a source image that the preprocessing resamples to the input size, or
+ * undefined for the whole image. A center crop after a resize is the same centered part of the
+ * source, resized once.
+ */
+function sourceCrop(preprocessing: Preprocessing, sourceWidth: number, sourceHeight: number): CropRectangle | undefined {
+  const { resize, height, width } = preprocessing;
+  if (resize.mode === 'stretch') return undefined;
+  if (resize.mode === 'shorterSideThenCenterCrop') {
+    // The fraction of the short side kept, such as 224 / 256.
+    return centerCrop(sourceWidth, sourceHeight, width, height, Math.min(height, width) / resize.shorterSide);
+  }
+  const cropWidth = (sourceWidth * width) / resize.stretchWidth;
+  const cropHeight = (sourceHeight * height) / resize.stretchHeight;
+  return { x: (sourceWidth - cropWidth) / 2, y: (sourceHeight - cropHeight) / 2, width: cropWidth, height: cropHeight };
 }

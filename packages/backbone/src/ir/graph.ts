@@ -51,8 +51,16 @@ export interface Preprocessing {
   /** x = (pixel / 255 - mean) / std per channel, with pixel in [0, 255]. */
   mean: [number, number, number];
   std: [number, number, number];
-  /** How the image reaches height × width: plain resize, or resize the short side then center-crop. */
-  resize: { mode: 'stretch' } | { mode: 'shorterSideThenCenterCrop'; shorterSide: number };
+  /**
+   * How the image reaches height × width. `stretch` resizes it whatever its aspect ratio.
+   * `shorterSideThenCenterCrop` resizes its short side to `shorterSide` pixels, then crops the
+   * center. `stretchThenCenterCrop` resizes it to stretchHeight × stretchWidth, then crops the
+   * center, as DeiT's and BEiT's image processors do.
+   */
+  resize:
+    | { mode: 'stretch' }
+    | { mode: 'shorterSideThenCenterCrop'; shorterSide: number }
+    | { mode: 'stretchThenCenterCrop'; stretchHeight: number; stretchWidth: number };
 }
 
 // torchvision's ImageNet recipe resizes the short side to 256 for a 224 crop.
@@ -68,7 +76,7 @@ export function imagenetCenterCrop(height: number, width: number): Preprocessing
 
 /** True when two preprocessing recipes give the same input tensors: same size, channel order, normalization and resize. */
 export function samePreprocessing(a: Preprocessing, b: Preprocessing): boolean {
-  const resizeOf = (p: Preprocessing): string => (p.resize.mode === 'stretch' ? 'stretch' : `crop ${p.resize.shorterSide}`);
+  const resizeOf = (p: Preprocessing): string => JSON.stringify(p.resize);
   return a.height === b.height && a.width === b.width && a.channelOrder === b.channelOrder &&
     a.mean.every((value, i) => value === b.mean[i]) && a.std.every((value, i) => value === b.std[i]) && resizeOf(a) === resizeOf(b);
 }

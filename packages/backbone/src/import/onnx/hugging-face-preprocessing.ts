@@ -99,36 +99,51 @@ function huggingFaceResize(
 
   // `size` is a number (older files), {"shortest_edge": N} or {"height": H, "width": W}.
   const size = objectOrUndefined(config.size);
-  let resizeSide: unknown;
-  if (typeof config.size === 'number') resizeSide = config.size;
-  else if (size?.shortest_edge !== undefined) resizeSide = size.shortest_edge;
-  else if (typeof size?.height === 'number' && typeof size.width === 'number') resizeSide = Math.min(size.height, size.width);
+  let shortestEdge: unknown;
+  let stretch: { height: unknown; width: unknown } | undefined;
+  if (typeof config.size === 'number') shortestEdge = config.size;
+  else if (size?.shortest_edge !== undefined) shortestEdge = size.shortest_edge;
+  else if (size?.height !== undefined && size.width !== undefined) stretch = { height: size.height, width: size.width };
   else if (config.size === undefined || config.size === null) return { mode: 'stretch' };
   else throw invalid('size', 'a number, {"shortest_edge": N} or {"height": H, "width": W}');
-  if (typeof resizeSide !== 'number' || !(resizeSide > 0)) throw invalid('size', 'positive sizes');
-  const longerInputSide = Math.max(height, width);
+  const positiveSize = (value: unknown): number => {
+    if (typeof value !== 'number' || !(value > 0)) throw invalid('size', 'positive sizes');
+    return value;
+  };
 
   // ConvNeXt's processor resizes the short side to shortest_edge / crop_pct and crops shortest_edge.
   const processor = String(config.image_processor_type ?? config.feature_extractor_type ?? '');
-  if (processor.startsWith('ConvNext')) {
-    if (resizeSide >= CONVNEXT_WARP_SIZE) return { mode: 'stretch' };
+  if (processor.startsWith('ConvNext') && shortestEdge !== undefined) {
+    const side = positiveSize(shortestEdge);
+    if (side >= CONVNEXT_WARP_SIZE) return { mode: 'stretch' };
     const cropPct = config.crop_pct ?? 224 / 256;
     if (typeof cropPct !== 'number' || !(cropPct > 0 && cropPct <= 1)) throw invalid('crop_pct', 'a number in (0, 1]');
-    return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round((Math.floor(resizeSide / cropPct) * longerInputSide) / resizeSide) };
+    return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round((Math.floor(side / cropPct) * Math.max(height, width)) / side) };
   }
 
   // Other processors resize, then with do_center_crop crop crop_size. The model's input takes the
-  // crop's place, so the resized short side scales with it.
+  // crop's place, so the resized sizes scale with it.
   if (!flag('do_center_crop', false)) return { mode: 'stretch' };
   const crop = objectOrUndefined(config.crop_size);
-  let cropSide: unknown;
-  if (typeof config.crop_size === 'number') cropSide = config.crop_size;
-  else if (typeof crop?.height === 'number' && typeof crop.width === 'number') cropSide = Math.max(crop.height, crop.width);
-  if (typeof cropSide !== 'number' || !(cropSide > 0)) throw invalid('crop_size', 'a positive number or {"height": H, "width": W} when do_center_crop is true');
-  if (cropSide > resizeSide) throw invalid('crop_size', `at most the resized short side, ${resizeSide} pixels`);
-  // NOTE: a {"height", "width"} size warps the image before the crop. The short-side resize here
-  // gives the same pixels for square images only.
-  return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round((resizeSide * longerInputSide) / cropSide) };
+  let cropHeight: unknown;
+  let cropWidth: unknown;
+  if (typeof config.crop_size === 'number') [cropHeight, cropWidth] = [config.crop_size, config.crop_size];
+  else [cropHeight, cropWidth] = [crop?.height, crop?.width];
+  if (typeof cropHeight !== 'number' || !(cropHeight > 0) || typeof cropWidth !== 'number' || !(cropWidth > 0)) {
+    throw invalid('crop_size', 'a positive number or {"height": H, "width": W} when do_center_crop is true');
+  }
+
+  // A {"height", "width"} size warps the image whatever its aspect ratio, as DeiT's processor does.
+  if (stretch !== undefined) {
+    const stretchHeight = positiveSize(stretch.height);
+    const stretchWidth = positiveSize(stretch.width);
+    if (cropHeight > stretchHeight || cropWidth > stretchWidth) throw invalid('crop_size', `at most the resized ${stretchHeight} × ${stretchWidth} pixels`);
+    return { mode: 'stretchThenCenterCrop', stretchHeight: (stretchHeight * height) / cropHeight, stretchWidth: (stretchWidth * width) / cropWidth };
+  }
+  const side = positiveSize(shortestEdge);
+  const cropSide = Math.max(cropHeight, cropWidth);
+  if (cropSide > side) throw invalid('crop_size', `at most the resized short side, ${side} pixels`);
+  return { mode: 'shorterSideThenCenterCrop', shorterSide: Math.round((side * Math.max(height, width)) / cropSide) };
 }
 
 function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {

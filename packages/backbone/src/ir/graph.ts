@@ -76,7 +76,11 @@ export function imagenetCenterCrop(height: number, width: number): Preprocessing
 
 /** True when two preprocessing recipes give the same input tensors: same size, channel order, normalization and resize. */
 export function samePreprocessing(a: Preprocessing, b: Preprocessing): boolean {
-  const resizeOf = (p: Preprocessing): string => JSON.stringify(p.resize);
+  const resizeOf = ({ resize }: Preprocessing): string => {
+    if (resize.mode === 'shorterSideThenCenterCrop') return `${resize.mode} ${resize.shorterSide}`;
+    if (resize.mode === 'stretchThenCenterCrop') return `${resize.mode} ${resize.stretchHeight} ${resize.stretchWidth}`;
+    return resize.mode;
+  };
   return a.height === b.height && a.width === b.width && a.channelOrder === b.channelOrder &&
     a.mean.every((value, i) => value === b.mean[i]) && a.std.every((value, i) => value === b.std[i]) && resizeOf(a) === resizeOf(b);
 }

@@ -1,4 +1,4 @@
-import { ModelImportError } from './ir/graph';
+import { ModelImportError, SiblingNotFoundError } from './ir/graph';
 import type { ModelSource, RgbaImage } from './source';
 
 /**
@@ -18,7 +18,7 @@ export function modelSourceFromBytes(name: string, bytes: Uint8Array | ArrayBuff
       const sibling = siblings[relativePath];
       if (!sibling) {
         const known = Object.keys(siblings);
-        throw new ModelImportError(name, `needs ${relativePath}, which is not among the sibling files given (${known.length ? known.join(', ') : 'none'}); pass it in the siblings argument of modelSourceFromBytes.`);
+        throw new SiblingNotFoundError(name, relativePath, `needs ${relativePath}, which is not among the sibling files given (${known.length ? known.join(', ') : 'none'}); pass it in the siblings argument of modelSourceFromBytes.`);
       }
       return toUint8Array(sibling);
     },
@@ -43,7 +43,7 @@ export function modelSourceFromUrl(url: string | URL, init?: RequestInit): Model
   return {
     name: base.href,
     readMain: () => fetchBytes(base, init),
-    readSibling: (relativePath: string) => fetchBytes(new URL(relativePath, base), init),
+    readSibling: (relativePath: string) => fetchBytes(new URL(relativePath, base), init, { model: base.href, relativePath }),
   };
 }
 
@@ -71,12 +71,24 @@ function toUint8Array(bytes: Uint8Array | ArrayBuffer): Uint8Array {
   return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
 }
 
-async function fetchBytes(url: URL, init: RequestInit | undefined): Promise<Uint8Array> {
+/**
+ * Downloads `url`. For a sibling of `model`, an HTTP 404 or 410 response, or an HTML page where a
+ * data file belongs (servers that route unknown paths to a web app return one), is a
+ * SiblingNotFoundError.
+ */
+async function fetchBytes(url: URL, init: RequestInit | undefined, sibling?: { model: string; relativePath: string }): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url, init);
   } catch (error) {
     throw new ModelImportError(url.href, `download failed (${(error as Error).message}); check the URL, the network and, in a browser, that the server allows cross-origin requests (CORS).`);
+  }
+  if (sibling !== undefined) {
+    const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
+    if (response.status === 404 || response.status === 410 || html) {
+      const answer = html ? 'an HTML page' : `HTTP ${response.status}`;
+      throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url.href}, for which the server returned ${answer}; put the file beside the model.`);
+    }
   }
   if (!response.ok) throw new ModelImportError(url.href, `download failed: HTTP ${response.status} ${response.statusText}.`);
   return new Uint8Array(await response.arrayBuffer());

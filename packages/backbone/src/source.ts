@@ -7,7 +7,11 @@ export interface ModelSource {
   name: string;
   /** Reads the main file. */
   readMain(): Promise<Uint8Array>;
-  /** Reads a file next to the main one (TF.js weight shards, ONNX external data), by relative path. */
+  /**
+   * Reads a file next to the main one (TF.js weight shards, ONNX external data, a Hugging Face
+   * `preprocessor_config.json`), by relative path. Throws `SiblingNotFoundError` where there is no
+   * such file, so that importers can tell a missing optional file from an unreadable one.
+   */
   readSibling(relativePath: string): Promise<Uint8Array>;
 }
 

@@ -2,7 +2,7 @@ import { requestDevice } from '@offshelf/device';
 import { describe, expect, it } from 'vitest';
 
 import { resnet18Like } from '../../../scripts/onnx/make_test_models.mjs';
-import { createFeatureExtractor, importOnnx, ModelImportError } from '../src/index';
+import { createFeatureExtractor, importOnnx, ModelImportError, SiblingNotFoundError } from '../src/index';
 import { huggingFacePreprocessing } from '../src/import/onnx/hugging-face-preprocessing';
 
 // Oracle: the image processors of Hugging Face transformers, as their documentation and source
@@ -80,6 +80,20 @@ describe('Hugging Face preprocessor_config.json', () => {
     expect(huggingFacePreprocessing({ image_mean: 0.5, image_std: 0.25 }, 224, 224, FILE).std).toEqual([0.25, 0.25, 0.25]);
   });
 
+  it('reads an EfficientNet processor', () => {
+    // include_top (the default) divides by image_std twice, and rescale_offset subtracts 1 after
+    // the rescale: x = ((pixel / 127.5 − 1) − 0.5) / 0.25², with mean and std on pixel / 255 of
+    // (1.5 / 127.5) · 127.5 / 255 = 0.75 and 0.0625 · 127.5 / 255 = 0.03125.
+    const config = {
+      image_processor_type: 'EfficientNetImageProcessor', rescale_factor: 1 / 127.5, rescale_offset: true,
+      image_mean: [0.5, 0.5, 0.5], image_std: [0.25, 0.25, 0.25], size: { height: 224, width: 224 },
+    };
+    const preprocessing = huggingFacePreprocessing(config, 224, 224, FILE);
+    expect(preprocessing.mean[0]).toBeCloseTo(0.75, 12);
+    expect(preprocessing.std[0]).toBeCloseTo(0.03125, 12);
+    expect(huggingFacePreprocessing({ ...config, include_top: false, rescale_offset: false }, 224, 224, FILE).std[0]).toBeCloseTo(0.125, 12);
+  });
+
   it('scales the crop to the model input', () => {
     // Older files give sizes as numbers. A model with 160 × 160 input takes the crop's place:
     // the short side goes to 256 · 160 / 224 = 182.9.
@@ -92,7 +106,9 @@ describe('Hugging Face preprocessor_config.json', () => {
     expect(() => huggingFacePreprocessing({ image_std: [0.5, 0.5] }, 224, 224, FILE)).toThrow(ModelImportError);
     expect(() => huggingFacePreprocessing({ image_std: [0.5, 0.5] }, 224, 224, FILE)).toThrow(/field "image_std" is \[0\.5,0\.5\]; expected a number or a list of 3/);
     expect(() => huggingFacePreprocessing({ do_resize: 'yes' }, 224, 224, FILE)).toThrow(/field "do_resize" is "yes"; expected true or false/);
-    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 256 }, 224, 224, FILE)).toThrow(/field "crop_size"/);
+    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 256 }, 224, 224, FILE)).toThrow(/field "crop_size" is missing; expected/);
+    // A null rescale factor means the default 1/255, as a null flag means its default.
+    expect(huggingFacePreprocessing({ rescale_factor: null, image_mean: 0.5, image_std: 0.5 }, 224, 224, FILE).mean).toEqual([0.5, 0.5, 0.5]);
     expect(() => huggingFacePreprocessing({ image_std: [0.5, 0, 0.5] }, 224, 224, FILE)).toThrow(/positive numbers/);
     expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 200, crop_size: 224 }, 224, 224, FILE)).toThrow(/at most the resized short side, 200 pixels/);
   });
@@ -100,11 +116,12 @@ describe('Hugging Face preprocessor_config.json', () => {
 
 describe('ONNX import with preprocessor_config.json', () => {
   const model = resnet18Like();
-  const source = (siblings: Record<string, string>) => ({
+  const source = (siblings: Record<string, string>, unreadable?: Error) => ({
     name: 'folder/model.onnx',
     readMain: async () => model,
     readSibling: async (path: string) => {
-      if (!(path in siblings)) throw new Error(`${path} not found`);
+      if (unreadable) throw unreadable;
+      if (!(path in siblings)) throw new SiblingNotFoundError('folder/model.onnx', path, `${path} not found`);
       return new TextEncoder().encode(siblings[path]);
     },
   });
@@ -121,6 +138,22 @@ describe('ONNX import with preprocessor_config.json', () => {
   it('keeps ImageNet preprocessing without the file', async () => {
     const graph = await importOnnx(source({}));
     expect(graph.metadata.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
+    expect(graph.metadata.preprocessingSource).toBeUndefined();
+    expect(graph.metadata.warnings).toBeUndefined();
+  });
+
+  it('warns about a file it cannot read', async () => {
+    const graph = await importOnnx(source({}, new Error('permission denied')));
+    expect(graph.metadata.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
+    expect(graph.metadata.warnings).toEqual([
+      "folder/preprocessor_config.json could not be read (permission denied), so the model's default preprocessing applies",
+    ]);
+  });
+
+  it('warns about flags it does not apply', async () => {
+    const graph = await importOnnx(source({ 'preprocessor_config.json': JSON.stringify({ do_normalise: true, do_pad: false, do_convert_rgb: true }) }));
+    expect(graph.metadata.preprocessingSource).toBe('preprocessor_config.json');
+    expect(graph.metadata.warnings).toEqual(['folder/preprocessor_config.json: offshelf ignores do_normalise; check the spelling, or set the preprocessing yourself']);
   });
 
   it('crops the warped image at the center', async () => {
@@ -164,7 +197,7 @@ describe('ONNX import with preprocessor_config.json', () => {
 
   it('names a file that is not JSON', async () => {
     await expect(importOnnx(source({ 'preprocessor_config.json': '{ "size": ' }))).rejects.toThrow(
-      /folder\/model\.onnx: preprocessor_config\.json beside it is not valid JSON/,
+      /^folder\/preprocessor_config\.json: invalid JSON \(.*\); fix or remove the file\.$/,
     );
   });
 });

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { resnet18Like } from '../../../scripts/onnx/make_test_models.mjs';
 import { writeFeaturesFile, type LabelledFeatures } from '../src/data/features-file';
+import { encodeNpy } from '../src/io/npy';
 // @ts-expect-error: the build script is plain JavaScript without type declarations.
 import { bundleCli, cliDir } from '../scripts/bundle.mjs';
 
@@ -443,6 +445,32 @@ describe('offshelf CLI without a GPU', () => {
     const result = offshelf('run', '--backbone', onnx, '--input', npy, '-o', join(folder, 'int-out'));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/int\.npy: dtype <i4 is not supported; save the array as little-endian float32/);
+  });
+
+  it('reads preprocessor_config.json beside an ONNX model', () => {
+    const modelFolder = join(folder, 'hugging-face');
+    mkdirSync(modelFolder, { recursive: true });
+    const model = join(modelFolder, 'model.onnx');
+    writeFileSync(model, resnet18Like());
+    const npy = join(folder, 'input-64.npy');
+    writeFileSync(npy, encodeNpy({ shape: [1, 3, 64, 64], data: new Float32Array(3 * 64 * 64) }));
+    const config = join(modelFolder, 'preprocessor_config.json');
+    const run = () => offshelf('run', '--backbone', model, '--input', npy, '--output', 'features', '-o', join(folder, 'hf-out.npy'));
+
+    // A MobileNetV2-style processor on the test model's 64 × 64 input: short side 256 · 64 / 224.
+    writeFileSync(config, JSON.stringify({ do_center_crop: true, crop_size: 224, size: { shortest_edge: 256 }, image_mean: 0.5, image_std: 0.5 }));
+    const configured = run();
+    expect(configured.status, configured.stderr).toBe(0);
+    expect(configured.stderr).toContain(`preprocessing from ${config}: short side to 73, center crop 64×64, mean 0.5,0.5,0.5, std 0.5,0.5,0.5 (of pixel / 255)`);
+
+    // A folder in the file's place cannot be read: the run warns and keeps the model's defaults.
+    rmSync(config);
+    mkdirSync(config);
+    const unreadable = run();
+    expect(unreadable.status, unreadable.stderr).toBe(0);
+    expect(unreadable.stderr).toMatch(/warning: \S*preprocessor_config\.json could not be read \(.*EISDIR.*\), so the model's default preprocessing applies/);
+    expect(unreadable.stderr).not.toContain('preprocessing from');
+    rmSync(config, { recursive: true });
   });
 
   it('shows one default for run --output', () => {

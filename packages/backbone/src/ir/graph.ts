@@ -52,7 +52,7 @@ export interface Preprocessing {
   mean: [number, number, number];
   std: [number, number, number];
   /**
-   * How the image reaches height × width. `stretch` resizes it whatever its aspect ratio.
+   * The steps that bring the image to height × width. `stretch` resizes it whatever its aspect ratio.
    * `shorterSideThenCenterCrop` resizes its short side to `shorterSide` pixels, then crops the
    * center. `stretchThenCenterCrop` resizes it to stretchHeight × stretchWidth, then crops the
    * center, as DeiT's and BEiT's image processors do.
@@ -96,6 +96,10 @@ export interface ModelMetadata {
   classifierOutput?: string;
   /** Free-form facts from the file (producer, opset, description). */
   properties: Record<string, string>;
+  /** The file beside the model that `preprocessing` came from, such as `preprocessor_config.json`. */
+  preprocessingSource?: string;
+  /** Problems the importer worked around, such as an unreadable optional file, for the caller to show. */
+  warnings?: string[];
 }
 
 export interface Graph {
@@ -118,6 +122,21 @@ export class ModelImportError extends Error {
   ) {
     super(`${file}: ${message}`);
     this.name = 'ModelImportError';
+  }
+}
+
+/**
+ * A file beside the model that a ModelSource does not have. Importers treat an optional sibling
+ * (such as `preprocessor_config.json`) that throws it as absent, and any other error as unreadable.
+ */
+export class SiblingNotFoundError extends ModelImportError {
+  constructor(
+    file: string,
+    readonly relativePath: string,
+    message: string,
+  ) {
+    super(file, message);
+    this.name = 'SiblingNotFoundError';
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 
-import type { ModelSource } from '@offshelf/backbone';
+import { SiblingNotFoundError, type ModelSource } from '@offshelf/backbone';
 
 import { CliError } from '../errors';
 
@@ -20,8 +20,8 @@ export function fileModelSource(path: string): ModelSource {
         return new Uint8Array(await readFile(target));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        const problem = code === 'ENOENT' ? 'not found' : `unreadable (${code})`;
-        throw new CliError(`${target} ${problem}; keep the weight files that ${path} lists in its folder`);
+        if (code === 'ENOENT') throw new SiblingNotFoundError(path, relativePath, `${target} not found; keep the files that ${path} refers to in its folder`);
+        throw new CliError(`${target} is unreadable (${code}); fix its permissions, or remove it if the model does not need it`);
       }
     },
   };

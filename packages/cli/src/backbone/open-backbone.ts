@@ -2,12 +2,15 @@
  * Opens a backbone for feature extraction: resolves the `--backbone` argument,
  * requests a WebGPU device, imports the model and builds the feature extractor.
  */
+import { dirname, join } from 'node:path';
+
 import { createFeatureExtractor, loadModel, SUPPORTED_ARCHITECTURES, type FeatureExtractor, type FeatureExtractorOptions, type Graph, type Preprocessing, type Tensor } from '@offshelf/backbone';
 import { requestDevice, type OffshelfDevice } from '@offshelf/device';
 
 import { hasFeaturesFileHeader } from '../data/features-file';
 import { CliError, errorMessage } from '../errors';
 import { resolveModel, type ResolvedModel } from '../registry/models';
+import { createLog } from '../ui/log';
 import type { TuningMode } from '../tuning/tuning-mode';
 import { cliTuningOptions } from '../tuning/tuning-options';
 import { fileModelSource } from './file-source';
@@ -60,8 +63,35 @@ function applyRecordedPreprocessing(graph: Graph, recorded: Preprocessing, origi
   graph.metadata.preprocessing = recorded;
 }
 
-/** Imports a resolved model file into the IR graph; `arch` names the network of a weights-only safetensors file. */
-export async function importModel(model: ResolvedModel, arch: string | undefined): Promise<Graph> {
+/**
+ * Imports a resolved model file into the IR graph; `arch` names the network of a weights-only
+ * safetensors file. Prints the importer's warnings, and unless `quiet` the file that set the
+ * preprocessing, such as a Hugging Face `preprocessor_config.json`.
+ */
+export async function importModel(model: ResolvedModel, arch: string | undefined, quiet?: boolean): Promise<Graph> {
+  const graph = await loadGraph(model, arch);
+  const log = createLog(quiet);
+  for (const warning of graph.metadata.warnings ?? []) log.warn(warning);
+  const { preprocessingSource, preprocessing } = graph.metadata;
+  if (preprocessingSource !== undefined) {
+    log.info(`preprocessing from ${join(dirname(model.path), preprocessingSource)}: ${describePreprocessing(preprocessing)}`);
+  }
+  return graph;
+}
+
+/** Describes a preprocessing recipe in one line: resize, mean and standard deviation. */
+function describePreprocessing(preprocessing: Preprocessing): string {
+  const { resize } = preprocessing;
+  const numbers = (values: readonly number[]): string => values.map((value) => Number(value.toPrecision(4))).join(',');
+  let steps = `stretch to ${preprocessing.width}×${preprocessing.height}`;
+  if (resize.mode === 'shorterSideThenCenterCrop') steps = `short side to ${resize.shorterSide}, center crop ${preprocessing.width}×${preprocessing.height}`;
+  if (resize.mode === 'stretchThenCenterCrop') {
+    steps = `stretch to ${Number(resize.stretchWidth.toPrecision(4))}×${Number(resize.stretchHeight.toPrecision(4))}, center crop ${preprocessing.width}×${preprocessing.height}`;
+  }
+  return `${steps}, mean ${numbers(preprocessing.mean)}, std ${numbers(preprocessing.std)} (of pixel / 255)`;
+}
+
+async function loadGraph(model: ResolvedModel, arch: string | undefined): Promise<Graph> {
   if (model.path.toLowerCase().endsWith('.safetensors') && (await hasFeaturesFileHeader(model.path))) {
     throw new CliError(
       `--backbone ${model.path} is a features file written by \`offshelf extract\` (tensors features and labels), not a model; ` +
@@ -99,7 +129,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
         'the backbone changed: pass --backbone with the original file, or retrain the model on this backbone',
     );
   }
-  const graph = await importModel(model, options.arch);
+  const graph = await importModel(model, options.arch, options.quiet || options.preprocessing !== undefined);
   if (options.preprocessing) applyRecordedPreprocessing(graph, options.preprocessing, options.preprocessingOrigin ?? 'the recorded preprocessing', model.path);
   else if (options.preprocessingOverrides) applyPreprocessingOverrides(graph, options.preprocessingOverrides);
 

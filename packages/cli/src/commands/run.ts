@@ -151,7 +151,7 @@ export async function runRun(options: RunOptions): Promise<void> {
     const withLabels = MODEL_REGISTRY.filter((entry) => entry.labels).map((entry) => entry.name).join(', ');
     throw new UsageError(`--top-k needs --labels FILE (one class name per line). Only the registry models ${withLabels} include their own labels`);
   }
-  const graph = await importModel(model, options.arch);
+  const graph = await importModel(model, options.arch, options.quiet);
   const overrides = preprocessingOverrides(options);
   if (overrides) applyPreprocessingOverrides(graph, overrides);
   // Without -o nothing is written, so only the ranked output is computed.

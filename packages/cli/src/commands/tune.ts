@@ -32,7 +32,7 @@ export async function runTune(options: TuneOptions, stdout: NodeJS.WritableStrea
   }
 
   const model = await resolveModel(options.backbone, { quiet: options.quiet });
-  const graph = await importModel(model, options.arch);
+  const graph = await importModel(model, options.arch, options.quiet);
   const gpu = await requestDevice();
   const results: TuningResult[] = [];
   const start = performance.now();

@@ -1,4 +1,4 @@
-import { ModelImportError, type Preprocessing } from '../../ir/graph';
+import { ModelImportError, SiblingNotFoundError, type Preprocessing } from '../../ir/graph';
 import type { ModelSource } from '../../source';
 
 /** The file that Hugging Face image processors save, and Optimum's ONNX exports keep beside model.onnx. */
@@ -7,54 +7,67 @@ export const HUGGING_FACE_PREPROCESSOR_FILE = 'preprocessor_config.json';
 // From this shortest_edge up, ConvNeXt's processor warps the image to shortest_edge² without a crop.
 const CONVNEXT_WARP_SIZE = 384;
 
+// Processor flags that this conversion applies, or that change nothing for it (offshelf always
+// decodes to RGB). Another flag set to true, such as a misspelt do_normalise, gets a warning.
+const KNOWN_FLAGS = new Set(['do_resize', 'do_rescale', 'do_normalize', 'do_center_crop', 'do_convert_rgb']);
+
+/** The result of reading `preprocessor_config.json` beside a model: its preprocessing, and warnings to show. */
+export interface HuggingFacePreprocessingResult {
+  /** Undefined where the file is missing or unreadable. */
+  preprocessing?: Preprocessing;
+  warnings: string[];
+}
+
 /**
- * Reads `preprocessor_config.json` beside an ONNX model, when there is one, and returns the
- * preprocessing it describes for the model's height × width input, or undefined without the file.
- * A file that is not valid JSON or has fields of the wrong type throws a ModelImportError naming it.
+ * Reads `preprocessor_config.json` beside an ONNX model and returns the preprocessing it describes
+ * for the model's height × width input. Without the file (the source throws SiblingNotFoundError)
+ * there is none. An unreadable file gives a warning and no preprocessing. A file that is not a
+ * JSON object or has fields of the wrong type throws a ModelImportError that names it.
  */
 export async function readHuggingFacePreprocessing(
   source: Pick<ModelSource, 'name' | 'readSibling'>, height: number, width: number,
-): Promise<Preprocessing | undefined> {
+): Promise<HuggingFacePreprocessingResult> {
+  const file = siblingName(source.name, HUGGING_FACE_PREPROCESSOR_FILE);
   let bytes: Uint8Array;
   try {
     bytes = await source.readSibling(HUGGING_FACE_PREPROCESSOR_FILE);
-  } catch {
-    // Sources report a missing sibling in their own ways (a file-system error, an HTTP 404), so any
-    // failure to read means no configuration.
-    return undefined;
+  } catch (error) {
+    if (error instanceof SiblingNotFoundError) return { warnings: [] };
+    return { warnings: [`${file} could not be read (${oneLine((error as Error).message)}), so the model's default preprocessing applies`] };
   }
 
   let config: unknown;
   try {
     config = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new ModelImportError(source.name, `${HUGGING_FACE_PREPROCESSOR_FILE} beside it is not valid JSON (${(error as Error).message}); fix or remove it.`);
+    throw new ModelImportError(file, `invalid JSON (${oneLine((error as Error).message)}); fix or remove the file.`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ModelImportError(source.name, `${HUGGING_FACE_PREPROCESSOR_FILE} beside it is not a JSON object; fix or remove it.`);
+    throw new ModelImportError(file, 'not a JSON object; fix or remove the file.');
   }
-  return huggingFacePreprocessing(config as Record<string, unknown>, height, width, source.name);
+  const fields = config as Record<string, unknown>;
+  const ignored = Object.keys(fields).filter((key) => key.startsWith('do_') && !KNOWN_FLAGS.has(key) && fields[key] === true);
+  const warnings = ignored.length === 0 ? [] : [`${file}: offshelf ignores ${ignored.join(', ')}; check the spelling, or set the preprocessing yourself`];
+  return { preprocessing: huggingFacePreprocessing(fields, height, width, file), warnings };
 }
 
 /**
  * Converts a Hugging Face image processor configuration (the fields of transformers'
- * BaseImageProcessor and ConvNextImageProcessor) into offshelf's preprocessing for a height × width
- * input. Pixels become (pixel · rescale_factor − image_mean) / image_std, which is
- * (pixel / 255 − mean) / std with mean and std divided by 255 · rescale_factor. Missing
- * normalization fields keep ImageNet's mean and standard deviation.
+ * BaseImageProcessor, and those of the ConvNeXt and EfficientNet processors) into offshelf's
+ * preprocessing for a height × width input. Pixels become
+ * (pixel · rescale_factor − image_mean) / image_std, which is (pixel / 255 − mean) / std with mean
+ * and std divided by 255 · rescale_factor. Missing normalization fields keep ImageNet's mean and
+ * standard deviation. `file` names the configuration in errors.
  */
 export function huggingFacePreprocessing(config: Record<string, unknown>, height: number, width: number, file: string): Preprocessing {
-  const field = (name: string): string => `${HUGGING_FACE_PREPROCESSOR_FILE} field "${name}"`;
-  const invalid = (name: string, expected: string): ModelImportError =>
-    new ModelImportError(file, `${field(name)} is ${JSON.stringify(config[name])}; expected ${expected}. Fix or remove the file.`);
+  const invalid = (name: string, expected: string): ModelImportError => {
+    const value = config[name] === undefined ? 'missing' : `${JSON.stringify(config[name])}`;
+    return new ModelImportError(file, `field "${name}" is ${value}; expected ${expected}. Fix or remove the file.`);
+  };
   const flag = (name: string, fallback: boolean): boolean => {
     const value = config[name];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== 'boolean') throw invalid(name, 'true or false');
-    return value;
-  };
-  const positive = (name: string, value: unknown): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalid(name, 'a positive number');
     return value;
   };
   const triple = (name: string, fallback: [number, number, number]): [number, number, number] => {
@@ -66,28 +79,55 @@ export function huggingFacePreprocessing(config: Record<string, unknown>, height
     }
     return value as [number, number, number];
   };
+  const processor = String(config.image_processor_type ?? config.feature_extractor_type ?? '');
 
   // Normalization: the processor's scale and shift, as offshelf's mean and std on pixel / 255.
+  const doRescale = flag('do_rescale', true);
   let rescale = 1;
-  if (flag('do_rescale', true)) {
-    rescale = config.rescale_factor === undefined ? 1 / 255 : positive('rescale_factor', config.rescale_factor);
+  if (doRescale && config.rescale_factor !== undefined && config.rescale_factor !== null) {
+    if (typeof config.rescale_factor !== 'number' || !(config.rescale_factor > 0) || !Number.isFinite(config.rescale_factor)) {
+      throw invalid('rescale_factor', 'a positive number');
+    }
+    rescale = config.rescale_factor;
+  } else if (doRescale) {
+    rescale = 1 / 255;
   }
   const normalize = flag('do_normalize', true);
   const mean = normalize ? triple('image_mean', [0.485, 0.456, 0.406]) : [0, 0, 0];
-  const std = normalize ? triple('image_std', [0.229, 0.224, 0.225]) : [1, 1, 1];
+  let std = normalize ? triple('image_std', [0.229, 0.224, 0.225]) : [1, 1, 1];
   if (std.some((value) => value <= 0)) throw invalid('image_std', 'positive numbers');
-  const unit = 255 * rescale;
-  const scaled = (values: number[]): [number, number, number] => [values[0]! / unit, values[1]! / unit, values[2]! / unit];
 
+  // EfficientNet's processor subtracts 1 after the rescale with rescale_offset (pixels to [-1, 1]
+  // at a factor of 1/127.5), and with include_top (its default) divides by image_std once more.
+  let offset = 0;
+  if (processor.startsWith('EfficientNet')) {
+    if (doRescale && flag('rescale_offset', false)) offset = 1;
+    if (normalize && flag('include_top', true)) std = std.map((value) => value * value);
+  }
+
+  const unit = 255 * rescale;
+  const scaled = (values: number[], shift: number): [number, number, number] =>
+    [(values[0]! + shift) / unit, (values[1]! + shift) / unit, (values[2]! + shift) / unit];
   return {
     height,
     width,
     sourceLayout: 'NCHW',
     channelOrder: 'RGB',
-    mean: scaled(mean),
-    std: scaled(std),
+    mean: scaled(mean, offset),
+    std: scaled(std, 0),
     resize: huggingFaceResize(config, height, width, invalid, flag),
   };
+}
+
+/** Returns the path or URL of `file` in the folder of the model `name`. */
+function siblingName(name: string, file: string): string {
+  const slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+  return `${name.slice(0, slash + 1)}${file}`;
+}
+
+/** Joins a message's lines, for errors and warnings that are one line each. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, '; ');
 }
 
 /** Reads the resize and center crop of a processor configuration, scaled to a height × width input. */

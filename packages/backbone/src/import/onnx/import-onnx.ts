@@ -5,7 +5,7 @@ import { inferShapes, normalizeAxis } from '../../ir/shape-inference';
 import type { ModelSource } from '../../source';
 import { decodeAttribute } from './attributes';
 import { constantNodeValue } from './constant-node';
-import { readHuggingFacePreprocessing } from './hugging-face-preprocessing';
+import { HUGGING_FACE_PREPROCESSOR_FILE, readHuggingFacePreprocessing } from './hugging-face-preprocessing';
 import { chooseMetadata } from './metadata';
 import { onnx, toNumber, type Int64, type OnnxTypes } from './proto';
 import { dataTypeFromOnnx, decodeTensor } from './tensor';
@@ -17,7 +17,8 @@ export const ONNX_OPSET_RANGE = { min: 7, max: 21 } as const;
  * Imports an ONNX model into the IR: decodes the protobuf, loads initializers (raw, typed or
  * external data), turns Constant nodes into initializers, moves constant operands into
  * attributes, and infers every value's shape. The preprocessing comes from a Hugging Face
- * `preprocessor_config.json` beside the file where there is one, else from chooseMetadata. Throws
+ * `preprocessor_config.json` beside the file where there is one (an unreadable one adds a line
+ * to `metadata.warnings`), else from chooseMetadata. Throws
  * one `ModelImportError` naming the file for malformed input, and one listing every unsupported op
  * type for unsupported models.
  */
@@ -76,7 +77,11 @@ export async function importOnnx(source: ModelSource): Promise<Graph> {
   // A Hugging Face export keeps its image processor's settings beside the model.
   const { height, width } = graph.metadata.preprocessing;
   const configured = await readHuggingFacePreprocessing(source, height, width);
-  if (configured) graph.metadata.preprocessing = configured;
+  if (configured.preprocessing) {
+    graph.metadata.preprocessing = configured.preprocessing;
+    graph.metadata.preprocessingSource = HUGGING_FACE_PREPROCESSOR_FILE;
+  }
+  if (configured.warnings.length > 0) graph.metadata.warnings = [...(graph.metadata.warnings ?? []), ...configured.warnings];
   return graph;
 }
 

@@ -142,6 +142,18 @@ describe('fused expand-depthwise limits', () => {
     expect(expandDepthwiseMismatch(shape, { ...activations, expand: { kind: 'hardSwish' } }, cpu)).toMatch(/clamp/);
   });
 
+  it('checks the operand lengths', async (context) => {
+    if (expandDepthwiseMismatch(shape, activations, target) === NO_SUBGROUPS) context.skip(`the device ${NO_SUBGROUPS}`);
+    const kernel = conv2dExpandDepthwise(shape, activations, target);
+    const input = new Float32Array(shape.batch * shape.inChannels * shape.height * shape.width);
+    const expandWeights = kernel.packExpandWeights(new Float32Array(shape.channels * shape.inChannels));
+    const channelWeights = kernel.packChannelWeights(new Float32Array(shape.channels * 9), new Float32Array(shape.channels), new Float32Array(shape.channels));
+    const outputLength = expandDepthwiseOutputShape(shape).reduce((a, b) => a * b, 1);
+
+    await expect(runProgram(gpu.device, kernel.program, [input.subarray(1), expandWeights, channelWeights], outputLength)).rejects.toThrow(/input 0 has 2047 4-byte values/);
+    await expect(runProgram(gpu.device, kernel.program, [input, expandWeights, channelWeights], outputLength - 1)).rejects.toThrow(/pass an outputLength of at least 2048/);
+  });
+
   it('rejects a shape it cannot run', () => {
     expect(() => conv2dExpandDepthwise({ ...shape, padTop: 2 }, activations, cpu)).toThrow(/Run the two convolutions separately/);
   });

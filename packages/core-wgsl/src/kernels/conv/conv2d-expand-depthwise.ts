@@ -52,8 +52,8 @@ export function expandDepthwiseOutputShape(shape: ExpandDepthwiseShape): [number
 
 /**
  * Returns why the fused kernel cannot run `shape` with `activations` on `target`, or null when it
- * can. It needs subgroups of 8 to 64 lanes. Both activations must be clamps (none, ReLU, ReLU6)
- * and every pad 0 or 1.
+ * can. It needs subgroups of 8 to 64 lanes. Both activations must be clamps (none, ReLU, ReLU6),
+ * every pad 0 or 1, and the output at least one row and one column.
  */
 export function expandDepthwiseMismatch(
   shape: ExpandDepthwiseShape, activations: ExpandDepthwiseActivations, target: KernelTarget,
@@ -165,6 +165,15 @@ export function conv2dExpandDepthwise(
       ],
       inputCount: 3,
       cost: { flops: expandFlops + depthwiseFlops, bytes: inputBytes + weightBytes + outputBytes },
+      // The packed weights cover whole blocks of 32 channels, float16 ones two to a 4-byte value.
+      operandLengths: {
+        inputs: [
+          shape.batch * shape.inChannels * shape.height * shape.width,
+          (ceilDiv(shape.channels, 32) * 32 * shape.inChannels) / (weightPrecision === 'f16' ? 2 : 1),
+          ceilDiv(shape.channels, 32) * 8 * 44,
+        ],
+        output: shape.batch * shape.channels * outHeight * outWidth,
+      },
     },
   };
 }

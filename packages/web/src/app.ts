@@ -345,6 +345,8 @@ function showExtractionProgress(done: number, total: number): void {
 }
 
 function describeBackbone(backbone: BackboneSession): string {
-  const { source, format, preprocessing, layer, featureSize } = backbone.info;
-  return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from the value "${layer}").`;
+  const { source, format, preprocessing, preprocessingSource, layer, featureSize, warnings } = backbone.info;
+  const recipe = preprocessingSource === undefined ? '' : ` Preprocessing from ${preprocessingSource}.`;
+  const notes = (warnings ?? []).map((warning) => ` Warning: ${warning}.`).join('');
+  return `Loaded ${source} (${format}, input ${preprocessing.width}×${preprocessing.height}, ${featureSize} features from the value "${layer}").${recipe}${notes}`;
 }

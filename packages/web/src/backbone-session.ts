@@ -24,6 +24,10 @@ export interface BackboneInfo {
   layer: string;
   featureSize: number;
   preprocessing: Preprocessing;
+  /** The file beside the model that set the preprocessing, such as preprocessor_config.json. */
+  preprocessingSource?: string;
+  /** The importer's warnings, such as an unreadable optional file. */
+  warnings?: string[];
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -59,6 +63,8 @@ export class BackboneSession {
       layer: extractor.layer,
       featureSize: extractor.featureSize,
       preprocessing: extractor.preprocessing,
+      ...(graph.metadata.preprocessingSource === undefined ? {} : { preprocessingSource: graph.metadata.preprocessingSource }),
+      ...(graph.metadata.warnings === undefined ? {} : { warnings: graph.metadata.warnings }),
     };
     return new BackboneSession(gpu, graph, extractor, device, info);
   }

@@ -1,6 +1,6 @@
-import type { ModelSource } from '@offshelf/backbone';
+import { SiblingNotFoundError, type ModelSource } from '@offshelf/backbone';
 
-/** A model file set that cannot be used: no recognizable main file, or a missing sibling. */
+/** A model file set that cannot be used: no recognizable main file, or a download that failed. */
 export class ModelFileError extends Error {
   constructor(message: string) {
     super(message);
@@ -35,22 +35,26 @@ export function modelSourceFromFiles(files: readonly File[]): ModelSource {
     readMain: async () => new Uint8Array(await main.arrayBuffer()),
     async readSibling(relativePath: string) {
       const sibling = siblings.get(baseName(relativePath));
+      // SiblingNotFoundError lets the importer skip optional files, such as preprocessor_config.json.
       if (!sibling) {
-        throw new ModelFileError(
-          `${main.name} needs ${relativePath}, which was not among the selected files: select it together with ${main.name}`,
-        );
+        throw new SiblingNotFoundError(main.name, relativePath, `needs ${relativePath}, which was not among the selected files: select it together with ${main.name}`);
       }
       return new Uint8Array(await sibling.arrayBuffer());
     },
   };
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
+async function fetchBytes(url: string, sibling?: { model: string; relativePath: string }): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
     throw new ModelFileError(`failed to fetch ${url} (${(error as Error).message}); check the URL and that its server allows cross-origin requests (CORS)`);
+  }
+  // A missing sibling: HTTP 404, or the HTML page that servers of single-page apps return for any path.
+  const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
+  if (sibling !== undefined && (response.status === 404 || html)) {
+    throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url}, which the server does not have`);
   }
   if (!response.ok) throw new ModelFileError(`failed to fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());
@@ -67,6 +71,6 @@ export function modelSourceFromUrl(url: string): ModelSource {
   return {
     name: base.href,
     readMain: () => fetchBytes(base.href),
-    readSibling: (relativePath: string) => fetchBytes(new URL(relativePath, base).href),
+    readSibling: (relativePath: string) => fetchBytes(new URL(relativePath, base).href, { model: base.href, relativePath }),
   };
 }

@@ -47,7 +47,7 @@ describe('page model loading', () => {
     await page.waitForFunction((count) => Number(document.body.dataset.completedSteps ?? 0) > count, before, { timeout: 60_000 });
 
     const message = await page.locator('#error').textContent();
-    expect(message).toContain('model.json needs group1-shard1of1');
+    expect(message).toContain("model.json: cannot read weight shard 'group1-shard1of1': needs group1-shard1of1");
     expect(message).toContain('select it together with model.json');
   });
 });

@@ -125,6 +125,13 @@ export class ModelImportError extends Error {
   }
 }
 
+/** Returns an error's message, without the `file: ` prefix of a ModelImportError, for wrapping it in another. */
+export function errorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ModelImportError && message.startsWith(`${error.file}: `)) return message.slice(error.file.length + 2);
+  return message;
+}
+
 /**
  * A file beside the model that a ModelSource does not have. Importers treat an optional sibling
  * (such as `preprocessor_config.json`) that throws it as absent, and any other error as unreadable.

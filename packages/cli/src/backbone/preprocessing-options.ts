@@ -1,6 +1,6 @@
 /**
  * `--mean`, `--std` and `--resize`: the input recipe for models whose files do not record one
- * (ONNX, TF.js), in place of the defaults that the importers choose.
+ * (ONNX without a preprocessor_config.json, TF.js), in place of the defaults that the importers choose.
  */
 import { imagenetCenterCrop, type Graph, type Preprocessing } from '@offshelf/backbone';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -35,7 +35,11 @@ function parseResize(value: string): PreprocessingOverrides['resize'] {
 /** Adds `--mean`, `--std` and `--resize`. */
 export function addPreprocessingOptions(command: Command): Command {
   return command
-    .option('--mean <r,g,b>', "per-channel mean of pixel / 255 that the model's input subtracts (default: the model's recipe; see docs)", parseTriple('--mean', false))
+    .option(
+      '--mean <r,g,b>',
+      "per-channel mean of pixel / 255 that the model's input subtracts (default: the model's recipe, from the file or a preprocessor_config.json beside an ONNX file, else offshelf's assumption; see docs)",
+      parseTriple('--mean', false),
+    )
     .option('--std <r,g,b>', 'per-channel standard deviation that the input is divided by after --mean', parseTriple('--std', true))
     .option('--resize <mode>', 'stretch to the input size, crop (short side to 8/7 of the input, then center crop) or crop:N (short side N pixels)', parseResize);
 }

@@ -1,4 +1,4 @@
-import { ModelImportError, SiblingNotFoundError, type Preprocessing } from '../../ir/graph';
+import { errorReason, ModelImportError, SiblingNotFoundError, type Preprocessing } from '../../ir/graph';
 import type { ModelSource } from '../../source';
 
 /** The file that Hugging Face image processors save, and Optimum's ONNX exports keep beside model.onnx. */
@@ -33,7 +33,7 @@ export async function readHuggingFacePreprocessing(
     bytes = await source.readSibling(HUGGING_FACE_PREPROCESSOR_FILE);
   } catch (error) {
     if (error instanceof SiblingNotFoundError) return { warnings: [] };
-    return { warnings: [`${file} could not be read (${oneLine((error as Error).message)}), so the model's default preprocessing applies`] };
+    return { warnings: [`${file} could not be read (${oneLine(errorReason(error))}), so the model's default preprocessing applies`] };
   }
 
   let config: unknown;

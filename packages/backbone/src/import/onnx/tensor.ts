@@ -1,4 +1,4 @@
-import { ModelImportError, type DataType, type Initializer } from '../../ir/graph';
+import { errorReason, ModelImportError, type DataType, type Initializer } from '../../ir/graph';
 import type { ModelSource } from '../../source';
 import { onnx, toNumber, type Int64, type OnnxTypes } from './proto';
 
@@ -81,7 +81,7 @@ async function readExternalData(
   } catch (error) {
     throw new ModelImportError(
       file,
-      `external data file '${location}' for tensor '${name}' could not be read (${(error as Error).message}). Place it next to the model file.`,
+      `external data file '${location}' for tensor '${name}' could not be read (${errorReason(error)}). Place it next to the model file.`,
     );
   }
   const offset = Number(entries.get('offset') ?? 0);

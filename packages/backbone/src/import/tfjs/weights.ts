@@ -1,4 +1,4 @@
-import { ModelImportError } from '../../ir/graph';
+import { errorReason, ModelImportError } from '../../ir/graph';
 import type { ModelSource } from '../../source';
 import { float16ToNumber } from '../tflite/tensor-data';
 
@@ -62,7 +62,7 @@ async function readGroup(paths: string[], source: ModelSource): Promise<Uint8Arr
     try {
       shards.push(await source.readSibling(path));
     } catch (error) {
-      throw new ModelImportError(source.name, `cannot read weight shard '${path}': ${(error as Error).message}`);
+      throw new ModelImportError(source.name, `cannot read weight shard '${path}': ${errorReason(error)}`);
     }
   }
   if (shards.length === 1) return shards[0]!;

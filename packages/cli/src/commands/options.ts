@@ -48,7 +48,7 @@ export interface CommonOptions {
 export function addCommonOptions(command: Command): Command {
   return command
     .option('-q, --quiet', 'no progress bars or status lines on stderr (warnings still print)')
-    .option('--strict', 'stop at the first unreadable image instead of skipping it');
+    .option('--strict', 'stop at the first file that is not an image by its extension, or that cannot be decoded, instead of skipping it');
 }
 
 export interface BackboneOptions {

@@ -239,7 +239,7 @@ export async function runTrain(input: string, options: TrainOptions): Promise<vo
       `${folds}-fold cross-validation (${describeSpec(chosen)}, ${formatCount(data.labels.length, 'image')}): accuracy ${crossValidation.mean.toFixed(4)} ± ${crossValidation.std.toFixed(4)}, ` +
         `balanced accuracy ${report.balancedAccuracy.toFixed(4)}${scores.map((score) => `, ${score}`).join('')}\n  folds: ${crossValidation.foldAccuracies.map((value) => value.toFixed(4)).join(' ')}\n`,
     );
-    process.stdout.write(`${formatConfusionMatrix(data.classNames, report.confusionMatrix)}\n`);
+    process.stdout.write(`${formatConfusionMatrix(data.classNames, report.confusionMatrix, 'confusion matrix of the out-of-fold predictions')}\n`);
   }
 
   await writeBundle(options.output, {

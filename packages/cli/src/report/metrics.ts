@@ -74,11 +74,11 @@ export function formatClassificationReport(report: NamedClassificationReport): s
   return `${lines.join('\n')}\n`;
 }
 
-/** Formats a confusion matrix with true classes as rows and predictions as columns. */
-export function formatConfusionMatrix(labels: string[], matrix: number[][]): string {
+/** Formats a confusion matrix with true classes as rows and predictions as columns, under `title`. */
+export function formatConfusionMatrix(labels: string[], matrix: number[][], title = 'confusion matrix'): string {
   const nameWidth = Math.max(10, ...labels.map((label) => label.length));
   const cellWidth = Math.max(6, ...labels.map((label) => label.length), ...matrix.flat().map((value) => String(value).length));
   const header = `${'true\\pred'.padEnd(nameWidth)}  ${labels.map((label) => label.padStart(cellWidth)).join('  ')}`;
   const rows = labels.map((label, i) => `${label.padEnd(nameWidth)}  ${matrix[i]!.map((value) => String(value).padStart(cellWidth)).join('  ')}`);
-  return ['confusion matrix (rows: true class, columns: predicted)', header, ...rows].join('\n');
+  return [`${title} (rows: true class, columns: predicted)`, header, ...rows].join('\n');
 }

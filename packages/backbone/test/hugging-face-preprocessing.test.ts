@@ -92,14 +92,25 @@ describe('Hugging Face preprocessor_config.json', () => {
     expect(preprocessing.mean[0]).toBeCloseTo(0.75, 12);
     expect(preprocessing.std[0]).toBeCloseTo(0.03125, 12);
     expect(huggingFacePreprocessing({ ...config, include_top: false, rescale_offset: false }, 224, 224, FILE).std[0]).toBeCloseTo(0.125, 12);
+    // include_top divides by image_std also without do_normalize: 0.25 · 127.5 / 255 = 0.125.
+    expect(huggingFacePreprocessing({ ...config, do_normalize: false }, 224, 224, FILE).std[0]).toBeCloseTo(0.125, 12);
   });
 
   it('scales the crop to the model input', () => {
-    // Older files give sizes as numbers. A model with 160 × 160 input takes the crop's place:
-    // the short side goes to 256 · 160 / 224 = 182.9.
-    const preprocessing = huggingFacePreprocessing({ do_center_crop: true, crop_size: 224, size: 256 }, 160, 160, FILE);
+    // Older files give sizes as numbers. MobileNetV2's processor reads one as the short side. A
+    // model with 160 × 160 input takes the crop's place: the short side goes to 256 · 160 / 224 = 182.9.
+    const config = { feature_extractor_type: 'MobileNetV2FeatureExtractor', do_center_crop: true, crop_size: 224, size: 256 };
+    const preprocessing = huggingFacePreprocessing(config, 160, 160, FILE);
     expect(preprocessing.resize).toEqual({ mode: 'shorterSideThenCenterCrop', shorterSide: 183 });
     expect(preprocessing.height).toBe(160);
+  });
+
+  it('reads a number as a square for other processors', () => {
+    // DeiT's processor warps to size × size and crops the center by default.
+    const config = { feature_extractor_type: 'DeiTFeatureExtractor', crop_size: 224, size: 256 };
+    expect(huggingFacePreprocessing(config, 224, 224, FILE).resize).toEqual({ mode: 'stretchThenCenterCrop', stretchHeight: 256, stretchWidth: 256 });
+    // Without a known processor type, do_center_crop defaults to false.
+    expect(huggingFacePreprocessing({ crop_size: 224, size: 256 }, 224, 224, FILE).resize).toEqual({ mode: 'stretch' });
   });
 
   it('names a field of the wrong type', () => {
@@ -110,7 +121,8 @@ describe('Hugging Face preprocessor_config.json', () => {
     // A null rescale factor means the default 1/255, as a null flag means its default.
     expect(huggingFacePreprocessing({ rescale_factor: null, image_mean: 0.5, image_std: 0.5 }, 224, 224, FILE).mean).toEqual([0.5, 0.5, 0.5]);
     expect(() => huggingFacePreprocessing({ image_std: [0.5, 0, 0.5] }, 224, 224, FILE)).toThrow(/positive numbers/);
-    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 200, crop_size: 224 }, 224, 224, FILE)).toThrow(/at most the resized short side, 200 pixels/);
+    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: 200, crop_size: 224 }, 224, 224, FILE)).toThrow(/at most the resized 200 × 200 pixels/);
+    expect(() => huggingFacePreprocessing({ do_center_crop: true, size: { shortest_edge: 200 }, crop_size: 224 }, 224, 224, FILE)).toThrow(/at most the resized short side, 200 pixels/);
   });
 });
 
@@ -139,6 +151,11 @@ describe('ONNX import with preprocessor_config.json', () => {
     const graph = await importOnnx(source({}));
     expect(graph.metadata.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
     expect(graph.metadata.preprocessingSource).toBeUndefined();
+    expect(graph.metadata.warnings).toBeUndefined();
+  });
+
+  it("treats readFile's ENOENT error as no file", async () => {
+    const graph = await importOnnx(source({}, Object.assign(new Error("ENOENT: no such file or directory, open 'folder/preprocessor_config.json'"), { code: 'ENOENT' })));
     expect(graph.metadata.warnings).toBeUndefined();
   });
 

@@ -323,7 +323,8 @@ async function main(): Promise<void> {
     const timeSeparate = SEPARATE_VARIANT.includes(variantFilter);
     if (!included(name) || !(timeFused || timeSeparate)) continue;
     if (expandDepthwiseMismatch(shape, fusedActivations, target) !== null) continue;
-    defaults[name] = expandDepthwisePaysOff(shape) ? EXPAND_DEPTHWISE_VARIANT : SEPARATE_VARIANT;
+    // The runner fuses on CPU adapters only (findExpandDepthwisePairs).
+    defaults[name] = target.cpuAdapter === true && expandDepthwisePaysOff(shape) ? EXPAND_DEPTHWISE_VARIANT : SEPARATE_VARIANT;
     const kernel = conv2dExpandDepthwise(shape, fusedActivations, target);
     const channelZeros = new Float32Array(shape.channels);
     const inputs = [

@@ -51,9 +51,9 @@ async function fetchBytes(url: string, sibling?: { model: string; relativePath: 
   } catch (error) {
     throw new ModelFileError(`failed to fetch ${url} (${(error as Error).message}); check the URL and that its server allows cross-origin requests (CORS)`);
   }
-  // A missing sibling: HTTP 404, or the HTML page that servers of single-page apps return for any path.
+  // A missing sibling: HTTP 404 or 410, or the HTML page that servers of single-page apps return for any path.
   const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
-  if (sibling !== undefined && (response.status === 404 || html)) {
+  if (sibling !== undefined && (response.status === 404 || response.status === 410 || html)) {
     throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url}, which the server does not have`);
   }
   if (!response.ok) throw new ModelFileError(`failed to fetch ${url}: HTTP ${response.status} ${response.statusText}`);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
+import { SiblingNotFoundError } from '../../src/ir/graph';
 import type { ModelSource } from '../../src/source';
 
 /** A `ModelSource` over the local file system, as the CLI provides one. */
@@ -19,7 +20,7 @@ export function memorySource(name: string, bytes: Uint8Array, siblings: Record<s
     readMain: async () => bytes,
     readSibling: async (relativePath) => {
       const data = siblings[relativePath];
-      if (!data) throw new Error(`ENOENT: no such file '${relativePath}'`);
+      if (!data) throw new SiblingNotFoundError(name, relativePath, `no such file '${relativePath}'`);
       return data;
     },
   };

@@ -1,4 +1,4 @@
-import { createFeatureExtractor, loadModel } from '@offshelf/backbone';
+import { createFeatureExtractor, loadModel, SiblingNotFoundError } from '@offshelf/backbone';
 
 import type { Engine } from './engine';
 
@@ -20,7 +20,7 @@ export const offshelf: Engine = {
       name: modelPath,
       readMain: async () => modelBytes,
       readSibling: async (relativePath) => {
-        throw new Error(`${modelPath}: the bench passes no sibling files, but the model asks for '${relativePath}'.`);
+        throw new SiblingNotFoundError(modelPath, relativePath, `the bench passes no sibling files, but the model asks for '${relativePath}'.`);
       },
     });
     const extractor = await createFeatureExtractor(gpu.device, graph, { batchSize: batch, layer: benchGraph.outputName });

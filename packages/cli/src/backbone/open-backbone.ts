@@ -66,10 +66,13 @@ function applyRecordedPreprocessing(graph: Graph, recorded: Preprocessing, origi
 /**
  * Imports a resolved model file into the IR graph; `arch` names the network of a weights-only
  * safetensors file. Prints the importer's warnings, and unless `quiet` the file that set the
- * preprocessing, such as a Hugging Face `preprocessor_config.json`.
+ * preprocessing, such as a Hugging Face `preprocessor_config.json`. Prints neither where
+ * `preprocessingReplaced`: a model bundle's recorded preprocessing takes the place of the model's.
  */
-export async function importModel(model: ResolvedModel, arch: string | undefined, quiet?: boolean): Promise<Graph> {
+export async function importModel(model: ResolvedModel, arch: string | undefined, quiet?: boolean, preprocessingReplaced = false): Promise<Graph> {
   const graph = await loadGraph(model, arch);
+  // The importer's warnings are about its preprocessing, which a recorded recipe replaces.
+  if (preprocessingReplaced) return graph;
   const log = createLog(quiet);
   for (const warning of graph.metadata.warnings ?? []) log.warn(warning);
   const { preprocessingSource, preprocessing } = graph.metadata;
@@ -129,7 +132,7 @@ export async function openBackbone(spec: string, options: OpenBackboneOptions = 
         'the backbone changed: pass --backbone with the original file, or retrain the model on this backbone',
     );
   }
-  const graph = await importModel(model, options.arch, options.quiet || options.preprocessing !== undefined);
+  const graph = await importModel(model, options.arch, options.quiet, options.preprocessing !== undefined);
   if (options.preprocessing) applyRecordedPreprocessing(graph, options.preprocessing, options.preprocessingOrigin ?? 'the recorded preprocessing', model.path);
   else if (options.preprocessingOverrides) applyPreprocessingOverrides(graph, options.preprocessingOverrides);
 

@@ -7,6 +7,17 @@ export const HUGGING_FACE_PREPROCESSOR_FILE = 'preprocessor_config.json';
 // From this shortest_edge up, ConvNeXt's processor warps the image to shortest_edge² without a crop.
 const CONVNEXT_WARP_SIZE = 384;
 
+// Processors whose numeric `size` means the short side (transformers' get_size_dict with
+// default_to_square=False). Others read a number as a square. Those in CENTER_CROP_BY_DEFAULT crop
+// the center when a file leaves do_center_crop out.
+const SHORT_SIDE_SIZE_PROCESSORS = ['CLIP', 'ChineseCLIP', 'MobileNetV1', 'MobileNetV2', 'ConvNext', 'Bit', 'Levit'];
+const CENTER_CROP_BY_DEFAULT = ['CLIP', 'ChineseCLIP', 'MobileNetV1', 'MobileNetV2', 'Bit', 'Levit', 'DeiT', 'Beit'];
+
+/** True when the processor type (such as DeiTImageProcessor or DeiTFeatureExtractor) is one of `names`. */
+function processorIn(processor: string, names: readonly string[]): boolean {
+  return names.some((name) => processor === `${name}ImageProcessor` || processor === `${name}FeatureExtractor` || processor === `${name}ImageProcessorFast`);
+}
+
 // Processor flags that this conversion applies, or that change nothing for it (offshelf always
 // decodes to RGB). Another flag set to true, such as a misspelt do_normalise, gets a warning.
 const KNOWN_FLAGS = new Set(['do_resize', 'do_rescale', 'do_normalize', 'do_center_crop', 'do_convert_rgb']);
@@ -32,7 +43,8 @@ export async function readHuggingFacePreprocessing(
   try {
     bytes = await source.readSibling(HUGGING_FACE_PREPROCESSOR_FILE);
   } catch (error) {
-    if (error instanceof SiblingNotFoundError) return { warnings: [] };
+    // A source over Node's file system may pass readFile's ENOENT error through unchanged.
+    if (error instanceof SiblingNotFoundError || (error as { code?: unknown }).code === 'ENOENT') return { warnings: [] };
     return { warnings: [`${file} could not be read (${oneLine(errorReason(error))}), so the model's default preprocessing applies`] };
   }
 
@@ -94,15 +106,17 @@ export function huggingFacePreprocessing(config: Record<string, unknown>, height
   }
   const normalize = flag('do_normalize', true);
   const mean = normalize ? triple('image_mean', [0.485, 0.456, 0.406]) : [0, 0, 0];
-  let std = normalize ? triple('image_std', [0.229, 0.224, 0.225]) : [1, 1, 1];
-  if (std.some((value) => value <= 0)) throw invalid('image_std', 'positive numbers');
+  const imageStd = triple('image_std', [0.229, 0.224, 0.225]);
+  if (imageStd.some((value) => value <= 0)) throw invalid('image_std', 'positive numbers');
+  let std = normalize ? imageStd : [1, 1, 1];
 
   // EfficientNet's processor subtracts 1 after the rescale with rescale_offset (pixels to [-1, 1]
-  // at a factor of 1/127.5), and with include_top (its default) divides by image_std once more.
+  // at a factor of 1/127.5), and with include_top (its default) divides by image_std once more,
+  // whether or not do_normalize divided by it before.
   let offset = 0;
-  if (processor.startsWith('EfficientNet')) {
+  if (processorIn(processor, ['EfficientNet'])) {
     if (doRescale && flag('rescale_offset', false)) offset = 1;
-    if (normalize && flag('include_top', true)) std = std.map((value) => value * value);
+    if (flag('include_top', true)) std = std.map((value, channel) => value * imageStd[channel]!);
   }
 
   const unit = 255 * rescale;
@@ -115,7 +129,7 @@ export function huggingFacePreprocessing(config: Record<string, unknown>, height
     channelOrder: 'RGB',
     mean: scaled(mean, offset),
     std: scaled(std, 0),
-    resize: huggingFaceResize(config, height, width, invalid, flag),
+    resize: huggingFaceResize(config, processor, height, width, invalid, flag),
   };
 }
 
@@ -132,16 +146,18 @@ function oneLine(message: string): string {
 
 /** Reads the resize and center crop of a processor configuration, scaled to a height × width input. */
 function huggingFaceResize(
-  config: Record<string, unknown>, height: number, width: number,
+  config: Record<string, unknown>, processor: string, height: number, width: number,
   invalid: (name: string, expected: string) => ModelImportError, flag: (name: string, fallback: boolean) => boolean,
 ): Preprocessing['resize'] {
   if (!flag('do_resize', true)) return { mode: 'stretch' };
 
-  // `size` is a number (older files), {"shortest_edge": N} or {"height": H, "width": W}.
+  // `size` is a number (older files), {"shortest_edge": N} or {"height": H, "width": W}. A number
+  // is the short side for some processors and a square for the others.
   const size = objectOrUndefined(config.size);
   let shortestEdge: unknown;
   let stretch: { height: unknown; width: unknown } | undefined;
-  if (typeof config.size === 'number') shortestEdge = config.size;
+  if (typeof config.size === 'number' && processorIn(processor, SHORT_SIDE_SIZE_PROCESSORS)) shortestEdge = config.size;
+  else if (typeof config.size === 'number') stretch = { height: config.size, width: config.size };
   else if (size?.shortest_edge !== undefined) shortestEdge = size.shortest_edge;
   else if (size?.height !== undefined && size.width !== undefined) stretch = { height: size.height, width: size.width };
   else if (config.size === undefined || config.size === null) return { mode: 'stretch' };
@@ -152,8 +168,7 @@ function huggingFaceResize(
   };
 
   // ConvNeXt's processor resizes the short side to shortest_edge / crop_pct and crops shortest_edge.
-  const processor = String(config.image_processor_type ?? config.feature_extractor_type ?? '');
-  if (processor.startsWith('ConvNext') && shortestEdge !== undefined) {
+  if (processorIn(processor, ['ConvNext']) && shortestEdge !== undefined) {
     const side = positiveSize(shortestEdge);
     if (side >= CONVNEXT_WARP_SIZE) return { mode: 'stretch' };
     const cropPct = config.crop_pct ?? 224 / 256;
@@ -163,7 +178,7 @@ function huggingFaceResize(
 
   // Other processors resize, then with do_center_crop crop crop_size. The model's input takes the
   // crop's place, so the resized sizes scale with it.
-  if (!flag('do_center_crop', false)) return { mode: 'stretch' };
+  if (!flag('do_center_crop', processorIn(processor, CENTER_CROP_BY_DEFAULT))) return { mode: 'stretch' };
   const crop = objectOrUndefined(config.crop_size);
   let cropHeight: unknown;
   let cropWidth: unknown;

@@ -103,7 +103,7 @@ export function conv2dExpandDepthwise(
     throw new Error(`conv2d ${EXPAND_DEPTHWISE_VARIANT}: the shape or device ${mismatch}. Run the two convolutions separately.`);
   }
   const [, , outHeight, outWidth] = expandDepthwiseOutputShape(shape);
-  // Each strip reads input columns x0 .. x0 + 7 and writes 4 outputs.
+  // Each strip reads input columns x0 .. x0 + 7 and one halo column, and writes up to 4 outputs.
   const stripsPerRow = Math.ceil(outWidth / 4);
   const stripCount = shape.batch * stripsPerRow;
   // One subgroup per workgroup where the device has one size, so that every lane of a workgroup

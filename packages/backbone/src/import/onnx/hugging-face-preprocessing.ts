@@ -110,9 +110,9 @@ export function huggingFacePreprocessing(config: Record<string, unknown>, height
   if (imageStd.some((value) => value <= 0)) throw invalid('image_std', 'positive numbers');
   let std = normalize ? imageStd : [1, 1, 1];
 
-  // EfficientNet's processor subtracts 1 after the rescale with rescale_offset (pixels to [-1, 1]
-  // at a factor of 1/127.5), and with include_top (its default) divides by image_std once more,
-  // whether or not do_normalize divided by it before.
+  // EfficientNet's processor subtracts 1 after the rescale with rescale_offset, which maps pixels
+  // to [-1, 1] at a factor of 1/127.5. With include_top (its default) it divides by image_std once
+  // more, whether or not do_normalize divided by it before.
   let offset = 0;
   if (processorIn(processor, ['EfficientNet'])) {
     if (doRescale && flag('rescale_offset', false)) offset = 1;

@@ -77,9 +77,9 @@ export const EXPAND_DEPTHWISE_MAX_IN_CHANNELS = 24;
  * EXPAND_DEPTHWISE_MAX_IN_CHANNELS channels. Fusion saves the store and reload of the expanded
  * tensor, a cost per expanded value, while the 1×1 convolution's work per expanded value grows with
  * its input channels. `bench kernels fused` times both ways in one run. On lavapipe at batch 8
- * (medians of 8 runs on a noisy machine) the fused kernel took 0.82 of the two kernels' time on
- * MobileNetV2's 24→144 block at 56 px, 0.92 on its 32→192 block at 28 px and 1.14 on its
- * 96→576 block at 14 px. The 28 px block's pipeline, with output rows of 14 values, took 5 s to
+ * the fused kernel took 0.82 of the two kernels' time on MobileNetV2's 24→144 block at 56 px,
+ * 0.92 on its 32→192 block at 28 px and 1.14 on its 96→576 block at 14 px. These are medians of
+ * 8 runs on a noisy machine. The 28 px block's pipeline, with output rows of 14 values, took 5 s to
  * compile without Mesa's shader cache, more than its 8% saves in a run over a few hundred images.
  */
 export function expandDepthwisePaysOff(shape: ExpandDepthwiseShape): boolean {

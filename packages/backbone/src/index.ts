@@ -1,7 +1,7 @@
 // IR and model sources.
 export * from './ir/graph';
 export * from './source';
-export { modelSourceFromBytes, modelSourceFromUrl, rgbaFromImageBitmap } from './source-helpers';
+export { missingFileResponse, modelSourceFromBytes, modelSourceFromUrl, rgbaFromImageBitmap } from './source-helpers';
 export { SUPPORTED_OPERATORS } from './ir/operators';
 export { inferShapes } from './ir/shape-inference';
 

@@ -72,10 +72,18 @@ function toUint8Array(bytes: Uint8Array | ArrayBuffer): Uint8Array {
 }
 
 /**
- * Downloads `url`. For a sibling of `model`, an HTTP 404 or 410 response, or an HTML page where a
- * data file belongs (servers that route unknown paths to a web app return one), is a
- * SiblingNotFoundError.
+ * Returns what a response for a data file returned instead of the file ('HTTP 404', 'HTTP 410' or
+ * 'an HTML page'), or undefined when it may be the file. Servers that route unknown paths to a web
+ * app return an HTML page for a missing file. Model sources throw SiblingNotFoundError for such
+ * responses.
  */
+export function missingFileResponse(response: Response): string | undefined {
+  if (response.status === 404 || response.status === 410) return `HTTP ${response.status}`;
+  const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
+  return html ? 'an HTML page' : undefined;
+}
+
+/** Downloads `url`. For a sibling of `model`, a missing file (missingFileResponse) is a SiblingNotFoundError. */
 async function fetchBytes(url: URL, init: RequestInit | undefined, sibling?: { model: string; relativePath: string }): Promise<Uint8Array> {
   let response: Response;
   try {
@@ -83,12 +91,9 @@ async function fetchBytes(url: URL, init: RequestInit | undefined, sibling?: { m
   } catch (error) {
     throw new ModelImportError(url.href, `download failed (${(error as Error).message}); check the URL, the network and, in a browser, that the server allows cross-origin requests (CORS).`);
   }
-  if (sibling !== undefined) {
-    const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
-    if (response.status === 404 || response.status === 410 || html) {
-      const answer = html ? 'an HTML page' : `HTTP ${response.status}`;
-      throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url.href}, for which the server returned ${answer}; put the file beside the model.`);
-    }
+  const missing = sibling === undefined ? undefined : missingFileResponse(response);
+  if (sibling !== undefined && missing !== undefined) {
+    throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url.href}, for which the server returned ${missing}; put the file beside the model.`);
   }
   if (!response.ok) throw new ModelImportError(url.href, `download failed: HTTP ${response.status} ${response.statusText}.`);
   return new Uint8Array(await response.arrayBuffer());

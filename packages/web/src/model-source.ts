@@ -1,4 +1,4 @@
-import { SiblingNotFoundError, type ModelSource } from '@offshelf/backbone';
+import { missingFileResponse, SiblingNotFoundError, type ModelSource } from '@offshelf/backbone';
 
 /** A model file set that cannot be used: no recognizable main file, or a download that failed. */
 export class ModelFileError extends Error {
@@ -51,10 +51,9 @@ async function fetchBytes(url: string, sibling?: { model: string; relativePath: 
   } catch (error) {
     throw new ModelFileError(`failed to fetch ${url} (${(error as Error).message}); check the URL and that its server allows cross-origin requests (CORS)`);
   }
-  // A missing sibling: HTTP 404 or 410, or the HTML page that servers of single-page apps return for any path.
-  const html = response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
-  if (sibling !== undefined && (response.status === 404 || response.status === 410 || html)) {
-    throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url}, which the server does not have`);
+  const missing = sibling === undefined ? undefined : missingFileResponse(response);
+  if (sibling !== undefined && missing !== undefined) {
+    throw new SiblingNotFoundError(sibling.model, sibling.relativePath, `needs ${url}, for which the server returned ${missing}`);
   }
   if (!response.ok) throw new ModelFileError(`failed to fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());

@@ -10,6 +10,8 @@ const CONVNEXT_WARP_SIZE = 384;
 // Processors whose numeric `size` means the short side (transformers' get_size_dict with
 // default_to_square=False). Others read a number as a square. Those in CENTER_CROP_BY_DEFAULT crop
 // the center when a file leaves do_center_crop out.
+// NOTE: these lists name the processors as far as checked, not every one transformers has. An
+// older file of another processor that left these fields out may be read as a square, uncropped.
 const SHORT_SIDE_SIZE_PROCESSORS = ['CLIP', 'ChineseCLIP', 'MobileNetV1', 'MobileNetV2', 'ConvNext', 'Bit', 'Levit'];
 const CENTER_CROP_BY_DEFAULT = ['CLIP', 'ChineseCLIP', 'MobileNetV1', 'MobileNetV2', 'Bit', 'Levit', 'DeiT', 'Beit'];
 
